@@ -1,0 +1,88 @@
+"""What happened on the day: attendance, the guardian's morning note, the daily record."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from tsuen.core.tenancy import TenantModel
+
+BOOKING_TENANT_PATHS = (
+    "booking__facility__municipality",
+    "booking__child__household__municipality",
+)
+
+
+class AttendanceStatus(models.TextChoices):
+    PRESENT = "present", _("Present")
+    NO_SHOW = "no_show", _("No-show")
+
+
+class Attendance(TenantModel):
+    TENANT_PATHS = BOOKING_TENANT_PATHS
+
+    booking = models.OneToOneField(
+        "booking.Booking", on_delete=models.PROTECT, related_name="attendance"
+    )
+    status = models.CharField(_("status"), max_length=10, choices=AttendanceStatus.choices)
+    checked_in_at = models.DateTimeField(_("checked in"), null=True, blank=True)
+    checked_out_at = models.DateTimeField(_("checked out"), null=True, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                name="check_out_after_check_in",
+                condition=models.Q(checked_out_at__isnull=True)
+                | models.Q(checked_out_at__gt=models.F("checked_in_at")),
+            ),
+            models.CheckConstraint(
+                name="present_has_check_in",
+                condition=~models.Q(status="present") | models.Q(checked_in_at__isnull=False),
+            ),
+        ]
+
+
+class MorningNote(TenantModel):
+    TENANT_PATHS = BOOKING_TENANT_PATHS
+
+    booking = models.OneToOneField(
+        "booking.Booking", on_delete=models.CASCADE, related_name="morning_note"
+    )
+    health = models.TextField(_("health today"), blank=True)
+    temperature = models.DecimalField(
+        _("temperature (°C)"), max_digits=3, decimal_places=1, null=True, blank=True
+    )
+    pickup_person = models.CharField(_("who picks up"), max_length=100, blank=True)
+    written_at = models.DateTimeField(auto_now=True)
+
+
+class RecordStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    PUBLISHED = "published", _("Published to the guardian")
+
+
+class DailyRecord(TenantModel):
+    TENANT_PATHS = BOOKING_TENANT_PATHS
+
+    booking = models.OneToOneField(
+        "booking.Booking", on_delete=models.PROTECT, related_name="daily_record"
+    )
+    meals = models.TextField(_("meals"), blank=True)
+    nap = models.CharField(_("nap"), max_length=100, blank=True)
+    mood = models.CharField(_("mood"), max_length=100, blank=True)
+    toileting = models.CharField(_("toileting"), max_length=100, blank=True)
+    temperature = models.DecimalField(
+        _("temperature (°C)"), max_digits=3, decimal_places=1, null=True, blank=True
+    )
+    notes = models.TextField(_("notes"), blank=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=RecordStatus.choices, default=RecordStatus.DRAFT
+    )
+    written_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    published_at = models.DateTimeField(null=True, blank=True)

@@ -1,0 +1,5 @@
+from django.apps import AppConfig
+
+
+class AuthzConfig(AppConfig):
+    name = "tsuen.authz"

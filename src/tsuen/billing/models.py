@@ -1,0 +1,87 @@
+"""Monthly claims (請求) from a facility to each paying municipality.
+
+A submitted claim is never edited: a correction is a new version that supersedes it.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from tsuen.core.tenancy import TenantModel
+
+
+class ClaimStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    SUBMITTED = "submitted", _("Submitted")
+    QUERIED = "queried", _("Queried")
+    APPROVED = "approved", _("Approved")
+    PAID = "paid", _("Paid")
+    SUPERSEDED = "superseded", _("Superseded by a correction")
+
+
+class Claim(TenantModel):
+    TENANT_PATHS = ("paying_municipality", "facility__municipality")
+
+    facility = models.ForeignKey(
+        "facilities.Facility", on_delete=models.PROTECT, related_name="claims"
+    )
+    paying_municipality = models.ForeignKey(
+        "municipalities.Municipality", on_delete=models.PROTECT, related_name="claims_to_pay"
+    )
+    year = models.PositiveSmallIntegerField()
+    month = models.PositiveSmallIntegerField(
+        validators=[MinValueValidator(1), MaxValueValidator(12)]
+    )
+    version = models.PositiveSmallIntegerField(default=1)
+    supersedes = models.OneToOneField(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="superseded_by"
+    )
+    status = models.CharField(max_length=12, choices=ClaimStatus.choices, default=ClaimStatus.DRAFT)
+    total_benefit = models.PositiveIntegerField(default=0)
+    total_reduction_reimbursed = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    approved_at = models.DateTimeField(null=True, blank=True)
+    paid_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["facility", "paying_municipality", "year", "month", "version"],
+                name="one_claim_version",
+            ),
+            models.CheckConstraint(
+                name="claim_month_1_to_12", condition=models.Q(month__gte=1, month__lte=12)
+            ),
+        ]
+
+
+class ClaimLine(TenantModel):
+    """One visit on a claim. Belongs to exactly one claim (non-null FK, never moved)."""
+
+    TENANT_PATHS = ("claim__paying_municipality", "claim__facility__municipality")
+
+    claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="lines")
+    booking = models.ForeignKey("booking.Booking", on_delete=models.PROTECT, related_name="+")
+    child = models.ForeignKey("families.Child", on_delete=models.PROTECT, related_name="+")
+    date = models.DateField()
+    billable_minutes = models.PositiveSmallIntegerField()
+    age_class = models.PositiveSmallIntegerField()
+    bucket_shares = models.JSONField(default=list)  # [{"payer": ..., "minutes": ...}]
+    base_amount = models.PositiveIntegerField(default=0)
+    adders = models.JSONField(default=dict)  # {"disability": yen, ...}
+    first_visit_amount = models.PositiveIntegerField(default=0)
+    reduction_reimbursed = models.PositiveIntegerField(default=0)
+    total = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["claim", "date", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["claim", "booking"], name="visit_once_per_claim"),
+        ]

@@ -1,0 +1,5 @@
+from django.apps import AppConfig
+
+
+class BookingConfig(AppConfig):
+    name = "tsuen.booking"

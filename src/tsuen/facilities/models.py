@@ -1,0 +1,156 @@
+"""Facilities, their places per time slot and age class, closures, and first interviews."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from tsuen.core.tenancy import TenantModel
+
+
+class FacilityType(models.TextChoices):
+    GENERAL = "general", _("General (一般型)")
+    SPARE_CAPACITY = "spare_capacity", _("Spare capacity (余裕活用型)")
+
+
+class Facility(TenantModel):
+    TENANT_PATHS = ("municipality",)
+
+    municipality = models.ForeignKey(
+        "municipalities.Municipality", on_delete=models.PROTECT, related_name="facilities"
+    )
+    name = models.CharField(_("name"), max_length=100)
+    name_kana = models.CharField(_("name (kana)"), max_length=200, blank=True)
+    facility_type = models.CharField(_("type"), max_length=16, choices=FacilityType.choices)
+    postal_code = models.CharField(_("postal code"), max_length=8)
+    address = models.CharField(_("address"), max_length=200)
+    latitude = models.DecimalField(
+        _("latitude"), max_digits=9, decimal_places=6, null=True, blank=True
+    )
+    longitude = models.DecimalField(
+        _("longitude"), max_digits=9, decimal_places=6, null=True, blank=True
+    )
+    phone = models.CharField(_("phone"), max_length=20, blank=True)
+    accepts_class_0 = models.BooleanField(_("accepts age class 0"), default=True)
+    accepts_class_1 = models.BooleanField(_("accepts age class 1"), default=True)
+    accepts_class_2 = models.BooleanField(_("accepts age class 2"), default=True)
+    offers_regular = models.BooleanField(_("offers regular use (定期利用)"), default=False)
+    offers_flexible = models.BooleanField(_("offers flexible use (柔軟利用)"), default=True)
+    medical_care_support = models.BooleanField(_("supports medical care"), default=False)
+    allergy_support = models.BooleanField(_("supports allergy meals"), default=False)
+    fee_per_hour = models.PositiveIntegerField(_("fee per hour (yen)"), default=300)
+    meal_fee = models.PositiveIntegerField(_("meal charge (yen)"), default=0)
+    snack_fee = models.PositiveIntegerField(_("snack charge (yen)"), default=0)
+    opens_at = models.TimeField(_("opens at"), null=True, blank=True)
+    closes_at = models.TimeField(_("closes at"), null=True, blank=True)
+    what_to_bring = models.TextField(_("what to bring"), blank=True)
+    access = models.TextField(_("access"), blank=True)
+    suspended = models.BooleanField(_("suspended"), default=False)
+
+    class Meta:
+        verbose_name = _("facility")
+        verbose_name_plural = _("facilities")
+        ordering = ["municipality", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def accepts(self, age_class: int) -> bool:
+        return bool(getattr(self, f"accepts_class_{age_class}", False))
+
+
+class PlaceSlot(TenantModel):
+    """Places offered in one time slot of one day for one age class: the scarce thing that
+    booking locks. There is no stored "places left" counter: bookings are recounted."""
+
+    TENANT_PATHS = ("facility__municipality",)
+
+    facility = models.ForeignKey(Facility, on_delete=models.CASCADE, related_name="place_slots")
+    date = models.DateField(_("date"))
+    starts_at = models.TimeField(_("from"))
+    ends_at = models.TimeField(_("until"))
+    age_class = models.PositiveSmallIntegerField(_("age class"), validators=[MaxValueValidator(2)])
+    capacity = models.PositiveSmallIntegerField(_("places"), validators=[MinValueValidator(0)])
+
+    class Meta:
+        ordering = ["facility", "date", "starts_at", "age_class"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["facility", "date", "starts_at", "age_class"], name="one_slot_per_class"
+            ),
+            models.CheckConstraint(
+                name="slot_times_ordered", condition=models.Q(ends_at__gt=models.F("starts_at"))
+            ),
+            models.CheckConstraint(
+                name="slot_age_class_0_to_2", condition=models.Q(age_class__lte=2)
+            ),
+        ]
+
+
+class ClosureDay(TenantModel):
+    TENANT_PATHS = ("facility__municipality",)
+
+    facility = models.ForeignKey(Facility, on_delete=models.CASCADE, related_name="closures")
+    date = models.DateField(_("date"))
+    reason = models.CharField(_("reason"), max_length=100, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["facility", "date"], name="one_closure_per_day")
+        ]
+
+
+class InterviewSlot(TenantModel):
+    TENANT_PATHS = ("facility__municipality",)
+
+    facility = models.ForeignKey(Facility, on_delete=models.CASCADE, related_name="interview_slots")
+    starts_at = models.DateTimeField(_("from"))
+    ends_at = models.DateTimeField(_("until"))
+    capacity = models.PositiveSmallIntegerField(_("families"), default=1)
+
+    class Meta:
+        ordering = ["facility", "starts_at"]
+        constraints = [
+            models.CheckConstraint(
+                name="interview_slot_times_ordered",
+                condition=models.Q(ends_at__gt=models.F("starts_at")),
+            )
+        ]
+
+
+class InterviewStatus(models.TextChoices):
+    REQUESTED = "requested", _("Requested")
+    ACCEPTED = "accepted", _("Accepted")
+    DECLINED = "declined", _("Declined")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+class Interview(TenantModel):
+    """The first interview (初回面談), required before a child's first visit at a facility."""
+
+    TENANT_PATHS = ("facility__municipality", "child__household__municipality")
+
+    facility = models.ForeignKey(Facility, on_delete=models.CASCADE, related_name="interviews")
+    slot = models.ForeignKey(
+        InterviewSlot, on_delete=models.PROTECT, null=True, blank=True, related_name="interviews"
+    )
+    child = models.ForeignKey("families.Child", on_delete=models.CASCADE, related_name="interviews")
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    status = models.CharField(
+        _("status"),
+        max_length=12,
+        choices=InterviewStatus.choices,
+        default=InterviewStatus.REQUESTED,
+    )
+    held_minutes = models.PositiveSmallIntegerField(_("length (minutes)"), null=True, blank=True)
+    follow_up_recorded = models.BooleanField(_("follow-up talk recorded"), default=False)
+    notes = models.TextField(_("notes"), blank=True)
+    requested_at = models.DateTimeField(auto_now_add=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["child", "facility", "status"])]

@@ -1,0 +1,5 @@
+from django.apps import AppConfig
+
+
+class PortalsConfig(AppConfig):
+    name = "tsuen.portals"

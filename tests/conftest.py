@@ -1,0 +1,36 @@
+"""Shared test set-up: a fast password hasher, a tenant scope, and the database under test.
+
+The suite runs twice: on PostgreSQL (TSUEN_DB=postgresql) and on the embedded SQLite database.
+Tests that need PostgreSQL features carry the ``postgres_only`` marker and are deselected on
+SQLite by bin/test (they are not skipped at run time: a deselected test is never reported as
+passing).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from tsuen.core import tenancy
+
+
+@pytest.fixture(autouse=True)
+def _fast_hasher(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _test_scope():
+    """Test set-up code creates rows in several wards; views run under their own scope."""
+    with tenancy.cross_tenant("test set-up"):
+        yield
+
+
+def pytest_collection_modifyitems(config, items):
+    from django.conf import settings
+
+    if settings.DB_VENDOR != "postgresql":
+        for item in items:
+            if item.get_closest_marker("postgres_only") and not config.getoption("-m"):
+                raise pytest.UsageError(
+                    "postgres_only tests selected on SQLite: run with -m 'not postgres_only'"
+                )

@@ -1,0 +1,130 @@
+"""Small builders for test data. Plain functions: explicit, easy to read in a test."""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+
+from django.utils import timezone
+
+from tsuen.accounts.models import Role, User
+from tsuen.booking.models import Booking, BookingKind
+from tsuen.certification.models import Certification
+from tsuen.facilities.models import Facility, FacilityType, Interview, InterviewStatus, PlaceSlot
+from tsuen.families.models import Child, Guardian, Household, Sex
+from tsuen.municipalities.models import Municipality
+
+_seq = itertools.count(1)
+PASSWORD = "correct-horse-battery-staple"
+
+
+def municipality(code: str | None = None, name: str = "テスト区", **kw) -> Municipality:
+    n = next(_seq)
+    return Municipality.objects.create(
+        code=code or f"{90000 + n:05d}", name=f"{name}{n}", prefecture="東京都", **kw
+    )
+
+
+def user(role: str = Role.GUARDIAN, **kw) -> User:
+    n = next(_seq)
+    kw.setdefault("email", f"{role}{n}@example.jp")
+    return User.objects.create_user(password=PASSWORD, role=role, **kw)
+
+
+def household(muni: Municipality, **kw) -> Household:
+    defaults = dict(
+        postal_code="160-0022", prefecture="東京都", city="新宿区", address_line="新宿1-1-1"
+    )
+    return Household.objects.create(municipality=muni, **(defaults | kw))
+
+
+def guardian(hh: Household, user_account: User | None = None, **kw) -> Guardian:
+    defaults = dict(
+        family_name="試験",
+        given_name="花子",
+        family_name_kana="シケン",
+        given_name_kana="ハナコ",
+        birth_date=dt.date(1990, 5, 1),
+        sex=Sex.FEMALE,
+        relation="母",
+        phone="090-0000-0000",
+        email="hanako@example.jp",
+        is_primary=True,
+    )
+    return Guardian.objects.create(household=hh, user=user_account, **(defaults | kw))
+
+
+def child(hh: Household, birth_date: dt.date = dt.date(2024, 4, 10), **kw) -> Child:
+    defaults = dict(
+        family_name="試験",
+        given_name="太郎",
+        family_name_kana="シケン",
+        given_name_kana="タロウ",
+        birth_date=birth_date,
+        sex=Sex.MALE,
+    )
+    return Child.objects.create(household=hh, **(defaults | kw))
+
+
+def family(muni: Municipality, **child_kw):
+    """A guardian account with a household and one child: (user, household, child)."""
+    account = user(Role.GUARDIAN)
+    hh = household(muni)
+    guardian(hh, account)
+    return account, hh, child(hh, **child_kw)
+
+
+def facility(muni: Municipality, **kw) -> Facility:
+    n = next(_seq)
+    defaults = dict(
+        name=f"テスト保育園{n}",
+        facility_type=FacilityType.GENERAL,
+        postal_code="160-0022",
+        address="東京都新宿区新宿2-2-2",
+    )
+    return Facility.objects.create(municipality=muni, **(defaults | kw))
+
+
+def certification(kid: Child, by: User, **kw) -> Certification:
+    muni = kid.household.municipality
+    n = next(_seq)
+    defaults = dict(
+        number=f"T{n:06d}",
+        valid_from=dt.date(2024, 10, 10),
+        valid_to=dt.date(2027, 4, 8),
+        certified_at=timezone.now(),
+    )
+    return Certification.objects.create(
+        municipality=muni, child=kid, certified_by=by, **(defaults | kw)
+    )
+
+
+def interview(kid: Child, fac: Facility, by: User, status=InterviewStatus.ACCEPTED, **kw):
+    return Interview.objects.create(child=kid, facility=fac, requested_by=by, status=status, **kw)
+
+
+def place_slot(fac: Facility, date: dt.date, age_class: int = 1, capacity: int = 3, **kw):
+    defaults = dict(starts_at=dt.time(9, 0), ends_at=dt.time(17, 0))
+    return PlaceSlot.objects.create(
+        facility=fac, date=date, age_class=age_class, capacity=capacity, **(defaults | kw)
+    )
+
+
+def booking(kid: Child, slot: PlaceSlot, by: User, start=dt.time(10), end=dt.time(12), **kw):
+    tz = timezone.get_current_timezone()
+    starts = dt.datetime.combine(slot.date, start, tzinfo=tz)
+    ends = dt.datetime.combine(slot.date, end, tzinfo=tz)
+    defaults = dict(
+        kind=BookingKind.FLEXIBLE,
+        billable_minutes=int((ends - starts).total_seconds() // 60),
+    )
+    return Booking.objects.create(
+        child=kid,
+        facility=slot.facility,
+        place_slot=slot,
+        date=slot.date,
+        starts_at=starts,
+        ends_at=ends,
+        booked_by=by,
+        **(defaults | kw),
+    )
