@@ -217,3 +217,9 @@ def test_birth_must_be_a_date():
     with pytest.raises(RuleError) as err:
         eligibility_window("2025-01-01", NATIONAL)
     assert err.value.code == "value_invalid"
+
+
+def test_window_contains_both_ends():
+    window = eligibility_window(D(2024, 4, 10), NATIONAL)
+    assert window.contains(D(2024, 10, 9)) and window.contains(D(2027, 4, 8))
+    assert not window.contains(D(2024, 10, 8)) and not window.contains(D(2027, 4, 9))

@@ -2,7 +2,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tsuen.rules import FeeBreakdown, FeeClass, Policy, RuleError, user_fee
+from tsuen.rules import FeeBreakdown, FeeClass, Policy, RuleError, pro_rata, user_fee
 
 from .factories import PROPERTY
 
@@ -120,3 +120,16 @@ def test_fee_is_never_negative_and_net_never_above_gross(
         assert result.net == 0
     else:
         assert result.resident_waiver == 0
+
+
+@pytest.mark.parametrize(("per_hour", "minutes"), [(-1, 60), (300, -1), (300.0, 60), (300, True)])
+def test_pro_rata_takes_whole_non_negative_numbers(per_hour, minutes):
+    with pytest.raises(RuleError) as err:
+        pro_rata(per_hour, minutes)
+    assert err.value.code == "value_invalid"
+
+
+def test_pro_rata_rounds_down():
+    assert pro_rata(300, 90) == 450
+    assert pro_rata(1700, 61) == 1728
+    assert pro_rata(1, 59) == 0

@@ -167,8 +167,8 @@ visit_strategy = st.builds(
 
 @st.composite
 def policies(draw):
-    fy = draw(st.sampled_from([2025, 2026, 2027]))
-    national = 600 if fy >= 2027 else draw(st.sampled_from([180, 300, 450, 600]))
+    fy = draw(st.sampled_from([2025, 2026, 2027, 2028]))
+    national = 600 if fy >= 2028 else draw(st.sampled_from([180, 300, 450, 600]))
     buckets = [FundingBucket("national", M, national, True)]
     for i in range(draw(st.integers(0, 2))):
         period = draw(st.sampled_from([M, FY]))

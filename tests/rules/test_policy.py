@@ -99,10 +99,10 @@ def test_replace_revalidates():
     raises("policy_min_age_invalid", lambda: dataclasses.replace(Policy(2026), min_age_months=36))
 
 
-def test_transition_years_allow_3_to_10_national_hours():
+def test_transition_years_up_to_fy2027_allow_3_to_10_national_hours():
     for minutes in (180, 300, 600):
-        Policy(2026, caps=(Cap(M, minutes),), buckets=(national(minutes),))
-        Policy(2025, caps=(Cap(M, minutes),), buckets=(national(minutes),))
+        for fy in (2025, 2026, 2027):
+            Policy(fy, caps=(Cap(M, minutes),), buckets=(national(minutes),))
     for minutes in (150, 630):
         raises(
             "policy_national_limit_out_of_range",
@@ -110,11 +110,15 @@ def test_transition_years_allow_3_to_10_national_hours():
         )
 
 
-def test_from_fy2027_the_national_bucket_is_10_hours():
-    Policy(2027)
+def test_from_fy2028_the_national_bucket_is_10_hours():
+    Policy(2028)
     raises(
         "policy_national_limit_out_of_range",
-        lambda: Policy(2027, caps=(Cap(M, 300),), buckets=(national(300),)),
+        lambda: Policy(2028, caps=(Cap(M, 300),), buckets=(national(300),)),
+    )
+    raises(
+        "policy_national_limit_out_of_range",
+        lambda: Policy(2028, caps=(Cap(M, 630),), buckets=(national(630),)),
     )
 
 

@@ -43,7 +43,7 @@ ERROR_CODES: dict[str, str] = {
     "policy_national_bucket_not_first": "The national bucket is not the first bucket.",
     "policy_national_bucket_period": "The national bucket is not a limited monthly bucket.",
     "policy_national_limit_out_of_range": (
-        "The national monthly hours are outside 3-10 h (to FY2026) or not 10 h (from FY2027)."
+        "The national monthly hours are outside 3-10 h (to FY2027) or not 10 h (from FY2028)."
     ),
     "policy_buckets_do_not_cover_caps": "Hours allowed by the caps could be left unfunded.",
     "policy_extension_unfunded": "Ward-extension days could have hours no ward bucket can fund.",

@@ -59,10 +59,11 @@ NATIONALLY_EXCLUDED = frozenset(
 NEVER_EXCLUDED = frozenset({Enrolment.UNLICENSED, Enrolment.TEMPORARY})
 
 NATIONAL_PAYER = "national"
-# The national monthly hours: 10 hours; a municipality may choose 3 to 10 hours up to FY2026.
+# The national monthly hours: 10 hours. As a transition a municipality may choose 3 to 10 hours
+# up to and including FY2027 ("until FY2027"); from FY2028 it is 10 hours.
 NATIONAL_MONTHLY_MINUTES = 600
 TRANSITION_MIN_MONTHLY_MINUTES = 180
-LAST_TRANSITION_FISCAL_YEAR = 2026
+LAST_TRANSITION_FISCAL_YEAR = 2027
 
 DEFAULT_REDUCTIONS_PER_HOUR: Mapping[FeeClass, int] = MappingProxyType(
     {
@@ -321,10 +322,10 @@ class Policy:
         hours = bucket.limit_minutes
         if self.fiscal_year <= LAST_TRANSITION_FISCAL_YEAR:
             allowed = TRANSITION_MIN_MONTHLY_MINUTES <= hours <= NATIONAL_MONTHLY_MINUTES
-            rule = "180 to 600 minutes (3 to 10 hours) a month up to FY2026"
+            rule = "180 to 600 minutes (3 to 10 hours) a month up to FY2027"
         else:
             allowed = hours == NATIONAL_MONTHLY_MINUTES
-            rule = "600 minutes (10 hours) a month from FY2027"
+            rule = "600 minutes (10 hours) a month from FY2028"
         if not allowed:
             raise RuleError(
                 "policy_national_limit_out_of_range",
