@@ -1,0 +1,1 @@
+"""tsuen.authz: the single authorization layer (see policy.py)."""

@@ -40,6 +40,26 @@ class Municipality(models.Model):
         return f"{self.prefecture}{self.name}"
 
 
+def default_excluded_enrolments() -> list[str]:
+    return ["authorised_nursery", "certified_centre", "community_care", "employer_led"]
+
+
+def default_caps() -> list[dict]:
+    return [{"period": "month", "limit_minutes": 600}]
+
+
+def default_buckets() -> list[dict]:
+    return [{"payer": "national", "period": "month", "limit_minutes": 600, "national": True}]
+
+
+def default_reductions() -> dict[str, int]:
+    return {"public_assistance": 300, "tax_exempt": 240, "low_income": 210, "support_needed": 150}
+
+
+def default_staff_ratios() -> dict[str, int]:
+    return {"0": 3, "1": 6, "2": 6}
+
+
 class EligibilityEnd(models.TextChoices):
     NATIONAL = "national", _("Two days before the third birthday (national rule)")
     FISCAL_YEAR_END_AGE_3 = (
@@ -71,14 +91,18 @@ class MunicipalPolicy(TenantModel):
         choices=EligibilityEnd.choices,
         default=EligibilityEnd.NATIONAL,
     )
-    excluded_enrolments = models.JSONField(_("excluded enrolments"), default=list)
+    excluded_enrolments = models.JSONField(
+        _("excluded enrolments"), default=default_excluded_enrolments
+    )
     billing_minimum_minutes = models.PositiveSmallIntegerField(
         _("minimum visit (minutes)"), default=60
     )
     billing_step_minutes = models.PositiveSmallIntegerField(_("visit step (minutes)"), default=30)
-    caps = models.JSONField(_("hours caps"), default=list)
-    buckets = models.JSONField(_("funding buckets"), default=list)
-    reductions_per_hour = models.JSONField(_("reductions per hour (yen)"), default=dict)
+    caps = models.JSONField(_("hours caps"), default=default_caps)
+    buckets = models.JSONField(_("funding buckets"), default=default_buckets)
+    reductions_per_hour = models.JSONField(
+        _("reductions per hour (yen)"), default=default_reductions
+    )
     free_for_residents = models.BooleanField(_("free for residents"), default=False)
     cancel_deadline_days_before = models.PositiveSmallIntegerField(
         _("cancellation deadline (days before)"), default=1
@@ -89,7 +113,9 @@ class MunicipalPolicy(TenantModel):
     late_cancellation_counts = models.BooleanField(_("late cancellation counts"), default=True)
     no_show_counts = models.BooleanField(_("no-show counts"), default=True)
     booking_window_days = models.PositiveSmallIntegerField(_("booking window (days)"), default=31)
-    staff_ratios = models.JSONField(_("children per adult by age class"), default=dict)
+    staff_ratios = models.JSONField(
+        _("children per adult by age class"), default=default_staff_ratios
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     created_by = models.ForeignKey(
         "accounts.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
@@ -108,3 +134,85 @@ class MunicipalPolicy(TenantModel):
 
     def __str__(self) -> str:
         return f"{self.municipality} FY{self.fiscal_year} from {self.effective_from}"
+
+    # --- Conversion to and from the pure rules ------------------------------------------------
+
+    def to_rules(self):
+        """This row as a validated ``tsuen.rules.Policy`` (raises ``RuleError`` if inconsistent)."""
+        from tsuen import rules
+
+        return rules.Policy(
+            self.fiscal_year,
+            min_age_months=self.min_age_months,
+            eligibility_end=self.eligibility_end,
+            excluded_enrolments=self.excluded_enrolments,
+            billing_minimum_minutes=self.billing_minimum_minutes,
+            billing_step_minutes=self.billing_step_minutes,
+            caps=tuple(rules.Cap(c["period"], c["limit_minutes"]) for c in self.caps),
+            buckets=tuple(
+                rules.FundingBucket(
+                    b["payer"], b["period"], b["limit_minutes"], national=b["national"]
+                )
+                for b in self.buckets
+            ),
+            reductions_per_hour=self.reductions_per_hour,
+            free_for_residents=self.free_for_residents,
+            cancel_deadline_days_before=self.cancel_deadline_days_before,
+            cancel_deadline_time=self.cancel_deadline_time,
+            late_cancellation_counts=self.late_cancellation_counts,
+            no_show_counts=self.no_show_counts,
+            booking_window_days=self.booking_window_days,
+            staff_ratios={int(k): v for k, v in self.staff_ratios.items()},
+        )
+
+    @classmethod
+    def from_rules(cls, municipality, policy, effective_from: dt.date) -> MunicipalPolicy:
+        """An unsaved row holding ``policy`` (e.g. the national defaults) for a municipality."""
+        return cls(
+            municipality=municipality,
+            fiscal_year=policy.fiscal_year,
+            effective_from=effective_from,
+            min_age_months=policy.min_age_months,
+            eligibility_end=str(policy.eligibility_end),
+            excluded_enrolments=sorted(str(e) for e in policy.excluded_enrolments),
+            billing_minimum_minutes=policy.billing_minimum_minutes,
+            billing_step_minutes=policy.billing_step_minutes,
+            caps=[{"period": str(c.period), "limit_minutes": c.limit_minutes} for c in policy.caps],
+            buckets=[
+                {
+                    "payer": b.payer,
+                    "period": str(b.period),
+                    "limit_minutes": b.limit_minutes,
+                    "national": b.national,
+                }
+                for b in policy.buckets
+            ],
+            reductions_per_hour={str(k): v for k, v in policy.reductions_per_hour.items()},
+            free_for_residents=policy.free_for_residents,
+            cancel_deadline_days_before=policy.cancel_deadline_days_before,
+            cancel_deadline_time=policy.cancel_deadline_time,
+            late_cancellation_counts=policy.late_cancellation_counts,
+            no_show_counts=policy.no_show_counts,
+            booking_window_days=policy.booking_window_days,
+            staff_ratios={str(k): v for k, v in policy.staff_ratios.items()},
+        )
+
+
+def policy_for(municipality_id: int, day: dt.date) -> MunicipalPolicy:
+    """The policy row in force for a municipality on a day (latest effective_from <= day within
+    that day's fiscal year). Raises ``MunicipalPolicy.DoesNotExist`` when none is set."""
+    from tsuen.rules import fiscal_year_of
+
+    return (
+        MunicipalPolicy.objects.filter(
+            municipality_id=municipality_id,
+            fiscal_year=fiscal_year_of(day),
+            effective_from__lte=day,
+        )
+        .order_by("-effective_from")
+        .first()
+    ) or _missing(municipality_id, day)
+
+
+def _missing(municipality_id: int, day: dt.date):
+    raise MunicipalPolicy.DoesNotExist(f"no policy for municipality {municipality_id} on {day}")

@@ -1,0 +1,299 @@
+"""The one authorization layer: one named action per operation, each with OR-ed rules.
+
+Every rule is a *query condition* on the model it guards, built from the acting user. The same
+condition answers both questions the system asks:
+
+* "may this user do X to this object?"  -> ``allows()`` / ``get_or_404()`` (one EXISTS query)
+* "which objects may this user do X to?" -> ``filter_allowed()`` (the condition in the list's WHERE)
+
+so a list can never show what the detail page would refuse. An object outside the user's reach
+answers 404 (its existence is not disclosed), never 403.
+
+Rules reach the child, household, facility or municipality of a model through ``PATHS`` (the
+lookups from each guarded model to those owners), the way eVaka's ACL turns one rule into SQL
+for every table it guards.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from enum import StrEnum
+
+from django.db.models import Model, Q, QuerySet
+from django.http import Http404
+
+from tsuen.accounts.models import Role
+
+# --- What each guarded model is attached to --------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Paths:
+    """Lookups from a model to its owners; ``""`` means the model *is* that owner."""
+
+    child: str | None = None
+    household: str | None = None
+    facility: str | None = None
+    municipality: str | None = None  # the municipality that owns the row (tenant)
+
+
+def _child_paths(prefix: str, facility: str | None = None) -> Paths:
+    child = prefix
+    join = f"{prefix}__" if prefix else ""
+    return Paths(
+        child=child,
+        household=f"{join}household",
+        facility=facility,
+        municipality=f"{join}household__municipality",
+    )
+
+
+PATHS: dict[str, Paths] = {
+    "families.Household": Paths(household="", municipality="municipality"),
+    "families.Guardian": Paths(household="household", municipality="household__municipality"),
+    "families.Child": _child_paths(""),
+    "families.EmergencyContact": _child_paths("child"),
+    "families.GrowthRecord": _child_paths("child"),
+    "families.HouseholdFeeClass": Paths(
+        household="household", municipality="household__municipality"
+    ),
+    "certification.Application": Paths(household="household", municipality="municipality"),
+    "certification.Certification": Paths(
+        child="child", household="child__household", municipality="municipality"
+    ),
+    "facilities.Facility": Paths(facility="", municipality="municipality"),
+    "facilities.PlaceSlot": Paths(facility="facility", municipality="facility__municipality"),
+    "facilities.Interview": _child_paths("child", facility="facility"),
+    "booking.Booking": _child_paths("child", facility="facility"),
+    "attendance.Attendance": _child_paths("booking__child", facility="booking__facility"),
+    "attendance.DailyRecord": _child_paths("booking__child", facility="booking__facility"),
+    "attendance.MorningNote": _child_paths("booking__child", facility="booking__facility"),
+    "billing.Claim": Paths(facility="facility", municipality="paying_municipality"),
+    "municipalities.MunicipalPolicy": Paths(municipality="municipality"),
+    "municipalities.Municipality": Paths(municipality=""),
+}
+
+
+def paths_for(model: type[Model]) -> Paths:
+    try:
+        return PATHS[model._meta.label]
+    except KeyError:
+        raise LookupError(f"{model._meta.label} has no authorization paths") from None
+
+
+def _in(path: str, values) -> Q:
+    return Q(**{f"{path}__in" if path else "pk__in": values})
+
+
+def _eq(path: str, value) -> Q:
+    return Q(**{path or "pk": value})
+
+
+# --- Rules ------------------------------------------------------------------------------------
+# A rule takes (user, paths) and returns a condition, or None when it does not apply.
+
+Rule = Callable[[object, Paths], Q | None]
+
+
+def guardian_of_household(user, paths: Paths) -> Q | None:
+    """A guardian of the household, or a proxy user with a live grant from it."""
+    if user.role not in (Role.GUARDIAN, Role.PROXY) or paths.household is None:
+        return None
+    from tsuen.families.models import Household
+
+    households = Household.unscoped.filter(
+        Q(guardians__user=user) | Q(proxies__user=user, proxies__revoked_at__isnull=True)
+    ).values("pk")
+    return _in(paths.household, households)
+
+
+def facility_staff_related_to_child(user, paths: Paths) -> Q | None:
+    """Staff of a facility that has a relationship with the child: an interview requested or
+    accepted, or a booking. The relationship, not the tenant, opens a child's data to a
+    facility, so a facility can care for a child from another ward."""
+    if not user.is_facility or not user.facility_id or paths.child is None:
+        return None
+    from tsuen.booking.models import Booking
+    from tsuen.facilities.models import Interview, InterviewStatus
+
+    interviewed = Interview.unscoped.filter(
+        facility_id=user.facility_id,
+        status__in=[InterviewStatus.REQUESTED, InterviewStatus.ACCEPTED],
+    ).values("child_id")
+    booked = Booking.unscoped.filter(facility_id=user.facility_id).values("child_id")
+    return _in(paths.child, interviewed) | _in(paths.child, booked)
+
+
+def facility_staff_of_facility(user, paths: Paths) -> Q | None:
+    """Staff (any facility role) of the facility that owns the row."""
+    if not user.is_facility or not user.facility_id or paths.facility is None:
+        return None
+    return _eq(paths.facility, user.facility_id)
+
+
+def facility_manager_of_facility(user, paths: Paths) -> Q | None:
+    if user.role != Role.FACILITY_MANAGER:
+        return None
+    return facility_staff_of_facility(user, paths)
+
+
+def municipal_staff(*roles: Role) -> Rule:
+    """Staff in one of ``roles`` of the municipality that owns the row."""
+
+    def rule(user, paths: Paths) -> Q | None:
+        if user.role not in roles or not user.municipality_id or paths.municipality is None:
+            return None
+        return _eq(paths.municipality, user.municipality_id)
+
+    rule.__name__ = f"municipal_staff({', '.join(roles)})"
+    return rule
+
+
+def authenticated(user, paths: Paths) -> Q | None:
+    return Q() if user.is_authenticated else None
+
+
+def anyone(user, paths: Paths) -> Q | None:
+    return Q()
+
+
+def national_operator(user, paths: Paths) -> Q | None:
+    return Q() if user.role == Role.NATIONAL_OPERATOR else None
+
+
+# --- Actions ----------------------------------------------------------------------------------
+
+
+class Action(StrEnum):
+    CHILD_VIEW = "child.view"
+    CHILD_LIST = "child.list"
+    CHILD_EDIT = "child.edit"
+    GUARDIAN_VIEW = "guardian.view"
+    HOUSEHOLD_FEE_CLASS_VIEW = "household.fee_class.view"
+    APPLICATION_VIEW = "application.view"
+    APPLICATION_REVIEW = "application.review"
+    CERTIFICATION_VIEW = "certification.view"
+    FACILITY_VIEW = "facility.view"
+    FACILITY_MANAGE = "facility.manage"
+    PLACES_MANAGE = "places.manage"
+    BOOKING_VIEW = "booking.view"
+    BOOKING_CREATE = "booking.create"
+    ATTENDANCE_RECORD = "attendance.record"
+    DAILY_RECORD_VIEW = "daily_record.view"
+    DAILY_RECORD_WRITE = "daily_record.write"
+    CLAIM_VIEW = "claim.view"
+    CLAIM_SUBMIT = "claim.submit"
+    CLAIM_APPROVE = "claim.approve"
+    POLICY_VIEW = "policy.view"
+    POLICY_EDIT = "policy.edit"
+    MUNICIPALITY_STATS_VIEW = "municipality.stats.view"
+    NATIONAL_STATS_VIEW = "national.stats.view"
+
+
+_REVIEWER, _PAYMENTS, _ADMIN, _AUDITOR = (
+    Role.MUNICIPAL_REVIEWER,
+    Role.MUNICIPAL_PAYMENTS,
+    Role.MUNICIPAL_ADMIN,
+    Role.AUDITOR,
+)
+_CASEWORK = (_REVIEWER, _PAYMENTS, _ADMIN)
+
+#: Action -> the rules any one of which grants it. The auditor reaches logs and aggregate
+#: reports only, never a person's values; the national operator reaches aggregates only.
+POLICY: dict[Action, tuple[Rule, ...]] = {
+    Action.CHILD_VIEW: (
+        guardian_of_household,
+        facility_staff_related_to_child,
+        municipal_staff(*_CASEWORK),
+    ),
+    Action.CHILD_LIST: (
+        guardian_of_household,
+        facility_staff_related_to_child,
+        municipal_staff(*_CASEWORK),
+    ),
+    Action.CHILD_EDIT: (guardian_of_household,),
+    Action.GUARDIAN_VIEW: (guardian_of_household, municipal_staff(*_CASEWORK)),
+    # Never a facility: a facility sees that a child needs care, not the household's welfare
+    # or tax status.
+    Action.HOUSEHOLD_FEE_CLASS_VIEW: (guardian_of_household, municipal_staff(*_CASEWORK)),
+    Action.APPLICATION_VIEW: (guardian_of_household, municipal_staff(*_CASEWORK)),
+    Action.APPLICATION_REVIEW: (municipal_staff(_REVIEWER, _ADMIN),),
+    Action.CERTIFICATION_VIEW: (
+        guardian_of_household,
+        facility_staff_related_to_child,
+        municipal_staff(*_CASEWORK),
+    ),
+    Action.FACILITY_VIEW: (anyone,),
+    Action.FACILITY_MANAGE: (facility_manager_of_facility, municipal_staff(_ADMIN)),
+    Action.PLACES_MANAGE: (facility_manager_of_facility,),
+    Action.BOOKING_VIEW: (
+        guardian_of_household,
+        facility_staff_of_facility,
+        municipal_staff(*_CASEWORK),
+    ),
+    Action.BOOKING_CREATE: (guardian_of_household,),
+    Action.ATTENDANCE_RECORD: (facility_staff_of_facility,),
+    Action.DAILY_RECORD_VIEW: (guardian_of_household, facility_staff_of_facility),
+    Action.DAILY_RECORD_WRITE: (facility_staff_of_facility,),
+    Action.CLAIM_VIEW: (facility_manager_of_facility, municipal_staff(_PAYMENTS, _ADMIN)),
+    Action.CLAIM_SUBMIT: (facility_manager_of_facility,),
+    Action.CLAIM_APPROVE: (municipal_staff(_PAYMENTS, _ADMIN),),
+    Action.POLICY_VIEW: (municipal_staff(*_CASEWORK, _AUDITOR), national_operator),
+    Action.POLICY_EDIT: (municipal_staff(_ADMIN),),
+    Action.MUNICIPALITY_STATS_VIEW: (municipal_staff(*_CASEWORK, _AUDITOR),),
+    Action.NATIONAL_STATS_VIEW: (national_operator,),
+}
+
+
+# --- The API the services and views use -------------------------------------------------------
+
+
+def condition(user, action: Action, model: type[Model]) -> Q | None:
+    """The OR of every applicable rule's condition, or None when no rule applies."""
+    if not user.is_authenticated and POLICY[action] != (anyone,):
+        return None
+    paths = paths_for(model)
+    result: Q | None = None
+    for rule in POLICY[action]:
+        q = rule(user, paths)
+        if q is not None:
+            result = q if result is None else result | q
+    return result
+
+
+def filter_allowed(user, action: Action, queryset: QuerySet) -> QuerySet:
+    """Narrow a queryset to the rows ``user`` may ``action``."""
+    q = condition(user, action, queryset.model)
+    return queryset.none() if q is None else queryset.filter(q)
+
+
+def allows(user, action: Action, obj: Model) -> bool:
+    q = condition(user, action, type(obj))
+    if q is None:
+        return False
+    return type(obj)._default_manager.filter(pk=obj.pk).filter(q).exists()
+
+
+def allows_any(user, action: Action, model: type[Model]) -> bool:
+    """Whether some rule of the action applies to this user at all (for pages without an
+    object, such as a list: a user with no applicable rule gets 404, not an empty list)."""
+    return condition(user, action, model) is not None
+
+
+def get_or_404(user, action: Action, queryset: QuerySet, **lookup) -> Model:
+    """The one object matching ``lookup`` that ``user`` may ``action``; 404 otherwise."""
+    try:
+        return filter_allowed(user, action, queryset).get(**lookup)
+    except queryset.model.DoesNotExist:
+        raise Http404 from None
+
+
+def require(user, action: Action, model: type[Model]) -> None:
+    if not allows_any(user, action, model):
+        raise Http404
+
+
+def actions_on(user, obj: Model, actions: Iterable[Action]) -> set[Action]:
+    """Which of ``actions`` the user may take on ``obj`` (for showing buttons)."""
+    return {a for a in actions if allows(user, a, obj)}

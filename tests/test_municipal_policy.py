@@ -1,0 +1,53 @@
+"""The database's policy rows and the pure rules agree."""
+
+import datetime as dt
+
+import pytest
+
+from tests import factories as f
+from tsuen import rules
+from tsuen.families.models import FeeClass
+from tsuen.municipalities.models import EligibilityEnd, MunicipalPolicy, policy_for
+
+pytestmark = pytest.mark.django_db
+
+
+def test_choices_mirror_the_rules_enums():
+    assert set(FeeClass.values) == {str(c) for c in rules.FeeClass}
+    assert set(EligibilityEnd.values) == {str(e) for e in rules.EligibilityEnd}
+
+
+def test_national_default_round_trips_through_the_database():
+    muni = f.municipality()
+    original = rules.national_default_policy(2026)
+    MunicipalPolicy.from_rules(muni, original, dt.date(2026, 4, 1)).save()
+    assert policy_for(muni.pk, dt.date(2026, 11, 26)).to_rules() == original
+
+
+def test_policy_in_force_is_the_latest_version_of_that_fiscal_year():
+    muni = f.municipality()
+    base = rules.national_default_policy(2026)
+    MunicipalPolicy.from_rules(muni, base, dt.date(2026, 4, 1)).save()
+    later = MunicipalPolicy.from_rules(muni, base, dt.date(2026, 10, 1))
+    later.free_for_residents = True
+    later.save()
+    assert not policy_for(muni.pk, dt.date(2026, 9, 30)).free_for_residents
+    assert policy_for(muni.pk, dt.date(2026, 10, 1)).free_for_residents
+    with pytest.raises(MunicipalPolicy.DoesNotExist):
+        policy_for(muni.pk, dt.date(2027, 4, 1))  # FY2027 has no policy yet
+
+
+def test_contradictory_policy_row_is_refused_by_the_rules():
+    muni = f.municipality()
+    row = MunicipalPolicy.from_rules(muni, rules.national_default_policy(2026), dt.date(2026, 4, 1))
+    row.caps = [{"period": "month", "limit_minutes": 1200}]  # 20 h but buckets fund only 10 h
+    with pytest.raises(rules.RuleError) as caught:
+        row.to_rules()
+    assert caught.value.code == "policy_buckets_do_not_cover_caps"
+
+
+def test_a_new_row_defaults_to_the_national_policy():
+    row = MunicipalPolicy(
+        municipality=f.municipality(), fiscal_year=2026, effective_from=dt.date(2026, 4, 1)
+    )
+    assert row.to_rules() == rules.national_default_policy(2026)
