@@ -5,6 +5,10 @@ version encrypts; every configured version decrypts, so keys can be rotated with
 (``manage.py rotate_field_keys`` re-encrypts rows still under an old version). The ciphertext is
 bound to its column (associated data ``app_label.Model.field``) so that a value copied into
 another column does not decrypt.
+
+Each encryption draws a fresh random 96-bit nonce. NIST SP 800-38D allows 2**32 encryptions per
+key with random nonces; a ward's data stays many orders of magnitude below that, and rotation
+resets the count. docs/encryption.md describes the key format and the rotation procedure.
 """
 
 from __future__ import annotations
@@ -12,14 +16,21 @@ from __future__ import annotations
 import base64
 import binascii
 import os
-from dataclasses import dataclass
-from functools import cache
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
 
+from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
 NONCE_BYTES = 12
+TAG_BYTES = 16
+KEY_BYTES = 32
+
+_STORED = re.compile(r"v([0-9]{1,9}):")
+_VERSION = re.compile(r"[0-9]{1,9}")
 
 
 class DecryptionError(ValueError):
@@ -28,63 +39,108 @@ class DecryptionError(ValueError):
 
 @dataclass(frozen=True)
 class Keyring:
-    keys: dict[int, bytes]
+    """The configured keys by version. ``repr`` never shows key material."""
+
+    keys: dict[int, bytes] = field(repr=False)
+    _ciphers: dict[int, AESGCM] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        if not self.keys:
+            raise ImproperlyConfigured("FIELD_ENCRYPTION_KEYS is empty")
+        object.__setattr__(self, "_ciphers", {v: AESGCM(k) for v, k in self.keys.items()})
+
+    def __repr__(self) -> str:
+        return f"Keyring(versions={sorted(self.keys)})"
 
     @property
     def current_version(self) -> int:
         return max(self.keys)
 
+    @property
+    def versions(self) -> list[int]:
+        return sorted(self.keys)
+
     def encrypt(self, plaintext: bytes, context: str) -> str:
         version = self.current_version
         nonce = os.urandom(NONCE_BYTES)
-        sealed = AESGCM(self.keys[version]).encrypt(nonce, plaintext, context.encode())
+        sealed = self._ciphers[version].encrypt(nonce, plaintext, context.encode("utf-8"))
         return f"v{version}:" + base64.b64encode(nonce + sealed).decode("ascii")
 
     def decrypt(self, stored: str, context: str) -> bytes:
         version = version_of(stored)
-        key = self.keys.get(version)
-        if key is None:
-            raise DecryptionError(f"no key for version {version}")
+        cipher = self._ciphers.get(version)
+        if cipher is None:
+            raise DecryptionError(f"no key configured for version {version}")
         try:
             blob = base64.b64decode(stored.split(":", 1)[1], validate=True)
-            return AESGCM(key).decrypt(blob[:NONCE_BYTES], blob[NONCE_BYTES:], context.encode())
-        except (binascii.Error, ValueError, IndexError) as exc:
+        except (binascii.Error, ValueError) as exc:
             raise DecryptionError("malformed ciphertext") from exc
-        except Exception as exc:  # cryptography's InvalidTag
-            raise DecryptionError("ciphertext does not authenticate") from exc
+        if len(blob) < NONCE_BYTES + TAG_BYTES:
+            raise DecryptionError("malformed ciphertext")
+        try:
+            return cipher.decrypt(blob[:NONCE_BYTES], blob[NONCE_BYTES:], context.encode("utf-8"))
+        except InvalidTag as exc:
+            raise DecryptionError(
+                "ciphertext does not authenticate (tampered, or copied from another column)"
+            ) from exc
+
+    def reencrypt(self, stored: str, context: str) -> str:
+        """Decrypt under whatever version ``stored`` names; encrypt under the current one."""
+        return self.encrypt(self.decrypt(stored, context), context)
 
 
 def version_of(stored: str) -> int:
-    prefix, sep, _ = stored.partition(":")
-    if not sep or not prefix.startswith("v") or not prefix[1:].isdigit():
+    """The key version of a stored value; :class:`DecryptionError` if it is not one."""
+    match = _STORED.match(stored) if isinstance(stored, str) else None
+    if match is None:
         raise DecryptionError("value is not an encrypted field value")
-    return int(prefix[1:])
+    return int(match.group(1))
 
 
 def parse_keys(spec: str) -> dict[int, bytes]:
-    """``"1:<base64>,2:<base64>"`` -> {1: key, 2: key}; each key must be 32 bytes."""
+    """``"1:<base64>,2:<base64>"`` -> {1: key, 2: key}; each key must be 32 bytes.
+
+    Error messages name the version, never the key.
+    """
     keys: dict[int, bytes] = {}
     for item in filter(None, (part.strip() for part in spec.split(","))):
-        version, sep, encoded = item.partition(":")
-        if not sep or not version.isdigit():
+        version_text, sep, encoded = item.partition(":")
+        version_text = version_text.strip()
+        if not sep or not _VERSION.fullmatch(version_text):
             raise ImproperlyConfigured("FIELD_ENCRYPTION_KEYS: expected 'version:base64key'")
-        key = base64.b64decode(encoded)
-        if len(key) != 32:
+        version = int(version_text)
+        if version < 1:
+            raise ImproperlyConfigured("FIELD_ENCRYPTION_KEYS: versions start at 1")
+        if version in keys:
+            raise ImproperlyConfigured(f"FIELD_ENCRYPTION_KEYS: version {version} listed twice")
+        try:
+            key = base64.b64decode(encoded.strip(), validate=True)
+        except (binascii.Error, ValueError) as exc:
+            raise ImproperlyConfigured(
+                f"FIELD_ENCRYPTION_KEYS: key {version} is not valid base64"
+            ) from exc
+        if len(key) != KEY_BYTES:
             raise ImproperlyConfigured(f"FIELD_ENCRYPTION_KEYS: key {version} is not 32 bytes")
-        keys[int(version)] = key
+        if key in keys.values():
+            raise ImproperlyConfigured(
+                f"FIELD_ENCRYPTION_KEYS: key {version} repeats another version's key"
+            )
+        keys[version] = key
     if not keys:
         raise ImproperlyConfigured("FIELD_ENCRYPTION_KEYS is empty")
     return keys
 
 
-@cache
+@lru_cache(maxsize=16)
 def _keyring_for(spec: str) -> Keyring:
     return Keyring(parse_keys(spec))
 
 
 def keyring() -> Keyring:
+    """The keyring for the current ``settings.FIELD_ENCRYPTION_KEYS`` (cached per value)."""
     return _keyring_for(settings.FIELD_ENCRYPTION_KEYS)
 
 
 def generate_key() -> str:
-    return base64.b64encode(os.urandom(32)).decode("ascii")
+    """A fresh random 256-bit key, base64-encoded (the part after ``version:``)."""
+    return base64.b64encode(os.urandom(KEY_BYTES)).decode("ascii")

@@ -1,0 +1,284 @@
+"""The data inventory (SECURITY.md item 1): every model field that holds personal data.
+
+``INVENTORY`` maps ``"app_label.Model.field"`` to an :class:`Entry` ``(data_class, purpose,
+retention)``:
+
+* ``data_class`` is ``"P"`` (personal: tenant- and relationship-scoped, reads audited) or ``"S"``
+  (sensitive, 要配慮個人情報 and welfare/tax status: all of P, plus encrypted at rest with an
+  ``EncryptedField`` and shown only to roles that need it);
+* ``purpose`` says why tsuen holds the value (the purpose notice is written from it);
+* ``retention`` is a key of ``RETENTION_RULES``, the rule the purge job applies.
+
+A field is listed when its value says something about an identifiable person: identity,
+contact, whereabouts and schedule, health, family circumstances, or free text written about
+them. Keys, status codes, system timestamps and foreign keys are not listed one by one: the row
+they sit in is personal data as a whole and follows the retention rule of its record class
+(docs/data-inventory.md, "Records").
+
+``NOT_PERSONAL`` lists fields whose names look personal but are not (a facility's public
+address), each with the reason. ``PROPOSED_SENSITIVE`` lists P fields that should become S;
+they move to ``"S"`` when their app encrypts them.
+
+tests/privacy/test_inventory.py walks every model of the ``tsuen.*`` apps and fails when a
+personal-looking field is missing here, an entry names a field that does not exist, or an S
+field is not encrypted. docs/data-inventory.md is the human-readable copy of this module.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+P = "P"
+S = "S"
+
+
+class Entry(NamedTuple):
+    data_class: str  # "P" or "S"
+    purpose: str
+    retention: str  # a key of RETENTION_RULES
+
+
+RETENTION_RULES: dict[str, str] = {
+    "account": (
+        "While the account is in use. When it is closed, the email and name are erased once no "
+        "retained record needs them; the row (id, role) stays so that the audit trail still "
+        "resolves the actor."
+    ),
+    "family_record": (
+        "Identity and contact data of a household and its members: kept while any "
+        "payment-linked or care record of the household is kept (the later of payment_5y and "
+        "care_record), then deleted with the household."
+    ),
+    "payment_5y": (
+        "Payment-linked records (application, certification, fee class, booking, attendance, "
+        "claim): 5 years after the end of the fiscal year (31 March) in which the record closed, "
+        "or longer where the municipality sets it; a legal hold suspends deletion."
+    ),
+    "care_record": (
+        "Care records (health, allergies, development, daily records, emergency contacts): N "
+        "months after the child's eligibility ends, N set per municipality; a legal hold "
+        "suspends deletion."
+    ),
+    "certificate_image_1y": (
+        "Uploaded evidence (doctors' certificates, proof of public assistance or tax status): "
+        "1 year after verification."
+    ),
+    "audit_log": (
+        "The audit trail: as long as the longest retention of the data it describes "
+        "(payment_5y by default), removed a whole fiscal year of a chain at a time with a "
+        "deletion report; never edited."
+    ),
+}
+
+_PERSON = "identify the person in every journey (certification, booking, care, billing)"
+_KANA = "sort and match names as the municipality's resident register does (katakana reading)"
+
+INVENTORY: dict[str, Entry] = {
+    # --- accounts --------------------------------------------------------------------------------
+    "accounts.User.email": Entry(P, "log-in identifier and account mail", "account"),
+    "accounts.User.full_name": Entry(P, "name shown to colleagues and in the audit", "account"),
+    "accounts.User.password": Entry(
+        P, "authentication (Argon2 hash, never the password)", "account"
+    ),
+    "accounts.User.last_login": Entry(P, "account security (dormant accounts, reports)", "account"),
+    # --- families: household -------------------------------------------------------------------
+    "families.Household.postal_code": Entry(P, "residence: eligibility and mail", "family_record"),
+    "families.Household.prefecture": Entry(P, "residence: eligibility and mail", "family_record"),
+    "families.Household.city": Entry(P, "residence: which municipality pays", "family_record"),
+    "families.Household.address_line": Entry(P, "residence: mail and home visits", "family_record"),
+    "families.Household.support_needed": Entry(
+        S, "support-needed household (要支援世帯): priority and fee reduction", "payment_5y"
+    ),
+    "families.HouseholdFeeClass.fee_class": Entry(
+        S,
+        "fee reduction class (public assistance, tax-exempt, income band): user-fee reduction",
+        "payment_5y",
+    ),
+    "families.HouseholdFeeClass.valid_from": Entry(P, "period the fee class applies", "payment_5y"),
+    "families.HouseholdFeeClass.valid_to": Entry(P, "period the fee class applies", "payment_5y"),
+    # --- families: guardians -------------------------------------------------------------------
+    "families.Guardian.family_name": Entry(P, _PERSON, "family_record"),
+    "families.Guardian.given_name": Entry(P, _PERSON, "family_record"),
+    "families.Guardian.family_name_kana": Entry(P, _KANA, "family_record"),
+    "families.Guardian.given_name_kana": Entry(P, _KANA, "family_record"),
+    "families.Guardian.birth_date": Entry(
+        P, "identity check against the resident register", "family_record"
+    ),
+    "families.Guardian.sex": Entry(
+        P, "identity check against the resident register", "family_record"
+    ),
+    "families.Guardian.relation": Entry(P, "who may act for the child", "family_record"),
+    "families.Guardian.phone": Entry(
+        P, "contact by the facility and the municipality", "family_record"
+    ),
+    "families.Guardian.email": Entry(P, "notices (booking, certification)", "family_record"),
+    "families.Guardian.workplace": Entry(
+        P, "reach the guardian during care hours", "family_record"
+    ),
+    # --- families: children --------------------------------------------------------------------
+    "families.Child.family_name": Entry(P, _PERSON, "family_record"),
+    "families.Child.given_name": Entry(P, _PERSON, "family_record"),
+    "families.Child.family_name_kana": Entry(P, _KANA, "family_record"),
+    "families.Child.given_name_kana": Entry(P, _KANA, "family_record"),
+    "families.Child.birth_date": Entry(P, "eligibility (age) and age class", "family_record"),
+    "families.Child.sex": Entry(P, "identity check; care (changing, toileting)", "family_record"),
+    "families.Child.disability": Entry(
+        S, "care planning and the disability adder in claims", "care_record"
+    ),
+    "families.Child.medical_care": Entry(
+        S, "care planning (医療的ケア): which facility can accept the child", "care_record"
+    ),
+    "families.Child.allergies": Entry(S, "safe meals: diagnosed allergies", "care_record"),
+    "families.Child.meal_requirements": Entry(
+        S, "meals: medical diets and religious rules", "care_record"
+    ),
+    "families.Child.illnesses": Entry(S, "care: illnesses the facility must know", "care_record"),
+    "families.Child.vaccinations": Entry(S, "care: infection control", "care_record"),
+    "families.Child.development_notes": Entry(S, "care: development and support", "care_record"),
+    "families.Child.pickup_persons": Entry(
+        P, "hand the child only to the people named (names, relation)", "care_record"
+    ),
+    "families.EmergencyContact.name": Entry(P, "emergency contact", "care_record"),
+    "families.EmergencyContact.birth_date": Entry(P, "tell namesakes apart", "care_record"),
+    "families.EmergencyContact.relation": Entry(P, "emergency contact", "care_record"),
+    "families.EmergencyContact.phone": Entry(P, "emergency contact", "care_record"),
+    "families.EmergencyContact.email": Entry(P, "emergency contact", "care_record"),
+    "families.GrowthRecord.measured_on": Entry(P, "growth record for care", "care_record"),
+    "families.GrowthRecord.height_cm": Entry(P, "growth record for care", "care_record"),
+    "families.GrowthRecord.weight_kg": Entry(P, "growth record for care", "care_record"),
+    # --- certification ---------------------------------------------------------------------------
+    "certification.Application.declared_fee_class": Entry(
+        S, "fee reduction class as declared by the applicant", "payment_5y"
+    ),
+    "certification.Application.message_to_applicant": Entry(
+        P, "correction requests and decisions sent to the applicant", "payment_5y"
+    ),
+    "certification.ApplicationStatusChange.note": Entry(
+        P, "reason for a status change of an application", "payment_5y"
+    ),
+    "certification.Certification.number": Entry(
+        P, "certificate number (identifies the child's certification)", "payment_5y"
+    ),
+    "certification.Certification.end_reason": Entry(
+        P, "why eligibility ended (e.g. moved out)", "payment_5y"
+    ),
+    "certification.CertificationStatusChange.note": Entry(
+        P, "reason for a status change of a certification", "payment_5y"
+    ),
+    # --- facilities ------------------------------------------------------------------------------
+    "facilities.Interview.notes": Entry(
+        P, "first interview (初回面談): what the facility needs for care", "care_record"
+    ),
+    # --- booking and attendance ------------------------------------------------------------------
+    "booking.Booking.date": Entry(P, "where and when the child is in care", "payment_5y"),
+    "booking.Booking.starts_at": Entry(P, "where and when the child is in care", "payment_5y"),
+    "booking.Booking.ends_at": Entry(P, "where and when the child is in care", "payment_5y"),
+    "attendance.Attendance.checked_in_at": Entry(P, "attendance, basis of the claim", "payment_5y"),
+    "attendance.Attendance.checked_out_at": Entry(
+        P, "attendance, basis of the claim", "payment_5y"
+    ),
+    "attendance.MorningNote.health": Entry(
+        P, "the guardian's note on today's health", "care_record"
+    ),
+    "attendance.MorningNote.temperature": Entry(P, "morning temperature (care)", "care_record"),
+    "attendance.MorningNote.pickup_person": Entry(P, "who picks the child up today", "care_record"),
+    "attendance.DailyRecord.meals": Entry(P, "daily record to the guardian", "care_record"),
+    "attendance.DailyRecord.nap": Entry(P, "daily record to the guardian", "care_record"),
+    "attendance.DailyRecord.mood": Entry(P, "daily record to the guardian", "care_record"),
+    "attendance.DailyRecord.toileting": Entry(P, "daily record to the guardian", "care_record"),
+    "attendance.DailyRecord.temperature": Entry(P, "daily record to the guardian", "care_record"),
+    "attendance.DailyRecord.notes": Entry(P, "daily record to the guardian", "care_record"),
+    # --- billing ---------------------------------------------------------------------------------
+    "billing.ClaimLine.adders": Entry(
+        P, "claim amount per visit (disability and medical-care adders)", "payment_5y"
+    ),
+    "billing.ClaimLine.age_class": Entry(
+        P, "the child's age class on the visit (from the birth date): the rate", "payment_5y"
+    ),
+    "billing.ClaimLine.reduction_reimbursed": Entry(
+        P, "user-fee reduction reimbursed for the visit", "payment_5y"
+    ),
+    # --- audit -----------------------------------------------------------------------------------
+    "audit.AuditEvent.actor_id": Entry(P, "who accessed personal data", "audit_log"),
+    "audit.AuditEvent.actor_role": Entry(P, "the actor's role at the time", "audit_log"),
+    "audit.AuditEvent.actor_municipality_id": Entry(
+        P, "the actor's municipality at the time", "audit_log"
+    ),
+    "audit.AuditEvent.source_address": Entry(P, "from where (IP address)", "audit_log"),
+    "audit.AuditEvent.subject_child_ids": Entry(
+        P, "whose data it was (children): blast-radius queries", "audit_log"
+    ),
+    "audit.AuditEvent.subject_guardian_ids": Entry(
+        P, "whose data it was (guardians): blast-radius queries", "audit_log"
+    ),
+}
+
+#: Fields whose names look personal but hold no personal data, with the reason.
+NOT_PERSONAL: dict[str, str] = {
+    "municipalities.Municipality.name": "a municipality's name",
+    "municipalities.Municipality.name_kana": "a municipality's name",
+    "municipalities.Municipality.prefecture": "a municipality's prefecture",
+    "municipalities.Municipality.certificate_prefix": "numbering format of certificates",
+    "municipalities.MunicipalPolicy.min_age_months": "a municipality's rule, not a child's age",
+    "facilities.PlaceSlot.age_class": "the age class a slot offers places for",
+    "facilities.Facility.name": "a facility's public name",
+    "facilities.Facility.name_kana": "a facility's public name",
+    "facilities.Facility.postal_code": "a facility's public address (published for families)",
+    "facilities.Facility.address": "a facility's public address (published for families)",
+    "facilities.Facility.phone": "a facility's public phone number",
+    "facilities.Facility.medical_care_support": "what a facility offers, not about a child",
+    "facilities.Facility.allergy_support": "what a facility offers, not about a child",
+    "facilities.Facility.meal_fee": "a facility's price list",
+    "facilities.ClosureDay.reason": "why a facility is closed (no child or family)",
+    "audit.AuditEvent.field_names": "names of the fields accessed, never their values",
+    "audit.AuditEvent.document_sha256": "hash of a produced document, not its content",
+}
+
+#: P fields that should be S (encrypted, need-to-know) once their app encrypts them.
+PROPOSED_SENSITIVE: dict[str, str] = {
+    "attendance.MorningNote.health": (
+        "guardians write symptoms, medication and illnesses here (病歴: 要配慮個人情報)"
+    ),
+    "attendance.DailyRecord.notes": (
+        "free text about the child's day: injuries, health and development observations, like "
+        "Child.development_notes which is S"
+    ),
+    "facilities.Interview.notes": (
+        "the first interview records allergies, medical care, development and family circumstances"
+    ),
+    "certification.ApplicationStatusChange.note": (
+        "reviewers note the evidence for the fee class (public assistance, tax status)"
+    ),
+    "certification.CertificationStatusChange.note": (
+        "may record why a certification ended or changed, including welfare or health reasons"
+    ),
+    "certification.Application.message_to_applicant": (
+        "correction requests name the missing evidence (e.g. 生活保護受給証明書), which reveals "
+        "the declared fee class"
+    ),
+    "billing.ClaimLine.adders": (
+        "its keys tell per child and visit that the child has a disability or needs medical "
+        "care, in plaintext"
+    ),
+    "billing.ClaimLine.reduction_reimbursed": (
+        "the amount follows from the household's fee class, so it reveals public assistance or "
+        "tax-exempt status to the facility (SECURITY.md: a facility never sees welfare status)"
+    ),
+}
+
+
+def entries(data_class: str | None = None) -> dict[str, Entry]:
+    """The inventory, or only its P or S entries."""
+    if data_class is None:
+        return dict(INVENTORY)
+    return {key: entry for key, entry in INVENTORY.items() if entry.data_class == data_class}
+
+
+def sensitive_fields(model_label: str) -> frozenset[str]:
+    """Names of the S fields of one model (``"families.Child"``)."""
+    prefix = f"{model_label}."
+    return frozenset(
+        key.removeprefix(prefix)
+        for key, entry in INVENTORY.items()
+        if entry.data_class == S and key.startswith(prefix)
+    )
