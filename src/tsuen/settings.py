@@ -30,6 +30,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "tsuen.accounts",  # before allauth: its templates override allauth's
     "allauth",
     "allauth.account",
     "allauth.mfa",
@@ -38,7 +39,6 @@ INSTALLED_APPS = [
     # tsuen bounded contexts
     "tsuen.core",
     "tsuen.municipalities",
-    "tsuen.accounts",
     "tsuen.families",
     "tsuen.certification",
     "tsuen.facilities",
@@ -65,6 +65,7 @@ MIDDLEWARE = [
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "axes.middleware.AxesMiddleware",
+    "tsuen.accounts.middleware.StaffSessionTimeoutMiddleware",
     "tsuen.core.middleware.RequestContextMiddleware",
     "tsuen.accounts.middleware.StaffSecondFactorMiddleware",
 ]
@@ -146,6 +147,8 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_REDIRECT_URL = "portals:home"
 LOGIN_URL = "account_login"
 
+ACCOUNT_ADAPTER = "tsuen.accounts.adapters.AccountAdapter"
+MFA_ADAPTER = "tsuen.accounts.adapters.MFAAdapter"
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
@@ -164,6 +167,7 @@ AXES_FAILURE_LIMIT = int(env("LOGIN_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = 0.5  # hours
 AXES_LOCKOUT_PARAMETERS = ["username"]
 AXES_USERNAME_FORM_FIELD = "login"
+AXES_USERNAME_CALLABLE = "tsuen.accounts.lockout.username_from_attempt"
 AXES_RESET_ON_SUCCESS = True
 # Lock out per account, not per address: LGWAN staff of a whole ward share one NAT address, so
 # an address lockout would lock the ward out. allauth's rate limits throttle per address.
@@ -172,6 +176,7 @@ AXES_LOCKOUT_TEMPLATE = "accounts/lockout.html"
 
 SESSION_COOKIE_AGE = 60 * 60 * 8
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+STAFF_SESSION_IDLE_SECONDS = 30 * 60  # tsuen.accounts.middleware.StaffSessionTimeoutMiddleware
 
 # --- Mail and background tasks ---------------------------------------------------------------
 EMAIL_BACKEND = env("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")

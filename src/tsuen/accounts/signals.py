@@ -1,0 +1,39 @@
+"""Receivers that tie allauth, axes and the staff session rules together."""
+
+from __future__ import annotations
+
+from allauth.account.signals import password_reset
+from allauth.mfa.signals import authenticator_added
+from django.contrib.auth.signals import user_logged_in
+from django.dispatch import receiver
+
+from tsuen.accounts.adapters import SECOND_FACTOR_TYPES
+from tsuen.accounts.middleware import mark_second_factor_passed, touch
+
+
+@receiver(authenticator_added, dispatch_uid="tsuen.accounts.enrolled_counts_as_verified")
+def enrolled_counts_as_verified(sender, request, user, authenticator, **kwargs):
+    """Enrolling TOTP (a code from the new secret) or a passkey proves possession of it: the
+    session that enrolled it has passed the second factor."""
+    if (
+        request is not None
+        and authenticator.type in SECOND_FACTOR_TYPES
+        and getattr(request, "user", None) is not None
+        and request.user.pk == user.pk
+    ):
+        mark_second_factor_passed(request, user)
+
+
+@receiver(user_logged_in, dispatch_uid="tsuen.accounts.start_staff_idle_clock")
+def start_staff_idle_clock(sender, request, user, **kwargs):
+    if request is not None and getattr(user, "needs_second_factor", False):
+        touch(request)
+
+
+@receiver(password_reset, dispatch_uid="tsuen.accounts.unlock_after_password_reset")
+def unlock_after_password_reset(sender, request, user, **kwargs):
+    """Whoever completed a password reset controls the mailbox: lift the login lockout, so that
+    a person locked out by someone else's guessing can get back in at once."""
+    from axes.utils import reset
+
+    reset(username=user.email.lower())
