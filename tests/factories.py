@@ -128,3 +128,12 @@ def booking(kid: Child, slot: PlaceSlot, by: User, start=dt.time(10), end=dt.tim
         booked_by=by,
         **(defaults | kw),
     )
+
+
+def second_factor(account: User) -> str:
+    """Give a staff account a TOTP authenticator (as allauth stores it); returns the secret."""
+    from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+
+    secret = generate_totp_secret()
+    TOTP.activate(account, secret)
+    return secret

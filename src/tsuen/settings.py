@@ -179,7 +179,9 @@ SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 STAFF_SESSION_IDLE_SECONDS = 30 * 60  # tsuen.accounts.middleware.StaffSessionTimeoutMiddleware
 
 # --- Mail and background tasks ---------------------------------------------------------------
-EMAIL_BACKEND = env("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+MAILERS = {
+    "default": {"BACKEND": env("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")}
+}
 DEFAULT_FROM_EMAIL = env("FROM_EMAIL", "no-reply@tsuen.example.jp")
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 

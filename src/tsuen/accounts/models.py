@@ -82,6 +82,9 @@ class User(AbstractBaseUser, PermissionsMixin):
         constraints = [
             models.CheckConstraint(
                 name="staff_bound_to_their_organisation",
+                violation_error_message=_(
+                    "A staff account must belong to its municipality or facility."
+                ),
                 condition=(
                     models.Q(
                         role__in=[r.value for r in MUNICIPAL_ROLES], municipality__isnull=False

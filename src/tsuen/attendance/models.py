@@ -7,6 +7,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from tsuen.core.tenancy import TenantModel
+from tsuen.privacy.fields import EncryptedTextField
 
 BOOKING_TENANT_PATHS = (
     "booking__facility__municipality",
@@ -52,7 +53,7 @@ class MorningNote(TenantModel):
     booking = models.OneToOneField(
         "booking.Booking", on_delete=models.CASCADE, related_name="morning_note"
     )
-    health = models.TextField(_("health today"), blank=True)
+    health = EncryptedTextField(_("health today"))
     temperature = models.DecimalField(
         _("temperature (°C)"), max_digits=3, decimal_places=1, null=True, blank=True
     )
@@ -78,7 +79,7 @@ class DailyRecord(TenantModel):
     temperature = models.DecimalField(
         _("temperature (°C)"), max_digits=3, decimal_places=1, null=True, blank=True
     )
-    notes = models.TextField(_("notes"), blank=True)
+    notes = EncryptedTextField(_("notes"))
     status = models.CharField(
         _("status"), max_length=10, choices=RecordStatus.choices, default=RecordStatus.DRAFT
     )

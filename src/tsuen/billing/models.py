@@ -11,6 +11,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from tsuen.core.tenancy import TenantModel
+from tsuen.privacy.fields import EncryptedJSONField
 
 
 class ClaimStatus(models.TextChoices):
@@ -75,7 +76,7 @@ class ClaimLine(TenantModel):
     age_class = models.PositiveSmallIntegerField()
     bucket_shares = models.JSONField(default=list)  # [{"payer": ..., "minutes": ...}]
     base_amount = models.PositiveIntegerField(default=0)
-    adders = models.JSONField(default=dict)  # {"disability": yen, ...}
+    adders = EncryptedJSONField(default=dict)  # {"disability": yen, ...}: reveals care needs
     first_visit_amount = models.PositiveIntegerField(default=0)
     reduction_reimbursed = models.PositiveIntegerField(default=0)
     total = models.PositiveIntegerField(default=0)

@@ -7,6 +7,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from tsuen.core.tenancy import TenantModel
+from tsuen.families.models import FeeClass
 from tsuen.privacy.fields import EncryptedTextField
 
 
@@ -37,8 +38,8 @@ class Application(TenantModel):
         choices=ApplicationStatus.choices,
         default=ApplicationStatus.DRAFT,
     )
-    declared_fee_class = EncryptedTextField(_("declared fee class"))
-    message_to_applicant = models.TextField(_("message to the applicant"), blank=True)
+    declared_fee_class = EncryptedTextField(_("declared fee class"), choices=FeeClass.choices)
+    message_to_applicant = EncryptedTextField(_("message to the applicant"))
     created_at = models.DateTimeField(auto_now_add=True)
     submitted_at = models.DateTimeField(null=True, blank=True)
     decided_at = models.DateTimeField(null=True, blank=True)
@@ -78,7 +79,7 @@ class ApplicationStatusChange(TenantModel):
     to_status = models.CharField(max_length=24, choices=ApplicationStatus.choices)
     at = models.DateTimeField()
     by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    note = models.TextField(blank=True)
+    note = EncryptedTextField(_("note"))
 
     class Meta:
         ordering = ["application", "at", "pk"]
@@ -156,7 +157,7 @@ class CertificationStatusChange(TenantModel):
     by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
-    note = models.TextField(blank=True)
+    note = EncryptedTextField(_("note"))
 
     class Meta:
         ordering = ["certification", "at", "pk"]

@@ -8,6 +8,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from tsuen.core.tenancy import TenantModel
+from tsuen.privacy.fields import EncryptedTextField
 
 
 class FacilityType(models.TextChoices):
@@ -148,7 +149,7 @@ class Interview(TenantModel):
     )
     held_minutes = models.PositiveSmallIntegerField(_("length (minutes)"), null=True, blank=True)
     follow_up_recorded = models.BooleanField(_("follow-up talk recorded"), default=False)
-    notes = models.TextField(_("notes"), blank=True)
+    notes = EncryptedTextField(_("notes"))
     requested_at = models.DateTimeField(auto_now_add=True)
     decided_at = models.DateTimeField(null=True, blank=True)
 

@@ -67,7 +67,7 @@ class HouseholdFeeClass(TenantModel):
     TENANT_PATHS = ("household__municipality",)
 
     household = models.ForeignKey(Household, on_delete=models.CASCADE, related_name="fee_classes")
-    fee_class = EncryptedTextField(_("fee class"))
+    fee_class = EncryptedTextField(_("fee class"), choices=FeeClass.choices)
     valid_from = models.DateField(_("valid from"))
     valid_to = models.DateField(_("valid to"), null=True, blank=True)
     verified_by = models.ForeignKey(

@@ -6,4 +6,9 @@ app_name = "portals"
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("guardian/", views.guardian_home, name="guardian"),
+    path("facility/", views.facility_home, name="facility"),
+    path("municipality/", views.municipality_home, name="municipality"),
+    path("national/", views.national_home, name="national"),
+    path("children/<int:child_id>/", views.child_detail, name="child"),
 ]

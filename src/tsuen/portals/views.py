@@ -1,5 +1,74 @@
-from django.shortcuts import render
+"""The entry page of each portal. Views stay thin: parse, call a service, render."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.http import Http404
+from django.shortcuts import redirect, render
+
+from tsuen.accounts.models import Role
+from tsuen.families import services as families
+from tsuen.portals import services as stats
+
+PORTAL_OF_ROLE = {
+    Role.GUARDIAN: "portals:guardian",
+    Role.PROXY: "portals:guardian",
+    Role.FACILITY_STAFF: "portals:facility",
+    Role.FACILITY_MANAGER: "portals:facility",
+    Role.MUNICIPAL_REVIEWER: "portals:municipality",
+    Role.MUNICIPAL_PAYMENTS: "portals:municipality",
+    Role.MUNICIPAL_ADMIN: "portals:municipality",
+    Role.AUDITOR: "portals:municipality",
+    Role.NATIONAL_OPERATOR: "portals:national",
+}
 
 
 def home(request):
+    if request.user.is_authenticated:
+        return redirect(PORTAL_OF_ROLE[request.user.role])
     return render(request, "portals/home.html")
+
+
+def _only(request, *roles):
+    if request.user.role not in roles:
+        raise Http404
+
+
+@login_required
+def guardian_home(request):
+    _only(request, Role.GUARDIAN, Role.PROXY)
+    return render(
+        request, "portals/guardian.html", {"children": families.children_for(request.user)}
+    )
+
+
+@login_required
+def facility_home(request):
+    _only(request, Role.FACILITY_STAFF, Role.FACILITY_MANAGER)
+    return render(
+        request,
+        "portals/facility.html",
+        {"facility": request.user.facility, "children": families.children_for(request.user)},
+    )
+
+
+@login_required
+def municipality_home(request):
+    _only(request, *(r for r, p in PORTAL_OF_ROLE.items() if p == "portals:municipality"))
+    context = {"figures": stats.municipality_figures(request.user)}
+    if request.user.role != Role.AUDITOR:  # the auditor sees figures, never a person
+        context["children"] = families.children_for(request.user)
+    return render(request, "portals/municipality.html", context)
+
+
+@login_required
+def national_home(request):
+    _only(request, Role.NATIONAL_OPERATOR)
+    return render(request, "portals/national.html", {"rows": stats.national_figures(request.user)})
+
+
+@login_required
+def child_detail(request, child_id: int):
+    return render(
+        request, "portals/child.html", {"view": families.child_for(request.user, child_id)}
+    )

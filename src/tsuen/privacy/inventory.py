@@ -151,10 +151,10 @@ INVENTORY: dict[str, Entry] = {
         S, "fee reduction class as declared by the applicant", "payment_5y"
     ),
     "certification.Application.message_to_applicant": Entry(
-        P, "correction requests and decisions sent to the applicant", "payment_5y"
+        S, "correction requests and decisions sent to the applicant", "payment_5y"
     ),
     "certification.ApplicationStatusChange.note": Entry(
-        P, "reason for a status change of an application", "payment_5y"
+        S, "reason for a status change of an application", "payment_5y"
     ),
     "certification.Certification.number": Entry(
         P, "certificate number (identifies the child's certification)", "payment_5y"
@@ -163,11 +163,11 @@ INVENTORY: dict[str, Entry] = {
         P, "why eligibility ended (e.g. moved out)", "payment_5y"
     ),
     "certification.CertificationStatusChange.note": Entry(
-        P, "reason for a status change of a certification", "payment_5y"
+        S, "reason for a status change of a certification", "payment_5y"
     ),
     # --- facilities ------------------------------------------------------------------------------
     "facilities.Interview.notes": Entry(
-        P, "first interview (初回面談): what the facility needs for care", "care_record"
+        S, "first interview (初回面談): what the facility needs for care", "care_record"
     ),
     # --- booking and attendance ------------------------------------------------------------------
     "booking.Booking.date": Entry(P, "where and when the child is in care", "payment_5y"),
@@ -178,7 +178,7 @@ INVENTORY: dict[str, Entry] = {
         P, "attendance, basis of the claim", "payment_5y"
     ),
     "attendance.MorningNote.health": Entry(
-        P, "the guardian's note on today's health", "care_record"
+        S, "the guardian's note on today's health", "care_record"
     ),
     "attendance.MorningNote.temperature": Entry(P, "morning temperature (care)", "care_record"),
     "attendance.MorningNote.pickup_person": Entry(P, "who picks the child up today", "care_record"),
@@ -187,10 +187,10 @@ INVENTORY: dict[str, Entry] = {
     "attendance.DailyRecord.mood": Entry(P, "daily record to the guardian", "care_record"),
     "attendance.DailyRecord.toileting": Entry(P, "daily record to the guardian", "care_record"),
     "attendance.DailyRecord.temperature": Entry(P, "daily record to the guardian", "care_record"),
-    "attendance.DailyRecord.notes": Entry(P, "daily record to the guardian", "care_record"),
+    "attendance.DailyRecord.notes": Entry(S, "daily record to the guardian", "care_record"),
     # --- billing ---------------------------------------------------------------------------------
     "billing.ClaimLine.adders": Entry(
-        P, "claim amount per visit (disability and medical-care adders)", "payment_5y"
+        S, "claim amount per visit (disability and medical-care adders)", "payment_5y"
     ),
     "billing.ClaimLine.age_class": Entry(
         P, "the child's age class on the visit (from the birth date): the rate", "payment_5y"
@@ -235,36 +235,7 @@ NOT_PERSONAL: dict[str, str] = {
 }
 
 #: P fields that should be S (encrypted, need-to-know) once their app encrypts them.
-PROPOSED_SENSITIVE: dict[str, str] = {
-    "attendance.MorningNote.health": (
-        "guardians write symptoms, medication and illnesses here (病歴: 要配慮個人情報)"
-    ),
-    "attendance.DailyRecord.notes": (
-        "free text about the child's day: injuries, health and development observations, like "
-        "Child.development_notes which is S"
-    ),
-    "facilities.Interview.notes": (
-        "the first interview records allergies, medical care, development and family circumstances"
-    ),
-    "certification.ApplicationStatusChange.note": (
-        "reviewers note the evidence for the fee class (public assistance, tax status)"
-    ),
-    "certification.CertificationStatusChange.note": (
-        "may record why a certification ended or changed, including welfare or health reasons"
-    ),
-    "certification.Application.message_to_applicant": (
-        "correction requests name the missing evidence (e.g. 生活保護受給証明書), which reveals "
-        "the declared fee class"
-    ),
-    "billing.ClaimLine.adders": (
-        "its keys tell per child and visit that the child has a disability or needs medical "
-        "care, in plaintext"
-    ),
-    "billing.ClaimLine.reduction_reimbursed": (
-        "the amount follows from the household's fee class, so it reveals public assistance or "
-        "tax-exempt status to the facility (SECURITY.md: a facility never sees welfare status)"
-    ),
-}
+PROPOSED_SENSITIVE: dict[str, str] = {}
 
 
 def entries(data_class: str | None = None) -> dict[str, Entry]:
