@@ -5,7 +5,7 @@ import datetime as dt
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from tests import factories as f
 from tsuen.accounts.models import Role, User
@@ -126,7 +126,9 @@ def test_a_claim_line_belongs_to_exactly_one_claim(kid_and_slot):
 
 
 def test_staff_accounts_are_bound_to_their_organisation():
-    with pytest.raises(ValidationError, match="municipality or facility"):
-        f.user(Role.MUNICIPAL_REVIEWER)  # validated before saving: no municipality
+    with pytest.raises(ValidationError, match="市区町村または施設"):
+        f.user(Role.MUNICIPAL_REVIEWER)  # validated before saving, in Japanese first
+    with translation.override("en"), pytest.raises(ValidationError, match="municipality or"):
+        f.user(Role.MUNICIPAL_REVIEWER)
     with _refused(), transaction.atomic():  # and the database refuses it too
         User.objects.create(email="x@example.jp", role=Role.FACILITY_STAFF)

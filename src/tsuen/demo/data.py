@@ -1,0 +1,493 @@
+"""Demo data: a ward modelled on Shinjuku and a neighbouring ward on the national defaults.
+
+Every person here is fictional (surnames 見本 "sample" and 試用 "trial"); addresses are
+real-looking street addresses of real neighbourhoods, not real households. Facilities have
+invented names. Nothing here is presented as real data.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.utils import timezone
+
+from tsuen.accounts.models import Role, User
+from tsuen.accounts.services import create_user, enable_totp
+from tsuen.attendance.models import Attendance, AttendanceStatus, DailyRecord, RecordStatus
+from tsuen.audit import record
+from tsuen.booking.models import Booking, BookingKind
+from tsuen.certification.models import (
+    Application,
+    ApplicationChild,
+    ApplicationStatus,
+    ApplicationStatusChange,
+    Certification,
+)
+from tsuen.core import tenancy
+from tsuen.facilities.models import (
+    Facility,
+    FacilityType,
+    Interview,
+    InterviewSlot,
+    InterviewStatus,
+    PlaceSlot,
+)
+from tsuen.families.models import (
+    Child,
+    FeeClass,
+    Guardian,
+    Household,
+    HouseholdFeeClass,
+    ProxyGrant,
+    Sex,
+)
+from tsuen.municipalities.models import EligibilityEnd, Municipality, MunicipalPolicy
+from tsuen.rules import age_class as class_of
+from tsuen.rules import billable_minutes, eligibility_window, national_default_policy
+
+DEMO_PASSWORD = "tsuen-demo-2026"
+DOMAIN = "demo.tsuen.example.jp"
+FISCAL_YEAR = 2026
+HOURS = 60
+DEMO_CHILD_FIELDS = ["family_name", "given_name", "birth_date", "allergies", "vaccinations"]
+
+
+@dataclass(frozen=True)
+class DemoLogin:
+    email: str
+    role: str
+    where: str
+    totp_secret: str | None
+
+
+def _policy_rows(shinjuku: Municipality, nakano: Municipality) -> None:
+    start = dt.date(FISCAL_YEAR, 4, 1)
+    MunicipalPolicy.objects.create(
+        municipality=shinjuku,
+        fiscal_year=FISCAL_YEAR,
+        effective_from=start,
+        eligibility_end=EligibilityEnd.FISCAL_YEAR_END_AGE_3,
+        excluded_enrolments=[
+            "authorised_nursery",
+            "certified_centre",
+            "community_care",
+            "employer_led",
+        ],
+        caps=[{"period": "fiscal_year", "limit_minutes": 160 * HOURS}],
+        buckets=[
+            {"payer": "national", "period": "month", "limit_minutes": 10 * HOURS, "national": True},
+            {"payer": "tokyo", "period": "fiscal_year", "limit_minutes": None, "national": False},
+        ],
+        reductions_per_hour={
+            "public_assistance": 300,
+            "tax_exempt": 240,
+            "low_income": 210,
+            "support_needed": 150,
+        },
+        staff_ratios={"0": 3, "1": 6, "2": 6},
+    )
+    MunicipalPolicy.from_rules(nakano, national_default_policy(FISCAL_YEAR), start).save()
+
+
+FACILITIES = [
+    # (ward, name, kana, type, postal code, address, lat, lon, regular, medical, allergy)
+    (
+        "13104",
+        "ひだまり保育園 西新宿",
+        "ヒダマリホイクエン ニシシンジュク",
+        FacilityType.GENERAL,
+        "160-0023",
+        "東京都新宿区西新宿4-15-3",
+        "35.688900",
+        "139.687300",
+        True,
+        False,
+        True,
+    ),
+    (
+        "13104",
+        "こもれび保育室 高田馬場",
+        "コモレビホイクシツ タカダノババ",
+        FacilityType.SPARE_CAPACITY,
+        "169-0075",
+        "東京都新宿区高田馬場2-14-9",
+        "35.712600",
+        "139.705300",
+        False,
+        False,
+        False,
+    ),
+    (
+        "13104",
+        "あおぞら保育園 四谷",
+        "アオゾラホイクエン ヨツヤ",
+        FacilityType.GENERAL,
+        "160-0004",
+        "東京都新宿区四谷3-9-1",
+        "35.687700",
+        "139.723900",
+        True,
+        True,
+        True,
+    ),
+    (
+        "13104",
+        "さくらんぼ保育園 神楽坂",
+        "サクランボホイクエン カグラザカ",
+        FacilityType.SPARE_CAPACITY,
+        "162-0825",
+        "東京都新宿区神楽坂5-2-8",
+        "35.702300",
+        "139.737900",
+        False,
+        False,
+        True,
+    ),
+    (
+        "13114",
+        "なかのの森保育園",
+        "ナカノノモリホイクエン",
+        FacilityType.GENERAL,
+        "164-0001",
+        "東京都中野区中野3-33-5",
+        "35.703800",
+        "139.665700",
+        True,
+        False,
+        False,
+    ),
+    (
+        "13114",
+        "つくしんぼ保育室 東中野",
+        "ツクシンボホイクシツ ヒガシナカノ",
+        FacilityType.SPARE_CAPACITY,
+        "164-0003",
+        "東京都中野区東中野1-56-2",
+        "35.706800",
+        "139.684700",
+        False,
+        True,
+        True,
+    ),
+]
+
+FAMILIES = [
+    # ward, guardian (family, given, kana, kana), child (given, kana, birth, sex), fee class,
+    # postal code, address
+    (
+        "13104",
+        ("見本", "花子", "ミホン", "ハナコ"),
+        ("一花", "イチカ", dt.date(2024, 4, 10), Sex.FEMALE),
+        FeeClass.NONE,
+        "160-0022",
+        "新宿6-27-30",
+    ),
+    (
+        "13104",
+        ("見本", "健", "ミホン", "ケン"),
+        ("陽向", "ヒナタ", dt.date(2025, 6, 3), Sex.MALE),
+        FeeClass.TAX_EXEMPT,
+        "169-0075",
+        "高田馬場1-4-15",
+    ),
+    (
+        "13104",
+        ("試用", "由美", "シヨウ", "ユミ"),
+        ("蒼", "アオイ", dt.date(2023, 9, 29), Sex.MALE),
+        FeeClass.LOW_INCOME,
+        "162-0825",
+        "神楽坂2-11-4",
+    ),
+    (
+        "13114",
+        ("試用", "翔太", "シヨウ", "ショウタ"),
+        ("結菜", "ユイナ", dt.date(2024, 12, 1), Sex.FEMALE),
+        FeeClass.NONE,
+        "164-0001",
+        "中野2-9-7",
+    ),
+]
+
+
+def _tz_dt(day: dt.date, hour: int, minute: int = 0) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time(hour, minute), tzinfo=timezone.get_current_timezone())
+
+
+def _weekdays(first: dt.date, last: dt.date):
+    day = first
+    while day <= last:
+        if day.weekday() < 5:
+            yield day
+        day += dt.timedelta(days=1)
+
+
+@transaction.atomic
+def load(today: dt.date) -> list[DemoLogin]:
+    """Create the demo world around ``today``. Returns the demo logins."""
+    with tenancy.cross_tenant("demo data loader"):
+        return _load(today)
+
+
+def _load(today: dt.date) -> list[DemoLogin]:
+    shinjuku = Municipality.objects.create(
+        code="13104",
+        name="新宿区",
+        name_kana="シンジュクク",
+        prefecture="東京都",
+        certificate_prefix="SJ",
+    )
+    nakano = Municipality.objects.create(
+        code="13114",
+        name="中野区",
+        name_kana="ナカノク",
+        prefecture="東京都",
+        certificate_prefix="NK",
+    )
+    wards = {m.code: m for m in (shinjuku, nakano)}
+    _policy_rows(shinjuku, nakano)
+
+    facilities = []
+    for ward, name, kana, kind, postal, address, lat, lon, regular, medical, allergy in FACILITIES:
+        facilities.append(
+            Facility.objects.create(
+                municipality=wards[ward],
+                name=name,
+                name_kana=kana,
+                facility_type=kind,
+                postal_code=postal,
+                address=address,
+                latitude=lat,
+                longitude=lon,
+                phone="03-0000-0000",
+                offers_regular=regular,
+                offers_flexible=True,
+                medical_care_support=medical,
+                allergy_support=allergy,
+                opens_at=dt.time(9),
+                closes_at=dt.time(17),
+                what_to_bring=("着替え2組、おむつ5枚、おしりふき、タオル、水筒"),
+                access="最寄り駅から徒歩5分",
+            )
+        )
+    hidamari = facilities[0]
+
+    logins: list[DemoLogin] = []
+
+    def account(local: str, role: Role, where: str, **kw) -> User:
+        user = create_user(f"{local}@{DOMAIN}", DEMO_PASSWORD, role, full_name=where, **kw)
+        secret = enable_totp(user) if user.needs_second_factor else None
+        logins.append(DemoLogin(user.email, role.label, where, secret))
+        return user
+
+    reviewer = account(
+        "reviewer", Role.MUNICIPAL_REVIEWER, "新宿区 審査担当", municipality=shinjuku
+    )
+    account("payments", Role.MUNICIPAL_PAYMENTS, "新宿区 支払担当", municipality=shinjuku)
+    account("admin", Role.MUNICIPAL_ADMIN, "新宿区 管理者", municipality=shinjuku)
+    account("auditor", Role.AUDITOR, "新宿区 監査担当", municipality=shinjuku)
+    account("nakano", Role.MUNICIPAL_REVIEWER, "中野区 審査担当", municipality=nakano)
+    account("national", Role.NATIONAL_OPERATOR, "こども家庭庁 運用担当")
+    manager = account("manager", Role.FACILITY_MANAGER, hidamari.name, facility=hidamari)
+    staff = account("staff", Role.FACILITY_STAFF, hidamari.name, facility=hidamari)
+
+    children: list[tuple[User, Child]] = []
+    for n, (ward, g, c, fee_class, postal, line) in enumerate(FAMILIES, start=1):
+        muni = wards[ward]
+        local = "guardian" if n == 1 else f"guardian{n}"
+        user = account(local, Role.GUARDIAN, f"{g[0]} {g[1]}")
+        household = Household.objects.create(
+            municipality=muni,
+            postal_code=postal,
+            prefecture="東京都",
+            city=muni.name,
+            address_line=line,
+            support_needed=False,
+        )
+        Guardian.objects.create(
+            household=household,
+            user=user,
+            family_name=g[0],
+            given_name=g[1],
+            family_name_kana=g[2],
+            given_name_kana=g[3],
+            birth_date=dt.date(1991, 2, 14),
+            sex=Sex.FEMALE if g[1] in ("花子", "由美") else Sex.MALE,
+            relation="保護者",
+            phone=f"090-0000-{1000 + n}",
+            email=user.email,
+            is_primary=True,
+        )
+        HouseholdFeeClass.objects.create(
+            household=household,
+            fee_class=fee_class,
+            valid_from=dt.date(2026, 9, 1),
+            valid_to=dt.date(2027, 8, 31),
+            verified_by=reviewer,
+            verified_at=timezone.now(),
+        )
+        child = Child.objects.create(
+            household=household,
+            family_name=g[0],
+            given_name=c[0],
+            family_name_kana=g[2],
+            given_name_kana=c[1],
+            birth_date=c[2],
+            sex=c[3],
+            allergies=["卵"] if n == 1 else [],
+            medical_care=False,
+            disability=False,
+            meal_requirements="",
+            illnesses=[],
+            vaccinations=["BCG", "四種混合"],
+            development_notes="",
+            pickup_persons=[f"{g[0]} {g[1]}（保護者）"],
+        )
+        application = Application.objects.create(
+            municipality=muni,
+            household=household,
+            applicant=user,
+            status=ApplicationStatus.CERTIFIED,
+            declared_fee_class=fee_class,
+            submitted_at=timezone.now(),
+            decided_at=timezone.now(),
+        )
+        ApplicationChild.objects.create(
+            application=application, child=child, declares_no_excluded_enrolment=True
+        )
+        for before, after, by in (
+            ("", ApplicationStatus.SUBMITTED, user),
+            (ApplicationStatus.SUBMITTED, ApplicationStatus.CERTIFIED, reviewer),
+        ):
+            ApplicationStatusChange.objects.create(
+                application=application,
+                from_status=before,
+                to_status=after,
+                at=timezone.now(),
+                by=by,
+            )
+        policy = MunicipalPolicy.objects.filter(municipality=muni).latest("effective_from")
+        window = eligibility_window(child.birth_date, policy.to_rules())
+        Certification.objects.create(
+            municipality=muni,
+            child=child,
+            application=application,
+            number=f"{muni.certificate_prefix}{FISCAL_YEAR}-{n:05d}",
+            valid_from=max(window.first_day, dt.date(FISCAL_YEAR, 4, 1)),
+            valid_to=window.last_day,
+            certified_at=timezone.now(),
+            certified_by=reviewer,
+        )
+        record("create", child, fields=DEMO_CHILD_FIELDS)
+        children.append((user, child))
+        if n == 1:  # the grandmother helps with bookings as a proxy user (代理利用者)
+            proxy = account("proxy", Role.PROXY, "見本 和子（祖母）")
+            ProxyGrant.objects.create(household=household, user=proxy, granted_by=user)
+
+    # The first two Shinjuku children have been interviewed at ひだまり and come regularly.
+    slot_day = today + dt.timedelta(days=2)
+    InterviewSlot.objects.create(
+        facility=hidamari, starts_at=_tz_dt(slot_day, 14), ends_at=_tz_dt(slot_day, 15)
+    )
+    for user, child in children[:2]:
+        Interview.objects.create(
+            facility=hidamari,
+            child=child,
+            requested_by=user,
+            status=InterviewStatus.ACCEPTED,
+            held_minutes=40,
+            follow_up_recorded=True,
+            notes="面談実施。特記事項なし。",
+            decided_at=timezone.now(),
+        )
+    first = today.replace(day=1)
+    last = (first + dt.timedelta(days=62)).replace(day=1) - dt.timedelta(days=1)
+    for day in _weekdays(first, last):
+        for facility in facilities:
+            for age_class in (0, 1, 2):
+                PlaceSlot.objects.create(
+                    facility=facility,
+                    date=day,
+                    starts_at=dt.time(9),
+                    ends_at=dt.time(17),
+                    age_class=age_class,
+                    capacity=3 if age_class == 0 else 4,
+                )
+    fy_rules = {
+        m.pk: MunicipalPolicy.objects.filter(municipality=m).latest("effective_from").to_rules()
+        for m in wards.values()
+    }
+    for user, child in children[:2]:
+        klass = class_of(child.birth_date, FISCAL_YEAR)
+        days = [d for d in _weekdays(first, last) if d.weekday() in (1, 3)][:4]
+        for day in days:
+            slot = PlaceSlot.objects.get(facility=hidamari, date=day, age_class=klass)
+            starts, ends = _tz_dt(day, 10), _tz_dt(day, 12)
+            booking = Booking.objects.create(
+                child=child,
+                facility=hidamari,
+                place_slot=slot,
+                date=day,
+                starts_at=starts,
+                ends_at=ends,
+                kind=BookingKind.FLEXIBLE,
+                booked_by=user,
+                billable_minutes=billable_minutes(
+                    starts, ends, fy_rules[child.household.municipality_id]
+                ),
+            )
+            if day < today:
+                Attendance.objects.create(
+                    booking=booking,
+                    status=AttendanceStatus.PRESENT,
+                    checked_in_at=starts,
+                    checked_out_at=ends + dt.timedelta(minutes=5),
+                    recorded_by=staff,
+                )
+                DailyRecord.objects.create(
+                    booking=booking,
+                    meals="完食",
+                    nap="11:15-11:50",
+                    mood="ごきげん",
+                    toileting="おむつ交換2回",
+                    temperature="36.6",
+                    notes="ブロック遊びを楽しみました。",
+                    status=RecordStatus.PUBLISHED,
+                    written_by=manager,
+                    published_at=ends,
+                )
+    return logins
+
+
+def existing_logins() -> list[DemoLogin]:
+    """The demo accounts as stored (the TOTP secrets read back from allauth)."""
+    from tsuen.accounts.services import totp_secret
+
+    users = User.objects.filter(email__endswith=f"@{DOMAIN}").order_by("pk")
+    return [DemoLogin(u.email, Role(u.role).label, u.full_name, totp_secret(u)) for u in users]
+
+
+def describe(logins: list[DemoLogin], address: str) -> str:
+    lines = [
+        "",
+        f"tsuen is at {address}/",
+        f"  families:           {address}/guardian/",
+        f"  facilities:         {address}/facility/",
+        f"  municipal staff:    {address}/municipality/",
+        f"  national operator:  {address}/national/",
+        "",
+        f"Demo logins (password for all: {DEMO_PASSWORD}):",
+    ]
+    for login in logins:
+        lines.append(f"  {login.email:<38} {login.role} ({login.where})")
+    lines += [
+        "",
+        "Staff accounts need a second factor. Each has a TOTP secret (add it to an",
+        "authenticator app), or print the current code with:",
+        "  .venv/bin/python manage.py totp_code EMAIL --i-know-this-is-a-demo",
+    ]
+    for login in logins:
+        if login.totp_secret:
+            lines.append(f"  {login.email:<38} {login.totp_secret}")
+    return "\n".join(lines) + "\n"
