@@ -20,7 +20,8 @@ def env(name: str, default: str = "") -> str:
 
 
 DEBUG = env("DEBUG", "0") == "1"
-SECRET_KEY = env("SECRET_KEY", "dev-only-insecure-key-change-me-0123456789abcdefghijklmnop")
+DEV_SECRET_KEY = "dev-only-insecure-key-change-me-0123456789abcdefghijklmnop"  # noqa: S105
+SECRET_KEY = env("SECRET_KEY", DEV_SECRET_KEY)
 ALLOWED_HOSTS = [h for h in env("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",") if h]
 
 INSTALLED_APPS = [
@@ -235,7 +236,8 @@ if HTTPS:
 # --- Field encryption ------------------------------------------------------------------------
 # TSUEN_FIELD_KEYS: "version:base64key,version:base64key"; the highest version encrypts,
 # every listed version decrypts. The development default is a fixed, public key.
-FIELD_ENCRYPTION_KEYS = env("FIELD_KEYS", "1:ZGV2LW9ubHktZmllbGQta2V5LW5vdC1mb3ItcHJvZCE=")
+DEV_FIELD_ENCRYPTION_KEYS = "1:ZGV2LW9ubHktZmllbGQta2V5LW5vdC1mb3ItcHJvZCE="
+FIELD_ENCRYPTION_KEYS = env("FIELD_KEYS", DEV_FIELD_ENCRYPTION_KEYS)
 
 LOGGING = {
     "version": 1,

@@ -179,3 +179,26 @@ def test_generate_field_key_with_explicit_version():
     assert out.getvalue().startswith("7:")
     with pytest.raises(CommandError):
         call_command("generate_field_key", "--key-version", "0", stdout=io.StringIO())
+
+
+def test_staff_mfa_secrets_rotate_with_the_field_keys(settings):
+    """allauth's TOTP secrets are encrypted with our keys outside any EncryptedField; the
+    accounts app registers a rotator so that dropping an old key never locks staff out."""
+    from allauth.mfa.models import Authenticator
+
+    from tests import factories as f
+    from tsuen.accounts.models import Role
+    from tsuen.accounts.services import enable_totp, totp_secret
+    from tsuen.privacy.crypto import version_of
+
+    staff = f.user(Role.MUNICIPAL_REVIEWER, municipality=f.municipality())
+    secret = enable_totp(staff)
+    settings.FIELD_ENCRYPTION_KEYS = f"{KEY1},{KEY2}"
+    assert "mfa" in rotate("--dry-run").lower()
+    stored = Authenticator.objects.get(user=staff, type=Authenticator.Type.TOTP).data["secret"]
+    assert version_of(stored) == 1  # a dry run writes nothing
+    rotate()
+    stored = Authenticator.objects.get(user=staff, type=Authenticator.Type.TOTP).data["secret"]
+    assert version_of(stored) == 2
+    settings.FIELD_ENCRYPTION_KEYS = KEY2  # the old key is gone; the secret still reads
+    assert totp_secret(staff) == secret

@@ -8,3 +8,7 @@ class AccountsConfig(AppConfig):
 
     def ready(self) -> None:
         from tsuen.accounts import signals  # noqa: F401  (connects the receivers)
+        from tsuen.accounts.services import rotate_mfa_secrets
+        from tsuen.privacy.rotation import register_rotator
+
+        register_rotator("mfa-secrets", rotate_mfa_secrets)

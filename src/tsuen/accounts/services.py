@@ -143,7 +143,7 @@ def totp_code(secret: str, at: datetime | None = None) -> str:
     return f"{value % 10**app_settings.TOTP_DIGITS:0{app_settings.TOTP_DIGITS}d}"
 
 
-def reencrypt_mfa_secrets() -> int:
+def reencrypt_mfa_secrets(*, dry_run: bool = False) -> int:
     """Re-encrypt every stored MFA secret under the newest field-encryption key version (run
     after adding a key, before removing the old one). Returns how many authenticators changed."""
     from allauth.mfa.models import Authenticator
@@ -173,4 +173,16 @@ def reencrypt_mfa_secrets() -> int:
                 auth.data = data
                 auth.save(update_fields=["data"])
                 changed += 1
+        if dry_run:
+            transaction.set_rollback(True)
     return changed
+
+
+def rotate_mfa_secrets(*, batch_size: int = 500, dry_run: bool = False, using=None):
+    """``manage.py rotate_field_keys`` hook: MFA secrets are encrypted with the field keys
+    outside any EncryptedField, so the field walk cannot see them."""
+    from tsuen.privacy.rotation import RotationReport
+
+    report = RotationReport("allauth.Authenticator.data (MFA secrets)")
+    report.rotated = reencrypt_mfa_secrets(dry_run=dry_run)
+    return report

@@ -27,7 +27,9 @@ class Municipality(models.Model):
         _("certificate number prefix"),
         max_length=10,
         blank=True,
-        help_text=_("Certificate numbers read: prefix, fiscal year, hyphen, serial (e.g. SJ2026-00001)."),
+        help_text=_(
+            "Certificate numbers read: prefix, fiscal year, hyphen, serial (e.g. SJ2026-00001)."
+        ),
     )
     read_only = models.BooleanField(_("read-only (incident switch)"), default=False)
 

@@ -21,3 +21,27 @@ def check_field_keys(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
             )
         ]
     return []
+
+
+def check_no_development_secrets(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
+    """``check --deploy``: production must not run on the public development keys."""
+    from django.conf import settings
+
+    problems = []
+    if settings.FIELD_ENCRYPTION_KEYS == settings.DEV_FIELD_ENCRYPTION_KEYS:
+        problems.append(
+            checks.Error(
+                "Sensitive fields are encrypted with the public development key.",
+                hint="Set TSUEN_FIELD_KEYS (manage.py generate_field_key makes a key).",
+                id="privacy.E003",
+            )
+        )
+    if settings.SECRET_KEY == settings.DEV_SECRET_KEY:
+        problems.append(
+            checks.Error(
+                "SECRET_KEY is the public development key.",
+                hint="Set TSUEN_SECRET_KEY to a long random value.",
+                id="privacy.E004",
+            )
+        )
+    return problems
