@@ -15,20 +15,6 @@ REPO_DIR = BASE_DIR.parent.parent
 VAR_DIR = Path(os.environ.get("TSUEN_VAR_DIR", REPO_DIR / "var"))
 
 
-def _read_env_file(path: Path) -> None:
-    """``KEY=value`` lines from a local file (the demo keeps its generated keys in
-    var/local.env); real environment variables win."""
-    if not path.is_file():
-        return
-    for line in path.read_text(encoding="utf-8").splitlines():
-        key, sep, value = line.strip().partition("=")
-        if sep and key.startswith("TSUEN_") and not key.startswith("#"):
-            os.environ.setdefault(key, value)
-
-
-_read_env_file(VAR_DIR / "local.env")
-
-
 def env(name: str, default: str = "") -> str:
     return os.environ.get(f"TSUEN_{name}", default)
 

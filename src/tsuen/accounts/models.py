@@ -86,10 +86,8 @@ class User(AbstractBaseUser, PermissionsMixin):
                     "A staff account must belong to its municipality or facility."
                 ),
                 condition=(
-                    models.Q(
-                        role__in=[r.value for r in MUNICIPAL_ROLES], municipality__isnull=False
-                    )
-                    | models.Q(role__in=[r.value for r in FACILITY_ROLES], facility__isnull=False)
+                    models.Q(role__in=sorted(MUNICIPAL_ROLES), municipality__isnull=False)
+                    | models.Q(role__in=sorted(FACILITY_ROLES), facility__isnull=False)
                     | models.Q(
                         role__in=[Role.GUARDIAN, Role.PROXY, Role.NATIONAL_OPERATOR],
                         facility__isnull=True,
