@@ -93,6 +93,13 @@ TEMPLATES = [
 
 # --- Databases -----------------------------------------------------------------------------
 # TSUEN_DB=sqlite (default, embedded) or TSUEN_DB=postgresql.
+SQLITE_OPTIONS = {
+    # Writers queue (immediate transactions, 20 s) instead of failing with "database is
+    # locked"; WAL lets readers go on while one writer writes.
+    "transaction_mode": "IMMEDIATE",
+    "timeout": 20,
+    "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+}
 DB_VENDOR = env("DB", "sqlite")
 if DB_VENDOR == "postgresql":
     DATABASES = {
@@ -115,12 +122,7 @@ else:
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": env("SQLITE_PATH", str(VAR_DIR / "tsuen.sqlite3")),
-            "OPTIONS": {
-                # Writers queue instead of failing with "database is locked".
-                "transaction_mode": "IMMEDIATE",
-                "timeout": 20,
-                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
-            },
+            "OPTIONS": SQLITE_OPTIONS,
         }
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
