@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "tsuen.authz",
     "tsuen.audit",
     "tsuen.privacy",
+    "tsuen.files",
     "tsuen.portals",
     "tsuen.demo",
 ]
@@ -180,6 +181,10 @@ AXES_LOCKOUT_TEMPLATE = "accounts/lockout.html"
 SESSION_COOKIE_AGE = 60 * 60 * 8
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 STAFF_SESSION_IDLE_SECONDS = 30 * 60  # tsuen.accounts.middleware.StaffSessionTimeoutMiddleware
+
+# Virus scanning plugs in here: a dotted path to scan(data: bytes) -> ScanStatus value, which
+# raises files.services.UploadRefused for an infected file (see files/services.py).
+FILE_SCANNER = env("FILE_SCANNER", "")
 
 # --- Mail and background tasks ---------------------------------------------------------------
 MAILERS = {

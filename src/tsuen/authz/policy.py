@@ -72,6 +72,9 @@ PATHS: dict[str, Paths] = {
     "billing.Claim": Paths(facility="facility", municipality="paying_municipality"),
     "municipalities.MunicipalPolicy": Paths(municipality="municipality"),
     "municipalities.Municipality": Paths(municipality=""),
+    "files.StoredFile": Paths(
+        child="child", household="household", facility="facility", municipality="municipality"
+    ),
 }
 
 
@@ -158,6 +161,11 @@ def anyone(user, paths: Paths) -> Q | None:
     return Q()
 
 
+def public_facility_photo(user, paths: Paths) -> Q | None:
+    """Facility photos are published with the facility page."""
+    return Q(purpose="facility_photo") if paths == PATHS["files.StoredFile"] else None
+
+
 def national_operator(user, paths: Paths) -> Q | None:
     return Q() if user.role == Role.NATIONAL_OPERATOR else None
 
@@ -189,6 +197,7 @@ class Action(StrEnum):
     POLICY_EDIT = "policy.edit"
     MUNICIPALITY_STATS_VIEW = "municipality.stats.view"
     NATIONAL_STATS_VIEW = "national.stats.view"
+    FILE_VIEW = "file.view"
 
 
 _REVIEWER, _PAYMENTS, _ADMIN, _AUDITOR = (
@@ -243,19 +252,31 @@ POLICY: dict[Action, tuple[Rule, ...]] = {
     Action.POLICY_EDIT: (municipal_staff(_ADMIN),),
     Action.MUNICIPALITY_STATS_VIEW: (municipal_staff(*_CASEWORK, _AUDITOR),),
     Action.NATIONAL_STATS_VIEW: (national_operator,),
+    # A facility reads a child's doctor's certificate while it has a relationship with the
+    # child, never the household's fee-class evidence (that file has no child).
+    Action.FILE_VIEW: (
+        guardian_of_household,
+        facility_staff_related_to_child,
+        facility_staff_of_facility,
+        municipal_staff(*_CASEWORK),
+        public_facility_photo,
+    ),
 }
 
+
+#: Rules that also answer for visitors who have not logged in.
+PUBLIC_RULES = frozenset({anyone, public_facility_photo})
 
 # --- The API the services and views use -------------------------------------------------------
 
 
 def condition(user, action: Action, model: type[Model]) -> Q | None:
     """The OR of every applicable rule's condition, or None when no rule applies."""
-    if not user.is_authenticated and POLICY[action] != (anyone,):
-        return None
     paths = paths_for(model)
     result: Q | None = None
     for rule in POLICY[action]:
+        if not user.is_authenticated and rule not in PUBLIC_RULES:
+            continue  # the other rules read a role, which an anonymous visitor lacks
         q = rule(user, paths)
         if q is not None:
             result = q if result is None else result | q
