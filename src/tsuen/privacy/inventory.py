@@ -211,10 +211,16 @@ INVENTORY: dict[str, Entry] = {
     "audit.AuditEvent.subject_guardian_ids": Entry(
         P, "whose data it was (guardians): blast-radius queries", "audit_log"
     ),
+    "files.StoredFile.original_name": Entry(
+        P, "the uploaded file's own name, shown to those who may open it", "certificate_image_1y"
+    ),
+    "files.StoredFile.uploaded_by": Entry(P, "who uploaded the file", "certificate_image_1y"),
+    "files.StoredFile.uploaded_at": Entry(P, "when the file was uploaded", "certificate_image_1y"),
 }
 
 #: Fields whose names look personal but hold no personal data, with the reason.
 NOT_PERSONAL: dict[str, str] = {
+    "files.StoredFile.storage_name": "a random name in private storage, derived from nothing",
     "municipalities.Municipality.name": "a municipality's name",
     "municipalities.Municipality.name_kana": "a municipality's name",
     "municipalities.Municipality.prefecture": "a municipality's prefecture",
