@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "tsuen.audit",
     "tsuen.privacy",
     "tsuen.files",
+    "tsuen.notices",
     "tsuen.portals",
     "tsuen.demo",
 ]
@@ -191,6 +192,8 @@ MAILERS = {
     "default": {"BACKEND": env("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")}
 }
 DEFAULT_FROM_EMAIL = env("FROM_EMAIL", "no-reply@tsuen.example.jp")
+#: The public address of the site, for links in emails and calendar feeds.
+SITE_URL = env("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 # --- Internationalisation --------------------------------------------------------------------

@@ -4,5 +4,11 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("files/", include("tsuen.files.urls")),
+    path("profile/", include("tsuen.families.urls")),
+    path("applications/", include("tsuen.certification.urls")),
+    path("facilities/", include("tsuen.facilities.urls")),
+    path("bookings/", include("tsuen.booking.urls")),
+    path("visits/", include("tsuen.attendance.urls")),
+    path("calendar/", include("tsuen.notices.urls")),
     path("", include("tsuen.portals.urls")),
 ]

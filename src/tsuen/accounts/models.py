@@ -67,6 +67,12 @@ class User(AbstractBaseUser, PermissionsMixin):
         blank=True,
         related_name="staff",
     )
+    language = models.CharField(
+        _("language for notices"),
+        max_length=8,
+        choices=[("ja", "日本語"), ("en", "English")],
+        default="ja",
+    )
     is_active = models.BooleanField(_("active"), default=True)
     date_joined = models.DateTimeField(_("date joined"), auto_now_add=True)
 

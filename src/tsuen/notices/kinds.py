@@ -1,0 +1,15 @@
+from django.db import models
+
+
+class Notice(models.TextChoices):
+    """Every kind of notice tsuen sends; each has <kind>.subject.txt and <kind>.body.txt."""
+
+    APPLICATION_RECEIVED = "application_received"
+    CORRECTION_REQUESTED = "correction_requested"
+    CERTIFICATION_RESULT = "certification_result"
+    INTERVIEW_OUTCOME = "interview_outcome"
+    BOOKING_CONFIRMED = "booking_confirmed"
+    BOOKING_CANCELLED_BY_FACILITY = "booking_cancelled_by_facility"
+    WAITLIST_OFFER = "waitlist_offer"
+    CANCELLATION_DEADLINE_REMINDER = "cancellation_deadline_reminder"
+    PROXY_INVITATION = "proxy_invitation"
