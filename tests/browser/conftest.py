@@ -1,0 +1,80 @@
+"""Browser tests: Playwright driving Debian's Chromium against the live test server.
+
+Never `playwright install`: the browser is the system's `chromium`. Every page a test visits is
+checked with axe-core (WCAG 2.1 A and AA) through :func:`check_accessibility`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+PHONE = {"width": 390, "height": 844}
+
+# The live server runs in a thread of this process; Playwright's sync API runs an event loop.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+@pytest.fixture(scope="session")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    executable = shutil.which("chromium")
+    assert executable, "Debian's chromium is required (bin/setup installs it)"
+    with sync_playwright() as p:
+        instance = p.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        yield instance
+        instance.close()
+
+
+@pytest.fixture
+def phone(browser, live_server):
+    """A phone-sized page in Japanese, with every request kept on the test server."""
+    # bypass_csp lets the test inject axe-core; the CSP header itself is asserted elsewhere.
+    context = browser.new_context(
+        viewport=PHONE, locale="ja-JP", base_url=live_server.url, bypass_csp=True
+    )
+    external: list[str] = []
+
+    def guard(route):
+        url = route.request.url
+        if url.startswith(live_server.url) or url.startswith("data:"):
+            route.continue_()
+        else:
+            external.append(url)
+            route.abort()
+
+    context.route("**/*", guard)
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    yield page
+    context.close()
+    assert not external, f"pages asked for off-site resources: {external}"
+
+
+def check_accessibility(page) -> None:
+    """Run axe-core on the current page; fail on any WCAG 2.1 A/AA violation."""
+    page.add_script_tag(path=str(AXE))
+    result = page.evaluate(
+        "async () => await axe.run(document, {runOnly: ['wcag2a', 'wcag2aa', 'wcag21a', "
+        "'wcag21aa']})"
+    )
+    violations = [
+        {"id": v["id"], "help": v["help"], "nodes": [n["target"] for n in v["nodes"]][:5]}
+        for v in result["violations"]
+    ]
+    assert not violations, f"{page.url}: " + json.dumps(violations, ensure_ascii=False)
