@@ -184,6 +184,10 @@ class Action(StrEnum):
     CERTIFICATION_VIEW = "certification.view"
     FACILITY_VIEW = "facility.view"
     FACILITY_MANAGE = "facility.manage"
+    INTERVIEW_VIEW = "interview.view"
+    INTERVIEW_REQUEST = "interview.request"
+    INTERVIEW_CANCEL = "interview.cancel"
+    INTERVIEW_DECIDE = "interview.decide"
     PLACES_MANAGE = "places.manage"
     BOOKING_VIEW = "booking.view"
     BOOKING_CREATE = "booking.create"
@@ -235,6 +239,16 @@ POLICY: dict[Action, tuple[Rule, ...]] = {
     ),
     Action.FACILITY_VIEW: (anyone,),
     Action.FACILITY_MANAGE: (facility_manager_of_facility, municipal_staff(_ADMIN)),
+    # First interviews (初回面談): the family asks for one for its child (INTERVIEW_REQUEST is
+    # checked on the child) and may cancel it; the facility holding it decides.
+    Action.INTERVIEW_VIEW: (
+        guardian_of_household,
+        facility_staff_of_facility,
+        municipal_staff(*_CASEWORK),
+    ),
+    Action.INTERVIEW_REQUEST: (guardian_of_household,),
+    Action.INTERVIEW_CANCEL: (guardian_of_household,),
+    Action.INTERVIEW_DECIDE: (facility_staff_of_facility,),
     Action.PLACES_MANAGE: (facility_manager_of_facility,),
     Action.BOOKING_VIEW: (
         guardian_of_household,

@@ -150,8 +150,27 @@ class Interview(TenantModel):
     held_minutes = models.PositiveSmallIntegerField(_("length (minutes)"), null=True, blank=True)
     follow_up_recorded = models.BooleanField(_("follow-up talk recorded"), default=False)
     notes = EncryptedTextField(_("notes"))
+    #: What the facility tells the family with its decision (shown on the family's page).
+    message_to_family = EncryptedTextField(_("message to the family"))
     requested_at = models.DateTimeField(auto_now_add=True)
     decided_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         indexes = [models.Index(fields=["child", "facility", "status"])]
+        constraints = [
+            # The last wall behind request_interview(): one open interview per child and
+            # facility (a cancelled or declined one may be followed by a new request).
+            models.UniqueConstraint(
+                fields=["child", "facility"],
+                condition=models.Q(status__in=["requested", "accepted"]),
+                name="one_open_interview_per_child_and_facility",
+            )
+        ]
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_INTERVIEW_STATUSES
+
+
+#: Statuses that hold a place in an interview slot and block a second request.
+OPEN_INTERVIEW_STATUSES = (InterviewStatus.REQUESTED, InterviewStatus.ACCEPTED)

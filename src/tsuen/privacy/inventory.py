@@ -169,6 +169,11 @@ INVENTORY: dict[str, Entry] = {
     "facilities.Interview.notes": Entry(
         S, "first interview (初回面談): what the facility needs for care", "care_record"
     ),
+    "facilities.Interview.message_to_family": Entry(
+        S,
+        "first interview (初回面談): the facility's word to the family with its decision",
+        "care_record",
+    ),
     # --- booking and attendance ------------------------------------------------------------------
     "booking.Booking.date": Entry(P, "where and when the child is in care", "payment_5y"),
     "booking.Booking.starts_at": Entry(P, "where and when the child is in care", "payment_5y"),
