@@ -111,6 +111,25 @@ def guardian_of_household(user, paths: Paths) -> Q | None:
     return _in(paths.household, households)
 
 
+def applicant_of_application(user, paths: Paths) -> Q | None:
+    """The account that made an application: before submission no guardian row ties the
+    applicant to the application's household yet."""
+    if user.role not in (Role.GUARDIAN, Role.PROXY) or paths != PATHS["certification.Application"]:
+        return None
+    return Q(applicant=user)
+
+
+def family_while_application_open(user, paths: Paths) -> Q | None:
+    """The applicant or the household's family, while the application is a draft or awaits
+    their correction."""
+    if paths != PATHS["certification.Application"]:
+        return None
+    family = guardian_of_household(user, paths)
+    if family is None:
+        return None
+    return (family | Q(applicant=user)) & Q(status__in=["draft", "correction_requested"])
+
+
 def facility_staff_related_to_child(user, paths: Paths) -> Q | None:
     """Staff of a facility that has a relationship with the child: an interview requested or
     accepted, or a booking. The relationship, not the tenant, opens a child's data to a
@@ -180,6 +199,7 @@ class Action(StrEnum):
     GUARDIAN_VIEW = "guardian.view"
     HOUSEHOLD_FEE_CLASS_VIEW = "household.fee_class.view"
     APPLICATION_VIEW = "application.view"
+    APPLICATION_EDIT = "application.edit"
     APPLICATION_REVIEW = "application.review"
     CERTIFICATION_VIEW = "certification.view"
     FACILITY_VIEW = "facility.view"
@@ -230,7 +250,12 @@ POLICY: dict[Action, tuple[Rule, ...]] = {
     # Never a facility: a facility sees that a child needs care, not the household's welfare
     # or tax status.
     Action.HOUSEHOLD_FEE_CLASS_VIEW: (guardian_of_household, municipal_staff(*_CASEWORK)),
-    Action.APPLICATION_VIEW: (guardian_of_household, municipal_staff(*_CASEWORK)),
+    Action.APPLICATION_VIEW: (
+        guardian_of_household,
+        applicant_of_application,
+        municipal_staff(*_CASEWORK),
+    ),
+    Action.APPLICATION_EDIT: (family_while_application_open,),
     Action.APPLICATION_REVIEW: (municipal_staff(_REVIEWER, _ADMIN),),
     Action.CERTIFICATION_VIEW: (
         guardian_of_household,

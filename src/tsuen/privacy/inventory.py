@@ -153,6 +153,12 @@ INVENTORY: dict[str, Entry] = {
     "certification.Application.message_to_applicant": Entry(
         S, "correction requests and decisions sent to the applicant", "payment_5y"
     ),
+    "certification.Application.entries": Entry(
+        S,
+        "the applicant's answers as entered (guardian, address, fee class, children with "
+        "medical-care and disability flags): the draft and the record of what was declared",
+        "payment_5y",
+    ),
     "certification.ApplicationStatusChange.note": Entry(
         S, "reason for a status change of an application", "payment_5y"
     ),
