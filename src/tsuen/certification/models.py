@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from tsuen.core.tenancy import TenantModel
 from tsuen.families.models import FeeClass
-from tsuen.privacy.fields import EncryptedTextField
+from tsuen.privacy.fields import EncryptedJSONField, EncryptedTextField
 
 
 class ApplicationStatus(models.TextChoices):
@@ -20,7 +20,19 @@ class ApplicationStatus(models.TextChoices):
     WITHDRAWN = "withdrawn", _("Withdrawn")
 
 
+#: Statuses in which the family may still change the application.
+OPEN_FOR_EDITING = (ApplicationStatus.DRAFT, ApplicationStatus.CORRECTION_REQUESTED)
+
+
 class Application(TenantModel):
+    """An application for certification (乳児等支援給付認定申請).
+
+    ``entries`` holds what the applicant typed (guardian, address, fee class, children) as the
+    form's data, so that a draft keeps half-filled answers between visits; on submission the
+    answers are checked and written to the household, guardian and child rows, and ``entries``
+    stays as the record of what was declared (the PDF copy is made from it).
+    """
+
     TENANT_PATHS = ("municipality",)
 
     municipality = models.ForeignKey(
@@ -40,7 +52,17 @@ class Application(TenantModel):
     )
     declared_fee_class = EncryptedTextField(_("declared fee class"), choices=FeeClass.choices)
     message_to_applicant = EncryptedTextField(_("message to the applicant"))
+    entries = EncryptedJSONField(_("entered data"), default=dict)
+    fee_evidence = models.ForeignKey(
+        "files.StoredFile",
+        verbose_name=_("evidence of the fee class"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
     submitted_at = models.DateTimeField(null=True, blank=True)
     decided_at = models.DateTimeField(null=True, blank=True)
 
@@ -48,6 +70,25 @@ class Application(TenantModel):
         verbose_name = _("application")
         verbose_name_plural = _("applications")
         indexes = [models.Index(fields=["municipality", "status", "submitted_at"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["applicant", "municipality"],
+                condition=models.Q(status="draft"),
+                name="one_open_draft_per_applicant_and_municipality",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.reference
+
+    @property
+    def reference(self) -> str:
+        """The application number shown to people: A-000123."""
+        return f"A-{self.pk:06d}"
+
+    @property
+    def is_open_for_editing(self) -> bool:
+        return self.status in OPEN_FOR_EDITING
 
 
 class ApplicationChild(TenantModel):

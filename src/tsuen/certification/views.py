@@ -1,0 +1,166 @@
+"""The family's application pages. Thin: parse with a form, call a service, render."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
+
+from tsuen.accounts.models import Role
+from tsuen.certification import services
+from tsuen.certification.forms import ApplicantForm, ChildFormSet, StartForm
+from tsuen.core import postal
+from tsuen.files.services import UploadRefused
+
+
+@login_required
+def application_list(request):
+    return render(
+        request,
+        "certification/list.html",
+        {
+            "applications": services.applications_for(request.user),
+            "can_apply": request.user.role == Role.GUARDIAN,
+        },
+    )
+
+
+@login_required
+def start(request):
+    if request.user.role != Role.GUARDIAN:
+        raise Http404
+    form = StartForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            application = services.start(
+                request.user,
+                form.cleaned_data["municipality"].pk,
+                postal_code=form.cleaned_data.get("postal_code", ""),
+            )
+        except services.ApplicationInvalid as exc:
+            form.add_error(None, exc)
+        else:
+            return redirect("certification:edit", application.pk)
+    return render(request, "certification/start.html", {"form": form})
+
+
+@login_required
+@require_GET
+def postal_lookup(request, code: str):
+    """The address of a postal code as JSON, for the page's address fill."""
+    found = postal.lookup(code)
+    if found is None:
+        return JsonResponse({"found": False}, status=404)
+    municipality = services.municipalities().filter(code=found.municipality_code).first()
+    return JsonResponse(
+        {
+            "found": True,
+            "postal_code": found.display_code,
+            "prefecture": found.prefecture,
+            "city": found.city,
+            "town": found.town,
+            "municipality_code": found.municipality_code,
+            "municipality_id": municipality.pk if municipality else None,
+        }
+    )
+
+
+def _forms(request, application, *, draft: bool):
+    data, files = (request.POST, request.FILES) if request.method == "POST" else (None, None)
+    has_evidence = application.fee_evidence_id is not None
+    if data is None:
+        entries = services.tidy_entries(application.entries or {})
+        initial = entries["guardian"] | entries["address"] | {"fee_class": entries["fee_class"]}
+        children = entries["children"] or [services.empty_child()]
+        return (
+            ApplicantForm(initial=initial, prefix="g", has_evidence=has_evidence),
+            ChildFormSet(initial=children, prefix="c"),
+        )
+    return (
+        ApplicantForm(data, files, prefix="g", draft=draft, has_evidence=has_evidence),
+        ChildFormSet(data, prefix="c", form_kwargs={"draft": draft}),
+    )
+
+
+def _entries(applicant: ApplicantForm, children: ChildFormSet) -> dict:
+    applicant_values = applicant.entries()
+    kept = [
+        f.entries()
+        for f in children.forms
+        if not (f.is_bound and f.has_changed() is not None and f["DELETE"].value())
+    ]
+    for child in kept:
+        if not isinstance(child.get("child_id"), int):
+            child.pop("child_id", None)
+    return {
+        "guardian": {k: applicant_values.get(k) for k in services.GUARDIAN_FIELDS},
+        "address": {k: applicant_values.get(k) for k in services.ADDRESS_FIELDS},
+        "fee_class": applicant_values.get("fee_class") or "",
+        "children": kept,
+    }
+
+
+@login_required
+def edit(request, application_id: int):
+    application = services.application_for_editing(request.user, application_id)
+    action = request.POST.get("action", "save")
+    draft = action != "submit"
+    applicant, children = _forms(request, application, draft=draft)
+    problems: list[str] = []
+    if request.method == "POST":
+        valid = applicant.is_valid() & children.is_valid()
+        entries = _entries(applicant, children)
+        if action == "add_child":
+            entries["children"].append(services.empty_child())
+        evidence = applicant.cleaned_data.get("fee_evidence") if valid or draft else None
+        if "fee_evidence" in applicant.errors:
+            evidence = None
+        try:
+            if draft:
+                services.save_draft(request.user, application.pk, entries, evidence)
+                if action == "add_child":
+                    return redirect(f"{request.path}#child-{len(entries['children'])}")
+                messages.success(
+                    request, _("Draft saved. You can come back and finish it at any time.")
+                )
+                return redirect("certification:edit", application.pk)
+            if valid:
+                services.submit(request.user, application.pk, entries, evidence)
+                messages.success(
+                    request,
+                    _("Your application has been sent. We have emailed you a receipt."),
+                )
+                return redirect("certification:detail", application.pk)
+        except UploadRefused as exc:
+            applicant.add_error("fee_evidence", exc)
+        except services.ApplicationInvalid as exc:
+            problems = exc.messages
+    return render(
+        request,
+        "certification/edit.html",
+        {
+            "application": application,
+            "applicant": applicant,
+            "children": children,
+            "problems": problems,
+        },
+        status=200,
+    )
+
+
+@login_required
+def detail(request, application_id: int):
+    page = services.application_for(request.user, application_id)
+    return render(request, "certification/detail.html", {"page": page})
+
+
+@login_required
+def pdf(request, application_id: int):
+    name, data = services.pdf_for(request.user, application_id)
+    response = HttpResponse(data, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{name}"'
+    response["Cache-Control"] = "no-store"
+    return response
