@@ -58,6 +58,10 @@ PATHS: dict[str, Paths] = {
     "families.HouseholdFeeClass": Paths(
         household="household", municipality="household__municipality"
     ),
+    "families.ProxyGrant": Paths(household="household", municipality="household__municipality"),
+    "families.ProxyInvitation": Paths(
+        household="household", municipality="household__municipality"
+    ),
     "certification.Application": Paths(household="household", municipality="municipality"),
     "certification.Certification": Paths(
         child="child", household="child__household", municipality="municipality"
@@ -130,6 +134,15 @@ def family_while_application_open(user, paths: Paths) -> Q | None:
     return (family | Q(applicant=user)) & Q(status__in=["draft", "correction_requested"])
 
 
+def guardian_not_proxy_of_household(user, paths: Paths) -> Q | None:
+    """A guardian of the household (not a proxy user: proxies cannot invite further proxies)."""
+    if user.role != Role.GUARDIAN or paths.household is None:
+        return None
+    from tsuen.families.models import Household
+
+    return _in(paths.household, Household.unscoped.filter(guardians__user=user).values("pk"))
+
+
 def facility_staff_related_to_child(user, paths: Paths) -> Q | None:
     """Staff of a facility that has a relationship with the child: an interview requested or
     accepted, or a booking. The relationship, not the tenant, opens a child's data to a
@@ -197,6 +210,7 @@ class Action(StrEnum):
     CHILD_LIST = "child.list"
     CHILD_EDIT = "child.edit"
     GUARDIAN_VIEW = "guardian.view"
+    PROXY_MANAGE = "proxy.manage"
     HOUSEHOLD_FEE_CLASS_VIEW = "household.fee_class.view"
     APPLICATION_VIEW = "application.view"
     APPLICATION_EDIT = "application.edit"
@@ -247,6 +261,8 @@ POLICY: dict[Action, tuple[Rule, ...]] = {
     ),
     Action.CHILD_EDIT: (guardian_of_household,),
     Action.GUARDIAN_VIEW: (guardian_of_household, municipal_staff(*_CASEWORK)),
+    # Invite, list and revoke proxy users (代理利用者): the household's own guardians only.
+    Action.PROXY_MANAGE: (guardian_not_proxy_of_household,),
     # Never a facility: a facility sees that a child needs care, not the household's welfare
     # or tax status.
     Action.HOUSEHOLD_FEE_CLASS_VIEW: (guardian_of_household, municipal_staff(*_CASEWORK)),

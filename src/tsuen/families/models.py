@@ -205,3 +205,45 @@ class GrowthRecord(TenantModel):
 
     class Meta:
         ordering = ["child", "measured_on"]
+
+
+class ProxyInvitation(TenantModel):
+    """A guardian's invitation to a proxy user (代理利用者), sent by email.
+
+    Only a hash of the link's random token is kept: a leaked database cannot be turned into
+    working invitation links. An invitation is used once, until it expires or is revoked.
+    """
+
+    TENANT_PATHS = ("household__municipality",)
+
+    household = models.ForeignKey(
+        Household, on_delete=models.CASCADE, related_name="proxy_invitations"
+    )
+    email = models.EmailField(_("email"))
+    token_hash = models.CharField(max_length=64, unique=True)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField(_("expires at"))
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["household", "-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                name="proxy_invitation_used_or_revoked_once",
+                condition=models.Q(accepted_at__isnull=True) | models.Q(revoked_at__isnull=True),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"proxy invitation {self.pk}"

@@ -146,6 +146,9 @@ INVENTORY: dict[str, Entry] = {
     "families.GrowthRecord.measured_on": Entry(P, "growth record for care", "care_record"),
     "families.GrowthRecord.height_cm": Entry(P, "growth record for care", "care_record"),
     "families.GrowthRecord.weight_kg": Entry(P, "growth record for care", "care_record"),
+    "families.ProxyInvitation.email": Entry(
+        P, "where a guardian's invitation to a proxy user was sent", "family_record"
+    ),
     # --- certification ---------------------------------------------------------------------------
     "certification.Application.declared_fee_class": Entry(
         S, "fee reduction class as declared by the applicant", "payment_5y"
