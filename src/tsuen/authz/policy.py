@@ -70,6 +70,8 @@ PATHS: dict[str, Paths] = {
     "facilities.PlaceSlot": Paths(facility="facility", municipality="facility__municipality"),
     "facilities.Interview": _child_paths("child", facility="facility"),
     "booking.Booking": _child_paths("child", facility="facility"),
+    "booking.WaitlistEntry": _child_paths("child", facility="place_slot__facility"),
+    "booking.RegularUseRequest": _child_paths("child", facility="facility"),
     "attendance.Attendance": _child_paths("booking__child", facility="booking__facility"),
     "attendance.DailyRecord": _child_paths("booking__child", facility="booking__facility"),
     "attendance.MorningNote": _child_paths("booking__child", facility="booking__facility"),
@@ -225,6 +227,13 @@ class Action(StrEnum):
     PLACES_MANAGE = "places.manage"
     BOOKING_VIEW = "booking.view"
     BOOKING_CREATE = "booking.create"
+    WAITLIST_VIEW = "waitlist.view"
+    WAITLIST_JOIN = "waitlist.join"
+    WAITLIST_RESPOND = "waitlist.respond"
+    REGULAR_REQUEST_VIEW = "regular_request.view"
+    REGULAR_REQUEST_CREATE = "regular_request.create"
+    REGULAR_REQUEST_WITHDRAW = "regular_request.withdraw"
+    HOURS_VIEW = "hours.view"
     ATTENDANCE_RECORD = "attendance.record"
     DAILY_RECORD_VIEW = "daily_record.view"
     DAILY_RECORD_WRITE = "daily_record.write"
@@ -297,6 +306,18 @@ POLICY: dict[Action, tuple[Rule, ...]] = {
         municipal_staff(*_CASEWORK),
     ),
     Action.BOOKING_CREATE: (guardian_of_household,),
+    # The waitlist (キャンセル待ち): the family joins for its child (WAITLIST_JOIN is checked on
+    # the child), accepts or withdraws; the facility sees who waits for its places.
+    Action.WAITLIST_VIEW: (guardian_of_household, facility_staff_of_facility),
+    Action.WAITLIST_JOIN: (guardian_of_household,),
+    Action.WAITLIST_RESPOND: (guardian_of_household,),
+    # Regular use (定期利用) requests: the family asks (checked on the child) and may withdraw;
+    # the facility asked reads them to allocate.
+    Action.REGULAR_REQUEST_VIEW: (guardian_of_household, facility_staff_of_facility),
+    Action.REGULAR_REQUEST_CREATE: (guardian_of_household,),
+    Action.REGULAR_REQUEST_WITHDRAW: (guardian_of_household,),
+    # A child's used and remaining hours (checked on the child).
+    Action.HOURS_VIEW: (guardian_of_household, municipal_staff(*_CASEWORK)),
     Action.ATTENDANCE_RECORD: (facility_staff_of_facility,),
     Action.DAILY_RECORD_VIEW: (guardian_of_household, facility_staff_of_facility),
     Action.DAILY_RECORD_WRITE: (facility_staff_of_facility,),

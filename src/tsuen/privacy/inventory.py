@@ -187,6 +187,17 @@ INVENTORY: dict[str, Entry] = {
     "booking.Booking.date": Entry(P, "where and when the child is in care", "payment_5y"),
     "booking.Booking.starts_at": Entry(P, "where and when the child is in care", "payment_5y"),
     "booking.Booking.ends_at": Entry(P, "where and when the child is in care", "payment_5y"),
+    "booking.WaitlistEntry.starts_at": Entry(
+        P, "waitlist: when the child would be in care", "care_record"
+    ),
+    "booking.WaitlistEntry.ends_at": Entry(
+        P, "waitlist: when the child would be in care", "care_record"
+    ),
+    "booking.RegularUseRequest.note": Entry(
+        S,
+        "regular use request: the family's word to the facility (may mention health)",
+        "care_record",
+    ),
     "attendance.Attendance.checked_in_at": Entry(P, "attendance, basis of the claim", "payment_5y"),
     "attendance.Attendance.checked_out_at": Entry(
         P, "attendance, basis of the claim", "payment_5y"
