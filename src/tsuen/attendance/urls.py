@@ -1,5 +1,11 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from tsuen.attendance import views
 
 app_name = "attendance"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.visits, name="visits"),
+    path("<int:booking_id>/note/", views.morning_note, name="morning_note"),
+    path("<int:booking_id>/record/", views.daily_record, name="daily_record"),
+]

@@ -75,6 +75,7 @@ PATHS: dict[str, Paths] = {
     "attendance.Attendance": _child_paths("booking__child", facility="booking__facility"),
     "attendance.DailyRecord": _child_paths("booking__child", facility="booking__facility"),
     "attendance.MorningNote": _child_paths("booking__child", facility="booking__facility"),
+    "notices.CalendarFeed": _child_paths("child"),
     "billing.Claim": Paths(facility="facility", municipality="paying_municipality"),
     "municipalities.MunicipalPolicy": Paths(municipality="municipality"),
     "municipalities.Municipality": Paths(municipality=""),
@@ -200,6 +201,15 @@ def public_facility_photo(user, paths: Paths) -> Q | None:
     return Q(purpose="facility_photo") if paths == PATHS["files.StoredFile"] else None
 
 
+def guardian_of_household_published_record(user, paths: Paths) -> Q | None:
+    """The family reads a daily record (連絡帳) once the facility has published it; drafts
+    stay with the facility. Guards daily records only."""
+    if paths is not PATHS["attendance.DailyRecord"]:
+        return None
+    q = guardian_of_household(user, paths)
+    return None if q is None else q & Q(status="published")
+
+
 def national_operator(user, paths: Paths) -> Q | None:
     return Q() if user.role == Role.NATIONAL_OPERATOR else None
 
@@ -237,6 +247,10 @@ class Action(StrEnum):
     ATTENDANCE_RECORD = "attendance.record"
     DAILY_RECORD_VIEW = "daily_record.view"
     DAILY_RECORD_WRITE = "daily_record.write"
+    VISIT_LIST = "visit.list"
+    MORNING_NOTE_WRITE = "morning_note.write"
+    MORNING_NOTE_VIEW = "morning_note.view"
+    CALENDAR_FEED_MANAGE = "calendar_feed.manage"
     CLAIM_VIEW = "claim.view"
     CLAIM_SUBMIT = "claim.submit"
     CLAIM_APPROVE = "claim.approve"
@@ -319,8 +333,15 @@ POLICY: dict[Action, tuple[Rule, ...]] = {
     # A child's used and remaining hours (checked on the child).
     Action.HOURS_VIEW: (guardian_of_household, municipal_staff(*_CASEWORK)),
     Action.ATTENDANCE_RECORD: (facility_staff_of_facility,),
-    Action.DAILY_RECORD_VIEW: (guardian_of_household, facility_staff_of_facility),
+    Action.DAILY_RECORD_VIEW: (guardian_of_household_published_record, facility_staff_of_facility),
     Action.DAILY_RECORD_WRITE: (facility_staff_of_facility,),
+    # The visit as the family sees it: its bookings with their notes and records.
+    Action.VISIT_LIST: (guardian_of_household,),
+    # The morning note (登園時の連絡): the family writes it, the facility of the visit reads it.
+    Action.MORNING_NOTE_WRITE: (guardian_of_household,),
+    Action.MORNING_NOTE_VIEW: (guardian_of_household, facility_staff_of_facility),
+    # The secret calendar-feed URL of a child's bookings: made, reset and removed by the family.
+    Action.CALENDAR_FEED_MANAGE: (guardian_of_household,),
     Action.CLAIM_VIEW: (facility_manager_of_facility, municipal_staff(_PAYMENTS, _ADMIN)),
     Action.CLAIM_SUBMIT: (facility_manager_of_facility,),
     Action.CLAIM_APPROVE: (municipal_staff(_PAYMENTS, _ADMIN),),
