@@ -1,5 +1,10 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from tsuen.notices import views
 
 app_name = "notices"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.calendar_settings, name="calendar_settings"),
+    path("<str:token>.ics", views.ical, name="ical"),
+]
