@@ -237,6 +237,8 @@ class Action(StrEnum):
     PLACES_MANAGE = "places.manage"
     BOOKING_VIEW = "booking.view"
     BOOKING_CREATE = "booking.create"
+    BOOKING_CANCEL = "booking.cancel"
+    BOOKING_CANCEL_BY_FACILITY = "booking.cancel_by_facility"
     WAITLIST_VIEW = "waitlist.view"
     WAITLIST_JOIN = "waitlist.join"
     WAITLIST_RESPOND = "waitlist.respond"
@@ -320,6 +322,9 @@ POLICY: dict[Action, tuple[Rule, ...]] = {
         municipal_staff(*_CASEWORK),
     ),
     Action.BOOKING_CREATE: (guardian_of_household,),
+    Action.BOOKING_CANCEL: (guardian_of_household,),
+    # Closure or an outbreak: staff of the facility that holds the booking.
+    Action.BOOKING_CANCEL_BY_FACILITY: (facility_staff_of_facility,),
     # The waitlist (キャンセル待ち): the family joins for its child (WAITLIST_JOIN is checked on
     # the child), accepts or withdraws; the facility sees who waits for its places.
     Action.WAITLIST_VIEW: (guardian_of_household, facility_staff_of_facility),

@@ -1,0 +1,119 @@
+"""Booking pages for families, phone first: book (choose, check, confirm), list, cancel.
+
+Thin views: parse with the form, call ``tsuen.booking.services``, render. Every step works
+without JavaScript: "check" and "confirm" are two POSTs of the same form.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from tsuen.booking import services
+from tsuen.booking.forms import BookingForm
+
+
+def _slot_id(request) -> int:
+    raw = request.POST.get("slot") or request.GET.get("slot") or ""
+    if not raw.isdigit():
+        raise Http404
+    return int(raw)
+
+
+def _is_twin_of_submitted(refused: services.BookingRefused, data: dict, slot) -> bool:
+    """A double-submitted form: the overlapping booking is the one this very form just made
+    (same child, facility, day and times), so the answer is the same as the first submit's."""
+    existing = refused.existing
+    if refused.code != "overlap" or existing is None:
+        return False
+    return (
+        existing.child_id in data["children"]
+        and existing.facility_id == slot.facility_id
+        and existing.date == slot.date
+        and timezone.localtime(existing.starts_at).time() == data["start"]
+        and timezone.localtime(existing.ends_at).time() == data["end"]
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def book(request):
+    page = services.booking_page(request.user, _slot_id(request))
+    form_kwargs = dict(children=page.children, slot=page.slot, minimum=page.minimum, step=page.step)
+    context = {"page": page, "slot": page.slot, "facility": page.slot.facility}
+    if request.method == "GET" or request.POST.get("step") == "edit":
+        data = request.POST if request.method == "POST" else None
+        form = BookingForm(data, **form_kwargs)
+        if data is not None:
+            form.errors.clear()  # back from the check step: show the choices, not errors
+        return render(request, "booking/book.html", context | {"form": form})
+
+    form = BookingForm(request.POST, **form_kwargs)
+    if not form.is_valid():
+        return render(request, "booking/book.html", context | {"form": form})
+    data = form.cleaned_data
+    args = (data["children"], page.slot.pk, data["start"], data["end"])
+
+    if request.POST.get("step") != "confirm":
+        previews = services.preview_many(request.user, *args)
+        return render(
+            request,
+            "booking/confirm.html",
+            context
+            | {
+                "form": form,
+                "previews": previews,
+                "ok": all(p.ok for p in previews),
+            },
+        )
+
+    try:
+        if len(data["children"]) == 1:
+            services.book(request.user, data["children"][0], *args[1:])
+        else:
+            services.book_siblings(request.user, *args)
+    except services.BookingRefused as refused:
+        if _is_twin_of_submitted(refused, data, page.slot):
+            messages.success(request, _("Your booking is confirmed."))
+            return redirect("booking:list")
+        return render(
+            request,
+            "booking/book.html",
+            context | {"form": form, "problems": refused.problems},
+        )
+    messages.success(request, _("Your booking is confirmed."))
+    return redirect("booking:list")
+
+
+@login_required
+def booking_list(request):
+    return render(request, "booking/list.html", {"view": services.bookings_for(request.user)})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def cancel(request, booking_id: int):
+    item = services.booking_for_cancel(request.user, booking_id)
+    if request.method == "POST":
+        try:
+            booking = services.cancel(request.user, booking_id)
+        except services.BookingRefused as refused:
+            return render(
+                request, "booking/cancel.html", {"item": item, "problems": refused.problems}
+            )
+        if booking.status == "late_cancelled":
+            messages.success(
+                request,
+                _("The booking is cancelled. It was after the deadline, so it counts as used.")
+                if booking.counts_toward_caps
+                else _("The booking is cancelled."),
+            )
+        else:
+            messages.success(request, _("The booking is cancelled. The hours are yours again."))
+        return redirect("booking:list")
+    return render(request, "booking/cancel.html", {"item": item})
