@@ -578,7 +578,7 @@ def accept_proxy_invitation(user, token: str) -> ProxyGrant:
 
     A fresh account (a guardian role with no household or application of its own) becomes a
     PROXY account; an existing guardian's account is refused (docs/families.md)."""
-    from tsuen.accounts.models import Role
+    from tsuen.accounts.models import Role, User
 
     with transaction.atomic():
         invitation = (
@@ -596,9 +596,10 @@ def accept_proxy_invitation(user, token: str) -> ProxyGrant:
         invitation.accepted_at, invitation.accepted_by = clock.now(), user
         invitation.save(update_fields=["accepted_at", "accepted_by"])
         if user.role != Role.PROXY:
-            user.role = Role.PROXY
-            user.save(update_fields=["role"])
-            record("update", user, fields=["role"])
+            account = User.objects.select_for_update().get(pk=user.pk)
+            account.role = Role.PROXY
+            account.save(update_fields=["role"])
+            record("update", account, fields=["role"])
         record("update", invitation, fields=["accepted_at", "accepted_by"])
         record("create", grant, fields=["household", "user"], subjects=household.children.all())
     return grant

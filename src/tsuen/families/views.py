@@ -119,7 +119,7 @@ def edit_development(request, child_id: int):
 @login_required
 def edit_contacts(request, child_id: int):
     kid, contacts = families.contacts_for_edit(request.user, child_id)
-    form = forms.ContactForm(request.POST or None)
+    form = forms.ContactForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             families.add_emergency_contact(request.user, child_id, **form.cleaned_data)
@@ -164,7 +164,7 @@ def contact_delete(request, contact_id: int):
 @login_required
 def edit_growth(request, child_id: int):
     kid, growth = families.growth_for_edit(request.user, child_id)
-    form = forms.GrowthForm(request.POST or None)
+    form = forms.GrowthForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             families.add_growth_record(request.user, child_id, **form.cleaned_data)
@@ -195,7 +195,7 @@ def proxies(request):
 @login_required
 def proxy_invite(request):
     families.managed_household(request.user)  # 404 for anyone who manages no proxies
-    form = forms.ProxyInviteForm(request.POST or None)
+    form = forms.ProxyInviteForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             families.invite_proxy(request.user, form.cleaned_data["email"])
