@@ -3,10 +3,13 @@ national operator)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.db.models import Count, Q
 
-from tsuen.authz.policy import Action, require
+from tsuen.authz.policy import Action, filter_allowed, require
 from tsuen.certification.models import Application, ApplicationStatus, Certification
+from tsuen.core import clock
 from tsuen.facilities.models import Facility
 from tsuen.municipalities.models import Municipality
 
@@ -38,4 +41,64 @@ def national_figures(user) -> list[dict]:
         )
         .values("code", "prefecture", "name", "certified", "facility_count")
         .order_by("code")
+    )
+
+
+@dataclass(frozen=True)
+class ChildCard:
+    child: object
+    certification: object | None
+    upcoming: list
+
+
+@dataclass(frozen=True)
+class FamilyHome:
+    children: list[ChildCard]
+    open_applications: list
+
+
+OPEN_APPLICATION = [
+    ApplicationStatus.DRAFT,
+    ApplicationStatus.SUBMITTED,
+    ApplicationStatus.CORRECTION_REQUESTED,
+]
+
+
+def family_home(user) -> FamilyHome:
+    """The family's start page: each child with its certification and next visits, and the
+    applications still open. A fixed number of queries, whatever the family's history."""
+    from tsuen.audit import record_many
+    from tsuen.booking.models import Booking, BookingStatus
+    from tsuen.families.models import Child
+
+    require(user, Action.CHILD_LIST, Child)
+    children = list(
+        filter_allowed(user, Action.CHILD_LIST, Child.objects.all()).order_by("birth_date", "pk")
+    )
+    ids = [c.pk for c in children]
+    certs = {
+        c.child_id: c
+        for c in Certification.objects.filter(child_id__in=ids, status="active").order_by(
+            "valid_from"
+        )
+    }
+    upcoming: dict[int, list] = {i: [] for i in ids}
+    bookings = list(
+        filter_allowed(user, Action.BOOKING_VIEW, Booking.objects.all())
+        .filter(child_id__in=ids, status=BookingStatus.CONFIRMED, ends_at__gte=clock.now())
+        .select_related("facility")
+        .order_by("starts_at")[: 3 * max(len(ids), 1)]
+    )
+    for b in bookings:
+        if len(upcoming[b.child_id]) < 3:
+            upcoming[b.child_id].append(b)
+    applications = list(
+        filter_allowed(user, Action.APPLICATION_VIEW, Application.objects.all())
+        .filter(status__in=OPEN_APPLICATION)
+        .order_by("-created_at")
+    )
+    record_many("list", children, fields=["family_name", "given_name"])
+    record_many("list", bookings, fields=["date", "starts_at", "ends_at"])
+    return FamilyHome(
+        [ChildCard(c, certs.get(c.pk), upcoming[c.pk]) for c in children], applications
     )
