@@ -66,6 +66,11 @@ INTERVIEW_FIELDS = ("status", "held_minutes", "message_to_family")
 _PUBLIC = "facility information is published to everyone (Action.FACILITY_VIEW: anyone)"
 
 
+#: Lock the interview slot's row before recounting. Only the race test's control run switches
+#: it off, to prove that the test can see an oversold slot.
+LOCK_INTERVIEW_SLOTS = True
+
+
 class InterviewRefused(ValidationError):
     """A first-interview request or decision is refused; the message says why."""
 
@@ -436,11 +441,10 @@ def request_interview(user, child_id: int, slot_id: int, *, facility_id: int | N
         child = get_or_404(user, Action.INTERVIEW_REQUEST, Child.objects.all(), pk=child_id)
         with tenancy.cross_tenant(_PUBLIC):
             try:
-                slot = (
-                    InterviewSlot.unscoped.select_for_update(of=("self",))
-                    .select_related("facility")
-                    .get(pk=slot_id, facility__suspended=False)
-                )
+                slots = InterviewSlot.unscoped.select_related("facility")
+                if LOCK_INTERVIEW_SLOTS:
+                    slots = slots.select_for_update(of=("self",))
+                slot = slots.get(pk=slot_id, facility__suspended=False)
             except InterviewSlot.DoesNotExist:
                 raise InterviewRefused(_("Choose one of the interview times offered.")) from None
             if facility_id is not None and slot.facility_id != facility_id:

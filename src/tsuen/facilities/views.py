@@ -48,9 +48,8 @@ def detail(request, facility_id: int):
 @login_required
 def interview_request(request, facility_id: int):
     choices = services.interview_choices(request.user, facility_id)
-    form = InterviewRequestForm(
-        request.POST or None, children=choices.children, slots=choices.slots
-    )
+    data = request.POST if request.method == "POST" else None
+    form = InterviewRequestForm(data, children=choices.children, slots=choices.slots)
     if request.method == "POST" and form.is_valid():
         try:
             services.request_interview(
