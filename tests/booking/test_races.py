@@ -191,3 +191,25 @@ def test_control_without_locking_the_cap_race_breaks_the_cap(unlocked):
     fam, day, requests = one_child_many_facilities()
     race(requests)
     assert _used_this_month(fam.child, day) > 600
+
+
+def double_submit():
+    with tenancy.cross_tenant("test set-up"):
+        day = _day()
+        muni = f.municipality()
+        set_policy(muni, fy=rules.fiscal_year_of(day))
+        staff = f.user(Role.MUNICIPAL_REVIEWER, municipality=muni)
+        facility = f.facility(muni)
+        fam = family(muni, facility, day, staff=staff)
+        slot = f.place_slot(facility, day, age_class=class_of(fam.child.birth_date, day))
+        # Two tabs of one guardian (a client each: the test client is not thread-safe).
+        requests = [(_client(fam.user), *_form(slot, fam.child, "10:00", "12:00")) for _ in "ab"]
+    return fam, requests
+
+
+def test_a_form_submitted_twice_at_once_books_once_and_both_answers_say_booked(locked):
+    fam, requests = double_submit()
+    codes = race(requests)
+    assert codes == [302, 302]
+    with tenancy.cross_tenant("test check"):
+        assert Booking.unscoped.filter(child=fam.child).count() == 1
