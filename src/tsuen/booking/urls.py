@@ -1,6 +1,6 @@
 from django.urls import path
 
-from tsuen.booking import views
+from tsuen.booking import views, views_guardian
 
 app_name = "booking"
 
@@ -8,4 +8,21 @@ urlpatterns: list = [
     path("", views.booking_list, name="list"),
     path("new/", views.book, name="book"),
     path("<int:booking_id>/cancel/", views.cancel, name="cancel"),
+    # Waitlist, regular-use requests and hours (tsuen.booking.views_guardian).
+    path("waitlist/", views_guardian.waitlist_list, name="waitlist"),
+    path("waitlist/join/<int:place_slot_id>/", views_guardian.waitlist_join, name="waitlist_join"),
+    path("waitlist/<int:entry_id>/accept/", views_guardian.waitlist_accept, name="waitlist_accept"),
+    path(
+        "waitlist/<int:entry_id>/withdraw/",
+        views_guardian.waitlist_withdraw,
+        name="waitlist_withdraw",
+    ),
+    path("regular/", views_guardian.regular_list, name="regular_list"),
+    path("regular/new/", views_guardian.regular_request, name="regular_request"),
+    path(
+        "regular/<int:request_id>/withdraw/",
+        views_guardian.regular_withdraw,
+        name="regular_withdraw",
+    ),
+    path("hours/", views_guardian.hours_page, name="hours"),
 ]

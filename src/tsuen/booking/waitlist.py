@@ -435,6 +435,8 @@ def entries_for(user, *, today: dt.date | None = None) -> list[WaitlistEntry]:
 def waiting_for_facility(staff, *, today: dt.date | None = None) -> list[WaitlistEntry]:
     """The live queue of the staff member's facility (for the facility side)."""
     require(staff, Action.WAITLIST_VIEW, WaitlistEntry)
+    if not staff.is_facility:
+        raise Http404
     today = today or clock.today()
     entries = list(
         filter_allowed(staff, Action.WAITLIST_VIEW, WaitlistEntry.objects.all())
