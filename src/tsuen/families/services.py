@@ -455,6 +455,11 @@ def managed_household(user) -> Household:
     return household
 
 
+def manages_proxies(user) -> bool:
+    """Whether the user manages some household's proxy users (for showing the link)."""
+    return filter_allowed(user, Action.PROXY_MANAGE, Household.objects.all()).exists()
+
+
 def _open_invitations(household: Household):
     return household.proxy_invitations.filter(
         accepted_at__isnull=True, revoked_at__isnull=True, expires_at__gt=clock.now()

@@ -61,7 +61,7 @@ def index(request):
     _family_only(request)
     context = {
         "children": families.children_for(request.user),
-        "manages_proxies": request.user.role == Role.GUARDIAN,
+        "manages_proxies": families.manages_proxies(request.user),
     }
     return render(request, "families/index.html", context)
 
@@ -208,7 +208,11 @@ def proxy_invite(request):
                 % {"days": families.PROXY_INVITATION_DAYS},
             )
             return redirect("families:proxies")
-    return render(request, "families/proxy_invite.html", {"form": form})
+    return render(
+        request,
+        "families/proxy_invite.html",
+        {"form": form, "days": families.PROXY_INVITATION_DAYS},
+    )
 
 
 def proxy_accept(request, token: str):
