@@ -57,7 +57,7 @@ def test_the_whole_journey(client, ward, applicant, reviewer, django_capture_on_
             post_data(answers()) | {"g-fee_evidence": evidence()},
         )
     assert response.status_code == 302
-    assert response.url == reverse("certification:detail", args=[application.pk])
+    assert response.url == reverse("certification:detail", args=[application.pk]) + "?sent=1"
     application.refresh_from_db()
     assert application.status == ApplicationStatus.SUBMITTED
     assert [h.to_status for h in application.history.all()] == ["draft", "submitted"]
