@@ -351,6 +351,9 @@ def _calendars(facility, slots, closures, holidays) -> list[ClassCalendar]:
         class_slots = [s for s in slots if s.age_class == age_class]
         if not facility.accepts(age_class) and not class_slots:
             continue
+        if not class_slots:  # "no places offered" says it all; closed days would be noise
+            calendars.append(ClassCalendar(age_class, []))
+            continue
         days: dict[dt.date, CalendarDay] = {}
         for day, reason in closures.items():
             days[day] = CalendarDay(day, closed=reason or _("Closed"))
