@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import shutil
 
 import pytest
 from django.test import Client
@@ -10,11 +11,24 @@ from django.urls import reverse
 
 from tests import factories as f
 from tests.booking.scene import scene
-from tests.browser.conftest import browser, check_accessibility, phone  # noqa: F401
+from tests.browser.conftest import CHROMIUM_ARGS, check_accessibility, phone  # noqa: F401
 from tsuen.booking import waitlist
 from tsuen.core import clock
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.browser]
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """This module's own Chromium, closed when the module ends: a second session-scoped
+    Playwright (tests/browser/conftest.py's ``browser`` imported into another module is a
+    separate fixture) cannot start while one is still open."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        instance = p.chromium.launch(executable_path=shutil.which("chromium"), args=CHROMIUM_ARGS)
+        yield instance
+        instance.close()
 
 
 def _log_in(page, user, base_url: str) -> None:
