@@ -9,6 +9,11 @@ the last place, or for one child's last hours at two facilities, therefore queue
 both passing. On PostgreSQL a GiST exclusion constraint is the last wall against overlapping
 bookings of one child; on SQLite the whole-database write lock serialises writers.
 
+What the user acts on is loaded through the tenant-scoped managers and the authorization
+layer; the recounts read every ward's rows (unscoped), because a child's hours and a slot's
+places are counted across wards. Background callers wrap themselves in
+``tenancy.cross_tenant(reason)``.
+
 ``LOCKING`` exists for the concurrency tests only: switched off, the race tests must see
 overselling, which proves they can see the bug.
 """
@@ -454,7 +459,7 @@ def _deadline_policy(facility_municipality_id: int, day: dt.date, fallback: rule
 def _children(user, child_ids: Iterable[int]) -> list[Child]:
     ids = sorted(set(child_ids))
     found = list(
-        filter_allowed(user, Action.BOOKING_CREATE, Child.unscoped.select_related("household"))
+        filter_allowed(user, Action.BOOKING_CREATE, Child.objects.select_related("household"))
         .filter(pk__in=ids)
         .order_by("pk")
     )
@@ -469,7 +474,7 @@ def _slot(user, place_slot_id: int) -> PlaceSlot:
     return get_or_404(
         user,
         Action.FACILITY_VIEW,
-        PlaceSlot.unscoped.select_related("facility"),
+        PlaceSlot.objects.select_related("facility"),
         pk=place_slot_id,
     )
 
@@ -482,7 +487,7 @@ def bookable_children(user) -> list[Child]:
         return []
     children = list(
         filter_allowed(
-            user, Action.BOOKING_CREATE, Child.unscoped.select_related("household")
+            user, Action.BOOKING_CREATE, Child.objects.select_related("household")
         ).order_by("birth_date", "pk")
     )
     record_many("list", children, fields=("family_name", "given_name", "birth_date"))
@@ -712,7 +717,7 @@ def cancel(user, booking_id: int) -> Booking:
     booking = get_or_404(
         user,
         Action.BOOKING_CANCEL,
-        Booking.unscoped.select_related("facility", "child__household", "place_slot"),
+        Booking.objects.select_related("facility", "child__household", "place_slot"),
         pk=booking_id,
     )
     now = clock.now()
@@ -747,7 +752,7 @@ def cancel_by_facility(staff_user, booking_ids: Iterable[int], reason: str) -> l
         filter_allowed(
             staff_user,
             Action.BOOKING_CANCEL_BY_FACILITY,
-            Booking.unscoped.select_related("facility", "child", "place_slot"),
+            Booking.objects.select_related("facility", "child", "place_slot"),
         )
         .filter(pk__in=ids)
         .order_by("pk")
@@ -832,7 +837,7 @@ def bookings_for(user) -> BookingList:
     base = filter_allowed(
         user,
         Action.BOOKING_VIEW,
-        Booking.unscoped.select_related("child__household", "facility", "place_slot"),
+        Booking.objects.select_related("child__household", "facility", "place_slot"),
     )
     upcoming = list(base.filter(ends_at__gte=now).order_by("starts_at", "pk"))
     past = list(base.filter(ends_at__lt=now).order_by("-starts_at", "-pk")[:PAST_SHOWN])
@@ -881,7 +886,7 @@ def booking_for_cancel(user, booking_id: int) -> ListedBooking:
     booking = get_or_404(
         user,
         Action.BOOKING_CANCEL,
-        Booking.unscoped.select_related("child__household", "facility", "place_slot"),
+        Booking.objects.select_related("child__household", "facility", "place_slot"),
         pk=booking_id,
     )
     record("read", booking, fields=BOOKING_FIELDS)
