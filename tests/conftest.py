@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import pytest
 
+from tests.browser_support import browser, phone  # noqa: F401  (fixtures for all tests)
 from tsuen.core import tenancy
 
 

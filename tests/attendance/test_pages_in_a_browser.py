@@ -7,7 +7,7 @@ from django.test import Client
 from django.utils import timezone
 
 from tests import factories as f
-from tests.browser.conftest import browser, check_accessibility, phone  # noqa: F401  (fixtures)
+from tests.browser_support import check_accessibility
 from tsuen.attendance.models import DailyRecord, MorningNote, RecordStatus
 from tsuen.core import tenancy
 
@@ -15,7 +15,7 @@ pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.browser]
 
 
 @pytest.fixture
-def family_at_the_visit(phone, live_server):  # noqa: F811
+def family_at_the_visit(phone, live_server):
     with tenancy.cross_tenant("test set-up"):
         ward = f.municipality()
         guardian, _, child = f.family(ward, given_name="一花", pickup_persons=["試験 花子（母）"])
@@ -46,7 +46,7 @@ def family_at_the_visit(phone, live_server):  # noqa: F811
     return booking, past
 
 
-def test_visit_pages_are_accessible_on_a_phone(phone, family_at_the_visit):  # noqa: F811
+def test_visit_pages_are_accessible_on_a_phone(phone, family_at_the_visit):
     booking, past = family_at_the_visit
     phone.goto("/visits/")
     check_accessibility(phone)
@@ -68,7 +68,7 @@ def test_visit_pages_are_accessible_on_a_phone(phone, family_at_the_visit):  # n
         assert MorningNote.objects.get(booking=booking).pickup_person == "試験 花子（母）"
 
 
-def test_calendar_page_is_accessible_and_shows_the_url_once(phone, family_at_the_visit):  # noqa: F811
+def test_calendar_page_is_accessible_and_shows_the_url_once(phone, family_at_the_visit):
     phone.goto("/calendar/")
     check_accessibility(phone)
     phone.click("main form button[type=submit] >> nth=0")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import shutil
 
 import pytest
 from django.test import Client
@@ -11,24 +10,11 @@ from django.urls import reverse
 
 from tests import factories as f
 from tests.booking.scene import scene
-from tests.browser.conftest import CHROMIUM_ARGS, check_accessibility, phone  # noqa: F401
+from tests.browser_support import check_accessibility
 from tsuen.booking import waitlist
 from tsuen.core import clock
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.browser]
-
-
-@pytest.fixture(scope="module")
-def browser():
-    """This module's own Chromium, closed when the module ends: a second session-scoped
-    Playwright (tests/browser/conftest.py's ``browser`` imported into another module is a
-    separate fixture) cannot start while one is still open."""
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        instance = p.chromium.launch(executable_path=shutil.which("chromium"), args=CHROMIUM_ARGS)
-        yield instance
-        instance.close()
 
 
 def _log_in(page, user, base_url: str) -> None:
@@ -38,7 +24,7 @@ def _log_in(page, user, base_url: str) -> None:
     page.context.add_cookies([{"name": "sessionid", "value": cookie.value, "url": base_url}])
 
 
-def test_the_familys_pages_work_on_a_phone(phone, live_server):  # noqa: F811
+def test_the_familys_pages_work_on_a_phone(phone, live_server):
     day = clock.today() + dt.timedelta(days=10)
     s = scene(day=day, capacity=1)
     s.facility.offers_regular = True

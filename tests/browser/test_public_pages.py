@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.browser.conftest import check_accessibility
+from tests.browser_support import check_accessibility
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.browser]
 

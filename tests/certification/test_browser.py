@@ -7,7 +7,7 @@ import pytest
 from django.conf import settings
 from django.test import Client
 
-from tests.browser.conftest import browser, check_accessibility, phone  # noqa: F401
+from tests.browser_support import check_accessibility
 from tests.certification.conftest import PDF
 from tsuen.certification.models import Application, ApplicationStatus
 
@@ -21,7 +21,7 @@ def log_in(page, live_server, user):
     page.context.add_cookies([{"name": cookie.key, "value": cookie.value, "url": live_server.url}])
 
 
-def test_apply_on_a_phone(phone, live_server, ward, applicant, tmp_path):  # noqa: F811
+def test_apply_on_a_phone(phone, live_server, ward, applicant, tmp_path):
     log_in(phone, live_server, applicant)
     phone.goto("/applications/new/")
     check_accessibility(phone)

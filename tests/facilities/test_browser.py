@@ -6,7 +6,7 @@ import datetime as dt
 import pytest
 
 from tests import factories as f
-from tests.browser.conftest import browser, check_accessibility, phone  # noqa: F401
+from tests.browser_support import check_accessibility
 from tsuen.core import clock
 from tsuen.facilities.models import ClosureDay, InterviewSlot
 
@@ -55,7 +55,7 @@ def _login(page, user, live_server):
     page.context.add_cookies([{"name": cookie.key, "value": cookie.value, "url": live_server.url}])
 
 
-def test_a_visitor_searches_and_reads_a_facility_page_on_a_phone(phone):  # noqa: F811
+def test_a_visitor_searches_and_reads_a_facility_page_on_a_phone(phone):
     _facility_with_places()
     phone.goto("/facilities/")
     check_accessibility(phone)
@@ -75,7 +75,7 @@ def test_a_visitor_searches_and_reads_a_facility_page_on_a_phone(phone):  # noqa
     assert width <= 390, f"the page scrolls sideways on a phone ({width}px)"
 
 
-def test_a_guardian_books_a_first_interview_on_a_phone(phone, live_server):  # noqa: F811
+def test_a_guardian_books_a_first_interview_on_a_phone(phone, live_server):
     guardian, _, fac = _facility_with_places()
     _login(phone, guardian, live_server)
     phone.goto(f"/facilities/{fac.pk}/interview/")

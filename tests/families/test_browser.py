@@ -7,7 +7,7 @@ from django.conf import settings
 from django.test import Client
 
 from tests import factories as f
-from tests.browser.conftest import browser, check_accessibility, phone  # noqa: F401
+from tests.browser_support import check_accessibility
 from tsuen.accounts.models import Role
 from tsuen.families.models import EmergencyContact, GrowthRecord, ProxyGrant
 
@@ -21,7 +21,7 @@ def log_in(page, live_server, account):
     page.context.add_cookies([{"name": cookie.key, "value": cookie.value, "url": live_server.url}])
 
 
-def test_profile_pages_are_accessible_on_a_phone(phone, live_server):  # noqa: F811
+def test_profile_pages_are_accessible_on_a_phone(phone, live_server):
     ward = f.municipality()
     guardian, household, child = f.family(ward)
     EmergencyContact.objects.create(
@@ -57,6 +57,6 @@ def test_profile_pages_are_accessible_on_a_phone(phone, live_server):  # noqa: F
     check_accessibility(phone)
 
 
-def test_the_invitation_page_is_accessible_logged_out(phone):  # noqa: F811
+def test_the_invitation_page_is_accessible_logged_out(phone):
     phone.goto("/profile/proxies/accept/unknown-token/")
     check_accessibility(phone)

@@ -1,5 +1,8 @@
 """Browser tests: Playwright driving Debian's Chromium against the live test server.
 
+The fixtures are made available to every test module by tests/conftest.py (one session-wide
+browser: a second Playwright in the same session would fail).
+
 Never `playwright install`: the browser is the system's `chromium`. Every page a test visits is
 checked with axe-core (WCAG 2.1 A and AA) through :func:`check_accessibility`.
 """
@@ -13,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
+AXE = Path(__file__).resolve().parents[1] / "node_modules" / "axe-core" / "axe.min.js"
 CHROMIUM_ARGS = [
     "--headless",
     "--no-sandbox",
