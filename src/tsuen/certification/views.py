@@ -122,8 +122,7 @@ def edit(request, application_id: int):
                 services.save_draft(request.user, application.pk, entries, evidence)
                 if action == "add_child":
                     return redirect(f"{request.path}#child-{len(entries['children'])}")
-                # A flag in the URL, not django.contrib.messages: base.html's message list
-                # currently fails axe (role="status" on the <ul> hides its list items).
+                # The confirmation is shown by the page itself, from a flag in the URL.
                 return redirect(f"{request.path}?saved=1")
             if valid:
                 services.submit(request.user, application.pk, entries, evidence)
