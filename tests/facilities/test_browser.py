@@ -85,7 +85,4 @@ def test_a_guardian_books_a_first_interview_on_a_phone(phone, live_server):
     phone.wait_for_load_state()
     assert phone.url.endswith("/facilities/interviews/")
     assert "ひだまり保育園" in phone.content()
-    # base.html's flash-message list (<ul role="status">) fails axe's "listitem" rule; that is
-    # the layout's to fix, so the list page is checked once the message has been shown.
-    phone.reload()
-    check_accessibility(phone)
+    check_accessibility(phone)  # with the confirmation message shown
