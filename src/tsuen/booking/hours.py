@@ -18,7 +18,6 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.http import Http404
-from django.utils.translation import gettext_lazy as _
 
 from tsuen import rules
 from tsuen.attendance.models import AttendanceStatus
@@ -26,17 +25,11 @@ from tsuen.audit import record, record_many
 from tsuen.authz.policy import Action, filter_allowed, get_or_404, require
 from tsuen.booking import services
 from tsuen.booking.models import Booking, BookingStatus
+from tsuen.booking.services import PAYER_LABELS
 from tsuen.core import clock
 from tsuen.families.models import Child
 from tsuen.municipalities.models import MunicipalPolicy, policy_for
 
-#: How payers are named on the page; any other payer is shown as the policy spells it.
-PAYER_LABELS = {
-    rules.NATIONAL_PAYER: _("National benefit"),
-    "tokyo": _("Tokyo programme"),
-    "ward": _("Municipality"),
-    "municipality": _("Municipality"),
-}
 CHILD_FIELDS = ("family_name", "given_name", "birth_date")
 VISIT_FIELDS = ("date", "starts_at", "ends_at", "status", "billable_minutes")
 

@@ -30,6 +30,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy as _
 
 from tsuen import rules
 from tsuen.audit import record
@@ -185,6 +186,15 @@ def _fee_class_on(household_id: int, day: dt.date) -> rules.FeeClass:
 # --- The checks shared by preview and book ------------------------------------------------
 
 
+#: How payers are named on the page; any other payer is shown as the policy spells it.
+PAYER_LABELS = {
+    rules.NATIONAL_PAYER: _("National benefit"),
+    "tokyo": _("Tokyo programme"),
+    "ward": _("Municipality"),
+    "municipality": _("Municipality"),
+}
+
+
 @dataclass(frozen=True)
 class CapLine:
     """One hours cap in the period of the visit: before and after this booking."""
@@ -223,6 +233,10 @@ class Funding:
     @property
     def hours(self) -> str:
         return hours(self.minutes)
+
+    @property
+    def payer_label(self) -> str:
+        return str(PAYER_LABELS.get(self.payer, self.payer))
 
 
 @dataclass(frozen=True)
