@@ -8,6 +8,7 @@ import datetime as dt
 import pytest
 from django.http import Http404
 from django.urls import reverse
+from django.utils import translation
 
 from tests import factories as f
 from tests.booking.scene import NOW, scene
@@ -19,6 +20,15 @@ from tsuen.core import clock
 from tsuen.facilities.models import InterviewStatus
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    """These tests read the refusal messages in English (the Japanese ones are checked in the
+    browser and page tests)."""
+    with translation.override("en"):
+        yield
+
 
 FIRST, LAST = dt.date(2026, 12, 7), dt.date(2027, 2, 26)
 

@@ -10,6 +10,7 @@ import subprocess
 import pytest
 from django.http import Http404
 from django.urls import reverse
+from django.utils import translation
 
 from tests import factories as f
 from tests.certification.conftest import answers, evidence
@@ -21,6 +22,14 @@ from tsuen.municipalities.models import MunicipalPolicy
 from tsuen.rules import national_default_policy
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    """These tests read the refusal messages in English (the Japanese ones are checked in the
+    browser and page tests)."""
+    with translation.override("en"):
+        yield
 
 
 def submitted(ward, applicant=None, **child):

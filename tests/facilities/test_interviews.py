@@ -98,7 +98,7 @@ def test_a_full_slot_is_refused(ward, family, fac):
     other_guardian, _, other_child = f.family(ward)
     request_interview(other_guardian, other_child.pk, slot.pk)
     message = refused(request_interview, guardian, child.pk, slot.pk)
-    assert "taken" in message
+    assert "埋まりました" in message  # in Japanese, the default language
     assert Interview.objects.count() == 1
 
 

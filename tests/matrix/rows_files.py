@@ -1,6 +1,6 @@
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from tests.matrix.base import FAMILY, LOGIN, MUNICIPAL, RELATED_FACILITY, Row, arg, ok
+from tests.matrix.base import FAMILY, MUNICIPAL, RELATED_FACILITY, Row, arg, ok
 from tsuen.files.models import Purpose
 from tsuen.files.services import Owner, store_upload
 
@@ -27,13 +27,11 @@ def extend(world):
 ROWS = {
     # The household's fee-class evidence: the family and its ward's case workers, never a
     # facility.
-    "files:download@fee_evidence": Row(
-        404, {"anonymous": LOGIN} | ok(*FAMILY, *MUNICIPAL), args=arg("fee_evidence")
-    ),
+    "files:download@fee_evidence": Row(404, ok(*FAMILY, *MUNICIPAL), args=arg("fee_evidence")),
     # A child's doctor's certificate: also the facilities caring for the child.
     "files:download@doctor_certificate": Row(
         404,
-        {"anonymous": LOGIN} | ok(*FAMILY, *RELATED_FACILITY, *MUNICIPAL),
+        ok(*FAMILY, *RELATED_FACILITY, *MUNICIPAL),
         args=arg("doctor_certificate"),
     ),
 }

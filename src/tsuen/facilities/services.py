@@ -103,7 +103,12 @@ def _booked(slot_ref: str = "pk"):
 
 
 def _left(slot_ref: str = "pk"):
-    return Greatest(F("capacity") - _booked(slot_ref), Value(0), output_field=IntegerField())
+    """Places left: capacity minus confirmed bookings minus places held for open waitlist
+    offers (exactly what the booking service counts as taken)."""
+    from tsuen.booking.waitlist import held_places_expression
+
+    taken = _booked(slot_ref) + held_places_expression(slot_ref=slot_ref)
+    return Greatest(F("capacity") - taken, Value(0), output_field=IntegerField())
 
 
 def open_slots(start: dt.date, end: dt.date) -> QuerySet[PlaceSlot]:
