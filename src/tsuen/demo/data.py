@@ -386,10 +386,12 @@ def _load(today: dt.date) -> list[DemoLogin]:
             ProxyGrant.objects.create(household=household, user=proxy, granted_by=user)
 
     # The first two Shinjuku children have been interviewed at ひだまり and come regularly.
-    slot_day = today + dt.timedelta(days=2)
-    InterviewSlot.objects.create(
-        facility=hidamari, starts_at=_tz_dt(slot_day, 14), ends_at=_tz_dt(slot_day, 15)
-    )
+    # Every facility offers first interviews on weekday afternoons over the next two weeks.
+    for day in list(_weekdays(today + dt.timedelta(days=1), today + dt.timedelta(days=14))):
+        for facility in facilities:
+            InterviewSlot.objects.create(
+                facility=facility, starts_at=_tz_dt(day, 14), ends_at=_tz_dt(day, 15), capacity=2
+            )
     for user, child in children[:2]:
         Interview.objects.create(
             facility=hidamari,
