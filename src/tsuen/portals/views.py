@@ -37,9 +37,7 @@ def _only(request, *roles):
 @login_required
 def guardian_home(request):
     _only(request, Role.GUARDIAN, Role.PROXY)
-    return render(
-        request, "portals/guardian.html", {"children": families.children_for(request.user)}
-    )
+    return render(request, "portals/guardian.html", {"home": stats.family_home(request.user)})
 
 
 @login_required
