@@ -422,7 +422,10 @@ def _load(today: dt.date) -> list[DemoLogin]:
     }
     for user, child in children[:2]:
         klass = class_of(child.birth_date, FISCAL_YEAR)
-        days = [d for d in _weekdays(first, last) if d.weekday() in (1, 3)][:4]
+        tuesdays_and_thursdays = [d for d in _weekdays(first, last) if d.weekday() in (1, 3)]
+        days = [d for d in tuesdays_and_thursdays if d < today][-2:] + [
+            d for d in tuesdays_and_thursdays if d > today + dt.timedelta(days=1)
+        ][:2]
         for day in days:
             slot = PlaceSlot.objects.get(facility=hidamari, date=day, age_class=klass)
             starts, ends = _tz_dt(day, 10), _tz_dt(day, 12)
