@@ -15,12 +15,12 @@ import threading
 import time
 
 import pytest
-from django.db import connection
 from django.test import Client
 from django.urls import reverse
 
 from tests import factories as f
 from tests.booking.scene import class_of, family, set_policy
+from tests.parallel import race
 from tsuen import rules
 from tsuen.accounts.models import Role
 from tsuen.booking import services
@@ -51,32 +51,6 @@ def locked(monkeypatch):
     """With locks, a pause between recount and write: any request that does not queue behind
     the lock would recount during the pause and oversell."""
     monkeypatch.setattr(services, "before_write", lambda: time.sleep(0.2))
-
-
-def race(requests):
-    """Run (client, url, data) requests at once, one thread each; returns the status codes."""
-    start = threading.Barrier(len(requests))
-    codes: list[int | Exception] = [0] * len(requests)
-
-    def run(i, client, url, data):
-        try:
-            start.wait()
-            codes[i] = client.post(url, data).status_code
-        except Exception as error:  # reported below, never swallowed
-            codes[i] = error
-        finally:
-            connection.close()
-
-    threads = [
-        threading.Thread(target=run, args=(i, *request)) for i, request in enumerate(requests)
-    ]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(60)
-    errors = [c for c in codes if isinstance(c, Exception)]
-    assert not errors, errors
-    return codes
 
 
 def _day():

@@ -5,16 +5,15 @@ the offered family's acceptance books it exactly once."""
 from __future__ import annotations
 
 import datetime as dt
-import threading
 import time
 
 import pytest
-from django.db import connection
 from django.test import Client
 from django.urls import reverse
 
 from tests import factories as f
 from tests.booking.scene import class_of, family, set_policy
+from tests.parallel import race
 from tsuen import rules
 from tsuen.accounts.models import Role
 from tsuen.booking import services, waitlist
@@ -24,30 +23,6 @@ from tsuen.core import clock, tenancy
 pytestmark = [pytest.mark.postgres_only, pytest.mark.django_db(transaction=True)]
 
 RACERS = 10
-
-
-def race(requests):
-    """Run (client, url, data) POSTs at once, one thread each; returns the status codes."""
-    start = threading.Barrier(len(requests))
-    codes: list[int | Exception] = [0] * len(requests)
-
-    def run(i, client, url, data):
-        try:
-            start.wait()
-            codes[i] = client.post(url, data).status_code
-        except Exception as error:  # reported below, never swallowed
-            codes[i] = error
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i, *r)) for i, r in enumerate(requests)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(60)
-    errors = [c for c in codes if isinstance(c, Exception)]
-    assert not errors, errors
-    return codes
 
 
 def _client(user):

@@ -16,6 +16,7 @@ from django.core import mail
 
 from tests import factories as f
 from tests.browser_support import check_accessibility
+from tests.certification.pages import fill_application
 from tsuen import rules
 from tsuen.accounts.models import Role, User
 from tsuen.booking.models import Booking, BookingStatus
@@ -30,7 +31,6 @@ pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.browser]
 
 EMAIL = "journey@example.jp"
 PASSWORD = "a-long-and-private-passphrase"
-PDF = b"%PDF-1.4\n% tax certificate\n"
 
 
 def next_weekday(day: dt.date, weekday: int) -> dt.date:
@@ -93,26 +93,8 @@ def apply(page, tmp_path) -> Application:
     page.click("main button[type=submit]")
     page.wait_for_url("**/edit/")
     check_accessibility(page)
-    page.fill("#id_g-family_name", "見本")
-    page.fill("#id_g-given_name", "花子")
-    page.fill("#id_g-family_name_kana", "みほん")  # hiragana: normalised to katakana
-    page.fill("#id_g-given_name_kana", "ﾊﾅｺ")  # half-width: normalised too
-    page.fill("#id_g-birth_date", "1992-06-01")
-    page.check("#id_g-sex_0")
-    page.fill("#id_g-relation", "母")
-    page.fill("#id_g-phone", "090-1234-5678")
-    page.fill("#id_g-address_line", "新宿1-1-1")
-    page.check("input[name=g-fee_class][value=tax_exempt]")
-    evidence = tmp_path / "非課税証明書.pdf"
-    evidence.write_bytes(PDF)
-    page.set_input_files("#id_g-fee_evidence", str(evidence))
-    page.fill("#id_c-0-family_name", "見本")
-    page.fill("#id_c-0-given_name", "一花")
-    page.fill("#id_c-0-family_name_kana", "ミホン")
-    page.fill("#id_c-0-given_name_kana", "イチカ")
-    page.fill("#id_c-0-birth_date", (clock.today() - dt.timedelta(days=600)).isoformat())
-    page.check("#id_c-0-sex_0")
-    page.check("#id_c-0-declares_no_excluded_enrolment")
+    birth = (clock.today() - dt.timedelta(days=600)).isoformat()
+    fill_application(page, tmp_path, family="見本", birth=birth)
     page.click("button[value=submit]")
     page.wait_for_url("**/applications/*/?sent=1")
     check_accessibility(page)

@@ -8,7 +8,7 @@ from django.conf import settings
 from django.test import Client
 
 from tests.browser_support import check_accessibility
-from tests.certification.conftest import PDF
+from tests.certification.pages import fill_application
 from tsuen.certification.models import Application, ApplicationStatus
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.browser]
@@ -37,26 +37,7 @@ def test_apply_on_a_phone(phone, live_server, ward, applicant, tmp_path):
     phone.wait_for_function("document.getElementById('id_g-city').value === '新宿区'")
     assert phone.input_value("#id_g-prefecture") == "東京都"
 
-    phone.fill("#id_g-family_name", "山田")
-    phone.fill("#id_g-given_name", "花子")
-    phone.fill("#id_g-family_name_kana", "やまだ")
-    phone.fill("#id_g-given_name_kana", "はなこ")
-    phone.fill("#id_g-birth_date", "1992-06-01")
-    phone.check("#id_g-sex_0")
-    phone.fill("#id_g-relation", "母")
-    phone.fill("#id_g-phone", "090-1234-5678")
-    phone.fill("#id_g-address_line", "新宿1-1-1")
-    phone.check("input[name=g-fee_class][value=tax_exempt]")
-    evidence = tmp_path / "課税証明書.pdf"
-    evidence.write_bytes(PDF)
-    phone.set_input_files("#id_g-fee_evidence", str(evidence))
-    phone.fill("#id_c-0-family_name", "山田")
-    phone.fill("#id_c-0-given_name", "一花")
-    phone.fill("#id_c-0-family_name_kana", "ﾔﾏﾀﾞ")
-    phone.fill("#id_c-0-given_name_kana", "いちか")
-    phone.fill("#id_c-0-birth_date", "2024-04-10")
-    phone.check("#id_c-0-sex_0")
-    phone.check("#id_c-0-declares_no_excluded_enrolment")
+    fill_application(phone, tmp_path)
     phone.click("button[value=submit]")
     phone.wait_for_url("**/applications/*/?sent=1")
     check_accessibility(phone)

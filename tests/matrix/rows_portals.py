@@ -1,4 +1,4 @@
-from tests.matrix.base import FACILITY, FAMILY, LOGIN, MUNICIPAL, RELATED_FACILITY, Row, arg, ok
+from tests.matrix.base import FACILITY, FAMILY, LOGIN, MUNICIPAL, Row, ok
 
 ROWS = {
     "portals:home": Row(302, {"anonymous": 200}),
@@ -8,13 +8,5 @@ ROWS = {
         404, {"anonymous": LOGIN} | ok(*MUNICIPAL, "auditor", "other_ward_reviewer")
     ),
     "portals:national": Row(404, {"anonymous": LOGIN} | ok("national_operator")),
-    "portals:child@own": Row(
-        404,
-        {"anonymous": LOGIN} | ok(*FAMILY, *RELATED_FACILITY, *MUNICIPAL),
-        args=arg("own_child"),
-    ),
-    "portals:child@other_ward": Row(
-        404, {"anonymous": LOGIN} | ok("other_ward_reviewer"), args=arg("other_child")
-    ),
     "set_language": Row(302, method="post", data=lambda w: {"language": "en", "next": "/"}),
 }

@@ -26,7 +26,6 @@ from tsuen.core import clock
 from tsuen.families.models import (
     Child,
     EmergencyContact,
-    FeeClass,
     GrowthRecord,
     Guardian,
     Household,
@@ -64,30 +63,6 @@ def children_for(user) -> QuerySet[Child]:
     )
     record_many("list", children, fields=LIST_FIELDS)
     return children
-
-
-@dataclass(frozen=True)
-class ChildView:
-    child: Child
-    fee_class_label: str | None
-    can_edit: bool
-
-
-def child_for(user, child_id: int) -> ChildView:
-    """One child's profile as the user may see it."""
-    child = get_or_404(
-        user, Action.CHILD_VIEW, Child.objects.select_related("household"), pk=child_id
-    )
-    record("read", child, fields=CARE_FIELDS)
-    fee_class_label = None
-    if allows(user, Action.HOUSEHOLD_FEE_CLASS_VIEW, child.household):
-        current = child.household.fee_classes.order_by("-valid_from").first()
-        if current is not None:
-            fee_class_label = FeeClass(current.fee_class).label
-            record(
-                "read", current, fields=["fee_class", "valid_from", "valid_to"], subjects=[child]
-            )
-    return ChildView(child, fee_class_label, allows(user, Action.CHILD_EDIT, child))
 
 
 # --- The child profile (kept by the family, read by facilities caring for the child) -----------

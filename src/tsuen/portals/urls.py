@@ -10,5 +10,4 @@ urlpatterns = [
     path("facility/", views.facility_home, name="facility"),
     path("municipality/", views.municipality_home, name="municipality"),
     path("national/", views.national_home, name="national"),
-    path("children/<int:child_id>/", views.child_detail, name="child"),
 ]

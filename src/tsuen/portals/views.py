@@ -63,10 +63,3 @@ def municipality_home(request):
 def national_home(request):
     _only(request, Role.NATIONAL_OPERATOR)
     return render(request, "portals/national.html", {"rows": stats.national_figures(request.user)})
-
-
-@login_required
-def child_detail(request, child_id: int):
-    return render(
-        request, "portals/child.html", {"view": families.child_for(request.user, child_id)}
-    )
