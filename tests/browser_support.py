@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -27,6 +28,8 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 PHONE = {"width": 390, "height": 844}
+TABLET = {"width": 1024, "height": 768}
+DESKTOP = {"width": 1440, "height": 900}
 
 # The live server runs in a thread of this process; Playwright's sync API runs an event loop.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
@@ -44,12 +47,12 @@ def browser():
         instance.close()
 
 
-@pytest.fixture
-def phone(browser, live_server):
-    """A phone-sized page in Japanese, with every request kept on the test server."""
+@contextmanager
+def _page(browser, live_server, viewport):
+    """A page in Japanese at ``viewport``, with every request kept on the test server."""
     # bypass_csp lets the test inject axe-core; the CSP header itself is asserted elsewhere.
     context = browser.new_context(
-        viewport=PHONE, locale="ja-JP", base_url=live_server.url, bypass_csp=True
+        viewport=viewport, locale="ja-JP", base_url=live_server.url, bypass_csp=True
     )
     external: list[str] = []
 
@@ -67,6 +70,27 @@ def phone(browser, live_server):
     yield page
     context.close()
     assert not external, f"pages asked for off-site resources: {external}"
+
+
+@pytest.fixture
+def phone(browser, live_server):
+    """A phone-sized page (the family's device)."""
+    with _page(browser, live_server, PHONE) as page:
+        yield page
+
+
+@pytest.fixture
+def tablet(browser, live_server):
+    """A tablet-sized page (the facility's room)."""
+    with _page(browser, live_server, TABLET) as page:
+        yield page
+
+
+@pytest.fixture
+def desktop(browser, live_server):
+    """A desktop-sized page (the office and the municipality)."""
+    with _page(browser, live_server, DESKTOP) as page:
+        yield page
 
 
 def check_accessibility(page) -> None:

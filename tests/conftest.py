@@ -10,7 +10,12 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser_support import browser, phone  # noqa: F401  (fixtures for all tests)
+from tests.browser_support import (  # noqa: F401  (fixtures for all tests)
+    browser,
+    desktop,
+    phone,
+    tablet,
+)
 from tsuen.core import tenancy
 
 
