@@ -68,6 +68,14 @@ PATHS: dict[str, Paths] = {
     ),
     "facilities.Facility": Paths(facility="", municipality="municipality"),
     "facilities.PlaceSlot": Paths(facility="facility", municipality="facility__municipality"),
+    # The facility's own screens (issue 4): its template, closures, interview slots, staff.
+    "facilities.PlaceTemplate": Paths(facility="facility", municipality="facility__municipality"),
+    "facilities.ClosureDay": Paths(facility="facility", municipality="facility__municipality"),
+    "facilities.InterviewSlot": Paths(facility="facility", municipality="facility__municipality"),
+    "facilities.StaffInvitation": Paths(
+        facility="facility", municipality="facility__municipality"
+    ),
+    "accounts.User": Paths(facility="facility", municipality="facility__municipality"),
     "facilities.Interview": _child_paths("child", facility="facility"),
     "booking.Booking": _child_paths("child", facility="facility"),
     "booking.WaitlistEntry": _child_paths("child", facility="place_slot__facility"),
@@ -235,6 +243,8 @@ class Action(StrEnum):
     INTERVIEW_CANCEL = "interview.cancel"
     INTERVIEW_DECIDE = "interview.decide"
     PLACES_MANAGE = "places.manage"
+    STAFF_MANAGE = "staff.manage"
+    INTERVIEW_SLOT_MANAGE = "interview_slot.manage"
     BOOKING_VIEW = "booking.view"
     BOOKING_CREATE = "booking.create"
     BOOKING_CANCEL = "booking.cancel"
@@ -316,6 +326,10 @@ POLICY: dict[Action, tuple[Rule, ...]] = {
     Action.INTERVIEW_CANCEL: (guardian_of_household,),
     Action.INTERVIEW_DECIDE: (facility_staff_of_facility,),
     Action.PLACES_MANAGE: (facility_manager_of_facility,),
+    # The manager invites and deactivates the facility's staff accounts.
+    Action.STAFF_MANAGE: (facility_manager_of_facility,),
+    # Interview slots: any staff of the facility (they hold the interviews).
+    Action.INTERVIEW_SLOT_MANAGE: (facility_staff_of_facility,),
     Action.BOOKING_VIEW: (
         guardian_of_household,
         facility_staff_of_facility,

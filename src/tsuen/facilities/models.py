@@ -174,3 +174,65 @@ class Interview(TenantModel):
 
 #: Statuses that hold a place in an interview slot and block a second request.
 OPEN_INTERVIEW_STATUSES = (InterviewStatus.REQUESTED, InterviewStatus.ACCEPTED)
+
+
+# --- The facility's own screens (issue 4) ------------------------------------------------------
+
+
+class PlaceTemplate(TenantModel):
+    """One slot of the facility's weekly template: from which ``generate_places`` makes the
+    days' ``PlaceSlot``s. ``staff_planned`` is the adults planned for the slot, compared with
+    the municipality's staff ratios for a warning (never a refusal)."""
+
+    TENANT_PATHS = ("facility__municipality",)
+
+    facility = models.ForeignKey(Facility, on_delete=models.CASCADE, related_name="place_templates")
+    weekday = models.PositiveSmallIntegerField(
+        _("weekday"), validators=[MinValueValidator(1), MaxValueValidator(7)]
+    )  # ISO: 1 Monday .. 7 Sunday
+    starts_at = models.TimeField(_("from"))
+    ends_at = models.TimeField(_("until"))
+    age_class = models.PositiveSmallIntegerField(_("age class"), validators=[MaxValueValidator(2)])
+    places = models.PositiveSmallIntegerField(_("places"))
+    staff_planned = models.PositiveSmallIntegerField(_("staff planned"), default=1)
+
+    class Meta:
+        ordering = ["facility", "weekday", "starts_at", "age_class"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["facility", "weekday", "starts_at", "age_class"],
+                name="one_template_slot_per_class",
+            ),
+            models.CheckConstraint(
+                name="template_times_ordered", condition=models.Q(ends_at__gt=models.F("starts_at"))
+            ),
+            models.CheckConstraint(
+                name="template_weekday_1_to_7",
+                condition=models.Q(weekday__gte=1, weekday__lte=7),
+            ),
+            models.CheckConstraint(
+                name="template_age_class_0_to_2", condition=models.Q(age_class__lte=2)
+            ),
+        ]
+
+
+class StaffInvitation(TenantModel):
+    """A manager's invitation of a staff member: one use, seven days, only the token's hash."""
+
+    TENANT_PATHS = ("facility__municipality",)
+
+    facility = models.ForeignKey(
+        Facility, on_delete=models.CASCADE, related_name="staff_invitations"
+    )
+    email = models.EmailField(_("email"))
+    role = models.CharField(_("role"), max_length=32)
+    token_hash = models.CharField(max_length=64, unique=True)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    accepted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]

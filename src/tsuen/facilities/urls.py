@@ -1,6 +1,6 @@
 from django.urls import path
 
-from tsuen.facilities import views
+from tsuen.facilities import views, views_staff
 
 app_name = "facilities"
 
@@ -10,4 +10,19 @@ urlpatterns = [
     path("interviews/<int:interview_id>/cancel/", views.interview_cancel, name="interview_cancel"),
     path("<int:facility_id>/", views.detail, name="detail"),
     path("<int:facility_id>/interview/", views.interview_request, name="interview_request"),
+    # The facility's own screens (staff and managers of the facility).
+    path("staff/profile/", views_staff.profile, name="staff_profile"),
+    path("staff/team/", views_staff.team, name="staff_team"),
+    path("staff/invitations/new/", views_staff.invite, name="staff_invite"),
+    path("staff/invitations/<str:token>/", views_staff.invite_accept, name="staff_invite_accept"),
+    path("staff/places/", views_staff.places, name="staff_places"),
+    path("staff/places/generate/", views_staff.generate, name="staff_generate"),
+    path("staff/places/<str:date>/", views_staff.day_places, name="staff_day_places"),
+    path("staff/closures/", views_staff.closures, name="staff_closures"),
+    path("staff/interviews/", views_staff.interviews, name="staff_interviews"),
+    path(
+        "staff/interviews/<int:interview_id>/",
+        views_staff.interview_decide,
+        name="staff_interview_decide",
+    ),
 ]

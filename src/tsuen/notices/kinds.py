@@ -13,3 +13,4 @@ class Notice(models.TextChoices):
     WAITLIST_OFFER = "waitlist_offer"
     CANCELLATION_DEADLINE_REMINDER = "cancellation_deadline_reminder"
     PROXY_INVITATION = "proxy_invitation"
+    STAFF_INVITATION = "staff_invitation"

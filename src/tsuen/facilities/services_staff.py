@@ -1,0 +1,590 @@
+"""The facility's own screens: its profile, staff, places, closures and interview slots.
+
+Every function takes the acting user, authorizes through ``tsuen.authz.policy`` on the user's
+own facility (another facility's rows answer 404), writes in one transaction and records an
+audit event. Bad input raises :class:`StaffRefused` with a message for the user; nothing is
+written then.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from dataclasses import dataclass, field
+
+import jpholiday
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Count, Q
+from django.http import Http404
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from tsuen import rules
+from tsuen.audit import record, record_many
+from tsuen.authz.policy import Action, filter_allowed, get_or_404
+from tsuen.booking.models import HOLDING_STATUSES, Booking
+from tsuen.core import clock
+from tsuen.facilities.models import (
+    ClosureDay,
+    Facility,
+    Interview,
+    InterviewSlot,
+    PlaceSlot,
+    PlaceTemplate,
+    StaffInvitation,
+)
+from tsuen.families.services import Recipient, token_hash
+from tsuen.files.models import Purpose, StoredFile
+from tsuen.files.services import Owner, store_upload
+from tsuen.notices.kinds import Notice
+from tsuen.notices.services import notify
+
+INVITATION_DAYS = 7
+OVERVIEW_DAYS = 28
+PROFILE_FIELDS = (
+    "facility_type",
+    "phone",
+    "opens_at",
+    "closes_at",
+    "fee_per_hour",
+    "meal_fee",
+    "snack_fee",
+    "what_to_bring",
+    "access",
+    "accepts_class_0",
+    "accepts_class_1",
+    "accepts_class_2",
+    "offers_regular",
+    "offers_flexible",
+    "medical_care_support",
+    "allergy_support",
+)
+
+
+class StaffRefused(ValidationError):
+    """A facility-side change is refused; the message says why. Nothing was written."""
+
+
+def facility_of(user, action: Action) -> Facility:
+    """The user's own facility, if ``action`` on it is allowed; 404 otherwise."""
+    facility_id = getattr(user, "facility_id", None)
+    if not user.is_authenticated or not facility_id:
+        raise Http404
+    return get_or_404(user, action, Facility.objects.all(), pk=facility_id)
+
+
+# --- profile -----------------------------------------------------------------------------------
+
+
+def update_profile(manager, changes: dict) -> Facility:
+    """Save the profile fields in ``changes`` (keys from ``PROFILE_FIELDS``)."""
+    unknown = set(changes) - set(PROFILE_FIELDS)
+    if unknown:
+        raise ValueError(f"not profile fields: {sorted(unknown)}")
+    opens, closes = changes.get("opens_at"), changes.get("closes_at")
+    if opens and closes and closes <= opens:
+        raise StaffRefused(_("The closing time must be after the opening time."))
+    with transaction.atomic():
+        facility = facility_of(manager, Action.FACILITY_MANAGE)
+        facility = Facility.objects.select_for_update().get(pk=facility.pk)
+        for name, value in changes.items():
+            setattr(facility, name, value)
+        facility.save(update_fields=list(changes))
+        record("update", facility, fields=list(changes))
+    return facility
+
+
+def photos(manager) -> list[StoredFile]:
+    facility = facility_of(manager, Action.FACILITY_MANAGE)
+    return list(
+        StoredFile.objects.filter(facility=facility, purpose=Purpose.FACILITY_PHOTO).order_by("pk")
+    )
+
+
+def add_photo(manager, upload) -> StoredFile:
+    """Store a photo through the one upload path. Raises ``UploadRefused``."""
+    facility = facility_of(manager, Action.FACILITY_MANAGE)
+    return store_upload(
+        manager,
+        upload,
+        purpose=Purpose.FACILITY_PHOTO,
+        owner=Owner(facility.municipality_id, facility_id=facility.pk),
+    )
+
+
+def delete_photo(manager, file_id: int) -> None:
+    facility = facility_of(manager, Action.FACILITY_MANAGE)
+    with transaction.atomic():
+        try:
+            photo = StoredFile.objects.select_for_update().get(
+                pk=file_id, facility=facility, purpose=Purpose.FACILITY_PHOTO
+            )
+        except StoredFile.DoesNotExist:
+            raise Http404 from None
+        record("delete", photo, fields=["original_name"])
+        storage_name = photo.storage_name
+        photo.delete()
+
+        def _remove():
+            from django.core.files.storage import default_storage
+
+            default_storage.delete(storage_name)
+
+        transaction.on_commit(_remove)
+
+
+# --- staff accounts ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Team:
+    facility: Facility
+    members: list
+    invitations: list[StaffInvitation]
+
+
+def team(manager) -> Team:
+    from tsuen.accounts.models import User
+
+    facility = facility_of(manager, Action.STAFF_MANAGE)
+    members = list(
+        filter_allowed(manager, Action.STAFF_MANAGE, User.objects.filter(facility=facility))
+        .order_by("email")
+        .only("pk", "email", "role", "is_active", "facility_id")
+    )
+    now = clock.now()
+    invitations = list(
+        StaffInvitation.objects.filter(
+            facility=facility, accepted_at__isnull=True, expires_at__gt=now
+        ).order_by("-created_at")
+    )
+    record_many("list", members, fields=["email", "role", "is_active"])
+    return Team(facility, members, invitations)
+
+
+@dataclass(frozen=True)
+class StaffInvited:
+    invitation: StaffInvitation
+    token: str  # only in the email's link; the database keeps its hash
+
+
+def invite_staff(manager, email: str, role: str) -> StaffInvited:
+    from tsuen.accounts.lockout import normalise
+    from tsuen.accounts.models import Role, User
+
+    if role not in (Role.FACILITY_STAFF, Role.FACILITY_MANAGER):
+        raise StaffRefused(_("Choose staff or manager."))
+    email = normalise(email) or ""
+    if User.objects.filter(email__iexact=email).exists():
+        raise StaffRefused(_("An account with this email address already exists."))
+    now = clock.now()
+    with transaction.atomic():
+        facility = facility_of(manager, Action.STAFF_MANAGE)
+        token = secrets.token_urlsafe(32)
+        invitation = StaffInvitation.objects.create(
+            facility=facility,
+            email=email,
+            role=role,
+            token_hash=token_hash(token),
+            invited_by=manager,
+            expires_at=now + dt.timedelta(days=INVITATION_DAYS),
+        )
+        record("create", invitation, fields=["email", "role", "expires_at"])
+        notify(
+            Notice.STAFF_INVITATION,
+            Recipient(email, manager.language),
+            facility_name=facility.name,
+            expires_at=timezone.localtime(invitation.expires_at),
+            path=reverse("facilities:staff_invite_accept", args=[token]),
+        )
+    return StaffInvited(invitation, token)
+
+
+def invitation_for(token: str) -> StaffInvitation:
+    """The open invitation of ``token``; :class:`StaffRefused` says why it cannot be used."""
+    invitation = (
+        StaffInvitation.unscoped.select_related("facility")
+        .filter(token_hash=token_hash(token))
+        .first()
+    )
+    if invitation is None:
+        raise StaffRefused(_("This invitation link is not valid. Ask your manager for a new one."))
+    if invitation.accepted_at is not None:
+        raise StaffRefused(_("This invitation has already been used."))
+    if invitation.expires_at <= clock.now():
+        raise StaffRefused(_("This invitation has expired. Ask your manager for a new one."))
+    return invitation
+
+
+def accept_invitation(token: str, password: str, full_name: str = ""):
+    """Create the account bound to the facility; the invitation is used up. The person must
+    set up a second factor at the first login (StaffSecondFactorMiddleware)."""
+    from tsuen.accounts.services import create_user
+
+    with transaction.atomic():
+        invitation = invitation_for(token)
+        invitation = StaffInvitation.unscoped.select_for_update().get(pk=invitation.pk)
+        if invitation.accepted_at is not None:
+            raise StaffRefused(_("This invitation has already been used."))
+        user = create_user(
+            invitation.email,
+            password,
+            invitation.role,
+            facility=invitation.facility,
+            full_name=full_name,
+        )
+        invitation.accepted_at = clock.now()
+        invitation.save(update_fields=["accepted_at"])
+        record("update", invitation, fields=["accepted_at"])
+    return user
+
+
+def set_active(manager, user_id: int, active: bool):
+    from tsuen.accounts.models import User
+
+    if user_id == manager.pk and not active:
+        raise StaffRefused(_("You cannot deactivate your own account."))
+    with transaction.atomic():
+        facility = facility_of(manager, Action.STAFF_MANAGE)
+        member = get_or_404(
+            manager,
+            Action.STAFF_MANAGE,
+            User.objects.select_for_update().filter(facility=facility),
+            pk=user_id,
+        )
+        member.is_active = active
+        member.save(update_fields=["is_active"])
+        record("update", member, fields=["is_active"], municipality_id=facility.municipality_id)
+    return member
+
+
+# --- places ------------------------------------------------------------------------------------
+
+
+def ratios_for(facility: Facility, day: dt.date):
+    from tsuen.municipalities.models import MunicipalPolicy, policy_for
+
+    try:
+        policy = policy_for(facility.municipality_id, day)
+        if policy is not None:
+            return policy.to_rules().staff_ratios
+    except (MunicipalPolicy.DoesNotExist, rules.RuleError):
+        pass
+    from tsuen.rules.policy import DEFAULT_STAFF_RATIOS
+
+    return DEFAULT_STAFF_RATIOS
+
+
+def over_ratio(places: int, staff: int, age_class: int, ratios) -> bool:
+    """Whether ``places`` exceed what ``staff`` adults can care for (a warning only)."""
+    return places > staff * int(ratios[age_class])
+
+
+@dataclass
+class TemplateRow:
+    slot: PlaceTemplate
+    warning: bool
+
+
+@dataclass
+class DayOverview:
+    date: dt.date
+    holiday: str
+    closure: ClosureDay | None
+    slots: list = field(default_factory=list)  # PlaceSlot with .booked
+
+
+@dataclass
+class PlacesOverview:
+    facility: Facility
+    template: list[TemplateRow]
+    days: list[DayOverview]
+
+
+def _with_booked(queryset):
+    return queryset.annotate(
+        booked=Count("bookings", filter=Q(bookings__status__in=HOLDING_STATUSES))
+    )
+
+
+def places_overview(manager, today: dt.date | None = None) -> PlacesOverview:
+    facility = facility_of(manager, Action.PLACES_MANAGE)
+    today = today or clock.today()
+    last = today + dt.timedelta(days=OVERVIEW_DAYS - 1)
+    ratios = ratios_for(facility, today)
+    template = [
+        TemplateRow(t, over_ratio(t.places, t.staff_planned, t.age_class, ratios))
+        for t in PlaceTemplate.objects.filter(facility=facility)
+    ]
+    holidays = dict(jpholiday.between(today, last))
+    closures = {
+        c.date: c for c in ClosureDay.objects.filter(facility=facility, date__range=(today, last))
+    }
+    slots = _with_booked(PlaceSlot.objects.filter(facility=facility, date__range=(today, last)))
+    days = {
+        today + dt.timedelta(days=n): DayOverview(
+            today + dt.timedelta(days=n),
+            holidays.get(today + dt.timedelta(days=n), ""),
+            closures.get(today + dt.timedelta(days=n)),
+        )
+        for n in range(OVERVIEW_DAYS)
+    }
+    for slot in slots:
+        days[slot.date].slots.append(slot)
+    return PlacesOverview(facility, template, list(days.values()))
+
+
+def add_template_slot(manager, **values) -> PlaceTemplate:
+    if values["ends_at"] <= values["starts_at"]:
+        raise StaffRefused(_("The end time must be after the start time."))
+    with transaction.atomic():
+        facility = facility_of(manager, Action.PLACES_MANAGE)
+        if PlaceTemplate.objects.filter(
+            facility=facility,
+            weekday=values["weekday"],
+            starts_at=values["starts_at"],
+            age_class=values["age_class"],
+        ).exists():
+            raise StaffRefused(
+                _("This weekday already has a slot at this time for this age class.")
+            )
+        slot = PlaceTemplate.objects.create(facility=facility, **values)
+        record("create", slot, fields=list(values))
+    return slot
+
+
+def delete_template_slot(manager, template_id: int) -> None:
+    with transaction.atomic():
+        slot = get_or_404(
+            manager, Action.PLACES_MANAGE, PlaceTemplate.objects.all(), pk=template_id
+        )
+        record("delete", slot, fields=["weekday", "starts_at", "age_class"])
+        slot.delete()
+
+
+def generate_places(manager, first_day: dt.date, last_day: dt.date) -> list[PlaceSlot]:
+    """Make the days' slots from the weekly template, first_day..last_day. National holidays
+    and closure days are skipped, and so is any day that already has slots: running it twice
+    changes nothing."""
+    if last_day < first_day:
+        raise StaffRefused(_("The last day must not be before the first day."))
+    if (last_day - first_day).days > 366:
+        raise StaffRefused(_("Generate at most one year at a time."))
+    with transaction.atomic():
+        facility = facility_of(manager, Action.PLACES_MANAGE)
+        facility = Facility.objects.select_for_update().get(pk=facility.pk)
+        template: dict[int, list[PlaceTemplate]] = {}
+        for t in PlaceTemplate.objects.filter(facility=facility):
+            template.setdefault(t.weekday, []).append(t)
+        holidays = set(dict(jpholiday.between(first_day, last_day)))
+        closed = set(
+            ClosureDay.objects.filter(
+                facility=facility, date__range=(first_day, last_day)
+            ).values_list("date", flat=True)
+        )
+        taken = set(
+            PlaceSlot.objects.filter(
+                facility=facility, date__range=(first_day, last_day)
+            ).values_list("date", flat=True)
+        )
+        new = []
+        day = first_day
+        while day <= last_day:
+            if day not in holidays and day not in closed and day not in taken:
+                new.extend(
+                    PlaceSlot(
+                        facility=facility,
+                        date=day,
+                        starts_at=t.starts_at,
+                        ends_at=t.ends_at,
+                        age_class=t.age_class,
+                        capacity=t.places,
+                    )
+                    for t in template.get(day.isoweekday(), ())
+                )
+            day += dt.timedelta(days=1)
+        created = PlaceSlot.objects.bulk_create(new)
+        if created:
+            record_many("create", created, fields=["date", "starts_at", "age_class", "capacity"])
+    return created
+
+
+@dataclass
+class DayPlaces:
+    facility: Facility
+    date: dt.date
+    holiday: str
+    closure: ClosureDay | None
+    slots: list  # PlaceSlot with .booked and .warning
+    staff_by_slot: dict
+
+
+def day_places(manager, day: dt.date) -> DayPlaces:
+    facility = facility_of(manager, Action.PLACES_MANAGE)
+    ratios = ratios_for(facility, day)
+    staff = {
+        (t.starts_at, t.age_class): t.staff_planned
+        for t in PlaceTemplate.objects.filter(facility=facility, weekday=day.isoweekday())
+    }
+    slots = list(_with_booked(PlaceSlot.objects.filter(facility=facility, date=day)))
+    for slot in slots:
+        planned = staff.get((slot.starts_at, slot.age_class))
+        slot.staff_planned = planned
+        slot.warning = planned is not None and over_ratio(
+            slot.capacity, planned, slot.age_class, ratios
+        )
+    holiday = jpholiday.is_holiday_name(day) or ""
+    closure = ClosureDay.objects.filter(facility=facility, date=day).first()
+    return DayPlaces(facility, day, holiday, closure, slots, staff)
+
+
+def set_capacity(manager, slot_id: int, capacity: int) -> PlaceSlot:
+    """A single-day exception: one slot's places. Never below the bookings already made."""
+    if capacity < 0:
+        raise StaffRefused(_("Places cannot be negative."))
+    with transaction.atomic():
+        slot = get_or_404(
+            manager, Action.PLACES_MANAGE, PlaceSlot.objects.select_for_update(), pk=slot_id
+        )
+        booked = Booking.unscoped.filter(place_slot=slot, status__in=HOLDING_STATUSES).count()
+        if capacity < booked:
+            raise StaffRefused(
+                _(
+                    "%(booked)d places are already booked in this slot: the places cannot be "
+                    "fewer. Cancel bookings on the day screen first."
+                )
+                % {"booked": booked}
+            )
+        slot.capacity = capacity
+        slot.save(update_fields=["capacity"])
+        record("update", slot, fields=["capacity"])
+    return slot
+
+
+def add_closure(manager, day: dt.date, reason: str = "") -> ClosureDay:
+    """Close a day. A day with bookings is refused: the manager cancels them first on the day
+    screen (the families are told), never silently here."""
+    with transaction.atomic():
+        facility = facility_of(manager, Action.PLACES_MANAGE)
+        facility = Facility.objects.select_for_update().get(pk=facility.pk)
+        booked = Booking.unscoped.filter(
+            facility=facility, date=day, status__in=HOLDING_STATUSES
+        ).count()
+        if booked:
+            raise StaffRefused(
+                _(
+                    "%(count)d bookings are made for this day. Cancel them on the day screen "
+                    "first (the families are told), then close the day."
+                )
+                % {"count": booked}
+            )
+        if ClosureDay.objects.filter(facility=facility, date=day).exists():
+            raise StaffRefused(_("This day is already closed."))
+        closure = ClosureDay.objects.create(facility=facility, date=day, reason=reason)
+        record("create", closure, fields=["date", "reason"])
+    return closure
+
+
+def remove_closure(manager, closure_id: int) -> None:
+    with transaction.atomic():
+        closure = get_or_404(manager, Action.PLACES_MANAGE, ClosureDay.objects.all(), pk=closure_id)
+        record("delete", closure, fields=["date"])
+        closure.delete()
+
+
+def closures(manager) -> list[ClosureDay]:
+    facility = facility_of(manager, Action.PLACES_MANAGE)
+    return list(
+        ClosureDay.objects.filter(facility=facility, date__gte=clock.today()).order_by("date")
+    )
+
+
+# --- interviews --------------------------------------------------------------------------------
+
+#: The first-visit adder needs an interview of at least this many minutes.
+FIRST_VISIT_MINUTES = 30
+
+
+@dataclass
+class InterviewDesk:
+    facility: Facility
+    slots: list  # InterviewSlot with .requests
+    requests: list[Interview]
+    decided: list[Interview]
+
+
+def interview_desk(staff) -> InterviewDesk:
+    from tsuen.facilities.models import InterviewStatus
+
+    facility = facility_of(staff, Action.INTERVIEW_SLOT_MANAGE)
+    slots = list(
+        InterviewSlot.objects.filter(facility=facility, starts_at__gte=clock.now())
+        .annotate(requests=Count("interviews"))
+        .order_by("starts_at")
+    )
+    interviews = list(
+        filter_allowed(
+            staff,
+            Action.INTERVIEW_DECIDE,
+            Interview.objects.filter(facility=facility).select_related("child", "slot"),
+        ).order_by("-requested_at")
+    )
+    requests = [i for i in interviews if i.status == InterviewStatus.REQUESTED]
+    decided = [i for i in interviews if i.status != InterviewStatus.REQUESTED][:50]
+    shown = requests + decided
+    if shown:
+        record_many("list", shown, fields=["status", "held_minutes"])
+        record_many(
+            "list",
+            [i.child for i in shown],
+            fields=["family_name", "given_name"],
+        )
+    return InterviewDesk(facility, slots, requests, decided)
+
+
+def add_interview_slot(
+    staff, starts_at: dt.datetime, ends_at: dt.datetime, capacity: int = 1
+) -> InterviewSlot:
+    if ends_at <= starts_at:
+        raise StaffRefused(_("The end time must be after the start time."))
+    if starts_at <= clock.now():
+        raise StaffRefused(_("An interview slot must be in the future."))
+    if capacity < 1:
+        raise StaffRefused(_("A slot needs room for at least one family."))
+    with transaction.atomic():
+        facility = facility_of(staff, Action.INTERVIEW_SLOT_MANAGE)
+        slot = InterviewSlot.objects.create(
+            facility=facility, starts_at=starts_at, ends_at=ends_at, capacity=capacity
+        )
+        record("create", slot, fields=["starts_at", "ends_at", "capacity"])
+    return slot
+
+
+def delete_interview_slot(staff, slot_id: int) -> None:
+    with transaction.atomic():
+        slot = get_or_404(
+            staff,
+            Action.INTERVIEW_SLOT_MANAGE,
+            InterviewSlot.objects.select_for_update(),
+            pk=slot_id,
+        )
+        if slot.starts_at <= clock.now():
+            raise StaffRefused(_("A past interview slot cannot be deleted."))
+        if Interview.unscoped.filter(slot=slot).exists():
+            raise StaffRefused(_("Families have asked for this slot: it cannot be deleted."))
+        record("delete", slot, fields=["starts_at"])
+        slot.delete()
+
+
+def interview_for_decision(staff, interview_id: int) -> Interview:
+    interview = get_or_404(
+        staff,
+        Action.INTERVIEW_DECIDE,
+        Interview.objects.select_related("child", "slot", "facility"),
+        pk=interview_id,
+    )
+    record("read", interview, fields=["status", "held_minutes", "notes"])
+    record("read", interview.child, fields=["family_name", "given_name"])
+    return interview

@@ -1,0 +1,279 @@
+"""The facility's own screens (office PC and room tablet). Thin views: parse, call, render."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+
+from tsuen.authz.policy import Action
+from tsuen.facilities import services
+from tsuen.facilities import services_staff as staff
+from tsuen.facilities.forms_staff import (
+    AcceptForm,
+    CapacityForm,
+    ClosureForm,
+    DecideForm,
+    GenerateForm,
+    InterviewSlotForm,
+    InviteForm,
+    PhotoForm,
+    ProfileForm,
+    TemplateSlotForm,
+)
+from tsuen.files.services import UploadRefused
+
+
+@login_required
+def profile(request):
+    facility = staff.facility_of(request.user, Action.FACILITY_MANAGE)
+    form = ProfileForm(instance=facility)
+    photo_form = PhotoForm()
+    if request.method == "POST":
+        action = request.POST.get("action")
+        try:
+            if action == "photo":
+                photo_form = PhotoForm(request.POST, request.FILES)
+                if photo_form.is_valid():
+                    staff.add_photo(request.user, photo_form.cleaned_data["photo"])
+                    messages.success(request, _("The photo has been added."))
+                    return redirect("facilities:staff_profile")
+            elif action == "delete_photo":
+                staff.delete_photo(request.user, int(request.POST.get("photo", 0)))
+                messages.success(request, _("The photo has been deleted."))
+                return redirect("facilities:staff_profile")
+            else:
+                form = ProfileForm(request.POST, instance=facility)
+                if form.is_valid():
+                    changes = {name: form.cleaned_data[name] for name in form.Meta.fields}
+                    staff.update_profile(request.user, changes)
+                    messages.success(request, _("The profile has been saved."))
+                    return redirect("facilities:staff_profile")
+        except (staff.StaffRefused, UploadRefused) as refused:
+            (photo_form if action == "photo" else form).add_error(None, refused)
+    return render(
+        request,
+        "facilities/staff/profile.html",
+        {
+            "facility": facility,
+            "form": form,
+            "photo_form": photo_form,
+            "photos": staff.photos(request.user),
+        },
+    )
+
+
+@login_required
+def team(request):
+    if request.method == "POST":
+        try:
+            staff.set_active(
+                request.user,
+                int(request.POST.get("user", 0)),
+                request.POST.get("active") == "1",
+            )
+        except staff.StaffRefused as refused:
+            messages.error(request, refused.messages[0])
+        else:
+            messages.success(request, _("The account has been updated."))
+        return redirect("facilities:staff_team")
+    return render(request, "facilities/staff/team.html", {"team": staff.team(request.user)})
+
+
+@login_required
+def invite(request):
+    staff.facility_of(request.user, Action.STAFF_MANAGE)
+    form = InviteForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            staff.invite_staff(request.user, form.cleaned_data["email"], form.cleaned_data["role"])
+        except staff.StaffRefused as refused:
+            form.add_error(None, refused)
+        else:
+            messages.success(request, _("The invitation has been sent."))
+            return redirect("facilities:staff_team")
+    return render(request, "facilities/staff/invite.html", {"form": form})
+
+
+def invite_accept(request, token: str):
+    refusal = None
+    try:
+        invitation = staff.invitation_for(token)
+    except staff.StaffRefused as refused:
+        invitation, refusal = None, refused.messages[0]
+    form = AcceptForm(request.POST or None)
+    if invitation and request.method == "POST" and form.is_valid():
+        try:
+            staff.accept_invitation(
+                token, form.cleaned_data["password"], form.cleaned_data["full_name"]
+            )
+        except staff.ValidationError as refused:
+            form.add_error(None, refused)
+        else:
+            messages.success(
+                request,
+                _("Your account is ready. Log in, then set up your authenticator app."),
+            )
+            return redirect("account_login")
+    return render(
+        request,
+        "facilities/staff/invite_accept.html",
+        {"invitation": invitation, "refusal": refusal, "form": form},
+    )
+
+
+@login_required
+def places(request):
+    form = TemplateSlotForm()
+    if request.method == "POST":
+        if request.POST.get("action") == "delete":
+            staff.delete_template_slot(request.user, int(request.POST.get("template", 0)))
+            messages.success(request, _("The slot has been removed from the template."))
+            return redirect("facilities:staff_places")
+        form = TemplateSlotForm(request.POST)
+        if form.is_valid():
+            try:
+                staff.add_template_slot(request.user, **form.cleaned_data)
+            except staff.StaffRefused as refused:
+                form.add_error(None, refused)
+            else:
+                messages.success(request, _("The slot has been added to the template."))
+                return redirect("facilities:staff_places")
+    overview = staff.places_overview(request.user)
+    return render(
+        request,
+        "facilities/staff/places.html",
+        {"overview": overview, "form": form, "generate_form": GenerateForm()},
+    )
+
+
+@login_required
+def generate(request):
+    staff.facility_of(request.user, Action.PLACES_MANAGE)
+    form = GenerateForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            created = staff.generate_places(
+                request.user, form.cleaned_data["first_day"], form.cleaned_data["last_day"]
+            )
+        except staff.StaffRefused as refused:
+            form.add_error(None, refused)
+        else:
+            messages.success(
+                request, _("%(count)d slots have been made.") % {"count": len(created)}
+            )
+            return redirect("facilities:staff_places")
+    return render(request, "facilities/staff/generate.html", {"form": form})
+
+
+@login_required
+def day_places(request, date: str):
+    try:
+        day = dt.date.fromisoformat(date)
+    except ValueError:
+        from django.http import Http404
+
+        raise Http404 from None
+    form = CapacityForm()
+    if request.method == "POST":
+        form = CapacityForm(request.POST)
+        if form.is_valid():
+            try:
+                staff.set_capacity(
+                    request.user, form.cleaned_data["slot"], form.cleaned_data["capacity"]
+                )
+            except staff.StaffRefused as refused:
+                messages.error(request, refused.messages[0])
+            else:
+                messages.success(request, _("The places have been changed."))
+            return redirect("facilities:staff_day_places", date=day.isoformat())
+    return render(
+        request,
+        "facilities/staff/day_places.html",
+        {"day": staff.day_places(request.user, day), "form": form},
+    )
+
+
+@login_required
+def closures(request):
+    form = ClosureForm()
+    if request.method == "POST":
+        if request.POST.get("action") == "remove":
+            staff.remove_closure(request.user, int(request.POST.get("closure", 0)))
+            messages.success(request, _("The day is open again."))
+            return redirect("facilities:staff_closures")
+        form = ClosureForm(request.POST)
+        if form.is_valid():
+            try:
+                staff.add_closure(
+                    request.user, form.cleaned_data["date"], form.cleaned_data["reason"]
+                )
+            except staff.StaffRefused as refused:
+                form.add_error(None, refused)
+            else:
+                messages.success(request, _("The day has been closed."))
+                return redirect("facilities:staff_closures")
+    return render(
+        request,
+        "facilities/staff/closures.html",
+        {"closures": staff.closures(request.user), "form": form},
+    )
+
+
+@login_required
+def interviews(request):
+    form = InterviewSlotForm()
+    if request.method == "POST":
+        if request.POST.get("action") == "delete":
+            try:
+                staff.delete_interview_slot(request.user, int(request.POST.get("slot", 0)))
+            except staff.StaffRefused as refused:
+                messages.error(request, refused.messages[0])
+            else:
+                messages.success(request, _("The interview slot has been deleted."))
+            return redirect("facilities:staff_interviews")
+        form = InterviewSlotForm(request.POST)
+        if form.is_valid():
+            try:
+                staff.add_interview_slot(request.user, **form.cleaned_data)
+            except staff.StaffRefused as refused:
+                form.add_error(None, refused)
+            else:
+                messages.success(request, _("The interview slot has been added."))
+                return redirect("facilities:staff_interviews")
+    return render(
+        request,
+        "facilities/staff/interviews.html",
+        {"desk": staff.interview_desk(request.user), "form": form},
+    )
+
+
+@login_required
+def interview_decide(request, interview_id: int):
+    interview = staff.interview_for_decision(request.user, interview_id)
+    form = DecideForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.decide_interview(
+                request.user,
+                interview.pk,
+                accept=data["decision"] == "accept",
+                held_minutes=data["held_minutes"],
+                follow_up_recorded=data["follow_up_recorded"],
+                notes=data["notes"],
+                message=data["message"],
+            )
+        except services.InterviewRefused as refused:
+            form.add_error(None, refused)
+        else:
+            messages.success(request, _("The decision has been recorded. The family is told."))
+            return redirect("facilities:staff_interviews")
+    return render(
+        request,
+        "facilities/staff/interview_decide.html",
+        {"interview": interview, "form": form, "first_visit_minutes": staff.FIRST_VISIT_MINUTES},
+    )
