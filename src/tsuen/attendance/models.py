@@ -32,6 +32,14 @@ class Attendance(TenantModel):
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
+    #: Minutes billed for the claim, from the real times (a late pick-up extends the visit);
+    #: set at check-out.
+    billable_minutes = models.PositiveSmallIntegerField(
+        _("billable minutes"), null=True, blank=True
+    )
+    #: When staff last tapped (check-in, check-out or no-show): a mistaken tap can be undone
+    #: for a few minutes after it.
+    marked_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [

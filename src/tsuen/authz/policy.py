@@ -257,6 +257,8 @@ class Action(StrEnum):
     REGULAR_REQUEST_WITHDRAW = "regular_request.withdraw"
     HOURS_VIEW = "hours.view"
     ATTENDANCE_RECORD = "attendance.record"
+    FACILITY_DAY_VIEW = "facility_day.view"
+    REGULAR_REQUEST_ALLOCATE = "regular_request.allocate"
     DAILY_RECORD_VIEW = "daily_record.view"
     DAILY_RECORD_WRITE = "daily_record.write"
     VISIT_LIST = "visit.list"
@@ -352,6 +354,11 @@ POLICY: dict[Action, tuple[Rule, ...]] = {
     # A child's used and remaining hours (checked on the child).
     Action.HOURS_VIEW: (guardian_of_household, municipal_staff(*_CASEWORK)),
     Action.ATTENDANCE_RECORD: (facility_staff_of_facility,),
+    # The room's day screen (checked on bookings): the children booked at the user's facility
+    # with what staff must know for their care.
+    Action.FACILITY_DAY_VIEW: (facility_staff_of_facility,),
+    # Turning a regular-use request into bookings (or refusing it): the facility asked.
+    Action.REGULAR_REQUEST_ALLOCATE: (facility_staff_of_facility,),
     Action.DAILY_RECORD_VIEW: (guardian_of_household_published_record, facility_staff_of_facility),
     Action.DAILY_RECORD_WRITE: (facility_staff_of_facility,),
     # The visit as the family sees it: its bookings with their notes and records.

@@ -1,0 +1,138 @@
+"""The facility's day in the room (tablet) and daily records. Thin: parse with a form, call a
+service (tsuen.attendance.services_staff), render."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from tsuen.attendance import services, services_staff
+from tsuen.attendance.forms_staff import (
+    CancelDayForm,
+    DayForm,
+    StaffDailyRecordForm,
+    TapForm,
+    slot_label,
+)
+from tsuen.core import clock
+
+
+def _messages_of(error: ValidationError) -> list[str]:
+    return [str(m) for m in error.messages]
+
+
+def _day_url(day) -> str:
+    url = reverse("attendance:staff_day")
+    return url if day == clock.today() else f"{url}?date={day.isoformat()}"
+
+
+@login_required
+def day(request):
+    form = DayForm(request.GET or None)
+    chosen = form.cleaned_data.get("date") if form.is_valid() else None
+    page = services_staff.day_for(request.user, chosen)
+    slots = [(s, slot_label(s.slot)) for s in page.slots]
+    cancel_form = CancelDayForm(
+        initial={"date": page.day},
+        slots=services_staff.slots_of_day(request.user, page.day),
+    )
+    return render(
+        request,
+        "attendance/staff/day.html",
+        {"page": page, "slots": slots, "form": form, "cancel_form": cancel_form},
+    )
+
+
+@login_required
+@require_POST
+def tap(request, booking_id: int):
+    form = TapForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose what to record."))
+        return redirect("attendance:staff_day")
+    action = form.cleaned_data["action"]
+    do = {
+        "check_in": services_staff.check_in,
+        "check_out": services_staff.check_out,
+        "no_show": services_staff.mark_no_show,
+        "undo": services_staff.undo,
+    }[action]
+    try:
+        attendance = do(request.user, booking_id)
+    except ValidationError as error:
+        for text in _messages_of(error):
+            messages.error(request, text)
+        return redirect("attendance:staff_day")
+    done = {
+        "check_in": _("Checked in at %(time)s."),
+        "check_out": _("Checked out at %(time)s."),
+        "no_show": _("Marked as not come."),
+        "undo": _("Undone."),
+    }[action]
+    time = clock.now().astimezone().strftime("%H:%M")
+    messages.success(request, done % {"time": time} if "%(time)s" in done else done)
+    day = attendance.booking.date if attendance is not None else clock.today()
+    return redirect(f"{_day_url(day)}#visit-{booking_id}")
+
+
+@login_required
+def cancel_day(request):
+    if request.method != "POST":
+        return redirect("attendance:staff_day")
+    slots_day = clock.today()
+    form = CancelDayForm(request.POST, slots=[])
+    if form.data.get("date"):
+        probe = DayForm({"date": form.data.get("date")})
+        if probe.is_valid() and probe.cleaned_data["date"]:
+            slots_day = probe.cleaned_data["date"]
+    form = CancelDayForm(request.POST, slots=services_staff.slots_of_day(request.user, slots_day))
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            count = services_staff.cancel_day(
+                request.user, data["date"], data["reason"], data["place_slot"]
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(
+                request,
+                _("%(count)d bookings cancelled; the families have been told.") % {"count": count},
+            )
+            return redirect(_day_url(data["date"]))
+    return render(request, "attendance/staff/cancel_day.html", {"form": form}, status=400)
+
+
+@login_required
+def record(request, booking_id: int):
+    page = services_staff.record_page(request.user, booking_id)
+    form = StaffDailyRecordForm(request.POST or None, instance=page.daily_record)
+    if request.method == "POST" and form.is_valid():
+        publish = request.POST.get("publish") == "1"
+        try:
+            services.write_daily_record(
+                request.user,
+                booking_id,
+                publish=publish,
+                **{name: form.cleaned_data[name] for name in services.RECORD_FIELDS},
+            )
+        except ValidationError as error:
+            if hasattr(error, "error_dict"):
+                for name, errors in error.error_dict.items():
+                    form.add_error(name if name in form.fields else None, errors)
+            else:
+                form.add_error(None, error)
+        else:
+            messages.success(
+                request,
+                _("The daily record has been published to the family.")
+                if publish
+                else _("The daily record has been saved as a draft."),
+            )
+            return redirect(f"{_day_url(page.booking.date)}#visit-{booking_id}")
+    return render(request, "attendance/staff/record.html", {"page": page, "form": form})

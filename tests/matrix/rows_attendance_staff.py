@@ -1,0 +1,45 @@
+"""The facility's day in the room: the day screen, the taps, cancelling a day, daily records;
+and the allocation of regular-use requests (tsuen.booking.regular_staff)."""
+
+import datetime as dt
+
+from tests import factories as f
+from tests.matrix.base import FACILITY, LOGIN, RELATED_FACILITY, Row, arg, ok
+from tsuen.core import clock
+
+
+def extend(world):
+    # A visit today at the related facility, so the day screen shows the world's child.
+    slot = f.place_slot(world["related_facility"], clock.today(), age_class=2)
+    world["today_visit"] = f.booking(
+        world["own_child"], slot, world["users"]["guardian"], start=dt.time(9), end=dt.time(10)
+    )
+
+
+def _today(world):
+    return {"date": clock.today().isoformat(), "reason": "臨時休園"}
+
+
+ROWS = {
+    # Every facility user sees its own facility's day (another facility's is just empty).
+    "attendance:staff_day": Row(404, {"anonymous": LOGIN} | ok(*FACILITY)),
+    # Check-in, check-out, no-show, undo: the facility of the visit; the answer is a redirect
+    # back to the day screen.
+    "attendance:staff_tap": Row(
+        404,
+        {"anonymous": LOGIN} | ok(*RELATED_FACILITY, status=302),
+        args=arg("today_visit"),
+        method="post",
+        data=lambda world: {"action": "no_show"},
+    ),
+    # Cancelling a day: a facility user cancels its own facility's bookings only.
+    "attendance:staff_cancel_day": Row(
+        404,
+        {"anonymous": LOGIN} | ok(*FACILITY, status=302),
+        method="post",
+        data=_today,
+    ),
+    "attendance:staff_record": Row(
+        404, {"anonymous": LOGIN} | ok(*RELATED_FACILITY), args=arg("booking")
+    ),
+}
