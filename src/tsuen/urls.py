@@ -10,5 +10,6 @@ urlpatterns = [
     path("bookings/", include("tsuen.booking.urls")),
     path("visits/", include("tsuen.attendance.urls")),
     path("calendar/", include("tsuen.notices.urls")),
+    path("billing/", include("tsuen.billing.urls")),
     path("", include("tsuen.portals.urls")),
 ]

@@ -268,6 +268,7 @@ class Action(StrEnum):
     CLAIM_VIEW = "claim.view"
     CLAIM_SUBMIT = "claim.submit"
     CLAIM_APPROVE = "claim.approve"
+    STATEMENT_VIEW = "statement.view"
     POLICY_VIEW = "policy.view"
     POLICY_EDIT = "policy.edit"
     MUNICIPALITY_STATS_VIEW = "municipality.stats.view"
@@ -371,6 +372,8 @@ POLICY: dict[Action, tuple[Rule, ...]] = {
     Action.CLAIM_VIEW: (facility_manager_of_facility, municipal_staff(_PAYMENTS, _ADMIN)),
     Action.CLAIM_SUBMIT: (facility_manager_of_facility,),
     Action.CLAIM_APPROVE: (municipal_staff(_PAYMENTS, _ADMIN),),
+    # The family's monthly statement of fees (checked on the household).
+    Action.STATEMENT_VIEW: (guardian_of_household,),
     Action.POLICY_VIEW: (municipal_staff(*_CASEWORK, _AUDITOR), national_operator),
     Action.POLICY_EDIT: (municipal_staff(_ADMIN),),
     Action.MUNICIPALITY_STATS_VIEW: (municipal_staff(*_CASEWORK, _AUDITOR),),

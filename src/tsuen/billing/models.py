@@ -6,6 +6,7 @@ A submitted claim is never edited: a correction is a new version that supersedes
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -21,6 +22,14 @@ class ClaimStatus(models.TextChoices):
     APPROVED = "approved", _("Approved")
     PAID = "paid", _("Paid")
     SUPERSEDED = "superseded", _("Superseded by a correction")
+
+
+#: What may still change on a claim once it is submitted: its place in the payment cycle.
+LIFECYCLE_FIELDS = frozenset({"status", "approved_at", "paid_at"})
+
+
+class ClaimImmutable(ValidationError):
+    """A submitted claim (or one of its lines) was about to be changed."""
 
 
 class Claim(TenantModel):
@@ -61,6 +70,34 @@ class Claim(TenantModel):
                 name="claim_month_1_to_12", condition=models.Q(month__gte=1, month__lte=12)
             ),
         ]
+        ordering = ["-year", "-month", "paying_municipality", "-version"]
+
+    @property
+    def is_draft(self) -> bool:
+        return self.status == ClaimStatus.DRAFT
+
+    def save(self, *args, **kwargs):
+        """Refuse any change to a submitted claim except its payment-cycle fields."""
+        if self.pk is not None:
+            stored = type(self).unscoped.filter(pk=self.pk).first()
+            if stored is not None and stored.status != ClaimStatus.DRAFT:
+                changed = {
+                    f.attname
+                    for f in self._meta.concrete_fields
+                    if getattr(stored, f.attname) != getattr(self, f.attname)
+                }
+                if changed - LIFECYCLE_FIELDS or self.status == ClaimStatus.DRAFT:
+                    raise ClaimImmutable(
+                        _("A submitted claim cannot be changed; make a correction instead.")
+                    )
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        if self.status != ClaimStatus.DRAFT:
+            raise ClaimImmutable(
+                _("A submitted claim cannot be changed; make a correction instead.")
+            )
+        return super().delete(*args, **kwargs)
 
 
 class ClaimLine(TenantModel):
@@ -80,9 +117,20 @@ class ClaimLine(TenantModel):
     first_visit_amount = models.PositiveIntegerField(default=0)
     reduction_reimbursed = models.PositiveIntegerField(default=0)
     total = models.PositiveIntegerField(default=0)
+    #: The family's side of the visit, for the monthly statement of fees.
+    fee_gross = models.PositiveIntegerField(default=0)
+    fee_net = models.PositiveIntegerField(default=0)
 
     class Meta:
         ordering = ["claim", "date", "pk"]
         constraints = [
             models.UniqueConstraint(fields=["claim", "booking"], name="visit_once_per_claim"),
         ]
+
+    def save(self, *args, **kwargs):
+        status = Claim.unscoped.filter(pk=self.claim_id).values_list("status", flat=True).first()
+        if status is not None and status != ClaimStatus.DRAFT:
+            raise ClaimImmutable(
+                _("A submitted claim cannot be changed; make a correction instead.")
+            )
+        super().save(*args, **kwargs)

@@ -1,0 +1,679 @@
+"""The monthly claim (請求) and the family's monthly statement of fees.
+
+Both are priced by one function, :func:`price_visits`, from the month's attendance and the
+policy in force on each visit's date; docs/billing.md explains every column. The number of
+queries is bounded: one per kind of data, never one per visit.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Max
+from django.http import Http404
+from django.utils.translation import gettext as _
+
+from tsuen import rules
+from tsuen.attendance.models import Attendance, AttendanceStatus
+from tsuen.audit.services import record, record_many
+from tsuen.authz.policy import Action, filter_allowed, get_or_404, require
+from tsuen.billing.models import Claim, ClaimLine, ClaimStatus
+from tsuen.core import clock
+from tsuen.core.wareki import wareki_year
+from tsuen.facilities.models import Facility, Interview, InterviewStatus
+from tsuen.families.models import FeeClass, Household, HouseholdFeeClass
+from tsuen.municipalities.models import MunicipalPolicy
+
+#: Line fields that a claim page, its PDF and CSV show (for the audit trail).
+LINE_FIELDS = (
+    "child",
+    "date",
+    "billable_minutes",
+    "age_class",
+    "bucket_shares",
+    "base_amount",
+    "adders",
+    "first_visit_amount",
+    "reduction_reimbursed",
+    "total",
+)
+STATEMENT_FIELDS = ("child", "date", "billable_minutes", "fee_gross", "reduction_reimbursed")
+
+
+class ClaimRefused(ValidationError):
+    """Bad input or a claim that may not be (re)generated; nothing was changed."""
+
+
+# --- pricing ----------------------------------------------------------------------------------
+
+
+@dataclass
+class PricedVisit:
+    """One visit priced for the claim and for the family's statement (whole yen)."""
+
+    attendance: Attendance
+    payer_municipality_id: int
+    billable_minutes: int
+    age_class: int
+    shares: list[dict] = field(default_factory=list)  # payer, minutes, base, adders, first_visit
+    base_amount: int = 0
+    adders: dict[str, int] = field(default_factory=dict)
+    first_visit_amount: int = 0
+    fee_gross: int = 0
+    reduction: int = 0
+    fee_net: int = 0
+
+    @property
+    def booking(self):
+        return self.attendance.booking
+
+    @property
+    def benefit(self) -> int:
+        return sum(s["base"] + s["adders"] + s["first_visit"] for s in self.shares)
+
+    @property
+    def total(self) -> int:
+        return self.benefit + self.reduction
+
+
+def check_month(year, month) -> tuple[int, int]:
+    """(year, month) as whole numbers, or ClaimRefused with a message for the user."""
+    try:
+        year, month = int(year), int(month)
+    except (TypeError, ValueError):
+        raise ClaimRefused(_("Choose a year and a month.")) from None
+    if not 1 <= month <= 12:
+        raise ClaimRefused(_("The month must be between 1 and 12."))
+    if not 2025 <= year <= 2100:
+        raise ClaimRefused(_("Choose a year from 2025."))
+    return year, month
+
+
+def month_label(year: int, month: int) -> str:
+    """'令和8年11月' for November 2026."""
+    return f"{wareki_year(dt.date(year, month, 1))}{month}月"
+
+
+def _month_days(year: int, month: int) -> tuple[dt.date, dt.date]:
+    first = dt.date(year, month, 1)
+    last = (first + dt.timedelta(days=32)).replace(day=1) - dt.timedelta(days=1)
+    return first, last
+
+
+class _Policies:
+    """Every policy row of some municipalities for one fiscal year, loaded in one query."""
+
+    def __init__(self, municipality_ids: Iterable[int], fiscal_year: int):
+        self.fiscal_year = fiscal_year
+        self.rows: dict[int, list[MunicipalPolicy]] = defaultdict(list)
+        for row in MunicipalPolicy.unscoped.filter(
+            municipality_id__in=set(municipality_ids), fiscal_year=fiscal_year
+        ).order_by("effective_from"):
+            self.rows[row.municipality_id].append(row)
+        self._rules: dict[int, rules.Policy] = {}
+
+    def on(self, municipality_id: int, day: dt.date) -> rules.Policy:
+        """The policy in force that day (the national defaults when the ward set none)."""
+        chosen = None
+        for row in self.rows.get(municipality_id, ()):
+            if row.effective_from <= day:
+                chosen = row
+        if chosen is None:
+            key = -1
+            if key not in self._rules:
+                self._rules[key] = rules.national_default_policy(self.fiscal_year)
+            return self._rules[key]
+        if chosen.pk not in self._rules:
+            self._rules[chosen.pk] = chosen.to_rules()
+        return self._rules[chosen.pk]
+
+
+def _minutes(att: Attendance, policy: rules.Policy) -> int:
+    stored = getattr(att, "billable_minutes", None)
+    if stored:
+        return stored
+    end = att.checked_out_at or att.booking.ends_at
+    start = att.checked_in_at
+    if end <= start:
+        return att.booking.billable_minutes
+    return rules.billable_minutes(start, end, policy)
+
+
+def _present():
+    return Attendance.unscoped.filter(status=AttendanceStatus.PRESENT).select_related(
+        "booking", "booking__child", "booking__child__household"
+    )
+
+
+def _fee_class_on(classes: list[HouseholdFeeClass], day: dt.date) -> str:
+    for row in classes:
+        if row.valid_from <= day and (row.valid_to is None or day <= row.valid_to):
+            return row.fee_class
+    return FeeClass.NONE
+
+
+def price_visits(facility: Facility, year: int, month: int, **narrow) -> list[PricedVisit]:
+    """Price every visit (attendance PRESENT) at `facility` in the month, in date order.
+
+    `narrow` filters the month's attendance further (e.g. ``booking__child__household=...``).
+    The funding buckets are filled by replaying each child's visits of the fiscal year at
+    every facility in date order; the bucket split of this facility's visits is then priced.
+    """
+    first, last = _month_days(year, month)
+    fy = rules.fiscal_year_of(first)
+    fy_first, _fy_last = rules.fiscal_year_bounds(fy)
+    month_visits = list(
+        _present()
+        .filter(booking__facility=facility, booking__date__range=(first, last), **narrow)
+        .order_by("booking__date", "booking__starts_at", "pk")
+    )
+    if not month_visits:
+        return []
+    children = {a.booking.child_id: a.booking.child for a in month_visits}
+    households = {c.household_id for c in children.values()}
+    wards = {c.household.municipality_id for c in children.values()}
+    policies = _Policies(wards, fy)
+
+    year_visits: dict[int, list[Attendance]] = defaultdict(list)
+    for a in (
+        _present()
+        .filter(booking__child_id__in=children, booking__date__range=(fy_first, last))
+        .order_by("booking__date", "booking__starts_at", "pk")
+    ):
+        year_visits[a.booking.child_id].append(a)
+
+    fee_classes: dict[int, list[HouseholdFeeClass]] = defaultdict(list)
+    for row in HouseholdFeeClass.unscoped.filter(household_id__in=households).order_by(
+        "-valid_from"
+    ):
+        fee_classes[row.household_id].append(row)
+
+    interviews: dict[int, Interview] = {}
+    for interview in Interview.unscoped.filter(
+        facility=facility, child_id__in=children, status=InterviewStatus.ACCEPTED
+    ).order_by("requested_at"):
+        interviews[interview.child_id] = interview
+    last_use_before_month = dict(
+        _present()
+        .filter(booking__facility=facility, booking__child_id__in=children)
+        .filter(booking__date__lt=first)
+        .values("booking__child_id")
+        .annotate(last=Max("booking__date"))
+        .values_list("booking__child_id", "last")
+    )
+
+    # Fund each child's visits of the year in date order, under the policy in force on each
+    # claimed visit's date (one replay per distinct policy, usually one).
+    splits: dict[int, rules.BucketSplit] = {}
+    for child_id, visits in year_visits.items():
+        child = children[child_id]
+        ward = child.household.municipality_id
+        national_last = rules.national_last_day(child.birth_date)
+        claimed = defaultdict(set)
+        for a in visits:
+            if a.booking.facility_id == facility.pk and a.booking.date >= first:
+                claimed[id(policies.on(ward, a.booking.date))].add(a.pk)
+        for pks in claimed.values():
+            policy = next(policies.on(ward, a.booking.date) for a in visits if a.pk in pks)
+            as_visits = [rules.Visit(a.booking.date, _minutes(a, policy)) for a in visits]
+            funded = rules.fund_visits(policy, as_visits, national_last)
+            for a, split in zip(visits, funded, strict=True):
+                if a.pk in pks:
+                    splits[a.pk] = split
+
+    priced = []
+    last_use: dict[int, dt.date | None] = {c: last_use_before_month.get(c) for c in children}
+    for a in month_visits:
+        child, day = a.booking.child, a.booking.date
+        household = child.household
+        policy = policies.on(household.municipality_id, day)
+        minutes = _minutes(a, policy)
+        fee_class = _fee_class_on(fee_classes[household.pk], day)
+        adders = []
+        if child.disability:
+            adders.append(rules.Adder.DISABILITY)
+        if child.medical_care:
+            adders.append(rules.Adder.MEDICAL_CARE)
+        if household.support_needed or fee_class == FeeClass.SUPPORT_NEEDED:
+            adders.append(rules.Adder.SUPPORT_NEEDED_FAMILY)
+        interview = interviews.get(child.pk)
+        previous = last_use[child.pk]
+        first_visit = interview is not None and rules.first_visit_adder_due(
+            interview.held_minutes or 0, interview.follow_up_recorded, previous, day
+        )
+        last_use[child.pk] = day
+        age_class = rules.age_class(child.birth_date, fy)
+        split = splits[a.pk]
+        benefit = rules.visit_benefit(policy, fy, age_class, split.shares, adders, first_visit)
+        rates = rules.national_rates(fy)
+        fee = rules.user_fee(
+            minutes,
+            facility.fee_per_hour,
+            fee_class,
+            policy,
+            household.municipality_id == facility.municipality_id,
+        )
+        line = PricedVisit(
+            attendance=a,
+            payer_municipality_id=household.municipality_id,
+            billable_minutes=minutes,
+            age_class=age_class,
+            fee_gross=fee.gross,
+            reduction=fee.reduction,
+            fee_net=fee.net,
+        )
+        for b in benefit.lines:
+            line.shares.append(
+                {
+                    "payer": b.payer,
+                    "minutes": b.minutes,
+                    "base": b.base,
+                    "adders": b.adders,
+                    "first_visit": b.first_visit,
+                }
+            )
+        line.base_amount = sum(b.base for b in benefit.lines)
+        line.first_visit_amount = sum(b.first_visit for b in benefit.lines)
+        # Each adder's yen over all payers, for the line's breakdown (the benefit itself rounds
+        # the adders together per payer, so this breakdown may differ from it by a yen).
+        for adder in adders:
+            line.adders[str(adder)] = sum(
+                rules.pro_rata(rates.adder_per_hour(adder), b.minutes) for b in benefit.lines
+            )
+        priced.append(line)
+    return priced
+
+
+# --- claims -----------------------------------------------------------------------------------
+
+
+def _managed_facility(manager, action: Action = Action.CLAIM_SUBMIT) -> Facility:
+    if not getattr(manager, "facility_id", None):
+        raise Http404
+    return get_or_404(manager, action, Facility.objects.all(), pk=manager.facility_id)
+
+
+def _latest(facility: Facility, year: int, month: int) -> dict[int, Claim]:
+    latest: dict[int, Claim] = {}
+    for claim in Claim.unscoped.filter(facility=facility, year=year, month=month).order_by(
+        "version"
+    ):
+        latest[claim.paying_municipality_id] = claim
+    return latest
+
+
+def _write_lines(claim: Claim, lines: list[PricedVisit]) -> None:
+    ClaimLine.unscoped.bulk_create(
+        [
+            ClaimLine(
+                claim=claim,
+                booking_id=p.booking.pk,
+                child_id=p.booking.child_id,
+                date=p.booking.date,
+                billable_minutes=p.billable_minutes,
+                age_class=p.age_class,
+                bucket_shares=p.shares,
+                base_amount=p.base_amount,
+                adders=p.adders,
+                first_visit_amount=p.first_visit_amount,
+                reduction_reimbursed=p.reduction,
+                total=p.total,
+                fee_gross=p.fee_gross,
+                fee_net=p.fee_net,
+            )
+            for p in lines
+        ]
+    )
+    claim.total_benefit = sum(p.benefit for p in lines)
+    claim.total_reduction_reimbursed = sum(p.reduction for p in lines)
+    claim.save(update_fields=["total_benefit", "total_reduction_reimbursed"])
+
+
+def generate_claims(manager, year, month) -> list[Claim]:
+    """The month's draft claims of the manager's facility, one per paying municipality.
+
+    A draft is regenerated from current data; a month whose claim to some payer is already
+    submitted is refused (make a correction instead), and nothing changes.
+    """
+    year, month = check_month(year, month)
+    facility = _managed_facility(manager)
+    if dt.date(year, month, 1) > clock.today():
+        raise ClaimRefused(_("A month can be claimed once it has begun."))
+    with transaction.atomic():
+        Facility.unscoped.select_for_update().filter(pk=facility.pk).get()
+        priced = price_visits(facility, year, month)
+        by_payer: dict[int, list[PricedVisit]] = defaultdict(list)
+        for p in priced:
+            by_payer[p.payer_municipality_id].append(p)
+        latest = _latest(facility, year, month)
+        for ward, claim in latest.items():
+            if not claim.is_draft and ward in by_payer:
+                raise ClaimRefused(
+                    _(
+                        "The claim for %(month)s to %(payer)s is already submitted: make a "
+                        "correction instead."
+                    )
+                    % {"month": f"{year}-{month:02d}", "payer": claim.paying_municipality.name}
+                )
+        claims = []
+        for ward, lines in by_payer.items():
+            claim = latest.get(ward)
+            if claim is None:
+                claim = Claim.unscoped.create(
+                    facility=facility, paying_municipality_id=ward, year=year, month=month
+                )
+            else:
+                claim.lines.all().delete()
+            _write_lines(claim, lines)
+            claims.append(claim)
+        # Drafts whose visits are all gone (e.g. an attendance corrected to a no-show).
+        for ward, claim in latest.items():
+            if ward not in by_payer and claim.is_draft and claim.supersedes_id is None:
+                claim.delete()
+        for claim in claims:
+            record("create", claim)
+    return claims
+
+
+def claims_page(user) -> list[Claim]:
+    """The claims the user may see, newest month first."""
+    require(user, Action.CLAIM_VIEW, Claim)
+    return list(
+        filter_allowed(user, Action.CLAIM_VIEW, Claim.objects.all()).select_related(
+            "facility", "paying_municipality", "supersedes"
+        )
+    )
+
+
+@dataclass
+class ClaimPage:
+    claim: Claim
+    lines: list[ClaimLine]
+    totals_by_payer: dict[str, int]
+    differences: list[dict] | None
+    can_submit: bool
+    can_correct: bool
+
+    @property
+    def month_label(self) -> str:
+        return month_label(self.claim.year, self.claim.month)
+
+
+def _claim(user, claim_id: int, action: Action = Action.CLAIM_VIEW) -> Claim:
+    return get_or_404(
+        user,
+        action,
+        Claim.objects.select_related("facility", "paying_municipality", "supersedes"),
+        pk=claim_id,
+    )
+
+
+def _lines(claim: Claim) -> list[ClaimLine]:
+    return list(ClaimLine.unscoped.filter(claim=claim).select_related("child"))
+
+
+def totals_by_payer(lines: Iterable[ClaimLine]) -> dict[str, int]:
+    totals: dict[str, int] = {}
+    for line in lines:
+        for share in line.bucket_shares:
+            amount = share["base"] + share["adders"] + share["first_visit"]
+            totals[share["payer"]] = totals.get(share["payer"], 0) + amount
+    return totals
+
+
+def differences(lines: list[ClaimLine], previous: list[ClaimLine]) -> list[dict]:
+    """Per visit: what changed between a correction and the version it supersedes."""
+    before = {line.booking_id: line for line in previous}
+    after = {line.booking_id: line for line in lines}
+    rows = []
+    for booking_id in sorted(
+        set(before) | set(after),
+        key=lambda b: ((after.get(b) or before[b]).date, b),
+    ):
+        old, new = before.get(booking_id), after.get(booking_id)
+        shown = new or old
+        old_total = old.total if old else 0
+        new_total = new.total if new else 0
+        if old and new and old_total == new_total and old.billable_minutes == new.billable_minutes:
+            continue
+        rows.append(
+            {
+                "line": shown,
+                "old_minutes": old.billable_minutes if old else None,
+                "new_minutes": new.billable_minutes if new else None,
+                "old_total": old_total,
+                "new_total": new_total,
+                "difference": new_total - old_total,
+            }
+        )
+    return rows
+
+
+def claim_page(user, claim_id: int) -> ClaimPage:
+    claim = _claim(user, claim_id)
+    lines = _lines(claim)
+    diff = None
+    if claim.supersedes_id:
+        diff = differences(lines, _lines(claim.supersedes))
+    record_many("read", lines, LINE_FIELDS)
+    record("read", claim)
+    manager = getattr(user, "facility_id", None) == claim.facility_id
+    return ClaimPage(
+        claim=claim,
+        lines=lines,
+        totals_by_payer=totals_by_payer(lines),
+        differences=diff,
+        can_submit=manager and claim.is_draft and bool(lines),
+        can_correct=manager
+        and claim.status in (ClaimStatus.SUBMITTED, ClaimStatus.QUERIED)
+        and not Claim.unscoped.filter(supersedes=claim).exists(),
+    )
+
+
+def submit_claim(manager, claim_id: int) -> Claim:
+    with transaction.atomic():
+        claim = _claim(manager, claim_id, Action.CLAIM_SUBMIT)
+        claim = Claim.unscoped.select_for_update().get(pk=claim.pk)
+        if not claim.is_draft:
+            raise ClaimRefused(_("This claim is already submitted."))
+        if not claim.lines.exists():
+            raise ClaimRefused(_("A claim without visits cannot be submitted."))
+        claim.status = ClaimStatus.SUBMITTED
+        claim.submitted_at = clock.now()
+        claim.submitted_by = manager
+        # The draft becomes the submitted claim in one save (allowed: it was a draft).
+        claim.save()
+        if claim.supersedes_id:
+            old = Claim.unscoped.get(pk=claim.supersedes_id)
+            old.status = ClaimStatus.SUPERSEDED
+            old.save()
+        record("update", claim, ["status", "submitted_at"])
+    return claim
+
+
+def correct_claim(manager, claim_id: int) -> Claim:
+    """A new draft version of a submitted claim, generated from current data."""
+    with transaction.atomic():
+        old = _claim(manager, claim_id, Action.CLAIM_SUBMIT)
+        old = Claim.unscoped.select_for_update().get(pk=old.pk)
+        if old.status not in (ClaimStatus.SUBMITTED, ClaimStatus.QUERIED):
+            raise ClaimRefused(_("Only a submitted claim can be corrected."))
+        if Claim.unscoped.filter(supersedes=old).exists():
+            raise ClaimRefused(_("This claim already has a correction."))
+        facility = old.facility
+        lines = [
+            p
+            for p in price_visits(facility, old.year, old.month)
+            if p.payer_municipality_id == old.paying_municipality_id
+        ]
+        new = Claim.unscoped.create(
+            facility=facility,
+            paying_municipality_id=old.paying_municipality_id,
+            year=old.year,
+            month=old.month,
+            version=old.version + 1,
+            supersedes=old,
+        )
+        _write_lines(new, lines)
+        record("create", new)
+    return new
+
+
+# --- exports ------------------------------------------------------------------------------------
+
+CSV_HEADERS = (
+    "請求年月",
+    "版",
+    "施設",
+    "請求先",
+    "利用日",
+    "児童氏名",
+    "クラス年齢",
+    "請求時間(分)",
+    "財源内訳",
+    "基本額(円)",
+    "障害児加算(円)",
+    "医療的ケア児加算(円)",
+    "要支援家庭加算(円)",
+    "初回対応加算(円)",
+    "利用者負担軽減額(円)",
+    "合計(円)",
+)
+
+
+def _csv_cell(value) -> str:
+    text = str(value)
+    if text[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        text = "'" + text  # never let Excel run a formula
+    if any(c in text for c in ',"\r\n'):
+        text = '"' + text.replace('"', '""') + '"'
+    return text
+
+
+def _csv_row(values) -> str:
+    return ",".join(_csv_cell(v) for v in values) + "\r\n"
+
+
+def claim_csv(user, claim_id: int) -> tuple[str, Iterator[str]]:
+    """(file name, rows): a UTF-8 CSV with BOM and Japanese headers, produced line by line."""
+    claim = _claim(user, claim_id)
+    record("export", claim)
+    lines = ClaimLine.unscoped.filter(claim=claim).select_related("child")
+    record_many("export", list(lines.only("pk", "child_id", "claim_id")), LINE_FIELDS)
+
+    def rows() -> Iterator[str]:
+        yield "\ufeff" + _csv_row(CSV_HEADERS)
+        month = f"{claim.year}-{claim.month:02d}"
+        for line in lines.iterator(chunk_size=500):
+            yield _csv_row(
+                (
+                    month,
+                    claim.version,
+                    claim.facility.name,
+                    claim.paying_municipality.name,
+                    line.date.isoformat(),
+                    line.child.full_name,
+                    line.age_class,
+                    line.billable_minutes,
+                    " ".join(f"{s['payer']}:{s['minutes']}" for s in line.bucket_shares),
+                    line.base_amount,
+                    line.adders.get("disability", 0),
+                    line.adders.get("medical_care", 0),
+                    line.adders.get("support_needed_family", 0),
+                    line.first_visit_amount,
+                    line.reduction_reimbursed,
+                    line.total,
+                )
+            )
+
+    name = (
+        f"claim-{claim.year}{claim.month:02d}-{claim.paying_municipality.code}-v{claim.version}.csv"
+    )
+    return name, rows()
+
+
+def claim_pdf(user, claim_id: int) -> tuple[str, bytes]:
+    from tsuen.billing.pdf import render_claim
+
+    page = claim_page(user, claim_id)
+    data = render_claim(page)
+    record("export", page.claim, document_sha256=hashlib.sha256(data).hexdigest())
+    claim = page.claim
+    return f"claim-{claim.year}{claim.month:02d}-v{claim.version}.pdf", data
+
+
+# --- the family's statement -------------------------------------------------------------------
+
+
+@dataclass
+class FacilityStatement:
+    facility: Facility
+    visits: list[PricedVisit]
+
+    @property
+    def gross(self) -> int:
+        return sum(v.fee_gross for v in self.visits)
+
+    @property
+    def reduction(self) -> int:
+        return sum(v.reduction for v in self.visits)
+
+    @property
+    def to_pay(self) -> int:
+        return sum(v.fee_net for v in self.visits)
+
+
+@dataclass
+class Statement:
+    household: Household
+    year: int
+    month: int
+    facilities: list[FacilityStatement]
+
+    @property
+    def month_label(self) -> str:
+        return month_label(self.year, self.month)
+
+
+def statement(user, year, month) -> Statement:
+    """The user's household's fees for the month: per facility, each visit priced."""
+    year, month = check_month(year, month)
+    require(user, Action.STATEMENT_VIEW, Household)
+    household = (
+        filter_allowed(user, Action.STATEMENT_VIEW, Household.objects.all()).order_by("pk").first()
+    )
+    if household is None:
+        raise Http404
+    first, last = _month_days(year, month)
+    facility_ids = (
+        Attendance.unscoped.filter(
+            status=AttendanceStatus.PRESENT,
+            booking__child__household=household,
+            booking__date__range=(first, last),
+        )
+        .values_list("booking__facility_id", flat=True)
+        .distinct()
+    )
+    facilities = []
+    for facility in Facility.unscoped.filter(pk__in=list(facility_ids)).order_by("name"):
+        visits = price_visits(facility, year, month, booking__child__household=household)
+        facilities.append(FacilityStatement(facility, visits))
+    children = {v.booking.child_id: v.booking.child for f in facilities for v in f.visits}
+    record("read", household, subjects=children.values())
+    record_many("read", [v.attendance for f in facilities for v in f.visits])
+    return Statement(household, year, month, facilities)
+
+
+def statement_pdf(user, year, month) -> tuple[str, bytes]:
+    from tsuen.billing.pdf import render_statement
+
+    page = statement(user, year, month)
+    data = render_statement(page)
+    record("export", page.household, document_sha256=hashlib.sha256(data).hexdigest())
+    return f"statement-{page.year}{page.month:02d}.pdf", data

@@ -1,0 +1,130 @@
+"""Claims and statements. Thin: parse with a form, call a service, render."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpResponse, StreamingHttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from tsuen.billing import services
+from tsuen.billing.forms import MonthForm
+from tsuen.billing.models import ClaimImmutable
+from tsuen.core import clock
+
+
+def _month_form(data=None) -> MonthForm:
+    today = clock.today()
+    return MonthForm(data, initial={"year": today.year, "month": today.month})
+
+
+def _claims_page(request, form, status=200):
+    return render(
+        request,
+        "billing/claims.html",
+        {"claims": services.claims_page(request.user), "form": form},
+        status=status,
+    )
+
+
+@login_required
+def claims(request):
+    return _claims_page(request, _month_form())
+
+
+@login_required
+@require_POST
+def generate(request):
+    form = _month_form(request.POST)
+    services.claims_page(request.user)  # 404 for anyone who may not see claims
+    if form.is_valid():
+        try:
+            made = services.generate_claims(
+                request.user, form.cleaned_data["year"], form.cleaned_data["month"]
+            )
+        except (services.ClaimRefused, ClaimImmutable) as error:
+            form.add_error(None, error)
+        else:
+            if made:
+                messages.success(request, _("The month's claims have been generated."))
+            else:
+                messages.info(request, _("No visits to claim in that month."))
+            return redirect("billing:claims")
+    return _claims_page(request, form, status=400)
+
+
+@login_required
+def claim(request, claim_id: int):
+    page = services.claim_page(request.user, claim_id)
+    return render(request, "billing/claim.html", {"page": page})
+
+
+def _act(request, claim_id: int, action, done: str):
+    try:
+        result = action(request.user, claim_id)
+    except (services.ClaimRefused, ClaimImmutable) as error:
+        for message in error.messages:
+            messages.error(request, message)
+        return redirect("billing:claim", claim_id)
+    messages.success(request, done)
+    return redirect("billing:claim", result.pk)
+
+
+@login_required
+@require_POST
+def submit(request, claim_id: int):
+    return _act(request, claim_id, services.submit_claim, _("The claim has been submitted."))
+
+
+@login_required
+@require_POST
+def correct(request, claim_id: int):
+    return _act(
+        request,
+        claim_id,
+        services.correct_claim,
+        _("A correction has been drafted from the current records. Check it and submit it."),
+    )
+
+
+@login_required
+def claim_csv(request, claim_id: int):
+    name, rows = services.claim_csv(request.user, claim_id)
+    response = StreamingHttpResponse(rows, content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@login_required
+def claim_pdf(request, claim_id: int):
+    name, data = services.claim_pdf(request.user, claim_id)
+    response = HttpResponse(data, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{name}"'
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@login_required
+def statement(request, year: int, month: int):
+    try:
+        page = services.statement(request.user, year, month)
+    except services.ClaimRefused as error:
+        context = {"page": None, "error": " ".join(error.messages)}
+        return render(request, "billing/statement.html", context, status=400)
+    return render(request, "billing/statement.html", {"page": page})
+
+
+@login_required
+def statement_pdf(request, year: int, month: int):
+    try:
+        name, data = services.statement_pdf(request.user, year, month)
+    except services.ClaimRefused as error:
+        context = {"page": None, "error": " ".join(error.messages)}
+        return render(request, "billing/statement.html", context, status=400)
+    response = HttpResponse(data, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{name}"'
+    response["Cache-Control"] = "no-store"
+    return response

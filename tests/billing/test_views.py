@@ -1,0 +1,143 @@
+"""The claim and statement pages, the CSV and PDF exports, through the HTTP layer."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import subprocess
+
+import pytest
+from django.http import StreamingHttpResponse
+from django.urls import reverse
+
+from tests import factories as f
+from tests.billing import scene as s
+from tsuen.accounts.testing import login_with_second_factor
+from tsuen.audit.models import AuditEvent
+from tsuen.billing import services
+from tsuen.billing.models import Claim
+from tsuen.core import clock
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def claimed(client):
+    ward = s.ward()
+    facility = f.facility(ward, fee_per_hour=300)
+    manager = s.manager_of(facility)
+    guardian, household, child = f.family(ward, given_name="請求")
+    s.fee_class(household, "tax_exempt")
+    s.visit(child, facility, dt.date(2026, 11, 5), dt.time(10), dt.time(12))
+    with clock.frozen(s.NOW):
+        [claim] = services.generate_claims(manager, 2026, 11)
+    return manager, guardian, child, claim
+
+
+def test_generate_through_the_page_and_month_13_is_refused(client, claimed):
+    manager, _, _, claim = claimed
+    login_with_second_factor(client, manager)
+    page = client.get(reverse("billing:claims"))
+    assert page.status_code == 200
+    bad = client.post(reverse("billing:generate"), {"year": 2026, "month": 13})
+    assert bad.status_code == 400
+    assert "between 1 and 12" in bad.content.decode()
+    ok = client.post(reverse("billing:generate"), {"year": 2026, "month": 11})
+    assert ok.status_code == 302
+    assert Claim.objects.get().pk == claim.pk
+
+
+def test_claim_page_shows_lines_and_totals_and_is_audited(
+    client, claimed, django_capture_on_commit_callbacks
+):
+    manager, _, child, claim = claimed
+    login_with_second_factor(client, manager)
+    with django_capture_on_commit_callbacks(execute=True):
+        page = client.get(reverse("billing:claim", args=[claim.pk]))
+    body = page.content.decode()
+    assert page.status_code == 200
+    assert child.full_name in body and "2800" in body and "480" in body
+    assert AuditEvent.objects.filter(action="read").exists()
+
+
+def test_csv_streams_with_bom_and_japanese_headers(
+    client, claimed, django_capture_on_commit_callbacks
+):
+    manager, _, child, claim = claimed
+    login_with_second_factor(client, manager)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.get(reverse("billing:claim_csv", args=[claim.pk]))
+    assert response.status_code == 200
+    assert isinstance(response, StreamingHttpResponse)
+    data = b"".join(response.streaming_content)
+    assert data.startswith(b"\xef\xbb\xbf")
+    rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
+    assert rows[0][:5] == ["請求年月", "版", "施設", "請求先", "利用日"]
+    assert rows[1][4:8] == ["2026-11-05", child.full_name, "1", "120"]
+    assert rows[1][-1] == str(2800 + 480)
+    assert AuditEvent.objects.filter(action="export").exists()
+
+
+def test_pdf_has_the_japanese_text(client, claimed, tmp_path):
+    manager, _, child, claim = claimed
+    login_with_second_factor(client, manager)
+    response = client.get(reverse("billing:claim_pdf", args=[claim.pk]))
+    assert response["Content-Type"] == "application/pdf"
+    path = tmp_path / "claim.pdf"
+    path.write_bytes(response.content)
+    text = subprocess.run(
+        ["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    assert "請求書" in text and "令和8年11月" in text and child.given_name in text
+    fonts = subprocess.run(["pdffonts", str(path)], capture_output=True, text=True).stdout
+    assert "IPAex" in fonts
+
+
+def test_submit_and_correct_through_the_pages(client, claimed):
+    manager, _, _, claim = claimed
+    login_with_second_factor(client, manager)
+    assert client.post(reverse("billing:submit", args=[claim.pk])).status_code == 302
+    again = client.post(reverse("billing:submit", args=[claim.pk]), follow=True)
+    assert "already submitted" in again.content.decode()
+    response = client.post(reverse("billing:correct", args=[claim.pk]))
+    correction = Claim.objects.get(supersedes=claim)
+    assert response["Location"] == reverse("billing:claim", args=[correction.pk])
+    page = client.get(response["Location"]).content.decode()
+    assert "No line differs" in page or "差" in page  # English or Japanese catalogue
+
+
+def test_claim_of_another_facility_is_404(client, claimed):
+    _, _, _, claim = claimed
+    other = s.manager_of(f.facility(claim.facility.municipality))
+    login_with_second_factor(client, other)
+    assert client.get(reverse("billing:claim", args=[claim.pk])).status_code == 404
+    assert client.get(reverse("billing:claim_csv", args=[claim.pk])).status_code == 404
+    assert client.post(reverse("billing:submit", args=[claim.pk])).status_code == 404
+
+
+def test_guardian_statement_page_and_pdf(client, claimed, tmp_path):
+    _, guardian, child, _ = claimed
+    client.force_login(guardian)
+    page = client.get(reverse("billing:statement", args=[2026, 11]))
+    body = page.content.decode()
+    assert page.status_code == 200
+    assert child.full_name in body and "600" in body and "480" in body and "120" in body
+    bad = client.get(reverse("billing:statement", args=[2026, 13]))
+    assert bad.status_code == 400 and "between 1 and 12" in bad.content.decode()
+    pdf = client.get(reverse("billing:statement_pdf", args=[2026, 11]))
+    path = tmp_path / "statement.pdf"
+    path.write_bytes(pdf.content)
+    text = subprocess.run(
+        ["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    assert "利用料明細書" in text and child.given_name in text
+
+
+def test_statement_shows_only_the_own_household(client, claimed):
+    _, _, child, _ = claimed
+    stranger, _, _ = f.family(child.household.municipality)
+    client.force_login(stranger)
+    page = client.get(reverse("billing:statement", args=[2026, 11]))
+    assert page.status_code == 200
+    assert child.full_name not in page.content.decode()

@@ -1,0 +1,60 @@
+import datetime as dt
+
+from tests.billing import scene
+from tests.matrix.base import FAMILY, LOGIN, Row, arg, ok
+from tsuen.billing import services
+from tsuen.core import clock
+
+PAYMENTS = ("municipal_payments", "municipal_admin")
+
+
+def extend(world):
+    # The own child attended the related facility in November; the manager drafted the claim.
+    scene.visit(
+        world["own_child"],
+        world["related_facility"],
+        dt.date(2026, 11, 5),
+        dt.time(10),
+        dt.time(11),
+    )
+    with clock.frozen(scene.NOW):
+        [world["claim"]] = services.generate_claims(world["users"]["facility_manager"], 2026, 11)
+
+
+def _month(world):
+    return {"year": 2026, "month": 11}
+
+
+ROWS = {
+    # Claims: the facility's manager, and the paying ward's payments staff (read-only).
+    "billing:claims": Row(404, {"anonymous": LOGIN} | ok("facility_manager", *PAYMENTS)),
+    "billing:claim": Row(
+        404, {"anonymous": LOGIN} | ok("facility_manager", *PAYMENTS), args=arg("claim")
+    ),
+    "billing:claim_csv": Row(
+        404, {"anonymous": LOGIN} | ok("facility_manager", *PAYMENTS), args=arg("claim")
+    ),
+    "billing:claim_pdf": Row(
+        404, {"anonymous": LOGIN} | ok("facility_manager", *PAYMENTS), args=arg("claim")
+    ),
+    # Only the manager acts on the facility's claims.
+    "billing:generate": Row(
+        404,
+        {"anonymous": LOGIN, "facility_manager": 302},
+        method="post",
+        data=_month,
+    ),
+    "billing:submit": Row(
+        404, {"anonymous": LOGIN, "facility_manager": 302}, args=arg("claim"), method="post"
+    ),
+    "billing:correct": Row(
+        404, {"anonymous": LOGIN, "facility_manager": 302}, args=arg("claim"), method="post"
+    ),
+    # The family's own statement of fees.
+    "billing:statement": Row(
+        404, {"anonymous": LOGIN} | ok(*FAMILY), args=lambda world: [2026, 11]
+    ),
+    "billing:statement_pdf": Row(
+        404, {"anonymous": LOGIN} | ok(*FAMILY), args=lambda world: [2026, 11]
+    ),
+}
