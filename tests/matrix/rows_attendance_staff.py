@@ -14,6 +14,7 @@ def extend(world):
     world["today_visit"] = f.booking(
         world["own_child"], slot, world["users"]["guardian"], start=dt.time(9), end=dt.time(10)
     )
+    world["staff_regular_request"] = _regular_request(world)
 
 
 def _today(world):
@@ -41,5 +42,34 @@ ROWS = {
     ),
     "attendance:staff_record": Row(
         404, {"anonymous": LOGIN} | ok(*RELATED_FACILITY), args=arg("booking")
+    ),
+}
+
+
+def _regular_request(world):
+    from tsuen.booking.models import RegularUseRequest
+
+    return RegularUseRequest.objects.create(
+        child=world["own_child"],
+        facility=world["related_facility"],
+        weekday=0,
+        starts_at=dt.time(9),
+        ends_at=dt.time(12),
+        period_from=dt.date(2027, 1, 4),
+        period_to=dt.date(2027, 1, 31),
+        requested_by=world["users"]["guardian"],
+    )
+
+
+ROWS |= {
+    # The facility's list of regular-use requests: any facility user (its own requests only).
+    "booking:staff_regular": Row(404, {"anonymous": LOGIN} | ok(*FACILITY)),
+    # Allocating: the facility asked (no slots in the world: every date is left out, 200 with
+    # the reasons).
+    "booking:staff_regular_allocate": Row(
+        404,
+        {"anonymous": LOGIN} | ok(*RELATED_FACILITY),
+        args=arg("staff_regular_request"),
+        method="post",
     ),
 }

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from tsuen.booking import views, views_guardian
+from tsuen.booking import regular_staff, views, views_guardian
 
 app_name = "booking"
 
@@ -25,4 +25,11 @@ urlpatterns: list = [
         name="regular_withdraw",
     ),
     path("hours/", views_guardian.hours_page, name="hours"),
+    # The facility allocates regular use (tsuen.booking.regular_staff).
+    path("staff/regular/", regular_staff.staff_regular, name="staff_regular"),
+    path(
+        "staff/regular/<int:request_id>/allocate/",
+        regular_staff.staff_regular_allocate,
+        name="staff_regular_allocate",
+    ),
 ]
