@@ -1,0 +1,91 @@
+"""A day in the room on a tablet: check in three children, mark one as not come, check one out
+late, write and publish a daily record; axe-core (WCAG 2.1 A/AA) on every page visited."""
+
+import datetime as dt
+
+import pytest
+from django.conf import settings
+from django.test import Client
+from django.utils import timezone
+
+from tests import factories as f
+from tests.browser_support import check_accessibility
+from tsuen.accounts.models import Role
+from tsuen.accounts.testing import login_with_second_factor
+from tsuen.attendance.models import Attendance, AttendanceStatus, DailyRecord, RecordStatus
+from tsuen.core import tenancy
+from tsuen.families.models import EmergencyContact
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.browser]
+NAMES = ("一花", "二葉", "三太", "四季")
+
+
+def _login(page, user, live_server):
+    client = Client()
+    login_with_second_factor(client, user)
+    cookie = client.cookies[settings.SESSION_COOKIE_NAME]
+    page.context.add_cookies([{"name": cookie.key, "value": cookie.value, "url": live_server.url}])
+
+
+def _tap(page, label):
+    page.get_by_role("button", name=label).click()
+    page.wait_for_load_state()
+
+
+def test_a_day_in_the_room_on_a_tablet(tablet, live_server):
+    # The live server runs outside any frozen clock: the visits are today, in real time, and
+    # end an hour ago so that a check-out now is a late pick-up.
+    now = timezone.localtime()
+    if now.hour < 2:
+        pytest.skip("needs a visit that ended earlier today")
+    start, end = dt.time(now.hour - 2), dt.time(now.hour - 1)
+    with tenancy.cross_tenant("test set-up"):
+        ward = f.municipality()
+        facility = f.facility(ward)
+        slot = f.place_slot(
+            facility, now.date(), capacity=6, starts_at=dt.time(0), ends_at=dt.time(23)
+        )
+        bookings = {}
+        for name in NAMES:
+            guardian, _h, kid = f.family(
+                ward, given_name=name, allergies=["卵"] if name == "一花" else []
+            )
+            EmergencyContact.objects.create(
+                child=kid, name="試験 花子", relation="母", phone="0311112222"
+            )
+            bookings[name] = f.booking(kid, slot, guardian, start=start, end=end)
+        staff = f.user(Role.FACILITY_STAFF, facility=facility, language="en")
+        f.second_factor(staff)
+    _login(tablet, staff, live_server)
+
+    tablet.goto("/visits/staff/day/")
+    assert tablet.locator('a[href="tel:0311112222"]').count() == 4
+    check_accessibility(tablet)
+    for name in NAMES[:3]:
+        _tap(tablet, f"Check in {name}")
+    _tap(tablet, f"{NAMES[3]} did not come")
+    check_accessibility(tablet)
+    _tap(tablet, f"Check out {NAMES[0]}")
+    assert "billable minutes" in tablet.content()
+    check_accessibility(tablet)
+
+    tablet.locator(f"#visit-{bookings[NAMES[1]].pk} a.button-link").click()
+    tablet.wait_for_load_state()
+    check_accessibility(tablet)
+    tablet.fill("#id_meals", "完食")
+    tablet.fill("#id_mood", "ご機嫌")
+    tablet.fill("#id_temperature", "36.6")
+    tablet.fill("#id_notes", "積み木で遊びました。")
+    _tap(tablet, "Publish to the guardian")
+    check_accessibility(tablet)
+
+    with tenancy.cross_tenant("test check"):
+        states = {n: Attendance.objects.filter(booking=b).first() for n, b in bookings.items()}
+        assert all(states[n].status == AttendanceStatus.PRESENT for n in NAMES[:3])
+        assert states[NAMES[3]].status == AttendanceStatus.NO_SHOW
+        late = states[NAMES[0]]
+        assert late.checked_out_at > bookings[NAMES[0]].ends_at
+        # In before the booked start counts from the booked start; out an hour or more late.
+        assert late.billable_minutes >= 120
+        daily = DailyRecord.objects.get(booking=bookings[NAMES[1]])
+        assert daily.status == RecordStatus.PUBLISHED and daily.meals == "完食"
