@@ -149,6 +149,9 @@ INVENTORY: dict[str, Entry] = {
     "families.ProxyInvitation.email": Entry(
         P, "where a guardian's invitation to a proxy user was sent", "family_record"
     ),
+    "facilities.StaffInvitation.email": Entry(
+        P, "where a facility manager's invitation to a member of staff was sent", "account"
+    ),
     # --- certification ---------------------------------------------------------------------------
     "certification.Application.declared_fee_class": Entry(
         S, "fee reduction class as declared by the applicant", "payment_5y"
@@ -252,6 +255,7 @@ NOT_PERSONAL: dict[str, str] = {
     "municipalities.Municipality.certificate_prefix": "numbering format of certificates",
     "municipalities.MunicipalPolicy.min_age_months": "a municipality's rule, not a child's age",
     "facilities.PlaceSlot.age_class": "the age class a slot offers places for",
+    "facilities.PlaceTemplate.age_class": "the age class a weekly template slot offers places for",
     "facilities.Facility.name": "a facility's public name",
     "facilities.Facility.name_kana": "a facility's public name",
     "facilities.Facility.postal_code": "a facility's public address (published for families)",
