@@ -226,6 +226,10 @@ INVENTORY: dict[str, Entry] = {
     "billing.ClaimLine.reduction_reimbursed": Entry(
         P, "user-fee reduction reimbursed for the visit", "payment_5y"
     ),
+    "billing.ClaimLine.fee_gross": Entry(P, "the family's fee for the visit", "payment_5y"),
+    "billing.ClaimLine.fee_net": Entry(
+        P, "the family's fee after the reduction (follows from the fee class)", "payment_5y"
+    ),
     # --- audit -----------------------------------------------------------------------------------
     "audit.AuditEvent.actor_id": Entry(P, "who accessed personal data", "audit_log"),
     "audit.AuditEvent.actor_role": Entry(P, "the actor's role at the time", "audit_log"),
