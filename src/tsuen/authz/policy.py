@@ -72,9 +72,7 @@ PATHS: dict[str, Paths] = {
     "facilities.PlaceTemplate": Paths(facility="facility", municipality="facility__municipality"),
     "facilities.ClosureDay": Paths(facility="facility", municipality="facility__municipality"),
     "facilities.InterviewSlot": Paths(facility="facility", municipality="facility__municipality"),
-    "facilities.StaffInvitation": Paths(
-        facility="facility", municipality="facility__municipality"
-    ),
+    "facilities.StaffInvitation": Paths(facility="facility", municipality="facility__municipality"),
     "accounts.User": Paths(facility="facility", municipality="facility__municipality"),
     "facilities.Interview": _child_paths("child", facility="facility"),
     "booking.Booking": _child_paths("child", facility="facility"),

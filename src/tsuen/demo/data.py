@@ -33,6 +33,7 @@ from tsuen.facilities.models import (
     InterviewSlot,
     InterviewStatus,
     PlaceSlot,
+    PlaceTemplate,
 )
 from tsuen.families.models import (
     Child,
@@ -403,6 +404,19 @@ def _load(today: dt.date) -> list[DemoLogin]:
             notes="面談実施。特記事項なし。",
             decided_at=timezone.now(),
         )
+    # Each facility's weekly template (the manager generates further weeks from it).
+    for facility in facilities:
+        for weekday in range(1, 6):  # ISO weekdays: Monday 1 to Friday 5
+            for age_class in (0, 1, 2):
+                PlaceTemplate.objects.create(
+                    facility=facility,
+                    weekday=weekday,
+                    starts_at=dt.time(9),
+                    ends_at=dt.time(17),
+                    age_class=age_class,
+                    places=3 if age_class == 0 else 4,
+                    staff_planned=1,
+                )
     first = today.replace(day=1)
     last = (first + dt.timedelta(days=62)).replace(day=1) - dt.timedelta(days=1)
     for day in _weekdays(first, last):

@@ -6,7 +6,6 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from tsuen.core.tenancy import TenantModel
-from tsuen.notices.kinds import Notice
 
 
 class CalendarFeed(TenantModel):
