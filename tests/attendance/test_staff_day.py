@@ -12,7 +12,7 @@ from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.http import Http404
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from tests import factories as f
 from tests.attendance.conftest import VISIT_DAY, Visit
@@ -28,6 +28,15 @@ from tsuen.families.models import EmergencyContact
 
 pytestmark = pytest.mark.django_db
 TZ = timezone.get_fixed_timezone(9 * 60)
+
+
+@pytest.fixture(autouse=True)
+def _english(settings):
+    """These tests read the pages and refusals in English (Japanese is the default; the
+    catalogue test proves every string has its Japanese)."""
+    settings.LANGUAGE_CODE = "en"
+    with translation.override("en"):
+        yield
 
 
 def at(hour: int, minute: int = 0) -> dt.datetime:

@@ -11,6 +11,7 @@ import datetime as dt
 import pytest
 from django.core.exceptions import ValidationError
 from django.http import Http404
+from django.utils import translation
 
 from tests import factories as f
 from tests.billing import scene as s
@@ -20,6 +21,15 @@ from tsuen.core import clock
 
 pytestmark = pytest.mark.django_db
 NOV = (2026, 11)
+
+
+@pytest.fixture(autouse=True)
+def _english(settings):
+    """These tests read the pages and refusals in English (Japanese is the default; the
+    catalogue test proves every string has its Japanese)."""
+    settings.LANGUAGE_CODE = "en"
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture

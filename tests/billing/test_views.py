@@ -10,6 +10,7 @@ import subprocess
 import pytest
 from django.http import StreamingHttpResponse
 from django.urls import reverse
+from django.utils import translation
 
 from tests import factories as f
 from tests.billing import scene as s
@@ -20,6 +21,15 @@ from tsuen.billing.models import Claim
 from tsuen.core import clock
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _english(settings):
+    """These tests read the pages and refusals in English (Japanese is the default; the
+    catalogue test proves every string has its Japanese)."""
+    settings.LANGUAGE_CODE = "en"
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture

@@ -30,6 +30,15 @@ MONDAYS = [
 
 
 @pytest.fixture(autouse=True)
+def _english(settings):
+    """These tests read the pages and refusals in English (Japanese is the default; the
+    catalogue test proves every string has its Japanese)."""
+    settings.LANGUAGE_CODE = "en"
+    with translation.override("en"):
+        yield
+
+
+@pytest.fixture(autouse=True)
 def _english_and_frozen():
     with translation.override("en"), clock.frozen(NOW):
         yield

@@ -53,7 +53,7 @@ def test_a_manager_keeps_places_and_interviews_on_a_tablet(tablet, live_server):
     first = clock.today() + dt.timedelta(days=1)
     tablet.fill("#id_first_day", first.isoformat())
     tablet.fill("#id_last_day", (first + dt.timedelta(days=13)).isoformat())
-    tablet.get_by_role("button", name="テンプレートから枠を作る").or_(
+    tablet.get_by_role("button", name="テンプレートから枠を作成する").or_(
         tablet.get_by_role("button", name="Make places from the template")
     ).first.click()
     tablet.wait_for_load_state()
