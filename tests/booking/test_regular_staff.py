@@ -139,3 +139,15 @@ def test_pages(client, world, django_capture_on_commit_callbacks):
     assert response.status_code == 200
     assert "3 days booked, 1 days left out" in body
     assert client.post(url).status_code == 400
+
+
+def test_the_family_is_told_the_answer(world, django_capture_on_commit_callbacks):
+    from django_tasks_db.models import DBTaskResult
+
+    with django_capture_on_commit_callbacks(execute=True):
+        regular_staff.allocate(world.staff, world.request.pk)
+    [task] = DBTaskResult.objects.all()
+    to, subject, body = task.args_kwargs["args"]
+    assert to == world.s.user.email
+    assert world.s.facility.name in subject
+    assert reverse("booking:regular_list") in body

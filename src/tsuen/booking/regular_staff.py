@@ -23,6 +23,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.http import HttpResponseNotAllowed
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from tsuen import rules
@@ -39,6 +40,8 @@ from tsuen.booking.models import (
 from tsuen.booking.regular import requests_for_facility
 from tsuen.core import clock
 from tsuen.facilities.models import PlaceSlot
+from tsuen.notices.kinds import Notice
+from tsuen.notices.services import notify
 
 #: Booking rules that do not apply to a facility's allocation (see the module docstring).
 NOT_FOR_ALLOCATION = frozenset({"window_not_open"})
@@ -187,6 +190,14 @@ def allocate(staff, request_id: int) -> Allocation:
         locked.decided_at = now
         locked.save(update_fields=["status", "decided_at"])
         record("update", locked, fields=("status", "decided_at"))
+        notify(
+            Notice.REGULAR_USE_ANSWERED,
+            locked.requested_by,
+            facility_name=made.facility.name,
+            booked=len(allocation.created),
+            refused=len(allocation.outcomes) - len(allocation.created),
+            path=reverse("booking:regular_list"),
+        )
     return allocation
 
 

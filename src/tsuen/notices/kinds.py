@@ -13,4 +13,5 @@ class Notice(models.TextChoices):
     WAITLIST_OFFER = "waitlist_offer"
     CANCELLATION_DEADLINE_REMINDER = "cancellation_deadline_reminder"
     PROXY_INVITATION = "proxy_invitation"
+    REGULAR_USE_ANSWERED = "regular_use_answered"
     STAFF_INVITATION = "staff_invitation"
