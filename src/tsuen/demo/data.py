@@ -440,6 +440,8 @@ def _load(today: dt.date) -> list[DemoLogin]:
         days = [d for d in tuesdays_and_thursdays if d < today][-2:] + [
             d for d in tuesdays_and_thursdays if d > today + dt.timedelta(days=1)
         ][:2]
+        if today.weekday() < 5:  # so that the facility's day screen has children today
+            days.append(today)
         for day in days:
             slot = PlaceSlot.objects.get(facility=hidamari, date=day, age_class=klass)
             starts, ends = _tz_dt(day, 10), _tz_dt(day, 12)
