@@ -4,7 +4,6 @@ status, certificate numbers and validity, and the PDF copy."""
 from __future__ import annotations
 
 import datetime as dt
-import shutil
 import subprocess
 
 import pytest
@@ -210,7 +209,6 @@ def test_a_child_with_an_active_certification_is_not_certified_twice(ward, revie
     assert "already holds an active certification" in " ".join(refused.value.messages)
 
 
-@pytest.mark.skipif(not shutil.which("pdftotext"), reason="poppler-utils not installed")
 def test_the_pdf_copy_shows_the_application_in_japanese_with_wareki(
     client, ward, applicant, tmp_path
 ):
