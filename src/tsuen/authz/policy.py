@@ -234,6 +234,9 @@ class Action(StrEnum):
     APPLICATION_EDIT = "application.edit"
     APPLICATION_REVIEW = "application.review"
     CERTIFICATION_VIEW = "certification.view"
+    # Issue 5 (certification lifecycle): ward staff verify fee classes and end certifications.
+    HOUSEHOLD_FEE_CLASS_VERIFY = "household.fee_class.verify"
+    CERTIFICATION_END = "certification.end"
     FACILITY_VIEW = "facility.view"
     FACILITY_MANAGE = "facility.manage"
     INTERVIEW_VIEW = "interview.view"
@@ -309,6 +312,10 @@ POLICY: dict[Action, tuple[Rule, ...]] = {
     ),
     Action.APPLICATION_EDIT: (family_while_application_open,),
     Action.APPLICATION_REVIEW: (municipal_staff(_REVIEWER, _ADMIN),),
+    # Issue 5: the reviewer or administrator of the household's municipality confirms or
+    # changes its fee class, and ends a child's certification (moving out, by request...).
+    Action.HOUSEHOLD_FEE_CLASS_VERIFY: (municipal_staff(_REVIEWER, _ADMIN),),
+    Action.CERTIFICATION_END: (municipal_staff(_REVIEWER, _ADMIN),),
     Action.CERTIFICATION_VIEW: (
         guardian_of_household,
         facility_staff_related_to_child,

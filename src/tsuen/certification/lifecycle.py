@@ -1,0 +1,297 @@
+"""After certification (issue 5): verifying the household's fee class, ending certifications.
+
+Ward staff (reviewer or administrator of the household's municipality) act through
+:func:`set_fee_class` and :func:`end_certification`; the daily command
+``end_aged_out_certifications`` calls :func:`end_expired` inside ``tenancy.cross_tenant``.
+See docs/certification-lifecycle.md.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Q
+from django.http import Http404
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from tsuen.audit import record
+from tsuen.authz.policy import Action, filter_allowed, get_or_404
+from tsuen.booking.models import Booking, BookingStatus
+from tsuen.certification.models import (
+    Certification,
+    CertificationStatus,
+    CertificationStatusChange,
+    EndReason,
+)
+from tsuen.core import clock
+from tsuen.families.models import Child, FeeClass, Guardian, Household, HouseholdFeeClass
+from tsuen.notices.kinds import Notice
+from tsuen.notices.services import notify
+
+#: Reasons staff may give; ageing out is the daily command's.
+STAFF_END_REASONS = (EndReason.MOVED_OUT, EndReason.EXCLUDED_ENROLMENT, EndReason.REQUESTED)
+
+
+class LifecycleInvalid(ValidationError):
+    """The step is refused; ``messages`` say why, in the user's language."""
+
+
+@dataclass(frozen=True)
+class FeeClassPage:
+    child: Child
+    rows: list[HouseholdFeeClass]
+
+
+def _child(staff, child_id: int) -> Child:
+    """The child, when ``staff`` may verify its household's fee class; 404 otherwise."""
+    child = get_or_404(
+        staff, Action.CHILD_VIEW, Child.objects.select_related("household"), pk=child_id
+    )
+    get_or_404(staff, Action.HOUSEHOLD_FEE_CLASS_VERIFY, Household.objects, pk=child.household_id)
+    return child
+
+
+def fee_classes_for(staff, child_id: int) -> FeeClassPage:
+    """The child's household's fee classes, oldest first (the read is audited)."""
+    child = _child(staff, child_id)
+    rows = list(
+        HouseholdFeeClass.objects.filter(household_id=child.household_id).order_by(
+            "valid_from", "pk"
+        )
+    )
+    record("read", child, fields=("family_name", "given_name", "birth_date"))
+    for row in rows:
+        record("read", row, fields=("fee_class", "valid_from", "valid_to"), subjects=[child])
+    return FeeClassPage(child, rows)
+
+
+def _overlaps(a_from: dt.date, a_to: dt.date | None, b_from: dt.date, b_to: dt.date | None):
+    return (b_to is None or a_from <= b_to) and (a_to is None or b_from <= a_to)
+
+
+def set_fee_class(
+    staff, child_id: int, fee_class: str, valid_from: dt.date, valid_to: dt.date | None = None
+) -> HouseholdFeeClass:
+    """Confirm or change the household's fee class from ``valid_from`` (to ``valid_to``).
+
+    A row starting on the same day is corrected in place (confirmed). An open-ended or longer
+    row that started earlier is closed the day before ``valid_from`` when no later row follows
+    it (the September switch); any other overlap is refused and nothing changes.
+    """
+    if fee_class not in FeeClass.values:
+        raise LifecycleInvalid(_("Choose a fee class."))
+    if valid_to is not None and valid_to < valid_from:
+        raise LifecycleInvalid(_("The end of validity cannot be before its start."))
+    with transaction.atomic():
+        child = _child(staff, child_id)
+        household = Household.objects.select_for_update().get(pk=child.household_id)
+        rows = list(
+            HouseholdFeeClass.objects.filter(household=household).order_by("valid_from", "pk")
+        )
+        now = clock.now()
+        same_start = next((r for r in rows if r.valid_from == valid_from), None)
+        closing = None
+        later = [r for r in rows if r.valid_from > valid_from]
+        earlier = [r for r in rows if r.valid_from < valid_from]
+        if same_start is None and earlier and not later:
+            last = earlier[-1]
+            if last.valid_to is None or last.valid_to >= valid_from:
+                closing = last
+        others = [r for r in rows if r is not same_start and r is not closing]
+        for r in others:
+            if _overlaps(valid_from, valid_to, r.valid_from, r.valid_to):
+                raise LifecycleInvalid(
+                    _(
+                        "The validity overlaps the fee class valid from %(start)s to %(end)s. "
+                        "Change that row first."
+                    )
+                    % {
+                        "start": r.valid_from.isoformat(),
+                        "end": r.valid_to.isoformat() if r.valid_to else _("(open)"),
+                    }
+                )
+        if closing is not None:
+            closing.valid_to = valid_from - dt.timedelta(days=1)
+            closing.save(update_fields=["valid_to"])
+            record("update", closing, fields=["valid_to"], subjects=list(household.children.all()))
+        row = same_start or HouseholdFeeClass(household=household, valid_from=valid_from)
+        row.fee_class = fee_class
+        row.valid_to = valid_to
+        row.verified_by = staff
+        row.verified_at = now
+        row.save()
+        record(
+            "update" if same_start else "create",
+            row,
+            fields=["fee_class", "valid_from", "valid_to", "verified_by", "verified_at"],
+            subjects=list(household.children.all()),
+        )
+    return row
+
+
+# --- Ending a certification -------------------------------------------------------------------
+
+
+def certification_for(staff, child_id: int) -> Certification:
+    """The child's current (else latest) certification within the staff member's reach."""
+    certification = (
+        filter_allowed(
+            staff,
+            Action.CERTIFICATION_END,
+            Certification.objects.select_related("child", "municipality"),
+        )
+        .filter(child_id=child_id)
+        .order_by("-status", "-valid_from", "-pk")  # "ended" < "active": active first
+        .first()
+    )
+    if certification is None:
+        raise Http404
+    record(
+        "read",
+        certification,
+        fields=("number", "valid_from", "valid_to", "status", "ended_on", "end_reason"),
+    )
+    return certification
+
+
+def end_certification(staff, child_id: int, reason: str, ended_on: dt.date) -> Certification:
+    """End the child's active certification on ``ended_on`` (the last certified day).
+
+    The bookings after ``ended_on`` that have not started are cancelled (hours returned, the
+    family told). An end date still to come shortens the validity and keeps the certification
+    active until then; the daily command then marks it ended.
+    """
+    if reason not in STAFF_END_REASONS:
+        raise LifecycleInvalid(_("Choose the reason for ending the certification."))
+    with transaction.atomic():
+        certification = (
+            filter_allowed(
+                staff, Action.CERTIFICATION_END, Certification.objects.select_for_update()
+            )
+            .filter(child_id=child_id, status=CertificationStatus.ACTIVE)
+            .first()
+        )
+        if certification is None:
+            # Out of reach answers 404; in reach but nothing active is a clear message.
+            if (
+                not filter_allowed(staff, Action.CERTIFICATION_END, Certification.objects)
+                .filter(child_id=child_id)
+                .exists()
+            ):
+                raise Http404
+            raise LifecycleInvalid(_("This child has no active certification to end."))
+        if ended_on < certification.valid_from or ended_on > certification.valid_to:
+            raise LifecycleInvalid(
+                _("The end date must lie within the certification (%(start)s to %(end)s).")
+                % {
+                    "start": certification.valid_from.isoformat(),
+                    "end": certification.valid_to.isoformat(),
+                }
+            )
+        certification.valid_to = ended_on
+        certification.ended_on = ended_on
+        certification.end_reason = reason
+        fields = ["valid_to", "ended_on", "end_reason"]
+        if ended_on < clock.today():
+            _mark_ended(certification, staff)
+            fields.append("status")
+        certification.save()
+        record("update", certification, fields=fields)
+        cancel_bookings_after(certification)
+    return certification
+
+
+def _mark_ended(certification: Certification, by) -> None:
+    certification.status = CertificationStatus.ENDED
+    CertificationStatusChange.objects.create(
+        certification=certification,
+        to_status=CertificationStatus.ENDED,
+        at=clock.now(),
+        by=by,
+        note=str(EndReason(certification.end_reason).label),
+    )
+
+
+def cancel_bookings_after(certification: Certification) -> list[Booking]:
+    """Cancel the child's confirmed bookings after the certification's last day that have not
+    started: the hours return (never counted) and the family is told. Call inside the
+    transaction that ends the certification."""
+    last_day = certification.ended_on or certification.valid_to
+    bookings = list(
+        Booking.objects.select_for_update()
+        .filter(
+            child_id=certification.child_id,
+            status=BookingStatus.CONFIRMED,
+            date__gt=last_day,
+            starts_at__gt=clock.now(),
+        )
+        .order_by("starts_at", "pk")
+    )
+    if not bookings:
+        return []
+    child = certification.child
+    recipients = [
+        g.user
+        for g in Guardian.objects.filter(household_id=child.household_id, user__isnull=False)
+        .select_related("user")
+        .order_by("pk")
+    ]
+    now = clock.now()
+    tz = timezone.get_current_timezone()
+    reason = _("The certification ended on %(day)s.") % {"day": last_day.isoformat()}
+    for booking in bookings:
+        booking.status = BookingStatus.CANCELLED_BY_FACILITY
+        booking.counts_toward_caps = False
+        booking.cancelled_at = now
+        booking.save(update_fields=["status", "counts_toward_caps", "cancelled_at"])
+        record("update", booking, fields=("status", "counts_toward_caps", "cancelled_at"))
+        for recipient in recipients or [booking.booked_by]:
+            notify(
+                Notice.BOOKING_CANCELLED_BY_FACILITY,
+                recipient,
+                child_name=child.full_name,
+                facility_name=booking.facility.name,
+                date=booking.date.isoformat(),
+                start=timezone.localtime(booking.starts_at, tz).strftime("%H:%M"),
+                end=timezone.localtime(booking.ends_at, tz).strftime("%H:%M"),
+                reason=reason,
+                path=reverse("booking:list"),
+            )
+    return bookings
+
+
+def end_expired(today: dt.date | None = None) -> list[Certification]:
+    """End every active certification whose validity is over (the daily command; idempotent).
+
+    Run inside ``tenancy.cross_tenant``. Ageing out unless staff already gave a reason.
+    """
+    today = today or clock.today()
+    ended = []
+    ids = list(
+        Certification.objects.filter(
+            status=CertificationStatus.ACTIVE, valid_to__lt=today
+        ).values_list("pk", flat=True)
+    )
+    for pk in ids:
+        with transaction.atomic():
+            certification = (
+                Certification.objects.select_for_update()
+                .select_related("child")
+                .filter(Q(pk=pk), status=CertificationStatus.ACTIVE)
+                .first()
+            )
+            if certification is None:
+                continue
+            certification.ended_on = certification.ended_on or certification.valid_to
+            certification.end_reason = certification.end_reason or EndReason.AGED_OUT
+            _mark_ended(certification, None)
+            certification.save()
+            record("update", certification, fields=["status", "ended_on", "end_reason"])
+            cancel_bookings_after(certification)
+            ended.append(certification)
+    return ended
