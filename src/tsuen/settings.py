@@ -70,6 +70,7 @@ MIDDLEWARE = [
     "axes.middleware.AxesMiddleware",
     "tsuen.accounts.middleware.StaffSessionTimeoutMiddleware",
     "tsuen.core.middleware.RequestContextMiddleware",
+    "tsuen.municipalities.lgwan.StaffNetworkMiddleware",
     "tsuen.accounts.middleware.StaffSecondFactorMiddleware",
 ]
 
@@ -186,6 +187,9 @@ STAFF_SESSION_IDLE_SECONDS = 30 * 60  # tsuen.accounts.middleware.StaffSessionTi
 # Virus scanning plugs in here: a dotted path to scan(data: bytes) -> ScanStatus value, which
 # raises files.services.UploadRefused for an infected file (see files/services.py).
 FILE_SCANNER = env("FILE_SCANNER", "")
+# Municipal staff may connect only from their municipality's networks (StaffNetwork rows). With
+# TSUEN_LGWAN_REQUIRED=1 a municipality without any range refuses its staff altogether.
+LGWAN_REQUIRED = env("LGWAN_REQUIRED", "0") == "1"
 
 # --- Mail and background tasks ---------------------------------------------------------------
 MAILERS = {

@@ -44,7 +44,12 @@ from tsuen.families.models import (
     ProxyGrant,
     Sex,
 )
-from tsuen.municipalities.models import EligibilityEnd, Municipality, MunicipalPolicy
+from tsuen.municipalities.models import (
+    EligibilityEnd,
+    Municipality,
+    MunicipalPolicy,
+    StaffNetwork,
+)
 from tsuen.rules import age_class as class_of
 from tsuen.rules import billable_minutes, eligibility_window, national_default_policy
 
@@ -247,6 +252,9 @@ def _load(today: dt.date) -> list[DemoLogin]:
         certificate_prefix="NK",
     )
     wards = {m.code: m for m in (shinjuku, nakano)}
+    for ward in wards.values():  # the demo's "office network": this machine
+        for cidr in ("127.0.0.0/8", "::1/128"):
+            StaffNetwork.objects.create(municipality=ward, cidr=cidr, note="demo: localhost")
     _policy_rows(shinjuku, nakano)
 
     facilities = []

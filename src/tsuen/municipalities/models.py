@@ -218,3 +218,42 @@ def policy_for(municipality_id: int, day: dt.date) -> MunicipalPolicy:
 
 def _missing(municipality_id: int, day: dt.date):
     raise MunicipalPolicy.DoesNotExist(f"no policy for municipality {municipality_id} on {day}")
+
+
+def parse_network(value: str):
+    """An IPv4/IPv6 network from CIDR text (host bits allowed: 192.0.2.7/24 means 192.0.2.0/24),
+    or ValidationError with a message in the user's language."""
+    import ipaddress
+
+    from django.core.exceptions import ValidationError
+
+    try:
+        return ipaddress.ip_network(value.strip(), strict=False)
+    except ValueError:
+        raise ValidationError(
+            _("“%(value)s” is not an IP address range (write it like 192.0.2.0/24)."),
+            code="invalid_cidr",
+            params={"value": value},
+        ) from None
+
+
+class StaffNetwork(models.Model):
+    """One range of the municipality's LGWAN (or intranet) addresses from which its staff may
+    use tsuen. A municipality with no range is not restricted unless TSUEN_LGWAN_REQUIRED=1."""
+
+    municipality = models.ForeignKey(
+        Municipality, on_delete=models.CASCADE, related_name="staff_networks"
+    )
+    cidr = models.CharField(_("address range (CIDR)"), max_length=50, validators=[parse_network])
+    note = models.CharField(_("note"), max_length=100, blank=True)
+
+    class Meta:
+        verbose_name = _("staff network")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["municipality", "cidr"], name="one_network_row_per_range"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.cidr

@@ -252,6 +252,7 @@ INVENTORY: dict[str, Entry] = {
 
 #: Fields whose names look personal but hold no personal data, with the reason.
 NOT_PERSONAL: dict[str, str] = {
+    "municipalities.StaffNetwork.note": "a note on a municipality's office network range",
     "files.StoredFile.storage_name": "a random name in private storage, derived from nothing",
     "municipalities.Municipality.name": "a municipality's name",
     "municipalities.Municipality.name_kana": "a municipality's name",
