@@ -234,6 +234,7 @@ class Action(StrEnum):
     APPLICATION_EDIT = "application.edit"
     APPLICATION_REVIEW = "application.review"
     CERTIFICATION_VIEW = "certification.view"
+    CERTIFICATION_NOTICE = "certification.notice"
     # Issue 5 (certification lifecycle): ward staff verify fee classes and end certifications.
     HOUSEHOLD_FEE_CLASS_VERIFY = "household.fee_class.verify"
     CERTIFICATION_END = "certification.end"
@@ -316,6 +317,8 @@ POLICY: dict[Action, tuple[Rule, ...]] = {
     # changes its fee class, and ends a child's certification (moving out, by request...).
     Action.HOUSEHOLD_FEE_CLASS_VERIFY: (municipal_staff(_REVIEWER, _ADMIN),),
     Action.CERTIFICATION_END: (municipal_staff(_REVIEWER, _ADMIN),),
+    # The certification notice (認定通知書): the family and its ward, never a facility.
+    Action.CERTIFICATION_NOTICE: (guardian_of_household, municipal_staff(*_CASEWORK)),
     Action.CERTIFICATION_VIEW: (
         guardian_of_household,
         facility_staff_related_to_child,

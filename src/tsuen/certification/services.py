@@ -841,3 +841,113 @@ def _verify_fee_class(application: Application, staff, today: dt.date, now: dt.d
     household.support_needed = fee_class == FeeClass.SUPPORT_NEEDED
     household.save(update_fields=["support_needed"])
     record("create", current, fields=["fee_class", "valid_from"])
+
+
+# --- the municipality's desk: the review queue, one application, the certification notice ------
+
+#: Applications waiting for the ward: submitted, or sent back for a correction.
+WAITING = (ApplicationStatus.SUBMITTED, ApplicationStatus.CORRECTION_REQUESTED)
+QUEUE_PAGE_SIZE = 50
+
+
+@dataclass(frozen=True)
+class QueueFilters:
+    status: str = ""
+    submitted_from: dt.date | None = None
+    submitted_to: dt.date | None = None
+    kana: str = ""
+
+
+def review_queue(staff, filters: QueueFilters, page: int | str = 1):
+    """The applications waiting for the staff member's ward, oldest submission first.
+
+    Reviewers and administrators of the ward only (404 for everyone else). A constant number
+    of queries whatever the number of applications. Returns a Django ``Page`` whose rows have
+    ``queue_children`` (the named children, prefetched).
+    """
+    from django.core.paginator import Paginator
+    from django.db.models import Prefetch, Q
+
+    require(staff, Action.APPLICATION_REVIEW, Application)
+    statuses = [filters.status] if filters.status in WAITING else list(WAITING)
+    applications = filter_allowed(
+        staff, Action.APPLICATION_REVIEW, Application.objects.filter(status__in=statuses)
+    )
+    if filters.submitted_from:
+        applications = applications.filter(submitted_at__date__gte=filters.submitted_from)
+    if filters.submitted_to:
+        applications = applications.filter(submitted_at__date__lte=filters.submitted_to)
+    if filters.kana:
+        try:
+            kana = normalise_kana(filters.kana).replace("\u3000", "")
+        except ValidationError:
+            kana = filters.kana.strip()
+        matching = ApplicationChild.objects.filter(
+            Q(child__family_name_kana__contains=kana) | Q(child__given_name_kana__contains=kana)
+        ).values("application_id")
+        applications = applications.filter(pk__in=matching)
+    applications = applications.select_related("municipality").prefetch_related(
+        Prefetch(
+            "children",
+            queryset=ApplicationChild.objects.select_related("child").order_by("pk"),
+            to_attr="queue_children",
+        )
+    )
+    paginator = Paginator(applications.order_by("submitted_at", "pk"), QUEUE_PAGE_SIZE)
+    result = paginator.get_page(page)
+    rows = list(result.object_list)
+    result.object_list = rows
+    record_many("list", [entry for row in rows for entry in row.queue_children], fields=["child"])
+    return result
+
+
+@dataclass
+class ReviewPage:
+    """What the ward's application page shows."""
+
+    page: ApplicationPage
+    household: Household
+    guardians: list[Guardian]
+    children: list[Child]
+    can_decide: bool
+
+
+def review_page(staff, application_id: int) -> ReviewPage:
+    """One application as the reviewer sees it: household, guardians, children, the declared
+    fee class with its evidence, the history (reviewers and administrators of its ward)."""
+    get_or_404(staff, Action.APPLICATION_REVIEW, Application.objects.all(), pk=application_id)
+    page = application_for(staff, application_id)
+    household = page.application.household
+    guardians = list(household.guardians.order_by("pk"))
+    children = [e.child for e in page.application.children.select_related("child").order_by("pk")]
+    record("read", household, fields=["postal_code", "prefecture", "city", "address_line"])
+    for guardian in guardians:
+        record("read", guardian, fields=GUARDIAN_FIELDS)
+    return ReviewPage(
+        page=page,
+        household=household,
+        guardians=guardians,
+        children=children,
+        can_decide=page.application.status in WAITING,
+    )
+
+
+def certification_notice_pdf(user, certification_id: int) -> tuple[str, bytes]:
+    """The certification notice (認定通知書) as a PDF: (file name, bytes). For the child's
+    family and its ward's case workers; not a facility (404 otherwise)."""
+    from tsuen.certification.notice import render_notice
+
+    certification = get_or_404(
+        user,
+        Action.CERTIFICATION_NOTICE,
+        Certification.objects.select_related("municipality", "child"),
+        pk=certification_id,
+    )
+    data = render_notice(certification, clock.today())
+    record(
+        "export",
+        certification,
+        fields=["number", "valid_from", "valid_to"],
+        document_sha256=hashlib.sha256(data).hexdigest(),
+    )
+    return f"certification-{certification.number}.pdf", data

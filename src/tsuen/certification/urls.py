@@ -1,6 +1,6 @@
 from django.urls import path, register_converter
 
-from tsuen.certification import views
+from tsuen.certification import views, views_staff
 
 
 class PostalCodeConverter:
@@ -24,4 +24,19 @@ urlpatterns = [
     path("<int:application_id>/", views.detail, name="detail"),
     path("<int:application_id>/edit/", views.edit, name="edit"),
     path("<int:application_id>/pdf/", views.pdf, name="pdf"),
+    # The ward's review desk.
+    path("staff/", views_staff.queue, name="staff_queue"),
+    path("staff/<int:application_id>/", views_staff.application, name="staff_application"),
+    path(
+        "staff/<int:application_id>/correction/",
+        views_staff.request_correction,
+        name="staff_request_correction",
+    ),
+    path("staff/<int:application_id>/reject/", views_staff.reject, name="staff_reject"),
+    path("staff/<int:application_id>/certify/", views_staff.certify, name="staff_certify"),
+    path(
+        "certifications/<int:certification_id>/notice.pdf",
+        views_staff.notice_pdf,
+        name="notice_pdf",
+    ),
 ]

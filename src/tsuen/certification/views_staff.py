@@ -1,0 +1,111 @@
+"""The ward's review desk: the queue, one application and its decisions, the notice PDF.
+
+Thin: parse with a form, call a service, render. Who may act is decided by the services.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from tsuen.certification import services
+from tsuen.certification.forms_staff import CorrectionForm, QueueFilterForm, RejectForm
+
+
+@login_required
+def queue(request):
+    form = QueueFilterForm(request.GET or None)
+    filters = services.QueueFilters()
+    if form.is_bound and form.is_valid():
+        filters = services.QueueFilters(**form.cleaned_data)
+    page = services.review_queue(request.user, filters, request.GET.get("page", 1))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "certification/staff/queue.html",
+        {"form": form, "page_obj": page, "query": query.urlencode()},
+    )
+
+
+def _application_page(request, application_id, *, correction=None, rejection=None, status=200):
+    review = services.review_page(request.user, application_id)
+    return render(
+        request,
+        "certification/staff/application.html",
+        {
+            "review": review,
+            "page": review.page,
+            "correction": correction or CorrectionForm(),
+            "rejection": rejection or RejectForm(),
+        },
+        status=status,
+    )
+
+
+@login_required
+def application(request, application_id: int):
+    return _application_page(request, application_id)
+
+
+def _refused(request, exc) -> None:
+    for message in exc.messages:
+        messages.error(request, message)
+
+
+@login_required
+@require_POST
+def request_correction(request, application_id: int):
+    form = CorrectionForm(request.POST)
+    if form.is_valid():
+        try:
+            services.request_correction(request.user, application_id, form.cleaned_data["message"])
+        except services.ApplicationInvalid as exc:
+            form.add_error("message", exc)
+        else:
+            messages.success(request, _("The application was sent back to the family."))
+            return redirect("certification:staff_application", application_id)
+    return _application_page(request, application_id, correction=form, status=400)
+
+
+@login_required
+@require_POST
+def reject(request, application_id: int):
+    form = RejectForm(request.POST)
+    if form.is_valid():
+        try:
+            services.reject(request.user, application_id, form.cleaned_data["reason"])
+        except services.ApplicationInvalid as exc:
+            form.add_error("reason", exc)
+        else:
+            messages.success(request, _("The application was rejected. The family is told why."))
+            return redirect("certification:staff_application", application_id)
+    return _application_page(request, application_id, rejection=form, status=400)
+
+
+@login_required
+@require_POST
+def certify(request, application_id: int):
+    try:
+        certifications = services.certify(request.user, application_id)
+    except services.ApplicationInvalid as exc:
+        _refused(request, exc)
+        return _application_page(request, application_id, status=400)
+    messages.success(
+        request,
+        _("Certified: %(numbers)s.") % {"numbers": ", ".join(c.number for c in certifications)},
+    )
+    return redirect("certification:staff_application", application_id)
+
+
+@login_required
+def notice_pdf(request, certification_id: int):
+    name, data = services.certification_notice_pdf(request.user, certification_id)
+    response = HttpResponse(data, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    response["Cache-Control"] = "no-store"
+    return response

@@ -1,0 +1,195 @@
+"""The ward's review desk: the queue, the application page and its decisions, the notice PDF."""
+
+from __future__ import annotations
+
+import datetime as dt
+import subprocess
+
+import pytest
+from django.urls import reverse
+
+from tests import factories as f
+from tests.certification.conftest import answers, evidence
+from tsuen.accounts.models import Role
+from tsuen.accounts.testing import login_with_second_factor
+from tsuen.audit.models import AuditEvent
+from tsuen.certification import services
+from tsuen.certification.models import Application, ApplicationStatus, Certification
+from tsuen.core import clock
+from tsuen.core.wareki import wareki
+
+pytestmark = pytest.mark.django_db
+
+
+def submitted(ward, **child) -> Application:
+    applicant = f.user(Role.GUARDIAN)
+    application = services.start(applicant, ward.pk)
+    return services.submit(applicant, application.pk, answers(**child), evidence())
+
+
+def desk(client, user):
+    login_with_second_factor(client, user)
+    client.cookies["django_language"] = "en"
+    return client
+
+
+def test_the_queue_lists_waiting_applications_oldest_first(client, ward, reviewer):
+    with clock.frozen(dt.datetime(2026, 5, 1, 9, 0)):
+        older = submitted(ward, family_name_kana="アオキ", given_name_kana="イチカ")
+    newer = submitted(ward, family_name_kana="サトウ", given_name_kana="ニコ")
+    decided = submitted(ward)
+    services.reject(reviewer, decided.pk, "住所が区外です")
+    page = desk(client, reviewer).get(reverse("certification:staff_queue")).content.decode()
+    assert page.index(older.reference) < page.index(newer.reference)
+    assert decided.reference not in page
+
+
+def test_the_queue_filters_by_status_dates_and_kana(client, ward, reviewer):
+    with clock.frozen(dt.datetime(2026, 5, 1, 9, 0)):
+        first = submitted(ward, family_name_kana="アオキ", given_name_kana="イチカ")
+    second = submitted(ward, family_name_kana="サトウ", given_name_kana="ニコ")
+    services.request_correction(reviewer, second.pk, "生年月日を確認してください")
+    desk(client, reviewer)
+    url = reverse("certification:staff_queue")
+
+    def shown(**query):
+        return client.get(url, query).content.decode()
+
+    page = shown(status="correction_requested")
+    assert second.reference in page and first.reference not in page
+    page = shown(submitted_to="2026-05-05")
+    assert first.reference in page and second.reference not in page
+    page = shown(submitted_from="2026-05-05")
+    assert second.reference in page and first.reference not in page
+    page = shown(kana="さとう")  # hiragana finds the katakana reading
+    assert second.reference in page and first.reference not in page
+
+
+def test_the_queue_query_count_does_not_grow(client, ward, reviewer, django_assert_max_num_queries):
+    for _ in range(3):
+        submitted(ward)
+    desk(client, reviewer)
+    url = reverse("certification:staff_queue")
+    with django_assert_max_num_queries(20) as few:
+        client.get(url)
+    for _ in range(12):
+        submitted(ward)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        assert client.get(url).status_code == 200
+
+
+def test_the_application_page_shows_the_household_and_evidence(client, ward, reviewer):
+    application = submitted(ward)
+    response = desk(client, reviewer).get(
+        reverse("certification:staff_application", args=[application.pk])
+    )
+    page = response.content.decode()
+    assert "一花" in page and "新宿1-1-1" in page
+    assert reverse("files:download", args=[application.fee_evidence_id]) in page
+
+
+def test_certify_through_the_page(client, ward, reviewer, django_capture_on_commit_callbacks):
+    application = submitted(ward)
+    desk(client, reviewer)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("certification:staff_certify", args=[application.pk]), follow=True
+        )
+    page = response.content.decode()
+    certification = Certification.objects.get(application=application)
+    assert f"Certified: {certification.number}." in page
+    assert reverse("certification:notice_pdf", args=[certification.pk]) in page
+    application.refresh_from_db()
+    assert application.status == ApplicationStatus.CERTIFIED
+    # Certifying again is refused with a message and writes nothing.
+    response = client.post(reverse("certification:staff_certify", args=[application.pk]))
+    assert response.status_code == 400
+    assert "Only a submitted application can be certified." in response.content.decode()
+    assert Certification.objects.filter(application=application).count() == 1
+
+
+def test_request_a_correction_through_the_page(client, ward, reviewer):
+    application = submitted(ward)
+    desk(client, reviewer)
+    url = reverse("certification:staff_request_correction", args=[application.pk])
+    response = client.post(url, {"message": "  "})
+    assert response.status_code == 400
+    assert "Write what the family needs to correct." in response.content.decode()
+    application.refresh_from_db()
+    assert application.status == ApplicationStatus.SUBMITTED
+    response = client.post(url, {"message": "生年月日を確認してください"}, follow=True)
+    assert "The application was sent back to the family." in response.content.decode()
+    application.refresh_from_db()
+    assert application.status == ApplicationStatus.CORRECTION_REQUESTED
+    assert application.message_to_applicant == "生年月日を確認してください"
+
+
+def test_reject_through_the_page(client, ward, reviewer):
+    application = submitted(ward)
+    desk(client, reviewer)
+    url = reverse("certification:staff_reject", args=[application.pk])
+    response = client.post(url, {"reason": ""})
+    assert response.status_code == 400
+    assert "Give the reason for the rejection." in response.content.decode()
+    application.refresh_from_db()
+    assert application.status == ApplicationStatus.SUBMITTED
+    response = client.post(url, {"reason": "区外にお住まいです"}, follow=True)
+    assert "The application was rejected." in response.content.decode()
+    application.refresh_from_db()
+    assert application.status == ApplicationStatus.REJECTED
+    # Already decided: refused, nothing changes.
+    response = client.post(url, {"reason": "もう一度"})
+    assert response.status_code == 400
+    assert "already been decided" in response.content.decode()
+    application.refresh_from_db()
+    assert application.message_to_applicant == "区外にお住まいです"
+
+
+@pytest.mark.parametrize("role", [Role.MUNICIPAL_REVIEWER, Role.MUNICIPAL_PAYMENTS, Role.AUDITOR])
+def test_other_ward_and_other_roles_get_404(client, ward, reviewer, role):
+    application = submitted(ward)
+    other_ward = f.municipality(code="13101", name="千代田区")
+    if role == Role.MUNICIPAL_REVIEWER:
+        staff = f.user(role, municipality=other_ward)
+    else:
+        staff = f.user(role, municipality=ward)
+    f.second_factor(staff)
+    desk(client, staff)
+    for name in ("staff_application", "staff_certify"):
+        method = client.post if name == "staff_certify" else client.get
+        assert method(reverse(f"certification:{name}", args=[application.pk])).status_code == 404
+    application.refresh_from_db()
+    assert application.status == ApplicationStatus.SUBMITTED
+
+
+def test_reads_are_audited(client, ward, reviewer, django_capture_on_commit_callbacks):
+    application = submitted(ward)
+    desk(client, reviewer)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.get(reverse("certification:staff_application", args=[application.pk]))
+    assert AuditEvent.objects.filter(actor_id=reviewer.pk, action="read").exists()
+
+
+def test_the_notice_pdf_names_the_ward_number_and_validity(client, ward, reviewer, tmp_path):
+    application = submitted(ward)
+    [certification] = services.certify(reviewer, application.pk)
+    client.force_login(application.applicant)
+    detail = client.get(reverse("certification:detail", args=[application.pk])).content.decode()
+    url = reverse("certification:notice_pdf", args=[certification.pk])
+    assert url in detail
+    response = client.get(url)
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/pdf"
+    pdf = tmp_path / "notice.pdf"
+    pdf.write_bytes(response.content)
+    text = subprocess.run(
+        ["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    assert "新宿区" in text
+    assert certification.number in text
+    assert "令和8年5月11日" in text  # valid from the day of certification
+    assert wareki(certification.valid_to) in text
+    assert wareki(certification.valid_to).startswith("令和9年")
+    # Another family cannot fetch it.
+    client.force_login(f.user(Role.GUARDIAN))
+    assert client.get(url).status_code == 404

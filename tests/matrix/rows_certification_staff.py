@@ -1,0 +1,97 @@
+"""The ward's review desk: queue, application page, decisions, and the certification notice.
+
+Reviewers and administrators of the application's ward review and decide; the payments officer
+does not (casework on fee classes and claims, not certification), nor does the auditor.
+The notice PDF: the child's family and the ward's case workers."""
+
+from tests import factories as f
+from tests.matrix.base import FAMILY, LOGIN, MUNICIPAL, Row, ok
+from tests.matrix.rows_certification import _application
+from tsuen.certification.models import ApplicationStatus, Certification, CertificationStatus
+from tsuen.core import clock
+
+DESK = ("municipal_reviewer", "municipal_admin")
+
+
+def extend(world):
+    guardian = world["users"]["guardian"]
+    world["review_application"] = _application(
+        guardian, world["household"], world["own_child"], ApplicationStatus.SUBMITTED
+    )
+    world["correction_application"] = _application(
+        guardian, world["household"], world["own_child"], ApplicationStatus.SUBMITTED
+    )
+    world["other_review_application"] = _application(
+        world["other_guardian"],
+        world["other_household"],
+        world["other_child"],
+        ApplicationStatus.SUBMITTED,
+    )
+    # Certifying needs children without an active certification.
+    world["certify_application"] = _application(
+        guardian, world["household"], f.child(world["household"]), ApplicationStatus.SUBMITTED
+    )
+    world["other_certify_application"] = _application(
+        world["other_guardian"],
+        world["other_household"],
+        f.child(world["other_household"]),
+        ApplicationStatus.SUBMITTED,
+    )
+    certification = Certification.objects.filter(child=world["own_child"]).first()
+    if certification is None:
+        today = clock.today()
+        certification = Certification.objects.create(
+            municipality=world["ward"],
+            child=world["own_child"],
+            number="MX2026-99999",
+            valid_from=today,
+            valid_to=today.replace(year=today.year + 1),
+            status=CertificationStatus.ACTIVE,
+            certified_at=clock.now(),
+            certified_by=world["users"]["municipal_admin"],
+        )
+    world["notice_certification"] = certification
+
+
+def _pk(key):
+    return lambda world: [world[key].pk]
+
+
+ROWS = {
+    "certification:staff_queue": Row(404, {"anonymous": LOGIN} | ok(*DESK, "other_ward_reviewer")),
+    "certification:staff_application@own": Row(
+        404, {"anonymous": LOGIN} | ok(*DESK), args=_pk("review_application")
+    ),
+    "certification:staff_application@other_ward": Row(
+        404, {"anonymous": LOGIN} | ok("other_ward_reviewer"), args=_pk("other_review_application")
+    ),
+    "certification:staff_reject": Row(
+        404,
+        {"anonymous": LOGIN} | ok(*DESK, status=302),
+        args=_pk("review_application"),
+        method="post",
+        data=lambda world: {"reason": "matrix"},
+    ),
+    "certification:staff_request_correction": Row(
+        404,
+        {"anonymous": LOGIN} | ok(*DESK, status=302),
+        args=_pk("correction_application"),
+        method="post",
+        data=lambda world: {"message": "matrix"},
+    ),
+    "certification:staff_certify": Row(
+        404,
+        {"anonymous": LOGIN} | ok(*DESK, status=302),
+        args=_pk("certify_application"),
+        method="post",
+    ),
+    "certification:staff_certify@other_ward": Row(
+        404,
+        {"anonymous": LOGIN} | ok("other_ward_reviewer", status=302),
+        args=_pk("other_certify_application"),
+        method="post",
+    ),
+    "certification:notice_pdf": Row(
+        404, {"anonymous": LOGIN} | ok(*FAMILY, *MUNICIPAL), args=_pk("notice_certification")
+    ),
+}
