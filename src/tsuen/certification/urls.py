@@ -1,6 +1,6 @@
 from django.urls import path, register_converter
 
-from tsuen.certification import views, views_staff
+from tsuen.certification import views, views_lifecycle, views_staff
 
 
 class PostalCodeConverter:
@@ -34,6 +34,12 @@ urlpatterns = [
     ),
     path("staff/<int:application_id>/reject/", views_staff.reject, name="staff_reject"),
     path("staff/<int:application_id>/certify/", views_staff.certify, name="staff_certify"),
+    path(
+        "staff/children/<int:child_id>/fee-class/",
+        views_lifecycle.fee_class,
+        name="staff_fee_class",
+    ),
+    path("staff/children/<int:child_id>/end/", views_lifecycle.end, name="staff_end"),
     path(
         "certifications/<int:certification_id>/notice.pdf",
         views_staff.notice_pdf,

@@ -1,0 +1,35 @@
+"""Forms of the ward's fee-class and end-of-certification pages (the services check again)."""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from tsuen.certification.lifecycle import STAFF_END_REASONS
+from tsuen.families.models import FeeClass
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+
+class FeeClassForm(forms.Form):
+    fee_class = forms.ChoiceField(label=_("Fee class"), choices=FeeClass.choices)
+    valid_from = forms.DateField(label=_("Valid from"), widget=DateInput)
+    valid_to = forms.DateField(
+        label=_("Valid to"),
+        widget=DateInput,
+        required=False,
+        help_text=_("Leave empty while no end is known (the next September switch closes it)."),
+    )
+
+
+class EndForm(forms.Form):
+    reason = forms.ChoiceField(
+        label=_("Reason"), choices=[(r.value, r.label) for r in STAFF_END_REASONS]
+    )
+    ended_on = forms.DateField(
+        label=_("Last certified day"),
+        widget=DateInput,
+        help_text=_("Bookings after this day are cancelled and the family is told."),
+    )
