@@ -113,7 +113,9 @@ def test_ending_cancels_only_bookings_after_the_end_and_tells_the_family(
     assert cert.status == CertificationStatus.ACTIVE  # until the end day has passed
     call_command("db_worker", "--batch", "--no-startup-delay", verbosity=0)
     assert [m.to for m in mail.outbox] == [[applicant.email]]
-    assert "2026-07-01" in mail.outbox[0].body
+    body = mail.outbox[0].body
+    assert "2026-07-01" in body and "2026-06-30" in body
+    assert fac.name in body
 
 
 def test_past_end_ends_now_with_history(world, reviewer):
@@ -151,3 +153,4 @@ def test_command_ends_aged_out_and_is_idempotent(world, reviewer, applicant):
     )
     assert CertificationStatusChange.objects.filter(certification=cert).count() == 1
     assert late.status == BookingStatus.CANCELLED_BY_FACILITY
+    assert late.counts_toward_caps is False

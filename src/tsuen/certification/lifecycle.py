@@ -202,7 +202,7 @@ def end_certification(staff, child_id: int, reason: str, ended_on: dt.date) -> C
             fields.append("status")
         certification.save()
         record("update", certification, fields=fields)
-        cancel_bookings_after(certification)
+        tell_family(certification, cancel_bookings_after(certification))
     return certification
 
 
@@ -219,11 +219,12 @@ def _mark_ended(certification: Certification, by) -> None:
 
 def cancel_bookings_after(certification: Certification) -> list[Booking]:
     """Cancel the child's confirmed bookings after the certification's last day that have not
-    started: the hours return (never counted) and the family is told. Call inside the
-    transaction that ends the certification."""
+    started: the hours return (never counted). Call inside the transaction that ends the
+    certification; :func:`tell_family` then lists them to the family."""
     last_day = certification.ended_on or certification.valid_to
     bookings = list(
         Booking.objects.select_for_update()
+        .select_related("facility")
         .filter(
             child_id=certification.child_id,
             status=BookingStatus.CONFIRMED,
@@ -232,8 +233,18 @@ def cancel_bookings_after(certification: Certification) -> list[Booking]:
         )
         .order_by("starts_at", "pk")
     )
-    if not bookings:
-        return []
+    now = clock.now()
+    for booking in bookings:
+        booking.status = BookingStatus.CANCELLED_BY_FACILITY
+        booking.counts_toward_caps = False
+        booking.cancelled_at = now
+        booking.save(update_fields=["status", "counts_toward_caps", "cancelled_at"])
+        record("update", booking, fields=("status", "counts_toward_caps", "cancelled_at"))
+    return bookings
+
+
+def tell_family(certification: Certification, cancelled: list[Booking]) -> None:
+    """Queue the ``certification_ended`` notice to the household's guardians (on commit)."""
     child = certification.child
     recipients = [
         g.user
@@ -241,28 +252,25 @@ def cancel_bookings_after(certification: Certification) -> list[Booking]:
         .select_related("user")
         .order_by("pk")
     ]
-    now = clock.now()
+    if not recipients and certification.application_id:
+        recipients = [certification.application.applicant]
     tz = timezone.get_current_timezone()
-    reason = _("The certification ended on %(day)s.") % {"day": last_day.isoformat()}
-    for booking in bookings:
-        booking.status = BookingStatus.CANCELLED_BY_FACILITY
-        booking.counts_toward_caps = False
-        booking.cancelled_at = now
-        booking.save(update_fields=["status", "counts_toward_caps", "cancelled_at"])
-        record("update", booking, fields=("status", "counts_toward_caps", "cancelled_at"))
-        for recipient in recipients or [booking.booked_by]:
-            notify(
-                Notice.BOOKING_CANCELLED_BY_FACILITY,
-                recipient,
-                child_name=child.full_name,
-                facility_name=booking.facility.name,
-                date=booking.date.isoformat(),
-                start=timezone.localtime(booking.starts_at, tz).strftime("%H:%M"),
-                end=timezone.localtime(booking.ends_at, tz).strftime("%H:%M"),
-                reason=reason,
-                path=reverse("booking:list"),
-            )
-    return bookings
+    lines = []
+    for b in cancelled:
+        start = timezone.localtime(b.starts_at, tz).strftime("%H:%M")
+        end = timezone.localtime(b.ends_at, tz).strftime("%H:%M")
+        lines.append(f"{b.facility.name} {b.date.isoformat()} {start}–{end}")
+    for recipient in recipients:
+        notify(
+            Notice.CERTIFICATION_ENDED,
+            recipient,
+            child_name=child.full_name,
+            municipality_name=certification.municipality.name,
+            last_day=(certification.ended_on or certification.valid_to).isoformat(),
+            reason=str(EndReason(certification.end_reason).label),
+            cancelled=lines,
+            path=reverse("booking:list"),
+        )
 
 
 def end_expired(today: dt.date | None = None) -> list[Certification]:
@@ -281,17 +289,20 @@ def end_expired(today: dt.date | None = None) -> list[Certification]:
         with transaction.atomic():
             certification = (
                 Certification.objects.select_for_update()
-                .select_related("child")
+                .select_related("child", "municipality")
                 .filter(Q(pk=pk), status=CertificationStatus.ACTIVE)
                 .first()
             )
             if certification is None:
                 continue
+            aged_out = not certification.end_reason  # staff already told the family otherwise
             certification.ended_on = certification.ended_on or certification.valid_to
             certification.end_reason = certification.end_reason or EndReason.AGED_OUT
             _mark_ended(certification, None)
             certification.save()
             record("update", certification, fields=["status", "ended_on", "end_reason"])
-            cancel_bookings_after(certification)
+            cancelled = cancel_bookings_after(certification)
+            if aged_out or cancelled:
+                tell_family(certification, cancelled)
             ended.append(certification)
     return ended

@@ -15,3 +15,4 @@ class Notice(models.TextChoices):
     PROXY_INVITATION = "proxy_invitation"
     REGULAR_USE_ANSWERED = "regular_use_answered"
     STAFF_INVITATION = "staff_invitation"
+    CERTIFICATION_ENDED = "certification_ended"
