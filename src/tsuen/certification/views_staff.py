@@ -57,34 +57,37 @@ def _refused(request, exc) -> None:
         messages.error(request, message)
 
 
+def _decide_with_text(request, application_id, form_class, field, decide, done, page_key):
+    """A decision that carries a text for the family (correction request, rejection): the form,
+    the service, and either a redirect with ``done`` or the page again with the reason (400)."""
+    form = form_class(request.POST)
+    if form.is_valid():
+        try:
+            decide(request.user, application_id, form.cleaned_data[field])
+        except services.ApplicationInvalid as exc:
+            form.add_error(field, exc)
+        else:
+            messages.success(request, done)
+            return redirect("certification:staff_application", application_id)
+    return _application_page(request, application_id, status=400, **{page_key: form})
+
+
 @login_required
 @require_POST
 def request_correction(request, application_id: int):
-    form = CorrectionForm(request.POST)
-    if form.is_valid():
-        try:
-            services.request_correction(request.user, application_id, form.cleaned_data["message"])
-        except services.ApplicationInvalid as exc:
-            form.add_error("message", exc)
-        else:
-            messages.success(request, _("The application was sent back to the family."))
-            return redirect("certification:staff_application", application_id)
-    return _application_page(request, application_id, correction=form, status=400)
+    return _decide_with_text(
+        request, application_id, CorrectionForm, "message", services.request_correction,
+        _("The application was sent back to the family."), "correction",
+    )  # fmt: skip
 
 
 @login_required
 @require_POST
 def reject(request, application_id: int):
-    form = RejectForm(request.POST)
-    if form.is_valid():
-        try:
-            services.reject(request.user, application_id, form.cleaned_data["reason"])
-        except services.ApplicationInvalid as exc:
-            form.add_error("reason", exc)
-        else:
-            messages.success(request, _("The application was rejected. The family is told why."))
-            return redirect("certification:staff_application", application_id)
-    return _application_page(request, application_id, rejection=form, status=400)
+    return _decide_with_text(
+        request, application_id, RejectForm, "reason", services.reject,
+        _("The application was rejected. The family is told why."), "rejection",
+    )  # fmt: skip
 
 
 @login_required
