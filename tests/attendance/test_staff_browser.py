@@ -1,7 +1,9 @@
 """A day in the room on a tablet: check in three children, mark one as not come, check one out
 late, write and publish a daily record; axe-core (WCAG 2.1 A/AA) on every page visited."""
 
+import contextlib
 import datetime as dt
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.conf import settings
@@ -13,7 +15,7 @@ from tests.browser_support import check_accessibility
 from tsuen.accounts.models import Role
 from tsuen.accounts.testing import login_with_second_factor
 from tsuen.attendance.models import Attendance, AttendanceStatus, DailyRecord, RecordStatus
-from tsuen.core import tenancy
+from tsuen.core import clock, tenancy
 from tsuen.families.models import EmergencyContact
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.browser]
@@ -39,13 +41,27 @@ def _tap(page, label):
     page.wait_for_load_state()
 
 
-def test_a_day_in_the_room_on_a_tablet(tablet, live_server):
-    # The live server runs outside any frozen clock: the visits are today, in real time, and
-    # end an hour ago so that a check-out now is a late pick-up.
-    now = timezone.localtime()
-    if now.hour < 2:
-        pytest.skip("needs a visit that ended earlier today")
-    start, end = dt.time(now.hour - 2), dt.time(now.hour - 1)
+JST = ZoneInfo("Asia/Tokyo")
+DAY = dt.date(2026, 6, 10)  # a Wednesday
+
+
+@pytest.fixture
+def wall_clock():
+    """Sets the time for the test and for the live server's thread (whatever the real time)."""
+    with contextlib.ExitStack() as stack:
+
+        def set_to(hour: int, minute: int) -> None:
+            at = dt.datetime.combine(DAY, dt.time(hour, minute), tzinfo=JST)
+            stack.enter_context(clock.frozen(at, all_threads=True))
+
+        yield set_to
+
+
+def test_a_day_in_the_room_on_a_tablet(tablet, live_server, wall_clock):
+    # Visits booked 13:00-14:00; the children come at 13:50 and one is picked up at 14:20.
+    wall_clock(13, 50)
+    start, end = dt.time(13), dt.time(14)
+    now = timezone.localtime(clock.now())
     with tenancy.cross_tenant("test set-up"):
         ward = f.municipality()
         facility = f.facility(ward)
@@ -72,6 +88,7 @@ def test_a_day_in_the_room_on_a_tablet(tablet, live_server):
         _tap(tablet, f"Check in {name}")
     _tap(tablet, f"{NAMES[3]} did not come")
     check_accessibility(tablet)
+    wall_clock(14, 20)
     _tap(tablet, f"Check out {NAMES[0]}")
     assert "billable minutes" in tablet.content()
     check_accessibility(tablet)
@@ -92,7 +109,8 @@ def test_a_day_in_the_room_on_a_tablet(tablet, live_server):
         assert states[NAMES[3]].status == AttendanceStatus.NO_SHOW
         late = states[NAMES[0]]
         assert late.checked_out_at > bookings[NAMES[0]].ends_at
-        # In before the booked start counts from the booked start; out an hour or more late.
-        assert late.billable_minutes >= 120
+        # In after the booked start counts from the booked start; out 20 minutes late: 80
+        # minutes, rounded up to the policy's 30-minute step.
+        assert late.billable_minutes == 90
         daily = DailyRecord.objects.get(booking=bookings[NAMES[1]])
         assert daily.status == RecordStatus.PUBLISHED and daily.meals == "完食"
