@@ -10,6 +10,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from tsuen.authz.policy import Action
+from tsuen.core.views import handle_post, status_of
 from tsuen.facilities import services
 from tsuen.facilities import services_staff as staff
 from tsuen.facilities.forms_staff import (
@@ -87,15 +88,17 @@ def team(request):
 def invite(request):
     staff.facility_of(request.user, Action.STAFF_MANAGE)
     form = InviteForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            staff.invite_staff(request.user, form.cleaned_data["email"], form.cleaned_data["role"])
-        except staff.StaffRefused as refused:
-            form.add_error(None, refused)
-        else:
-            messages.success(request, _("The invitation has been sent."))
-            return redirect("facilities:staff_team")
-    return render(request, "facilities/staff/invite.html", {"form": form})
+    done = handle_post(
+        request,
+        form,
+        lambda data: staff.invite_staff(request.user, data["email"], data["role"]),
+        done=_("The invitation has been sent."),
+        then="facilities:staff_team",
+        refused=staff.StaffRefused,
+    )
+    return done or render(
+        request, "facilities/staff/invite.html", {"form": form}, status=status_of(form)
+    )
 
 
 def invite_accept(request, token: str):
@@ -154,19 +157,17 @@ def places(request):
 def generate(request):
     staff.facility_of(request.user, Action.PLACES_MANAGE)
     form = GenerateForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            created = staff.generate_places(
-                request.user, form.cleaned_data["first_day"], form.cleaned_data["last_day"]
-            )
-        except staff.StaffRefused as refused:
-            form.add_error(None, refused)
-        else:
-            messages.success(
-                request, _("%(count)d slots have been made.") % {"count": len(created)}
-            )
-            return redirect("facilities:staff_places")
-    return render(request, "facilities/staff/generate.html", {"form": form})
+    done = handle_post(
+        request,
+        form,
+        lambda data: staff.generate_places(request.user, data["first_day"], data["last_day"]),
+        done=lambda made: _("%(count)d slots have been made.") % {"count": len(made)},
+        then="facilities:staff_places",
+        refused=staff.StaffRefused,
+    )
+    return done or render(
+        request, "facilities/staff/generate.html", {"form": form}, status=status_of(form)
+    )
 
 
 @login_required
@@ -255,25 +256,27 @@ def interviews(request):
 def interview_decide(request, interview_id: int):
     interview = staff.interview_for_decision(request.user, interview_id)
     form = DecideForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            services.decide_interview(
-                request.user,
-                interview.pk,
-                accept=data["decision"] == "accept",
-                held_minutes=data["held_minutes"],
-                follow_up_recorded=data["follow_up_recorded"],
-                notes=data["notes"],
-                message=data["message"],
-            )
-        except services.InterviewRefused as refused:
-            form.add_error(None, refused)
-        else:
-            messages.success(request, _("The decision has been recorded. The family is told."))
-            return redirect("facilities:staff_interviews")
+    done = handle_post(
+        request,
+        form,
+        lambda data: services.decide_interview(
+            request.user,
+            interview.pk,
+            accept=data["decision"] == "accept",
+            held_minutes=data["held_minutes"],
+            follow_up_recorded=data["follow_up_recorded"],
+            notes=data["notes"],
+            message=data["message"],
+        ),
+        done=_("The decision has been recorded. The family is told."),
+        then="facilities:staff_interviews",
+        refused=services.InterviewRefused,
+    )
+    if done:
+        return done
     return render(
         request,
         "facilities/staff/interview_decide.html",
         {"interview": interview, "form": form, "first_visit_minutes": staff.FIRST_VISIT_MINUTES},
+        status=status_of(form),
     )

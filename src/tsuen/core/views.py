@@ -1,0 +1,40 @@
+"""What the staff screens' views share: the POST half of a form page."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.forms import Form
+from django.http import HttpResponse
+from django.shortcuts import redirect
+
+
+def handle_post(
+    request,
+    form: Form,
+    act: Callable[[dict], object],
+    *,
+    done: str | Callable[[object], str],
+    then: str | tuple,
+    refused: type[ValidationError] | tuple[type[ValidationError], ...] = ValidationError,
+) -> HttpResponse | None:
+    """When ``form`` was posted and is valid, ``act(cleaned_data)``: on success flash ``done``
+    (or ``done(what act returned)``) and redirect to ``then`` (a URL name, or a tuple of a URL
+    name and its arguments); a ``refused`` error from the service goes onto the form. ``None``
+    means: render the page, with the status :func:`status_of` gives for the form."""
+    if request.method != "POST" or not form.is_valid():
+        return None
+    try:
+        result = act(form.cleaned_data)
+    except refused as exc:
+        form.add_error(None, exc)
+        return None
+    messages.success(request, done(result) if callable(done) else done)
+    return redirect(*then) if isinstance(then, tuple) else redirect(then)
+
+
+def status_of(form: Form) -> int:
+    """400 for a posted form with errors (nothing was written), else 200."""
+    return 400 if form.is_bound and form.errors else 200
