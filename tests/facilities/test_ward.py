@@ -319,3 +319,15 @@ def test_another_wards_staff_get_404_and_a_reviewer_only_reads(client, admin, re
     mine = ward_services.register_facility(other_admin, valid(name="乙の園"))
     assert mine.municipality == b
     assert [r.name for r in ward_services.register(other_admin)] == ["乙の園"]
+
+
+def test_the_ward_nav_shows_facilities_to_the_payments_officer_without_the_review_queue(
+    client, ward
+):
+    payments = _staff(Role.MUNICIPAL_PAYMENTS, ward)
+    login_with_second_factor(client, payments)
+    page = client.get(reverse("facilities:ward_register")).content.decode()
+    nav = page[page.index('<nav class="sections"') :]
+    nav = nav[: nav.index("</nav>")]
+    assert reverse("facilities:ward_register") in nav
+    assert reverse("certification:staff_queue") not in nav
