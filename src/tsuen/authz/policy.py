@@ -88,6 +88,10 @@ PATHS: dict[str, Paths] = {
     "files.StoredFile": Paths(
         child="child", household="household", facility="facility", municipality="municipality"
     ),
+    # Issue 5 item 5: a facility's suspensions and reinstatements by its ward.
+    "facilities.FacilitySuspension": Paths(
+        facility="facility", municipality="facility__municipality"
+    ),
 }
 
 
@@ -276,6 +280,11 @@ class Action(StrEnum):
     MUNICIPALITY_STATS_VIEW = "municipality.stats.view"
     NATIONAL_STATS_VIEW = "national.stats.view"
     FILE_VIEW = "file.view"
+    # Issue 5 item 5 (the ward's facility register): the ward's case workers read the
+    # register; its administrator registers, edits, suspends and reinstates facilities and
+    # invites their managers (checked on the facility, or on the municipality to register).
+    FACILITY_WARD_VIEW = "facility.ward_view"
+    FACILITY_SUPERVISE = "facility.supervise"
 
 
 _REVIEWER, _PAYMENTS, _ADMIN, _AUDITOR = (
@@ -395,6 +404,9 @@ POLICY: dict[Action, tuple[Rule, ...]] = {
         municipal_staff(*_CASEWORK),
         public_facility_photo,
     ),
+    # Issue 5 item 5 (the ward's facility register).
+    Action.FACILITY_WARD_VIEW: (municipal_staff(*_CASEWORK),),
+    Action.FACILITY_SUPERVISE: (municipal_staff(_ADMIN),),
 }
 
 

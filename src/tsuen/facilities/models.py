@@ -236,3 +236,30 @@ class StaffInvitation(TenantModel):
 
     class Meta:
         ordering = ["-created_at"]
+
+
+# --- The ward's facility register (issue 5, item 5) --------------------------------------------
+
+
+class FacilitySuspension(TenantModel):
+    """One suspension or reinstatement of a facility by its ward: who, when and why. The
+    facility's ``suspended`` flag is the current state; these rows are its history."""
+
+    TENANT_PATHS = ("facility__municipality",)
+
+    facility = models.ForeignKey(Facility, on_delete=models.CASCADE, related_name="suspensions")
+    suspended = models.BooleanField(_("suspended"))  # False: reinstated
+    reason = models.CharField(_("reason"), max_length=500, blank=True)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    changed_at = models.DateTimeField(_("when"))
+
+    class Meta:
+        ordering = ["facility", "-changed_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                name="suspension_has_reason",
+                condition=models.Q(suspended=False) | ~models.Q(reason=""),
+            )
+        ]

@@ -171,6 +171,13 @@ class StaffInvited:
 
 
 def invite_staff(manager, email: str, role: str) -> StaffInvited:
+    return send_invitation(manager, lambda: facility_of(manager, Action.STAFF_MANAGE), email, role)
+
+
+def send_invitation(inviter, facility_in_reach, email: str, role: str) -> StaffInvited:
+    """Invite ``email`` to ``role`` at the facility that ``facility_in_reach()`` answers
+    (authorized by the caller: the facility's manager, or its ward's administrator). The email
+    carries a one-use link; an address that already has an account is refused."""
     from tsuen.accounts.lockout import normalise
     from tsuen.accounts.models import Role, User
 
@@ -181,20 +188,20 @@ def invite_staff(manager, email: str, role: str) -> StaffInvited:
         raise StaffRefused(_("An account with this email address already exists."))
     now = clock.now()
     with transaction.atomic():
-        facility = facility_of(manager, Action.STAFF_MANAGE)
+        facility = facility_in_reach()
         token = secrets.token_urlsafe(32)
         invitation = StaffInvitation.objects.create(
             facility=facility,
             email=email,
             role=role,
             token_hash=token_hash(token),
-            invited_by=manager,
+            invited_by=inviter,
             expires_at=now + dt.timedelta(days=INVITATION_DAYS),
         )
         record("create", invitation, fields=["email", "role", "expires_at"])
         notify(
             Notice.STAFF_INVITATION,
-            Recipient(email, manager.language),
+            Recipient(email, inviter.language),
             facility_name=facility.name,
             expires_at=timezone.localtime(invitation.expires_at),
             path=reverse("facilities:staff_invite_accept", args=[token]),

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from tsuen.facilities import views, views_staff
+from tsuen.facilities import views, views_staff, views_ward
 
 app_name = "facilities"
 
@@ -25,4 +25,11 @@ urlpatterns = [
         views_staff.interview_decide,
         name="staff_interview_decide",
     ),
+    # The ward's facility register (issue 5, item 5): the municipality's staff.
+    path("ward/", views_ward.register, name="ward_register"),
+    path("ward/new/", views_ward.new, name="ward_new"),
+    path("ward/<int:facility_id>/", views_ward.facility, name="ward_facility"),
+    path("ward/<int:facility_id>/edit/", views_ward.edit, name="ward_edit"),
+    path("ward/<int:facility_id>/invite/", views_ward.invite, name="ward_invite"),
+    path("ward/<int:facility_id>/suspension/", views_ward.suspension, name="ward_suspension"),
 ]

@@ -1,0 +1,273 @@
+"""The ward's facility register (issue 5, item 5): the municipality registers its facilities,
+edits them, invites each one's manager, and suspends or reinstates them.
+
+The ward's case workers (reviewer, payments officer, administrator) read the register
+(``Action.FACILITY_WARD_VIEW``); only its administrator changes it (``FACILITY_SUPERVISE``).
+Another ward's facilities answer 404. Every change is one transaction with an audit event;
+bad input raises :class:`StaffRefused` listing every problem, and nothing is written.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db import transaction
+from django.db.models import Exists, OuterRef, Q
+from django.utils.translation import gettext as _
+
+from tsuen.audit import record, record_many
+from tsuen.authz.policy import Action, allows, filter_allowed, get_or_404, require
+from tsuen.booking.models import HOLDING_STATUSES, Booking
+from tsuen.core import clock, postal
+from tsuen.facilities.models import Facility, FacilitySuspension, FacilityType, StaffInvitation
+from tsuen.facilities.services_staff import StaffInvited, StaffRefused, send_invitation
+
+#: The fields the ward sets when it registers or edits a facility.
+REGISTER_FIELDS = (
+    "facility_type",
+    "name",
+    "name_kana",
+    "postal_code",
+    "address",
+    "latitude",
+    "longitude",
+    "phone",
+    "accepts_class_0",
+    "accepts_class_1",
+    "accepts_class_2",
+    "offers_regular",
+    "offers_flexible",
+    "medical_care_support",
+    "allergy_support",
+    "fee_per_hour",
+    "opens_at",
+    "closes_at",
+)
+#: Japan from Okinotorishima to Etorofu, Yonaguni to Minamitorishima (with a margin).
+LATITUDES = (Decimal(20), Decimal(46))
+LONGITUDES = (Decimal(122), Decimal(154))
+
+
+# --- the rules of a facility's data ------------------------------------------------------------
+
+
+def facility_problems(values: dict) -> list[str]:
+    """What is wrong with a facility's data (``REGISTER_FIELDS``), in the user's language."""
+    problems = []
+    if values.get("facility_type") not in FacilityType.values:
+        problems.append(_("Choose the type of the facility."))
+    if not (values.get("name") or "").strip():
+        problems.append(_("Enter the name of the facility."))
+    if not (values.get("address") or "").strip():
+        problems.append(_("Enter the address of the facility."))
+    if postal.normalise_code(values.get("postal_code") or "") is None:
+        problems.append(_("Enter the postal code as seven digits, for example 160-0022."))
+    if not any(values.get(f"accepts_class_{n}") for n in range(3)):
+        problems.append(_("Choose at least one age class that the facility accepts."))
+    if not (values.get("offers_regular") or values.get("offers_flexible")):
+        problems.append(_("Choose at least one use the facility offers (regular or flexible)."))
+    latitude, longitude = values.get("latitude"), values.get("longitude")
+    if (latitude is None) != (longitude is None):
+        problems.append(_("Enter both the latitude and the longitude, or neither."))
+    if latitude is not None and not LATITUDES[0] <= latitude <= LATITUDES[1]:
+        problems.append(_("The latitude must be between 20 and 46 (in Japan)."))
+    if longitude is not None and not LONGITUDES[0] <= longitude <= LONGITUDES[1]:
+        problems.append(_("The longitude must be between 122 and 154 (in Japan)."))
+    if (values.get("fee_per_hour") or 0) < 0:
+        problems.append(_("The fee per hour cannot be negative."))
+    opens, closes = values.get("opens_at"), values.get("closes_at")
+    if (opens is None) != (closes is None):
+        problems.append(_("Enter both the opening and the closing time, or neither."))
+    if opens and closes and closes <= opens:
+        problems.append(_("The closing time must be after the opening time."))
+    return problems
+
+
+def _checked(values: dict) -> dict:
+    unknown = set(values) - set(REGISTER_FIELDS)
+    if unknown:
+        raise ValueError(f"not register fields: {sorted(unknown)}")
+    problems = facility_problems(values)
+    if problems:
+        raise StaffRefused(problems)
+    digits = postal.normalise_code(values["postal_code"])
+    return values | {"postal_code": f"{digits[:3]}-{digits[3:]}"}
+
+
+# --- the register --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RegisterFilters:
+    name: str = ""
+    facility_type: str = ""
+    suspended: str = ""  # "" all, "yes", "no"
+
+
+def _with_manager_state(queryset):
+    from tsuen.accounts.models import Role, User
+
+    managers = User.objects.filter(facility=OuterRef("pk"), role=Role.FACILITY_MANAGER)
+    invited = StaffInvitation.unscoped.filter(
+        facility=OuterRef("pk"),
+        role=Role.FACILITY_MANAGER,
+        accepted_at__isnull=True,
+        expires_at__gt=clock.now(),
+    )
+    return queryset.annotate(
+        manager_active=Exists(managers.filter(is_active=True)),
+        manager_invited=Exists(invited),
+    )
+
+
+def register(user, filters: RegisterFilters = RegisterFilters()) -> list[Facility]:
+    """The ward's facilities with ``manager_active`` and ``manager_invited``, by kana name.
+    A constant number of queries whatever the number of facilities."""
+    require(user, Action.FACILITY_WARD_VIEW, Facility)
+    facilities = filter_allowed(user, Action.FACILITY_WARD_VIEW, Facility.objects.all())
+    if filters.name.strip():
+        text = filters.name.strip()
+        facilities = facilities.filter(Q(name__icontains=text) | Q(name_kana__icontains=text))
+    if filters.facility_type:
+        facilities = facilities.filter(facility_type=filters.facility_type)
+    if filters.suspended in ("yes", "no"):
+        facilities = facilities.filter(suspended=filters.suspended == "yes")
+    return list(_with_manager_state(facilities).order_by("name_kana", "name", "pk"))
+
+
+def future_bookings(facility: Facility, today: dt.date | None = None) -> int:
+    """The bookings still held at the facility from today on (they stay when it is suspended)."""
+    return Booking.unscoped.filter(
+        facility=facility, date__gte=today or clock.today(), status__in=HOLDING_STATUSES
+    ).count()
+
+
+@dataclass
+class WardFacility:
+    facility: Facility
+    managers: list  # the facility's manager accounts
+    invitations: list[StaffInvitation]  # open manager invitations
+    history: list[FacilitySuspension]
+    future_bookings: int
+    can_supervise: bool
+
+
+def ward_facility(user, facility_id: int) -> WardFacility:
+    """One facility as its ward sees it: data, managers, open invitations, suspensions."""
+    from tsuen.accounts.models import Role, User
+
+    facility = get_or_404(user, Action.FACILITY_WARD_VIEW, Facility.objects.all(), pk=facility_id)
+    managers = list(
+        User.objects.filter(facility=facility, role=Role.FACILITY_MANAGER)
+        .order_by("email")
+        .only("pk", "email", "is_active", "facility_id")
+    )
+    invitations = list(
+        StaffInvitation.objects.filter(
+            facility=facility,
+            role=Role.FACILITY_MANAGER,
+            accepted_at__isnull=True,
+            expires_at__gt=clock.now(),
+        )
+    )
+    history = list(
+        FacilitySuspension.objects.filter(facility=facility).select_related("changed_by")
+    )
+    if managers:
+        record_many("list", managers, fields=["email", "is_active"])
+    if invitations:
+        record_many("list", invitations, fields=["email", "expires_at"])
+    return WardFacility(
+        facility,
+        managers,
+        invitations,
+        history,
+        future_bookings(facility),
+        allows(user, Action.FACILITY_SUPERVISE, facility),
+    )
+
+
+def facility_to_supervise(admin, facility_id: int) -> Facility:
+    return get_or_404(admin, Action.FACILITY_SUPERVISE, Facility.objects.all(), pk=facility_id)
+
+
+def may_register(user) -> bool:
+    from tsuen.municipalities.models import Municipality
+
+    return bool(
+        user.is_authenticated
+        and user.municipality_id
+        and filter_allowed(
+            user, Action.FACILITY_SUPERVISE, Municipality.objects.filter(pk=user.municipality_id)
+        ).exists()
+    )
+
+
+# --- changes -------------------------------------------------------------------------------------
+
+
+def register_facility(admin, values: dict) -> Facility:
+    """Register a facility of the administrator's own municipality."""
+    from django.http import Http404
+
+    if not may_register(admin):
+        raise Http404
+    values = _checked(values)
+    with transaction.atomic():
+        facility = Facility.objects.create(municipality_id=admin.municipality_id, **values)
+        record("create", facility, fields=list(values))
+    return facility
+
+
+def update_facility(admin, facility_id: int, values: dict) -> Facility:
+    facility_to_supervise(admin, facility_id)
+    values = _checked(values)
+    with transaction.atomic():
+        facility = Facility.objects.select_for_update().get(pk=facility_id)
+        changed = [name for name, value in values.items() if getattr(facility, name) != value]
+        for name in changed:
+            setattr(facility, name, values[name])
+        if changed:
+            facility.save(update_fields=changed)
+            record("update", facility, fields=changed)
+    return facility
+
+
+def invite_manager(admin, facility_id: int, email: str) -> StaffInvited:
+    """Invite the facility's manager: the facility's own invitation (one-use link, second
+    factor set up at the first login), sent by the ward."""
+    from tsuen.accounts.models import Role
+
+    facility = facility_to_supervise(admin, facility_id)
+    return send_invitation(admin, lambda: facility, email, Role.FACILITY_MANAGER)
+
+
+def set_suspended(admin, facility_id: int, suspended: bool, reason: str = "") -> Facility:
+    """Suspend (a reason is required) or reinstate a facility. A suspended facility takes no
+    new bookings and leaves the search; its bookings already made stay."""
+    reason = (reason or "").strip()
+    facility_to_supervise(admin, facility_id)
+    if suspended and not reason:
+        raise StaffRefused(_("Give the reason for the suspension."))
+    with transaction.atomic():
+        facility = Facility.objects.select_for_update().get(pk=facility_id)
+        if facility.suspended == suspended:
+            raise StaffRefused(
+                _("This facility is already suspended.")
+                if suspended
+                else _("This facility is not suspended.")
+            )
+        facility.suspended = suspended
+        facility.save(update_fields=["suspended"])
+        change = FacilitySuspension.objects.create(
+            facility=facility,
+            suspended=suspended,
+            reason=reason,
+            changed_by=admin,
+            changed_at=clock.now(),
+        )
+        record("update", facility, fields=["suspended"])
+        record("create", change, fields=["suspended", "reason"])
+    return facility

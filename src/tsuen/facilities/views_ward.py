@@ -1,0 +1,141 @@
+"""The ward's facility register. Thin views: parse with a form, call services_ward, render."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+
+from tsuen.facilities import services_ward as ward
+from tsuen.facilities.forms_ward import (
+    FacilityForm,
+    ManagerInviteForm,
+    RegisterFilterForm,
+    SuspensionForm,
+)
+from tsuen.facilities.services_staff import StaffRefused
+
+
+@login_required
+def register(request):
+    form = RegisterFilterForm(request.GET or None)
+    filters = ward.RegisterFilters()
+    if form.is_bound and form.is_valid():
+        filters = ward.RegisterFilters(**form.cleaned_data)
+    facilities = ward.register(request.user, filters)
+    return render(
+        request,
+        "facilities/ward/register.html",
+        {"form": form, "facilities": facilities, "may_register": ward.may_register(request.user)},
+    )
+
+
+def _values(form) -> dict:
+    return {name: form.cleaned_data[name] for name in ward.REGISTER_FIELDS}
+
+
+def _facility_form(request, facility, save):
+    """The register/edit form: the service saves it or the page comes back with why (400)."""
+    form = FacilityForm(request.POST or None, instance=facility)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                saved = save(_values(form))
+            except StaffRefused as refused:
+                form.add_error(None, refused)
+            else:
+                messages.success(request, _("The facility has been saved."))
+                return redirect("facilities:ward_facility", saved.pk)
+        status = 400
+    return render(
+        request, "facilities/ward/form.html", {"form": form, "facility": facility}, status=status
+    )
+
+
+@login_required
+def new(request):
+    if not ward.may_register(request.user):
+        raise Http404
+    return _facility_form(
+        request, None, lambda values: ward.register_facility(request.user, values)
+    )
+
+
+@login_required
+def edit(request, facility_id: int):
+    facility = ward.facility_to_supervise(request.user, facility_id)
+    return _facility_form(
+        request,
+        facility,
+        lambda values: ward.update_facility(request.user, facility_id, values),
+    )
+
+
+@login_required
+def facility(request, facility_id: int):
+    return render(
+        request,
+        "facilities/ward/facility.html",
+        {"page": ward.ward_facility(request.user, facility_id)},
+    )
+
+
+@login_required
+def invite(request, facility_id: int):
+    facility = ward.facility_to_supervise(request.user, facility_id)
+    form = ManagerInviteForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                ward.invite_manager(request.user, facility_id, form.cleaned_data["email"])
+            except StaffRefused as refused:
+                form.add_error("email", refused)
+            else:
+                messages.success(request, _("The invitation has been sent to the manager."))
+                return redirect("facilities:ward_facility", facility_id)
+        status = 400
+    return render(
+        request,
+        "facilities/ward/invite.html",
+        {"form": form, "facility": facility},
+        status=status,
+    )
+
+
+@login_required
+def suspension(request, facility_id: int):
+    """Suspend the facility, or reinstate it if it is suspended (a confirm page first)."""
+    facility = ward.facility_to_supervise(request.user, facility_id)
+    form = SuspensionForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                ward.set_suspended(
+                    request.user, facility_id, not facility.suspended, form.cleaned_data["reason"]
+                )
+            except StaffRefused as refused:
+                form.add_error("reason", refused)
+            else:
+                messages.success(
+                    request,
+                    _("The facility has been reinstated.")
+                    if facility.suspended
+                    else _("The facility has been suspended."),
+                )
+                return redirect("facilities:ward_facility", facility_id)
+        status = 400
+    return render(
+        request,
+        "facilities/ward/suspension.html",
+        {
+            "form": form,
+            "facility": facility,
+            "future_bookings": ward.future_bookings(facility),
+        },
+        status=status,
+    )

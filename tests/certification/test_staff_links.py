@@ -1,0 +1,23 @@
+"""The review desk's application page links each certified child to its fee-class and end
+pages (issue 5, item 5)."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from tests.certification.test_staff_desk import desk, submitted
+from tsuen.certification import services
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_certified_child_links_to_its_fee_class_and_end_pages(client, ward, reviewer):
+    application = submitted(ward)
+    url = reverse("certification:staff_application", args=[application.pk])
+    page = desk(client, reviewer).get(url).content.decode()
+    assert "/fee-class/" not in page and "/end/" not in page  # nothing certified yet
+    [certification] = services.certify(reviewer, application.pk)
+    page = client.get(url).content.decode()
+    for name in ("certification:staff_fee_class", "certification:staff_end"):
+        assert f'href="{reverse(name, args=[certification.child_id])}"' in page
