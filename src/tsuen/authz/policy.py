@@ -88,6 +88,8 @@ PATHS: dict[str, Paths] = {
     "files.StoredFile": Paths(
         child="child", household="household", facility="facility", municipality="municipality"
     ),
+    # Issue 5 item 9 (audit search): an event belongs to its municipality's chain.
+    "audit.AuditEvent": Paths(municipality="municipality"),
 }
 
 
@@ -276,6 +278,9 @@ class Action(StrEnum):
     MUNICIPALITY_STATS_VIEW = "municipality.stats.view"
     NATIONAL_STATS_VIEW = "national.stats.view"
     FILE_VIEW = "file.view"
+    # Issue 5 item 9 (audit search and export): the ward's own log, never a person's values.
+    AUDIT_SEARCH = "audit.search"
+    AUDIT_EXPORT = "audit.export"
 
 
 _REVIEWER, _PAYMENTS, _ADMIN, _AUDITOR = (
@@ -395,6 +400,10 @@ POLICY: dict[Action, tuple[Rule, ...]] = {
         municipal_staff(*_CASEWORK),
         public_facility_photo,
     ),
+    # Issue 5 item 9 (audit search and export): the auditor and the administrator search and
+    # export their own municipality's log (checked on audit events).
+    Action.AUDIT_SEARCH: (municipal_staff(_ADMIN, _AUDITOR),),
+    Action.AUDIT_EXPORT: (municipal_staff(_ADMIN, _AUDITOR),),
 }
 
 
