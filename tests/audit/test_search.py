@@ -361,3 +361,23 @@ def test_the_export_holds_every_matching_event_beyond_one_page(client, admin, wa
     table = list(csv.DictReader(io.StringIO(data)))
     assert len(table) == 1203
     assert [int(r["seq"]) for r in table] == sorted((int(r["seq"]) for r in table), reverse=True)
+
+
+# --- navigation ----------------------------------------------------------------------------
+
+
+def nav_links(client) -> list[str]:
+    body = client.get(reverse("portals:municipality")).content.decode()
+    nav = body.split('<nav class="sections"', 1)[1].split("</nav>", 1)[0]
+    return [part.split('"', 1)[0] for part in nav.split('href="')[1:]]
+
+
+def test_the_auditor_nav_holds_only_what_the_auditor_may_open(client, auditor, admin, reviewer):
+    login_with_second_factor(client, auditor)
+    links = nav_links(client)
+    assert links == [reverse("portals:municipality"), reverse(LOG)]
+    assert all(client.get(link).status_code == 200 for link in links)
+    login_with_second_factor(client, admin)
+    assert reverse(LOG) in nav_links(client)
+    login_with_second_factor(client, reviewer)
+    assert reverse(LOG) not in nav_links(client)
