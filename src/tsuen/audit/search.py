@@ -72,6 +72,12 @@ class Row:
     children: list[ChildRef] = field(default_factory=list)
 
     @property
+    def role(self) -> str:
+        """The actor's role in words ("system" and "anonymous" as recorded)."""
+        role = self.event.actor_role
+        return Role(role).label if role in Role.values else role
+
+    @property
     def certificates(self) -> list[str]:
         return [number for child in self.children for number in child.numbers]
 
