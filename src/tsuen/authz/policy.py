@@ -92,6 +92,8 @@ PATHS: dict[str, Paths] = {
     "facilities.FacilitySuspension": Paths(
         facility="facility", municipality="facility__municipality"
     ),
+    # Issue 5 item 9 (audit search): an event belongs to its municipality's chain.
+    "audit.AuditEvent": Paths(municipality="municipality"),
 }
 
 
@@ -285,6 +287,9 @@ class Action(StrEnum):
     # invites their managers (checked on the facility, or on the municipality to register).
     FACILITY_WARD_VIEW = "facility.ward_view"
     FACILITY_SUPERVISE = "facility.supervise"
+    # Issue 5 item 9 (audit search and export): the ward's own log, never a person's values.
+    AUDIT_SEARCH = "audit.search"
+    AUDIT_EXPORT = "audit.export"
 
 
 _REVIEWER, _PAYMENTS, _ADMIN, _AUDITOR = (
@@ -407,6 +412,10 @@ POLICY: dict[Action, tuple[Rule, ...]] = {
     # Issue 5 item 5 (the ward's facility register).
     Action.FACILITY_WARD_VIEW: (municipal_staff(*_CASEWORK),),
     Action.FACILITY_SUPERVISE: (municipal_staff(_ADMIN),),
+    # Issue 5 item 9 (audit search and export): the auditor and the administrator search and
+    # export their own municipality's log (checked on audit events).
+    Action.AUDIT_SEARCH: (municipal_staff(_ADMIN, _AUDITOR),),
+    Action.AUDIT_EXPORT: (municipal_staff(_ADMIN, _AUDITOR),),
 }
 
 

@@ -25,6 +25,7 @@ from tsuen.audit.services import record, record_many
 from tsuen.authz.policy import Action, filter_allowed, get_or_404, require
 from tsuen.billing.models import Claim, ClaimLine, ClaimStatus
 from tsuen.core import clock
+from tsuen.core.csvutil import BOM, csv_row
 from tsuen.core.wareki import wareki_year
 from tsuen.facilities.models import Facility, Interview, InterviewStatus
 from tsuen.families.models import FeeClass, Household, HouseholdFeeClass
@@ -547,19 +548,6 @@ CSV_HEADERS = (
 )
 
 
-def _csv_cell(value) -> str:
-    text = str(value)
-    if text[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        text = "'" + text  # never let Excel run a formula
-    if any(c in text for c in ',"\r\n'):
-        text = '"' + text.replace('"', '""') + '"'
-    return text
-
-
-def _csv_row(values) -> str:
-    return ",".join(_csv_cell(v) for v in values) + "\r\n"
-
-
 def claim_csv(user, claim_id: int) -> tuple[str, Iterator[str]]:
     """(file name, rows): a UTF-8 CSV with BOM and Japanese headers, produced line by line."""
     claim = _claim(user, claim_id)
@@ -568,10 +556,10 @@ def claim_csv(user, claim_id: int) -> tuple[str, Iterator[str]]:
     record_many("export", list(lines.only("pk", "child_id", "claim_id")), LINE_FIELDS)
 
     def rows() -> Iterator[str]:
-        yield "\ufeff" + _csv_row(CSV_HEADERS)
+        yield BOM + csv_row(CSV_HEADERS)
         month = f"{claim.year}-{claim.month:02d}"
         for line in lines.iterator(chunk_size=500):
-            yield _csv_row(
+            yield csv_row(
                 (
                     month,
                     claim.version,

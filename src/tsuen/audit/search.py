@@ -1,0 +1,316 @@
+"""Searching and exporting a municipality's audit log (監査ログの検索と書き出し).
+
+The auditor and the municipal administrator search their own ward's chain. People are named by
+identifiers the searcher already holds (a certificate number, an internal id, a guardian's
+email), resolved here; the rows show who acted, from where, what they did and about whom, by
+identifiers only. The administrator also sees the children's names (recorded as a list read);
+the auditor never sees a name, birth date or address. Searching and exporting the log are
+themselves audit events (on the chain head: "who looked at the log?").
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import tempfile
+from dataclasses import dataclass, field
+
+from django.apps import apps
+from django.core.paginator import Page, Paginator
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from tsuen.accounts.models import FAMILY_ROLES, Role, User
+from tsuen.audit.actions import CHANGE_ACTIONS, READ_ACTIONS, Action
+from tsuen.audit.models import AuditChainHead, AuditEvent, chain_key
+from tsuen.audit.services import record, record_many
+from tsuen.audit.verify import VerifyResult, verify_chain
+from tsuen.authz.policy import Action as Can
+from tsuen.authz.policy import filter_allowed, require
+from tsuen.certification.models import Certification
+from tsuen.core import clock
+from tsuen.core.csvutil import BOM, csv_row
+from tsuen.core.wareki import wareki
+from tsuen.families.models import Child, Guardian
+
+PAGE_SIZE = 50
+EXPORT_CHUNK = 500
+#: Action filters beyond a single action: every read, every change.
+KIND_READS, KIND_CHANGES = "reads", "changes"
+
+
+@dataclass(frozen=True)
+class Filters:
+    """A search of the log. ``child`` is a certificate number or an internal child id."""
+
+    child: str = ""
+    guardian_email: str = ""
+    staff_email: str = ""
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None
+    kind: str = ""
+    object_type: str = ""
+
+
+@dataclass(frozen=True)
+class ChildRef:
+    """A child an event is about: the internal id and certificate numbers (and, for the
+    administrator only, the name)."""
+
+    id: int
+    numbers: tuple[str, ...] = ()
+    name: str = ""
+
+
+@dataclass
+class Row:
+    """One event as the searcher sees it: identifiers, never a person's values."""
+
+    event: AuditEvent
+    when: dt.datetime  # local time (JST)
+    actor: str  # a staff account's email, or "#id" for a family account
+    children: list[ChildRef] = field(default_factory=list)
+
+    @property
+    def role(self) -> str:
+        """The actor's role in words ("system" and "anonymous" as recorded)."""
+        role = self.event.actor_role
+        return Role(role).label if role in Role.values else role
+
+    @property
+    def certificates(self) -> list[str]:
+        return [number for child in self.children for number in child.numbers]
+
+
+def object_types() -> list[str]:
+    """Every model label an event can name, for the object-type filter."""
+    return sorted(model._meta.label_lower for model in apps.get_models())
+
+
+def _day_start(day: dt.date) -> dt.datetime:
+    """Midnight of ``day`` in the site's time zone (JST): periods are the ward's days."""
+    return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
+
+
+def _child_ids(staff, text: str) -> list[int]:
+    """A certificate number of the ward, or an internal id (children who moved away or were
+    purged keep their events, so an id is taken as given)."""
+    text = text.strip()
+    if text.isdigit():
+        return [int(text)]
+    return list(
+        Certification.objects.filter(municipality_id=staff.municipality_id, number=text)
+        .values_list("child_id", flat=True)
+        .distinct()
+    )
+
+
+def guard(staff, *, export: bool = False) -> None:
+    """404 unless ``staff`` may search (or export) some municipality's log."""
+    require(staff, Can.AUDIT_EXPORT if export else Can.AUDIT_SEARCH, AuditEvent)
+
+
+def _events(staff, action: Can, filters: Filters) -> tuple[QuerySet, list]:
+    """The ward's events matching ``filters`` and the people searched for (children,
+    guardians: unsaved stand-ins holding only their ids, for the search's own event)."""
+    require(staff, action, AuditEvent)
+    events = filter_allowed(staff, action, AuditEvent.objects.all())
+    subjects: list = []
+    if filters.child:
+        ids = _child_ids(staff, filters.child)
+        subjects += [Child(pk=pk) for pk in ids]
+        events = events.filter(_any("subject_child_ids", ids))
+    if filters.guardian_email:
+        ids = list(
+            Guardian.objects.filter(
+                household__municipality_id=staff.municipality_id,
+                email__iexact=filters.guardian_email.strip(),
+            ).values_list("pk", flat=True)
+        )
+        subjects += [Guardian(pk=pk) for pk in ids]
+        events = events.filter(_any("subject_guardian_ids", ids))
+    if filters.staff_email:
+        ids = User.objects.filter(email__iexact=filters.staff_email.strip()).values("pk")
+        events = events.filter(actor_id__in=ids)
+    if filters.date_from:
+        events = events.filter(occurred_at__gte=_day_start(filters.date_from))
+    if filters.date_to:
+        events = events.filter(occurred_at__lt=_day_start(filters.date_to + dt.timedelta(days=1)))
+    if filters.kind == KIND_READS:
+        events = events.filter(action__in=READ_ACTIONS)
+    elif filters.kind == KIND_CHANGES:
+        events = events.filter(action__in=CHANGE_ACTIONS)
+    elif filters.kind:
+        events = events.filter(action=filters.kind)
+    if filters.object_type:
+        events = events.filter(object_type=filters.object_type)
+    return events.order_by("-occurred_at", "-pk"), subjects
+
+
+def _any(column: str, ids: list[int]) -> Q:
+    """Events about any of ``ids``; none when the name resolved to nobody."""
+    if not ids:
+        return Q(pk__in=[])
+    condition = Q()
+    for pk in ids:
+        condition |= Q(**{f"{column}__has_id": pk})
+    return condition
+
+
+def _head(staff) -> AuditChainHead:
+    """The ward's chain head: the object a search or an export of the log is recorded on."""
+    head, _ = AuditChainHead.objects.get_or_create(
+        key=chain_key(staff.municipality_id),
+        defaults={"municipality_id": staff.municipality_id},
+    )
+    return head
+
+
+def _rows(staff, events: list[AuditEvent], *, names: bool) -> list[Row]:
+    """Describe a batch of events: three queries at most, whatever its size."""
+    actor_ids = {e.actor_id for e in events if e.actor_id is not None}
+    emails = dict(
+        User.objects.filter(pk__in=actor_ids)
+        .exclude(role__in=FAMILY_ROLES)  # a family's email is personal data
+        .values_list("pk", "email")
+    )
+    child_ids = {pk for e in events for pk in e.subject_child_ids}
+    numbers: dict[int, list[str]] = {}
+    for child_id, number in (
+        Certification.objects.filter(municipality_id=staff.municipality_id, child_id__in=child_ids)
+        .order_by("valid_from", "pk")
+        .values_list("child_id", "number")
+    ):
+        numbers.setdefault(child_id, []).append(number)
+    children = {}
+    if names and child_ids:
+        shown = list(Child.objects.filter(pk__in=child_ids).only("pk", "family_name", "given_name"))
+        record_many(Action.LIST, shown, ["family_name", "given_name"])
+        children = {c.pk: c.full_name for c in shown}
+    rows = []
+    for e in events:
+        actor = emails.get(e.actor_id) or (f"#{e.actor_id}" if e.actor_id is not None else "")
+        rows.append(
+            Row(
+                event=e,
+                when=timezone.localtime(e.occurred_at),
+                actor=actor,
+                children=[
+                    ChildRef(pk, tuple(numbers.get(pk, ())), children.get(pk, ""))
+                    for pk in e.subject_child_ids
+                ],
+            )
+        )
+    return rows
+
+
+@dataclass
+class SearchPage:
+    page: Page
+    rows: list[Row]
+    chain: VerifyResult
+    names: bool  # whether the children's names are shown (the administrator)
+
+
+def search(staff, filters: Filters, page: int | str = 1) -> SearchPage:
+    """One page of the ward's log, newest first, with the chain's verification.
+
+    The auditor and the administrator of the ward (404 for everyone else). A constant number
+    of queries whatever the size of the log (the verification reads the chain in chunks).
+    """
+    events, subjects = _events(staff, Can.AUDIT_SEARCH, filters)
+    result = Paginator(events, PAGE_SIZE).get_page(page)
+    batch = list(result.object_list)
+    result.object_list = batch
+    names = staff.role == Role.MUNICIPAL_ADMIN
+    rows = _rows(staff, batch, names=names)
+    record(Action.LIST, _head(staff), subjects=subjects)
+    return SearchPage(result, rows, verify_chain(staff.municipality_id), names)
+
+
+EXPORT_HEADERS = (
+    "event_id",
+    "seq",
+    "occurred_at",
+    "date_wareki",
+    "actor_id",
+    "actor",
+    "actor_role",
+    "source_address",
+    "action",
+    "object_type",
+    "object_id",
+    "field_names",
+    "subject_child_ids",
+    "certificate_numbers",
+    "subject_guardian_ids",
+    "document_sha256",
+)
+
+
+def _export_line(row: Row) -> str:
+    e = row.event
+    return csv_row(
+        (
+            e.pk,
+            e.seq,
+            row.when.isoformat(),
+            wareki(row.when.date()),
+            "" if e.actor_id is None else e.actor_id,
+            row.actor,
+            e.actor_role,
+            e.source_address,
+            e.action,
+            e.object_type,
+            e.object_id,
+            " ".join(e.field_names),
+            " ".join(str(pk) for pk in e.subject_child_ids),
+            " ".join(row.certificates),
+            " ".join(str(pk) for pk in e.subject_guardian_ids),
+            e.document_sha256,
+        )
+    )
+
+
+def _write_csv(staff, events: QuerySet, out) -> str:
+    """Write the events to ``out`` in chunks; return the file's SHA-256."""
+    digest = hashlib.sha256()
+
+    def write(text: str) -> None:
+        data = text.encode()
+        digest.update(data)
+        out.write(data)
+
+    write(BOM + csv_row(EXPORT_HEADERS))
+    batch: list[AuditEvent] = []
+    for event in events.iterator(chunk_size=EXPORT_CHUNK):
+        batch.append(event)
+        if len(batch) == EXPORT_CHUNK:
+            for row in _rows(staff, batch, names=False):
+                write(_export_line(row))
+            batch = []
+    for row in _rows(staff, batch, names=False):
+        write(_export_line(row))
+    return digest.hexdigest()
+
+
+def export(staff, filters: Filters):
+    """(file name, file): every event of the search as a UTF-8 CSV with BOM, newest first.
+
+    Identifiers only, for every role (no names: the file leaves the system). The file is
+    written to a spooled temporary file (memory up to 1 MB, then disk) while its SHA-256 is
+    computed, and the export is recorded with that hash before the first byte is sent. The
+    caller streams the returned file and closes it.
+    """
+    events, subjects = _events(staff, Can.AUDIT_EXPORT, filters)
+    # The response streams and closes the file; it is closed here only if writing fails.
+    spool = tempfile.SpooledTemporaryFile(max_size=1024 * 1024)  # noqa: SIM115
+    try:
+        digest = _write_csv(staff, events, spool)
+        record(Action.EXPORT, _head(staff), subjects=subjects, document_sha256=digest)
+    except BaseException:
+        spool.close()
+        raise
+    spool.seek(0)
+    stamp = timezone.localtime(clock.now()).strftime("%Y%m%d-%H%M%S")
+    return f"audit-log-{stamp}.csv", spool

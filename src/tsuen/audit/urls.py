@@ -1,0 +1,10 @@
+from django.urls import path
+
+from tsuen.audit import views
+
+app_name = "audit"
+
+urlpatterns = [
+    path("", views.log, name="log"),
+    path("export.csv", views.export, name="export"),
+]
