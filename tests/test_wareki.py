@@ -40,3 +40,15 @@ def test_template_filter_shows_western_and_era_year():
     with translation.override("en"):
         assert "2026" in tpl.render({"d": dt.date(2026, 11, 26)})
         assert "令和8年" in tpl.render({"d": dt.date(2026, 11, 26)})
+
+
+@pytest.mark.django_db
+def test_a_moment_is_dated_in_japan_not_in_utc():
+    from django.template import engines
+    from django.utils import translation
+
+    tpl = engines["django"].from_string("{% load tsuen %}{{ d|date_jp }}")
+    # 2026-12-31 20:00 UTC is already New Year's Day in Tokyo.
+    moment = dt.datetime(2026, 12, 31, 20, 0, tzinfo=dt.UTC)
+    with translation.override("ja"):
+        assert tpl.render({"d": moment}) == "2027年1月1日（令和9年）"

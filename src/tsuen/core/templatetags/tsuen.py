@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django import template
-from django.utils import formats
+from django.utils import formats, timezone
 from django.utils.translation import get_language
 
 from tsuen.core.wareki import wareki, wareki_year
@@ -18,7 +18,11 @@ def date_jp(value: dt.date | dt.datetime | None) -> str:
     """'2026年11月26日（令和8年）' in Japanese; the English date with (令和8年) in English."""
     if value is None:
         return ""
-    day = value.date() if isinstance(value, dt.datetime) else value
+    if isinstance(value, dt.datetime):
+        # An aware moment is dated where the user is (JST), not in UTC as stored.
+        day = (timezone.localtime(value) if timezone.is_aware(value) else value).date()
+    else:
+        day = value
     if (get_language() or "ja").startswith("ja"):
         return f"{day.year}年{day.month}月{day.day}日（{wareki_year(day)}）"
     return f"{formats.date_format(day, 'DATE_FORMAT')} ({wareki_year(day)})"
