@@ -35,6 +35,7 @@ FEE_CLASS_LABELS = {
     rules.FeeClass.SUPPORT_NEEDED: _("Households needing support"),
 }
 AGE_CLASSES = (0, 1, 2)
+MONTH = rules.Period.MONTH.value  # an empty extra row shows it and is still left out
 HOURS = dict(min_value=Decimal("0.5"), max_value=Decimal("8760"), decimal_places=1)
 
 
@@ -49,7 +50,8 @@ def _hours(minutes: int | None) -> Decimal | None:
 class SettingsForm(forms.Form):
     fiscal_year = forms.TypedChoiceField(label=_("Fiscal year"), coerce=int)
     effective_from = forms.DateField(
-        label=_("Takes effect on"), widget=forms.DateInput(attrs={"type": "date"})
+        label=_("Takes effect on"),
+        widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}),
     )
     eligibility_end = forms.ChoiceField(
         label=_("Eligibility ends"), choices=EligibilityEnd.choices, widget=forms.RadioSelect
@@ -74,7 +76,8 @@ class SettingsForm(forms.Form):
         label=_("Free cancellation until (days before the visit)"), min_value=0, max_value=60
     )
     cancel_deadline_time = forms.TimeField(
-        label=_("Free cancellation until (time)"), widget=forms.TimeInput(attrs={"type": "time"})
+        label=_("Free cancellation until (time)"),
+        widget=forms.TimeInput(format="%H:%M", attrs={"type": "time"}),
     )
     late_cancellation_counts = forms.BooleanField(
         label=_("Late cancellations count towards the hours"), required=False
@@ -106,13 +109,13 @@ class SettingsForm(forms.Form):
 
 
 class CapForm(forms.Form):
-    period = forms.ChoiceField(label=_("Period"), choices=PERIOD_CHOICES)
+    period = forms.ChoiceField(label=_("Period"), choices=PERIOD_CHOICES, initial=MONTH)
     hours = forms.DecimalField(label=_("Hours"), **HOURS)
 
 
 class BucketForm(forms.Form):
     payer = forms.CharField(label=_("Payer"), max_length=30)
-    period = forms.ChoiceField(label=_("Period"), choices=PERIOD_CHOICES)
+    period = forms.ChoiceField(label=_("Period"), choices=PERIOD_CHOICES, initial=MONTH)
     hours = forms.DecimalField(
         label=_("Hours"), required=False, help_text=_("Empty: no limit."), **HOURS
     )
