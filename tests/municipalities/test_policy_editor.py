@@ -311,3 +311,16 @@ def test_the_preview_query_count_does_not_grow_with_the_bookings(ward, admin):
         booked_child(ward, facility, admin, DECEMBER_DAYS, fee_class="tax_exempt")
     assert count() == small
     assert small <= 15
+
+
+def test_a_version_page_shows_its_settings_in_words(client, ward, admin):
+    v = values()
+    v["buckets"][1]["rates"] = {"base_per_hour": {"0": 2000, "1": 1800, "2": 1600}}
+    row = services.save_version(admin, v)
+    page = desk(client, staff(ward, Role.AUDITOR)).get(
+        reverse("municipalities:policy_detail", args=[row.pk])
+    )
+    text = page.content.decode()
+    assert "2000, 1800, 1600" in text
+    assert "Authorised nursery" in text and "a calendar month" in text
+    assert "Low-income households" in text

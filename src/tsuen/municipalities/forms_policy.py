@@ -246,3 +246,31 @@ def _initial(row: MunicipalPolicy) -> dict:
         bucket |= {f"rate_{a}": base.get(str(a)) for a in AGE_CLASSES}
         buckets.append(bucket)
     return {"settings": settings, "caps": caps, "buckets": buckets}
+
+
+def describe(row: MunicipalPolicy) -> dict:
+    """A version's list settings with the editor's labels, for reading."""
+    periods = dict(PERIOD_CHOICES)
+    return {
+        "excluded": [ENROLMENT_LABELS.get(e, e) for e in row.excluded_enrolments],
+        "caps": [(periods.get(c["period"], c["period"]), c["limit_minutes"]) for c in row.caps],
+        "buckets": [
+            {
+                "payer": b["payer"],
+                "period": periods.get(b["period"], b["period"]),
+                "limit_minutes": b["limit_minutes"],
+                "national": b["national"],
+                "prices": [
+                    ((b.get("rates") or {}).get("base_per_hour") or {}).get(str(a))
+                    for a in AGE_CLASSES
+                ]
+                if b.get("rates")
+                else None,
+            }
+            for b in row.buckets
+        ],
+        "reductions": [
+            (label, row.reductions_per_hour.get(str(c), 0)) for c, label in FEE_CLASS_LABELS.items()
+        ],
+        "ratios": [(a, row.staff_ratios.get(str(a))) for a in AGE_CLASSES],
+    }

@@ -12,7 +12,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from tsuen.municipalities import services_policy as services
-from tsuen.municipalities.forms_policy import PolicyEditor
+from tsuen.municipalities.forms_policy import PolicyEditor, describe
 
 
 @login_required
@@ -24,11 +24,8 @@ def index(request):
 
 @login_required
 def detail(request, policy_id: int):
-    return render(
-        request,
-        "municipalities/policy/detail.html",
-        {"row": services.version(request.user, policy_id)},
-    )
+    row = services.version(request.user, policy_id)
+    return render(request, "municipalities/policy/detail.html", {"row": row, "d": describe(row)})
 
 
 @login_required
