@@ -51,3 +51,42 @@ def test_a_new_row_defaults_to_the_national_policy():
         municipality=f.municipality(), fiscal_year=2026, effective_from=dt.date(2026, 4, 1)
     )
     assert row.to_rules() == rules.national_default_policy(2026)
+
+
+def test_a_bucket_with_its_own_prices_round_trips_through_the_database():
+    muni = f.municipality()
+    own = rules.BenefitRates(
+        base_per_hour={0: 2000, 1: 1800, 2: 1600}, adders_per_hour={"disability": 500}
+    )
+    original = rules.Policy(
+        2026,
+        caps=(rules.Cap(rules.Period.MONTH, 1200),),
+        buckets=(
+            rules.FundingBucket("national", rules.Period.MONTH, 600, national=True),
+            rules.FundingBucket("ward", rules.Period.MONTH, None, national=False, rates=own),
+        ),
+    )
+    MunicipalPolicy.from_rules(muni, original, dt.date(2026, 4, 1)).save()
+    row = policy_for(muni.pk, dt.date(2026, 5, 1))
+    assert "rates" not in row.buckets[0]
+    assert row.buckets[1]["rates"]["base_per_hour"] == {"0": 2000, "1": 1800, "2": 1600}
+    assert row.to_rules() == original
+    assert row.to_rules().buckets[1].rates.base_per_hour[2] == 1600
+
+
+def test_bucket_prices_missing_an_age_class_are_refused_by_the_rules():
+    muni = f.municipality()
+    row = MunicipalPolicy.from_rules(muni, rules.national_default_policy(2026), dt.date(2026, 4, 1))
+    row.buckets = [
+        *row.buckets,
+        {
+            "payer": "ward",
+            "period": "month",
+            "limit_minutes": None,
+            "national": False,
+            "rates": {"base_per_hour": {"0": 1, "1": 1}, "adders_per_hour": {}},
+        },
+    ]
+    with pytest.raises(rules.RuleError) as caught:
+        row.to_rules()
+    assert caught.value.code == "rates_invalid"

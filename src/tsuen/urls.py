@@ -12,5 +12,6 @@ urlpatterns = [
     path("calendar/", include("tsuen.notices.urls")),
     path("billing/", include("tsuen.billing.urls")),
     path("audit/", include("tsuen.audit.urls")),
+    path("municipality/", include("tsuen.municipalities.urls")),
     path("", include("tsuen.portals.urls")),
 ]

@@ -378,7 +378,11 @@ def nav_links(client) -> list[str]:
 def test_the_auditor_nav_holds_only_what_the_auditor_may_open(client, auditor, admin, reviewer):
     login_with_second_factor(client, auditor)
     links = nav_links(client)
-    assert links == [reverse("portals:municipality"), reverse(LOG)]
+    assert links == [
+        reverse("portals:municipality"),
+        reverse("municipalities:policy"),
+        reverse(LOG),
+    ]
     assert all(client.get(link).status_code == 200 for link in links)
     login_with_second_factor(client, admin)
     assert reverse(LOG) in nav_links(client)

@@ -74,7 +74,8 @@ class MunicipalPolicy(TenantModel):
     """The municipality's rules for one fiscal year, from an effective date.
 
     Versioned: a change is a new row with a later ``effective_from``; rows are never edited once
-    in force. Caps and funding buckets are lists (see ``tsuen.rules``) kept as JSON.
+    in force. Caps and funding buckets are lists (see ``tsuen.rules``) kept as JSON; a bucket
+    with its own prices (a ward or prefecture top-up) holds them under ``"rates"``.
     """
 
     TENANT_PATHS = ("municipality",)
@@ -153,7 +154,11 @@ class MunicipalPolicy(TenantModel):
             caps=tuple(rules.Cap(c["period"], c["limit_minutes"]) for c in self.caps),
             buckets=tuple(
                 rules.FundingBucket(
-                    b["payer"], b["period"], b["limit_minutes"], national=b["national"]
+                    b["payer"],
+                    b["period"],
+                    b["limit_minutes"],
+                    national=b["national"],
+                    rates=_rates_from_json(b.get("rates")),
                 )
                 for b in self.buckets
             ),
@@ -187,6 +192,7 @@ class MunicipalPolicy(TenantModel):
                     "limit_minutes": b.limit_minutes,
                     "national": b.national,
                 }
+                | ({"rates": _rates_to_json(b.rates)} if b.rates is not None else {})
                 for b in policy.buckets
             ],
             reductions_per_hour={str(k): v for k, v in policy.reductions_per_hour.items()},
@@ -198,6 +204,34 @@ class MunicipalPolicy(TenantModel):
             booking_window_days=policy.booking_window_days,
             staff_ratios={str(k): v for k, v in policy.staff_ratios.items()},
         )
+
+
+def _rates_from_json(data: dict | None):
+    """A bucket's own prices (``{"base_per_hour": {"0": yen, ...}, "adders_per_hour": {...},
+    "first_visit": {...} or null}``) as ``rules.BenefitRates``; None: the national table."""
+    if data is None:
+        return None
+    from tsuen import rules
+
+    def by_class(table):
+        return None if table is None else {int(k): v for k, v in table.items()}
+
+    return rules.BenefitRates(
+        base_per_hour=by_class(data.get("base_per_hour")),
+        adders_per_hour=data.get("adders_per_hour") or {},
+        first_visit=by_class(data.get("first_visit")),
+    )
+
+
+def _rates_to_json(rates) -> dict:
+    def by_class(table):
+        return None if table is None else {str(k): v for k, v in table.items()}
+
+    return {
+        "base_per_hour": by_class(rates.base_per_hour),
+        "adders_per_hour": {str(k): v for k, v in rates.adders_per_hour.items()},
+        "first_visit": by_class(rates.first_visit),
+    }
 
 
 def policy_for(municipality_id: int, day: dt.date) -> MunicipalPolicy:

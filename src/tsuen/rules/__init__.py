@@ -55,6 +55,14 @@ from .policy import (
     Policy,
     national_default_policy,
 )
+from .policy_change import (
+    BookedVisit,
+    CapExcess,
+    ChildBookings,
+    EligibilityChange,
+    PolicyChangeEffect,
+    policy_change_effect,
+)
 from .rates import NATIONAL_RATES, Adder, BenefitRates, national_rates
 from .visits import Visit
 
@@ -73,12 +81,16 @@ __all__ = [
     "BenefitBreakdown",
     "BenefitLine",
     "BenefitRates",
+    "BookedVisit",
     "BucketShare",
     "BucketSplit",
     "Cap",
     "CapCheck",
+    "CapExcess",
     "CapUsage",
+    "ChildBookings",
     "Eligibility",
+    "EligibilityChange",
     "EligibilityEnd",
     "EligibilityWindow",
     "Enrolment",
@@ -87,6 +99,7 @@ __all__ = [
     "FundingBucket",
     "Period",
     "Policy",
+    "PolicyChangeEffect",
     "RuleError",
     "Visit",
     "age_class",
@@ -111,6 +124,7 @@ __all__ = [
     "national_rates",
     "period_bounds",
     "period_end",
+    "policy_change_effect",
     "pro_rata",
     "reaches_age_on",
     "reaches_months_on",
