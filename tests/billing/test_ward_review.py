@@ -58,16 +58,21 @@ def queued_mail() -> list[tuple[str, str, str]]:
     return [tuple(r.args_kwargs["args"]) for r in rows]
 
 
+def _audited(child, **lookup) -> bool:
+    """Whether an audit event matching ``lookup`` names the child (any database)."""
+    return any(child.pk in e.subject_child_ids for e in AuditEvent.objects.filter(**lookup))
+
+
 def _page(client, user, name, *args, **kw):
     login_with_second_factor(client, user)
     return client.get(reverse(name, args=args), kw)
 
 
-# --- the list ---------------------------------------------------------------------------------
+# --- the list -----------------------------------------------------------------------------
 
 
 def test_the_list_filters_and_totals(client, claimed):
-    claim, manager, _child, officer = claimed
+    claim, _manager, _child, officer = claimed
     other_facility = f.facility(claim.paying_municipality, name="そら園")
     with clock.frozen(s.NOW):
         s.visit(f.family(claim.paying_municipality)[2], other_facility, dt.date(2026, 11, 6))
@@ -101,7 +106,7 @@ def test_reviewers_managers_and_other_wards_do_not_see_claims(client, claimed):
     assert own.status_code == 200 and "ひかり保育園" not in own.content.decode()
 
 
-# --- the flags on real data ---------------------------------------------------------------------
+# --- the flags on real data -----------------------------------------------------------------
 
 
 def _flags(claim):
@@ -150,7 +155,7 @@ def test_the_review_page_shows_the_flags_and_is_audited(
     body = page.content.decode()
     assert page.status_code == 200 and child.full_name in body
     assert "Facility closed that day" in body and "No problem found" in body
-    assert AuditEvent.objects.filter(action="read", subject_child_ids__contains=[child.pk])
+    assert _audited(child, action="read", object_type="billing.claimline")
 
 
 def _many(lines: int):
@@ -185,10 +190,12 @@ def test_the_review_page_query_count_is_the_same_for_5_and_50_lines(client):
     assert counts[0] == counts[1]
 
 
-# --- the steps ------------------------------------------------------------------------------------
+# --- the steps --------------------------------------------------------------------------------
 
 
-def test_query_approve_and_pay_tell_the_manager(client, claimed, django_capture_on_commit_callbacks):
+def test_query_approve_and_pay_tell_the_manager(
+    client, claimed, django_capture_on_commit_callbacks
+):
     claim, manager, child, officer = claimed
     line = claim.lines.order_by("date").first()
     login_with_second_factor(client, officer)
@@ -200,9 +207,7 @@ def test_query_approve_and_pay_tell_the_manager(client, claimed, django_capture_
     assert response.status_code == 302
     claim.refresh_from_db()
     assert claim.status == ClaimStatus.QUERIED
-    assert AuditEvent.objects.filter(
-        action="create", object_type="billing.claimquery", subject_child_ids__contains=[child.pk]
-    ).exists()
+    assert _audited(child, action="create", object_type="billing.claimquery")
 
     # Approving is refused while the query is open; nothing changes.
     refused = client.post(reverse("billing:ward_approve", args=[claim.pk]))
@@ -213,7 +218,10 @@ def test_query_approve_and_pay_tell_the_manager(client, claimed, django_capture_
     # The facility reads the query on its claim page and answers with a correction.
     client.logout()
     login_with_second_factor(client, manager)
-    assert "この日は休園日では？" in client.get(reverse("billing:claim", args=[claim.pk])).content.decode()
+    assert (
+        "この日は休園日では？"
+        in client.get(reverse("billing:claim", args=[claim.pk])).content.decode()
+    )
     correction = services.correct_claim(manager, claim.pk)
     services.submit_claim(manager, correction.pk)
     query = ClaimQuery.objects.get()
@@ -244,9 +252,12 @@ def test_query_approve_and_pay_tell_the_manager(client, claimed, django_capture_
     assert "queried" in queried[1] and "paid" in paid_notice[1]
     assert "2026-11-05" in queried[2] and "この日は" not in queried[2]
     assert "2026-12-10" in paid_notice[2]
-    assert AuditEvent.objects.filter(
-        action="update", object_type="billing.claim", object_id=str(correction.pk)
-    ).count() >= 2
+    assert (
+        AuditEvent.objects.filter(
+            action="update", object_type="billing.claim", object_id=str(correction.pk)
+        ).count()
+        >= 2
+    )
 
 
 def _unchanged(claim):
@@ -287,12 +298,12 @@ def test_a_step_in_the_wrong_state_is_refused_and_changes_nothing(
     assert unchanged() and not ClaimQuery.objects.exists()
 
 
-# --- exports ----------------------------------------------------------------------------------------
+# --- exports ------------------------------------------------------------------------------------
 
 
 @pytest.fixture
 def approved(claimed):
-    claim, manager, child, officer = claimed
+    claim, _manager, child, officer = claimed
     services_review.approve(officer, claim.pk)
     # A facility whose name would be a formula in Excel.
     other = f.facility(claim.paying_municipality, name="=HYPERLINK(1)")
@@ -338,7 +349,7 @@ def test_csv_export_parses_with_bom_and_is_formula_safe(
 
 
 def test_xlsx_export_reads_back(client, approved):
-    claim, second, officer = approved
+    claim, _second, officer = approved
     login_with_second_factor(client, officer)
     response = client.get(
         reverse("billing:ward_export"), {"year": 2026, "month": 11, "format": "xlsx"}
@@ -354,10 +365,24 @@ def test_xlsx_export_reads_back(client, approved):
 
 
 def test_export_leaves_out_unapproved_claims_and_refuses_bad_input(client, claimed):
-    claim, _manager, _child, officer = claimed
+    _claim, _manager, _child, officer = claimed
     login_with_second_factor(client, officer)
     url = reverse("billing:ward_export")
     rows = client.get(url, {"year": 2026, "month": 11, "format": "csv"}).content
     assert len(rows.decode("utf-8-sig").strip().splitlines()) == 1  # the headers only
     assert client.get(url, {"year": 2026, "month": 13, "format": "csv"}).status_code == 400
     assert client.get(url, {"year": 2026, "month": 11, "format": "pdf"}).status_code == 400
+
+
+@pytest.mark.parametrize(
+    ("role", "shown"),
+    [
+        (Role.MUNICIPAL_PAYMENTS, True),
+        (Role.MUNICIPAL_ADMIN, True),
+        (Role.MUNICIPAL_REVIEWER, False),
+    ],
+)
+def test_the_ward_nav_links_claims_for_payments_and_admin(client, role, shown):
+    user = payments_officer(f.municipality(), role)
+    body = _page(client, user, "portals:municipality").content.decode()
+    assert (f'href="{reverse("billing:ward_claims")}"' in body) is shown

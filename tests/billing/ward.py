@@ -22,7 +22,7 @@ def submitted_claim(ward=None, visits=(dt.date(2026, 11, 5), dt.date(2026, 11, 1
     ward = ward or s.ward()
     facility = f.facility(ward, name="ひかり保育園", fee_per_hour=300)
     manager = s.manager_of(facility)
-    _, household, child = f.family(ward, given_name="請求", given_name_kana="セイキュウ")
+    _, _household, child = f.family(ward, given_name="請求", given_name_kana="セイキュウ")
     f.certification(child, manager, valid_from=dt.date(2026, 4, 1), valid_to=dt.date(2027, 3, 31))
     for day in visits:
         s.visit(child, facility, day, dt.time(10), dt.time(12))

@@ -64,7 +64,7 @@ def _received(user) -> QuerySet:
     ).select_related("facility", "paying_municipality")
 
 
-# --- the claims received ------------------------------------------------------------------------
+# --- the claims received --------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -115,7 +115,7 @@ def received_claims(user, filters: ClaimFilters = ClaimFilters()) -> ReceivedCla
     )
 
 
-# --- one claim and its flags ----------------------------------------------------------------------
+# --- one claim and its flags ------------------------------------------------------------------
 
 
 @dataclass
@@ -263,7 +263,7 @@ def review_page(user, claim_id: int) -> ClaimReview:
     )
 
 
-# --- the steps: query, approve, pay ---------------------------------------------------------------
+# --- the steps: query, approve, pay -----------------------------------------------------------
 
 
 def _managers(facility_id: int) -> list[User]:
@@ -347,7 +347,7 @@ def mark_paid(user, claim_id: int, paid_on: dt.date) -> Claim:
             )
         if paid_on > clock.today():
             raise ClaimRefused(_("The payment date cannot be in the future."))
-        if paid_on < timezone.localdate(claim.approved_at):
+        if claim.approved_at and paid_on < timezone.localdate(claim.approved_at):
             raise ClaimRefused(_("The payment date cannot be before the approval."))
         claim.status = ClaimStatus.PAID
         claim.paid_at = timezone.make_aware(dt.datetime.combine(paid_on, dt.time(12)))
@@ -357,7 +357,7 @@ def mark_paid(user, claim_id: int, paid_on: dt.date) -> Claim:
     return claim
 
 
-# --- the export for the finance system --------------------------------------------------------------
+# --- the export for the finance system ----------------------------------------------------------
 
 EXPORT_HEADERS = (
     "請求年月",
@@ -450,4 +450,3 @@ def _xlsx_cell(value):
     if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
         return "'" + value
     return value
-
