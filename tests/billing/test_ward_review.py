@@ -223,9 +223,13 @@ def test_query_approve_and_pay_tell_the_manager(
         in client.get(reverse("billing:claim", args=[claim.pk])).content.decode()
     )
     correction = services.correct_claim(manager, claim.pk)
-    services.submit_claim(manager, correction.pk)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.submit_claim(manager, correction.pk)
     query = ClaimQuery.objects.get()
     assert query.answered_in == correction and query.answered_at is not None
+    assert AuditEvent.objects.filter(
+        action="update", object_type="billing.claimquery", object_id=str(query.pk)
+    ).exists()
     page = client.get(reverse("billing:claim", args=[claim.pk])).content.decode()
     assert "Answered by version 2" in page
 

@@ -535,9 +535,11 @@ def correct_claim(manager, claim_id: int) -> Claim:
 def answer_queries(old: Claim, correction: Claim) -> None:
     """The facility submitted ``correction`` of ``old``: the ward's open queries on ``old``
     are answered by it."""
-    ClaimQuery.unscoped.filter(claim=old, answered_at__isnull=True).update(
-        answered_at=clock.now(), answered_in=correction
-    )
+    answered = list(ClaimQuery.unscoped.filter(claim=old, answered_at__isnull=True))
+    for query in answered:
+        query.answered_at, query.answered_in = clock.now(), correction
+    ClaimQuery.unscoped.bulk_update(answered, ["answered_at", "answered_in"])
+    record_many("update", answered, ["answered_at", "answered_in"])
 
 
 # --- exports ------------------------------------------------------------------------------------

@@ -252,6 +252,7 @@ def review_page(user, claim_id: int) -> ClaimReview:
     for query in queries:
         by_line[query.line_id].append(query)
     record_many("read", lines, LINE_FIELDS)
+    record_many("read", queries, ["message"])
     record("read", claim)
     return ClaimReview(
         claim=claim,
