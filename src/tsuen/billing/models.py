@@ -12,7 +12,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from tsuen.core.tenancy import TenantModel
-from tsuen.privacy.fields import EncryptedJSONField
+from tsuen.privacy.fields import EncryptedJSONField, EncryptedTextField
 
 
 class ClaimStatus(models.TextChoices):
@@ -134,3 +134,30 @@ class ClaimLine(TenantModel):
                 _("A submitted claim cannot be changed; make a correction instead.")
             )
         super().save(*args, **kwargs)
+
+
+class ClaimQuery(TenantModel):
+    """The ward's question about one line of a submitted claim (照会). The claim becomes
+    QUERIED; the facility answers with a correction version, whose submission closes the
+    query (``answered_at``, ``answered_in``)."""
+
+    TENANT_PATHS = ("claim__paying_municipality", "claim__facility__municipality")
+
+    claim = models.ForeignKey(Claim, on_delete=models.PROTECT, related_name="queries")
+    line = models.ForeignKey(ClaimLine, on_delete=models.PROTECT, related_name="queries")
+    message = EncryptedTextField(_("message to the facility"))
+    asked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    asked_at = models.DateTimeField()
+    answered_at = models.DateTimeField(null=True, blank=True)
+    answered_in = models.ForeignKey(
+        Claim, on_delete=models.PROTECT, null=True, blank=True, related_name="answered_queries"
+    )
+
+    class Meta:
+        ordering = ["asked_at", "pk"]
+
+    @property
+    def is_open(self) -> bool:
+        return self.answered_at is None

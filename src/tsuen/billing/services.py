@@ -23,7 +23,7 @@ from tsuen import rules
 from tsuen.attendance.models import Attendance, AttendanceStatus
 from tsuen.audit.services import record, record_many
 from tsuen.authz.policy import Action, filter_allowed, get_or_404, require
-from tsuen.billing.models import Claim, ClaimLine, ClaimStatus
+from tsuen.billing.models import Claim, ClaimLine, ClaimQuery, ClaimStatus
 from tsuen.core import clock
 from tsuen.core.csvutil import BOM, csv_row
 from tsuen.core.wareki import wareki_year
@@ -400,6 +400,7 @@ class ClaimPage:
     differences: list[dict] | None
     can_submit: bool
     can_correct: bool
+    queries: list[ClaimQuery] = field(default_factory=list)
 
     @property
     def month_label(self) -> str:
@@ -462,7 +463,11 @@ def claim_page(user, claim_id: int) -> ClaimPage:
     diff = None
     if claim.supersedes_id:
         diff = differences(lines, _lines(claim.supersedes))
+    queries = list(
+        ClaimQuery.unscoped.filter(claim=claim).select_related("line__child", "answered_in")
+    )
     record_many("read", lines, LINE_FIELDS)
+    record_many("read", queries, ["message"])
     record("read", claim)
     manager = getattr(user, "facility_id", None) == claim.facility_id
     return ClaimPage(
@@ -474,6 +479,7 @@ def claim_page(user, claim_id: int) -> ClaimPage:
         can_correct=manager
         and claim.status in (ClaimStatus.SUBMITTED, ClaimStatus.QUERIED)
         and not Claim.unscoped.filter(supersedes=claim).exists(),
+        queries=queries,
     )
 
 
@@ -494,6 +500,7 @@ def submit_claim(manager, claim_id: int) -> Claim:
             old = Claim.unscoped.get(pk=claim.supersedes_id)
             old.status = ClaimStatus.SUPERSEDED
             old.save()
+            answer_queries(old, claim)
         record("update", claim, ["status", "submitted_at"])
     return claim
 
@@ -524,6 +531,16 @@ def correct_claim(manager, claim_id: int) -> Claim:
         _write_lines(new, lines)
         record("create", new)
     return new
+
+
+def answer_queries(old: Claim, correction: Claim) -> None:
+    """The facility submitted ``correction`` of ``old``: the ward's open queries on ``old``
+    are answered by it."""
+    answered = list(ClaimQuery.unscoped.filter(claim=old, answered_at__isnull=True))
+    for query in answered:
+        query.answered_at, query.answered_in = clock.now(), correction
+    ClaimQuery.unscoped.bulk_update(answered, ["answered_at", "answered_in"])
+    record_many("update", answered, ["answered_at", "answered_in"])
 
 
 # --- exports ------------------------------------------------------------------------------------

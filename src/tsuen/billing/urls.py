@@ -1,6 +1,6 @@
 from django.urls import path
 
-from tsuen.billing import views
+from tsuen.billing import views, views_ward
 
 app_name = "billing"
 
@@ -16,4 +16,11 @@ urlpatterns = [
     path(
         "statements/<int:year>/<int:month>/statement.pdf", views.statement_pdf, name="statement_pdf"
     ),
+    # The ward's claim review (payments officer and administrator of the paying ward).
+    path("ward/", views_ward.claims, name="ward_claims"),
+    path("ward/export/", views_ward.export, name="ward_export"),
+    path("ward/claims/<int:claim_id>/", views_ward.claim, name="ward_claim"),
+    path("ward/claims/<int:claim_id>/query/", views_ward.query, name="ward_query"),
+    path("ward/claims/<int:claim_id>/approve/", views_ward.approve, name="ward_approve"),
+    path("ward/claims/<int:claim_id>/pay/", views_ward.pay, name="ward_pay"),
 ]

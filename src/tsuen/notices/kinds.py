@@ -16,3 +16,6 @@ class Notice(models.TextChoices):
     REGULAR_USE_ANSWERED = "regular_use_answered"
     STAFF_INVITATION = "staff_invitation"
     CERTIFICATION_ENDED = "certification_ended"
+    # Issue 5 item 7 (the ward's claim review): to the facility's managers.
+    CLAIM_QUERIED = "claim_queried"
+    CLAIM_PAID = "claim_paid"

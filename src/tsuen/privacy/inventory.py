@@ -230,6 +230,9 @@ INVENTORY: dict[str, Entry] = {
     "billing.ClaimLine.fee_net": Entry(
         P, "the family's fee after the reduction (follows from the fee class)", "payment_5y"
     ),
+    "billing.ClaimQuery.message": Entry(
+        S, "the ward's query about a claimed visit, sent to the facility", "payment_5y"
+    ),
     # --- audit -----------------------------------------------------------------------------------
     "audit.AuditEvent.actor_id": Entry(P, "who accessed personal data", "audit_log"),
     "audit.AuditEvent.actor_role": Entry(P, "the actor's role at the time", "audit_log"),

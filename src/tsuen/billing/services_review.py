@@ -1,0 +1,453 @@
+"""The ward's side of the claims: the claims received, a claim's review with its flags, the
+query / approve / pay steps and the export for the finance system.
+
+Who: the payments officer and the administrator of the paying municipality
+(``Action.CLAIM_APPROVE``); any other user gets 404. A draft is the facility's own and never
+reaches the ward. docs/billing.md, "The ward's claim review", explains the rules.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import io
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.db import transaction
+from django.db.models import QuerySet, Sum
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from tsuen import rules
+from tsuen.accounts.models import Role, User
+from tsuen.attendance.models import Attendance, AttendanceStatus
+from tsuen.audit.services import record, record_many
+from tsuen.authz.policy import Action, filter_allowed, get_or_404, require
+from tsuen.billing import flags as claim_flags
+from tsuen.billing.flags import Flag
+from tsuen.billing.models import Claim, ClaimLine, ClaimQuery, ClaimStatus
+from tsuen.billing.services import (
+    LINE_FIELDS,
+    ClaimRefused,
+    _csv_row,
+    _minutes,
+    _month_days,
+    _Policies,
+    month_label,
+    totals_by_payer,
+)
+from tsuen.certification.models import Certification, CertificationStatus
+from tsuen.core import clock
+from tsuen.facilities.models import ClosureDay, Facility
+from tsuen.notices.kinds import Notice
+from tsuen.notices.services import notify
+
+FLAG_LABELS = {
+    Flag.OVER_CAP: gettext_lazy("Over the hours cap"),
+    Flag.CLOSURE_DAY: gettext_lazy("Facility closed that day"),
+    Flag.NOT_CERTIFIED: gettext_lazy("Not certified that day"),
+    Flag.NO_ATTENDANCE: gettext_lazy("No attendance record, or a no-show"),
+}
+
+#: The statuses the ward sees: a draft stays with the facility.
+RECEIVED = [s for s in ClaimStatus.values if s != ClaimStatus.DRAFT]
+EXPORTED = [ClaimStatus.APPROVED, ClaimStatus.PAID]
+
+
+def _received(user) -> QuerySet:
+    require(user, Action.CLAIM_APPROVE, Claim)
+    return filter_allowed(
+        user, Action.CLAIM_APPROVE, Claim.objects.filter(status__in=RECEIVED)
+    ).select_related("facility", "paying_municipality")
+
+
+# --- the claims received --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ClaimFilters:
+    year: int | None = None
+    month: int | None = None
+    facility: Facility | None = None
+    status: str = ""
+
+
+@dataclass
+class ReceivedClaims:
+    claims: list[Claim]
+    facilities: list[Facility]
+    total_benefit: int
+    total_reduction_reimbursed: int
+
+    @property
+    def total(self) -> int:
+        return self.total_benefit + self.total_reduction_reimbursed
+
+
+def facilities_claiming(user) -> QuerySet:
+    """The facilities that have sent the user's ward a claim (the list's facility filter)."""
+    return Facility.unscoped.filter(pk__in=_received(user).values("facility_id")).order_by("name")
+
+
+def received_claims(user, filters: ClaimFilters = ClaimFilters()) -> ReceivedClaims:
+    """The claims sent to the user's ward, newest month first, narrowed by ``filters``."""
+    claims = _received(user)
+    if filters.year:
+        claims = claims.filter(year=filters.year)
+    if filters.month:
+        claims = claims.filter(month=filters.month)
+    if filters.facility is not None:
+        claims = claims.filter(facility=filters.facility)
+    if filters.status:
+        claims = claims.filter(status=filters.status)
+    claims = claims.order_by("-year", "-month", "facility__name", "-version")
+    sums = claims.aggregate(
+        benefit=Sum("total_benefit"), reduction=Sum("total_reduction_reimbursed")
+    )
+    return ReceivedClaims(
+        claims=list(claims),
+        facilities=list(facilities_claiming(user)),
+        total_benefit=sums["benefit"] or 0,
+        total_reduction_reimbursed=sums["reduction"] or 0,
+    )
+
+
+# --- one claim and its flags ------------------------------------------------------------------
+
+
+@dataclass
+class ReviewedLine:
+    line: ClaimLine
+    flags: list[Flag]
+    queries: list[ClaimQuery] = field(default_factory=list)
+
+    @property
+    def flag_labels(self) -> list[str]:
+        return [str(FLAG_LABELS[f]) for f in self.flags]
+
+
+@dataclass
+class ClaimReview:
+    claim: Claim
+    lines: list[ReviewedLine]
+    totals_by_payer: dict[str, int]
+    queries: list[ClaimQuery]
+
+    @property
+    def month_label(self) -> str:
+        return month_label(self.claim.year, self.claim.month)
+
+    @property
+    def open_queries(self) -> list[ClaimQuery]:
+        return [q for q in self.queries if q.is_open]
+
+    @property
+    def flagged(self) -> int:
+        return sum(1 for line in self.lines if line.flags)
+
+    @property
+    def can_query(self) -> bool:
+        return self.claim.status in (ClaimStatus.SUBMITTED, ClaimStatus.QUERIED)
+
+    @property
+    def can_approve(self) -> bool:
+        return self.claim.status == ClaimStatus.SUBMITTED and not self.open_queries
+
+    @property
+    def can_pay(self) -> bool:
+        return self.claim.status == ClaimStatus.APPROVED
+
+
+def _certified_days(certification: Certification) -> tuple[dt.date, dt.date]:
+    """The days a certification covered: its validity, cut at its last day when ended."""
+    last = certification.valid_to
+    if certification.status == CertificationStatus.ENDED and certification.ended_on:
+        last = min(last, certification.ended_on)
+    return certification.valid_from, last
+
+
+def flag_lines(claim: Claim, lines: list[ClaimLine]) -> dict[int, frozenset[Flag]]:
+    """The flags of each line, from facts loaded in a fixed number of queries (five),
+    whatever the number of lines."""
+    if not lines:
+        return {}
+    first, last = _month_days(claim.year, claim.month)
+    fiscal_year = rules.fiscal_year_of(first)
+    fy_first, _fy_last = rules.fiscal_year_bounds(fiscal_year)
+    children = {line.child_id for line in lines}
+    bookings = {line.booking_id for line in lines}
+    attendance = dict(
+        Attendance.unscoped.filter(booking_id__in=bookings).values_list("booking_id", "status")
+    )
+    closures = ClosureDay.unscoped.filter(
+        facility_id=claim.facility_id, date__range=(first, last)
+    ).values_list("date", flat=True)
+    certified: dict[int, list[tuple[dt.date, dt.date]]] = defaultdict(list)
+    for certification in Certification.unscoped.filter(
+        child_id__in=children, valid_from__lte=last, valid_to__gte=first
+    ):
+        certified[certification.child_id].append(_certified_days(certification))
+    policies = _Policies([claim.paying_municipality_id], fiscal_year)
+
+    def policy_on(day: dt.date) -> rules.Policy:
+        return policies.on(claim.paying_municipality_id, day)
+
+    # Every attended visit of the children in the fiscal year up to the month's end, at any
+    # facility; the claimed visits count with their claimed minutes.
+    claimed = {line.booking_id: line for line in lines}
+    visits: dict[int, list[claim_flags.CountedVisit]] = defaultdict(list)
+    for a in (
+        Attendance.unscoped.filter(
+            status=AttendanceStatus.PRESENT,
+            booking__child_id__in=children,
+            booking__date__range=(fy_first, last),
+        )
+        .select_related("booking")
+        .order_by("booking__date", "booking__starts_at", "pk")
+    ):
+        line = claimed.get(a.booking_id)
+        minutes = line.billable_minutes if line else _minutes(a, policy_on(a.booking.date))
+        visits[a.booking.child_id].append(
+            claim_flags.CountedVisit(a.booking_id, a.booking.date, minutes)
+        )
+    facts = [
+        claim_flags.LineFacts(
+            key=line.pk,
+            visit=line.booking_id,
+            child=line.child_id,
+            date=line.date,
+            minutes=line.billable_minutes,
+            attendance=attendance.get(line.booking_id),
+        )
+        for line in lines
+    ]
+    return claim_flags.line_flags(
+        facts, policy_on=policy_on, closures=closures, certified=certified, visits=visits
+    )
+
+
+def _claim(user, claim_id: int, *, lock: bool = False) -> Claim:
+    claim = get_or_404(user, Action.CLAIM_APPROVE, _received(user), pk=claim_id)
+    if lock:
+        claim = Claim.unscoped.select_for_update().get(pk=claim.pk)
+    return claim
+
+
+def _queries(claim: Claim) -> list[ClaimQuery]:
+    return list(
+        ClaimQuery.unscoped.filter(claim=claim).select_related("line", "line__child", "asked_by")
+    )
+
+
+def review_page(user, claim_id: int) -> ClaimReview:
+    """A claim with each line checked against attendance, closures, certifications and caps."""
+    claim = _claim(user, claim_id)
+    lines = list(ClaimLine.unscoped.filter(claim=claim).select_related("child"))
+    found = flag_lines(claim, lines)
+    queries = _queries(claim)
+    by_line: dict[int, list[ClaimQuery]] = defaultdict(list)
+    for query in queries:
+        by_line[query.line_id].append(query)
+    record_many("read", lines, LINE_FIELDS)
+    record_many("read", queries, ["message"])
+    record("read", claim)
+    return ClaimReview(
+        claim=claim,
+        lines=[
+            ReviewedLine(line, sorted(found[line.pk]), by_line.get(line.pk, [])) for line in lines
+        ],
+        totals_by_payer=totals_by_payer(lines),
+        queries=queries,
+    )
+
+
+# --- the steps: query, approve, pay -----------------------------------------------------------
+
+
+def _managers(facility_id: int) -> list[User]:
+    return list(
+        User.objects.filter(
+            facility_id=facility_id, role=Role.FACILITY_MANAGER, is_active=True
+        ).exclude(email="")
+    )
+
+
+def _tell_managers(kind: Notice, claim: Claim, **context) -> None:
+    for manager in _managers(claim.facility_id):
+        notify(
+            kind,
+            manager,
+            month=month_label(claim.year, claim.month),
+            payer_name=claim.paying_municipality.name,
+            version=claim.version,
+            path=reverse("billing:claim", args=[claim.pk]),
+            **context,
+        )
+
+
+def query_line(user, claim_id: int, line_id: int, message: str) -> ClaimQuery:
+    """Send one line back to the facility with a message: the claim becomes QUERIED."""
+    message = (message or "").strip()
+    with transaction.atomic():
+        claim = _claim(user, claim_id, lock=True)
+        line = ClaimLine.unscoped.filter(claim=claim, pk=line_id).select_related("child").first()
+        if line is None:
+            raise ClaimRefused(_("Choose a visit of this claim to query."))
+        if claim.status not in (ClaimStatus.SUBMITTED, ClaimStatus.QUERIED):
+            raise ClaimRefused(
+                _("Only a submitted claim can be queried; this one is %(status)s.")
+                % {"status": claim.get_status_display()}
+            )
+        if not message:
+            raise ClaimRefused(_("Write what the facility should check."))
+        query = ClaimQuery.objects.create(
+            claim=claim, line=line, message=message, asked_by=user, asked_at=clock.now()
+        )
+        claim.status = ClaimStatus.QUERIED
+        claim.save(update_fields=["status"])
+        record("create", query, ["message"], subjects=[line.child])
+        record("update", claim, ["status"])
+        _tell_managers(Notice.CLAIM_QUERIED, claim, visit_date=line.date.isoformat())
+    return query
+
+
+def approve(user, claim_id: int) -> Claim:
+    """Approve a submitted claim with no open query (sets approved_at)."""
+    with transaction.atomic():
+        claim = _claim(user, claim_id, lock=True)
+        if ClaimQuery.unscoped.filter(claim=claim, answered_at__isnull=True).exists():
+            raise ClaimRefused(
+                _(
+                    "This claim has an open query: it can be approved once the facility has "
+                    "answered with a correction (approve the correction)."
+                )
+            )
+        if claim.status != ClaimStatus.SUBMITTED:
+            raise ClaimRefused(
+                _("Only a submitted claim can be approved; this one is %(status)s.")
+                % {"status": claim.get_status_display()}
+            )
+        claim.status = ClaimStatus.APPROVED
+        claim.approved_at = clock.now()
+        claim.save(update_fields=["status", "approved_at"])
+        record("update", claim, ["status", "approved_at"])
+    return claim
+
+
+def mark_paid(user, claim_id: int, paid_on: dt.date) -> Claim:
+    """Record the payment of an approved claim on ``paid_on`` (sets paid_at)."""
+    with transaction.atomic():
+        claim = _claim(user, claim_id, lock=True)
+        if claim.status != ClaimStatus.APPROVED:
+            raise ClaimRefused(
+                _("Only an approved claim can be marked paid; this one is %(status)s.")
+                % {"status": claim.get_status_display()}
+            )
+        if paid_on > clock.today():
+            raise ClaimRefused(_("The payment date cannot be in the future."))
+        if claim.approved_at and paid_on < timezone.localdate(claim.approved_at):
+            raise ClaimRefused(_("The payment date cannot be before the approval."))
+        claim.status = ClaimStatus.PAID
+        claim.paid_at = timezone.make_aware(dt.datetime.combine(paid_on, dt.time(12)))
+        claim.save(update_fields=["status", "paid_at"])
+        record("update", claim, ["status", "paid_at"])
+        _tell_managers(Notice.CLAIM_PAID, claim, paid_on=paid_on.isoformat())
+    return claim
+
+
+# --- the export for the finance system ----------------------------------------------------------
+
+EXPORT_HEADERS = (
+    "請求年月",
+    "施設番号",
+    "施設名",
+    "請求先コード",
+    "請求先",
+    "版",
+    "状態",
+    "給付費(円)",
+    "利用者負担軽減額(円)",
+    "請求額合計(円)",
+    "提出日",
+    "承認日",
+    "支払日",
+)
+
+
+def _day(moment: dt.datetime | None) -> str:
+    return timezone.localdate(moment).isoformat() if moment else ""
+
+
+def _export_rows(claims: list[Claim]) -> list[tuple]:
+    return [
+        (
+            f"{c.year}-{c.month:02d}",
+            c.facility_id,
+            c.facility.name,
+            c.paying_municipality.code,
+            c.paying_municipality.name,
+            c.version,
+            str(c.get_status_display()),
+            c.total_benefit,
+            c.total_reduction_reimbursed,
+            c.total_benefit + c.total_reduction_reimbursed,
+            _day(c.submitted_at),
+            _day(c.approved_at),
+            _day(c.paid_at),
+        )
+        for c in claims
+    ]
+
+
+def _exported(user, year: int, month: int) -> list[Claim]:
+    return list(
+        _received(user)
+        .filter(year=year, month=month, status__in=EXPORTED)
+        .order_by("facility__name", "facility_id")
+    )
+
+
+def _audit_export(user, claims: list[Claim], data: bytes) -> None:
+    digest = hashlib.sha256(data).hexdigest()
+    if not claims:
+        record("export", municipality_id=user.municipality_id, document_sha256=digest)
+    for claim in claims:
+        record("export", claim, document_sha256=digest)
+
+
+def export_csv(user, year: int, month: int) -> tuple[str, bytes]:
+    """(file name, bytes): the month's approved and paid claims, one row per claim, UTF-8 with
+    BOM, formula-safe cells (the claim CSV's escaping)."""
+    claims = _exported(user, year, month)
+    text = "\ufeff" + _csv_row(EXPORT_HEADERS) + "".join(_csv_row(r) for r in _export_rows(claims))
+    data = text.encode("utf-8")
+    _audit_export(user, claims, data)
+    return f"claims-{year}{month:02d}.csv", data
+
+
+def export_xlsx(user, year: int, month: int) -> tuple[str, bytes]:
+    """(file name, bytes): the same rows as :func:`export_csv` in an Excel workbook."""
+    from openpyxl import Workbook
+
+    claims = _exported(user, year, month)
+    book = Workbook()
+    sheet = book.active
+    sheet.title = f"{year}-{month:02d}"
+    sheet.append(EXPORT_HEADERS)
+    for row in _export_rows(claims):
+        # Text cells that look like formulas are written as text (never run).
+        sheet.append([_xlsx_cell(v) for v in row])
+    out = io.BytesIO()
+    book.save(out)
+    data = out.getvalue()
+    _audit_export(user, claims, data)
+    return f"claims-{year}{month:02d}.xlsx", data
+
+
+def _xlsx_cell(value):
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
+        return "'" + value
+    return value

@@ -1,0 +1,127 @@
+"""The ward's claim review: claims received, one claim with its flags, query / approve / pay,
+and the month's export for the finance system. Thin: parse with a form, call a service,
+render. Who may act is decided by the services (404 for anyone else)."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from tsuen.billing import services_review as review
+from tsuen.billing.forms_ward import ClaimFilterForm, ExportForm, PaidForm, QueryForm
+from tsuen.billing.services import ClaimRefused
+from tsuen.core import clock
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _list_page(request, export: ExportForm | None = None, status: int = 200):
+    facilities = review.facilities_claiming(request.user)  # 404 for anyone else
+    form = ClaimFilterForm(request.GET or None, facilities=facilities)
+    filters = review.ClaimFilters()
+    if form.is_bound and form.is_valid():
+        filters = review.ClaimFilters(**form.cleaned_data)
+    elif form.is_bound:
+        status = 400
+    today = clock.today()
+    export = export or ExportForm(
+        initial={"year": filters.year or today.year, "month": filters.month or today.month}
+    )
+    page = review.received_claims(request.user, filters)
+    return render(
+        request,
+        "billing/ward/claims.html",
+        {"form": form, "page": page, "export": export},
+        status=status,
+    )
+
+
+@login_required
+def claims(request):
+    return _list_page(request)
+
+
+def _claim_page(request, claim_id, *, query=None, paid=None, errors=(), status=200):
+    page = review.review_page(request.user, claim_id)
+    return render(
+        request,
+        "billing/ward/claim.html",
+        {
+            "page": page,
+            "query": query or QueryForm(),
+            "paid": paid or PaidForm(initial={"paid_on": clock.today()}),
+            "errors": errors,
+        },
+        status=status,
+    )
+
+
+@login_required
+def claim(request, claim_id: int):
+    return _claim_page(request, claim_id)
+
+
+@login_required
+@require_POST
+def query(request, claim_id: int):
+    form = QueryForm(request.POST)
+    if form.is_valid():
+        try:
+            review.query_line(
+                request.user, claim_id, form.cleaned_data["line"], form.cleaned_data["message"]
+            )
+        except ClaimRefused as error:
+            return _claim_page(request, claim_id, query=form, errors=error.messages, status=400)
+        messages.success(request, _("The visit was queried; the facility is told."))
+        return redirect("billing:ward_claim", claim_id)
+    return _claim_page(request, claim_id, query=form, errors=form.non_field_errors(), status=400)
+
+
+@login_required
+@require_POST
+def approve(request, claim_id: int):
+    try:
+        review.approve(request.user, claim_id)
+    except ClaimRefused as error:
+        return _claim_page(request, claim_id, errors=error.messages, status=400)
+    messages.success(request, _("The claim was approved."))
+    return redirect("billing:ward_claim", claim_id)
+
+
+@login_required
+@require_POST
+def pay(request, claim_id: int):
+    form = PaidForm(request.POST)
+    if form.is_valid():
+        try:
+            review.mark_paid(request.user, claim_id, form.cleaned_data["paid_on"])
+        except ClaimRefused as error:
+            return _claim_page(request, claim_id, paid=form, errors=error.messages, status=400)
+        messages.success(request, _("The claim was marked paid; the facility is told."))
+        return redirect("billing:ward_claim", claim_id)
+    return _claim_page(request, claim_id, paid=form, status=400)
+
+
+@login_required
+def export(request):
+    review.facilities_claiming(request.user)  # 404 for anyone else
+    form = ExportForm(request.GET)
+    kind = request.GET.get("format", "csv")
+    if not form.is_valid() or kind not in ("csv", "xlsx"):
+        if kind not in ("csv", "xlsx"):
+            form.add_error(None, _("Choose CSV or Excel."))
+        return _list_page(request, export=form, status=400)
+    year, month = form.cleaned_data["year"], form.cleaned_data["month"]
+    if kind == "xlsx":
+        name, data = review.export_xlsx(request.user, year, month)
+        response = HttpResponse(data, content_type=XLSX)
+    else:
+        name, data = review.export_csv(request.user, year, month)
+        response = HttpResponse(data, content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    response["Cache-Control"] = "no-store"
+    return response

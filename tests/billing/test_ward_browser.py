@@ -1,0 +1,84 @@
+"""The ward's claim review on a desktop (1440x900): the list, a claim, a query, the facility's
+correction (service layer), approval, payment and both exports; axe-core on every page."""
+
+import csv
+import io
+
+import pytest
+from django.conf import settings
+from django.test import Client
+from openpyxl import load_workbook
+
+from tests.billing.ward import payments_officer, submitted_claim
+from tests.browser_support import check_accessibility
+from tsuen.accounts.testing import login_with_second_factor
+from tsuen.billing import services
+from tsuen.billing.models import Claim, ClaimQuery, ClaimStatus
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.browser]
+
+
+def _login(page, user, live_server):
+    client = Client()
+    login_with_second_factor(client, user)
+    cookie = client.cookies[settings.SESSION_COOKIE_NAME]
+    page.context.add_cookies([{"name": cookie.key, "value": cookie.value, "url": live_server.url}])
+
+
+def test_review_query_approve_pay_and_export_on_a_desktop(desktop, live_server):
+    claim, manager, child = submitted_claim()
+    officer = payments_officer(claim.paying_municipality)
+    _login(desktop, officer, live_server)
+
+    desktop.goto("/billing/ward/")
+    check_accessibility(desktop)
+    desktop.locator(f"main a[href='/billing/ward/claims/{claim.pk}/']").click()
+    desktop.wait_for_load_state()
+    assert child.full_name in desktop.content()
+    check_accessibility(desktop)
+
+    line = claim.lines.order_by("date").last()
+    desktop.select_option("#query-line", str(line.pk))
+    desktop.fill("textarea[name=message]", "利用時間を確認してください")
+    desktop.locator(f"form[action='/billing/ward/claims/{claim.pk}/query/'] button").click()
+    desktop.wait_for_load_state()
+    check_accessibility(desktop)
+    assert "利用時間を確認してください" in desktop.content()
+    assert ClaimQuery.objects.get().line == line
+    claim.refresh_from_db()
+    assert claim.status == ClaimStatus.QUERIED
+    assert not desktop.locator(f"form[action='/billing/ward/claims/{claim.pk}/approve/']").count()
+
+    # The facility answers with a correction (its own screens are tested in test_billing_browser).
+    correction = services.correct_claim(manager, claim.pk)
+    services.submit_claim(manager, correction.pk)
+
+    desktop.goto(f"/billing/ward/claims/{correction.pk}/")
+    check_accessibility(desktop)
+    desktop.locator(f"form[action='/billing/ward/claims/{correction.pk}/approve/'] button").click()
+    desktop.wait_for_load_state()
+    check_accessibility(desktop)
+    desktop.locator(f"form[action='/billing/ward/claims/{correction.pk}/pay/'] button").click()
+    desktop.wait_for_load_state()
+    check_accessibility(desktop)
+    correction.refresh_from_db()
+    assert correction.status == ClaimStatus.PAID and correction.paid_at is not None
+
+    desktop.goto("/billing/ward/?year=2026&month=11")
+    check_accessibility(desktop)
+    desktop.fill("#export-year", "2026")
+    desktop.fill("#export-month", "11")
+    with desktop.expect_download() as got:
+        desktop.locator("form[action='/billing/ward/export/'] button[value=csv]").click()
+    assert got.value.suggested_filename == "claims-202611.csv"
+    with open(got.value.path(), encoding="utf-8-sig") as data:
+        rows = list(csv.reader(data))
+    assert len(rows) == 2 and rows[1][2] == "ひかり保育園"
+    with desktop.expect_download() as got:
+        desktop.locator("form[action='/billing/ward/export/'] button[value=xlsx]").click()
+    assert got.value.suggested_filename == "claims-202611.xlsx"
+    with open(got.value.path(), "rb") as data:
+        sheet = load_workbook(io.BytesIO(data.read())).active
+    values = list(sheet.iter_rows(values_only=True))
+    assert len(values) == 2 and values[1][5] == correction.version == 2
+    assert Claim.objects.get(pk=claim.pk).status == ClaimStatus.SUPERSEDED

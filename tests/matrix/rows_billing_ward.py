@@ -1,0 +1,63 @@
+"""The ward's claim review: the paying ward's payments officer and administrator only."""
+
+import datetime as dt
+
+from tests.billing import scene
+from tests.matrix.base import LOGIN, Row, arg, ok
+from tsuen.billing import services, services_review
+from tsuen.core import clock
+
+PAYMENTS = ("municipal_payments", "municipal_admin")
+
+
+def _submitted(world, month: int):
+    scene.visit(world["own_child"], world["related_facility"], dt.date(2026, month, 7), dt.time(10))
+    manager = world["users"]["facility_manager"]
+    with clock.frozen(scene.NOW):
+        [claim] = services.generate_claims(manager, 2026, month)
+        services.submit_claim(manager, claim.pk)
+    return claim
+
+
+def extend(world):
+    # Three submitted claims of the related facility to the ward (months other than the
+    # facility's November draft): one to read and query, one to approve, one approved to pay.
+    world["ward_claim"] = _submitted(world, 8)
+    world["ward_claim_to_approve"] = _submitted(world, 9)
+    world["ward_claim_to_pay"] = _submitted(world, 10)
+    services_review.approve(world["users"]["municipal_payments"], world["ward_claim_to_pay"].pk)
+
+
+def _query(world):
+    return {"line": world["ward_claim"].lines.first().pk, "message": "確認してください"}
+
+
+ROWS = {
+    "billing:ward_claims": Row(404, {"anonymous": LOGIN} | ok(*PAYMENTS)),
+    "billing:ward_claim": Row(404, {"anonymous": LOGIN} | ok(*PAYMENTS), args=arg("ward_claim")),
+    "billing:ward_export": Row(
+        404,
+        {"anonymous": LOGIN} | ok(*PAYMENTS),
+        data=lambda world: {"year": 2026, "month": 10, "format": "xlsx"},
+    ),
+    "billing:ward_query": Row(
+        404,
+        {"anonymous": LOGIN} | ok(*PAYMENTS, status=302),
+        args=arg("ward_claim"),
+        method="post",
+        data=_query,
+    ),
+    "billing:ward_approve": Row(
+        404,
+        {"anonymous": LOGIN} | ok(*PAYMENTS, status=302),
+        args=arg("ward_claim_to_approve"),
+        method="post",
+    ),
+    "billing:ward_pay": Row(
+        404,
+        {"anonymous": LOGIN} | ok(*PAYMENTS, status=302),
+        args=arg("ward_claim_to_pay"),
+        method="post",
+        data=lambda world: {"paid_on": clock.today().isoformat()},
+    ),
+}
