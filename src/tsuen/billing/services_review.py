@@ -32,7 +32,6 @@ from tsuen.billing.models import Claim, ClaimLine, ClaimQuery, ClaimStatus
 from tsuen.billing.services import (
     LINE_FIELDS,
     ClaimRefused,
-    _csv_row,
     _minutes,
     _month_days,
     _Policies,
@@ -41,6 +40,7 @@ from tsuen.billing.services import (
 )
 from tsuen.certification.models import Certification, CertificationStatus
 from tsuen.core import clock
+from tsuen.core.csvutil import BOM, csv_row
 from tsuen.facilities.models import ClosureDay, Facility
 from tsuen.notices.kinds import Notice
 from tsuen.notices.services import notify
@@ -422,7 +422,7 @@ def export_csv(user, year: int, month: int) -> tuple[str, bytes]:
     """(file name, bytes): the month's approved and paid claims, one row per claim, UTF-8 with
     BOM, formula-safe cells (the claim CSV's escaping)."""
     claims = _exported(user, year, month)
-    text = "\ufeff" + _csv_row(EXPORT_HEADERS) + "".join(_csv_row(r) for r in _export_rows(claims))
+    text = BOM + csv_row(EXPORT_HEADERS) + "".join(csv_row(r) for r in _export_rows(claims))
     data = text.encode("utf-8")
     _audit_export(user, claims, data)
     return f"claims-{year}{month:02d}.csv", data
