@@ -11,5 +11,6 @@ urlpatterns = [
     path("visits/", include("tsuen.attendance.urls")),
     path("calendar/", include("tsuen.notices.urls")),
     path("billing/", include("tsuen.billing.urls")),
+    path("municipality/dashboard/", include("tsuen.reports.urls")),
     path("", include("tsuen.portals.urls")),
 ]

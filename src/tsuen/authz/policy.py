@@ -276,6 +276,9 @@ class Action(StrEnum):
     MUNICIPALITY_STATS_VIEW = "municipality.stats.view"
     NATIONAL_STATS_VIEW = "national.stats.view"
     FILE_VIEW = "file.view"
+    # Issue 5 item 8 (the ward's dashboard): the person lists (children near a cap, children
+    # who never or no longer come), checked on families.Child.
+    OUTREACH_VIEW = "outreach.view"
 
 
 _REVIEWER, _PAYMENTS, _ADMIN, _AUDITOR = (
@@ -395,6 +398,9 @@ POLICY: dict[Action, tuple[Rule, ...]] = {
         municipal_staff(*_CASEWORK),
         public_facility_photo,
     ),
+    # Issue 5 item 8 (the ward's dashboard): the case workers of the child's ward see the
+    # outreach and near-cap lists; the auditor sees the dashboard's aggregates only.
+    Action.OUTREACH_VIEW: (municipal_staff(*_CASEWORK),),
 }
 
 
