@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-WIDTH = 480
+WIDTH = 440
 HEIGHT = 200
 MARGIN_LEFT = 44
 MARGIN_BOTTOM = 28

@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 SORT_CHOICES = [
     ("name", _("Facility")),
-    ("visits", _("Visits")),
+    ("visits", _("Attended visits")),
     ("booked", _("Booked child-hours")),
     ("attended", _("Attended child-hours")),
     ("filled", _("Share of places filled")),
