@@ -45,7 +45,6 @@ def test_the_dashboard_on_a_desktop(desktop, live_server, role):
     assert desktop.locator("#trend-visits rect").count() == 12
     assert desktop.locator("#facility-use tbody tr").count() == 4
     outreach = desktop.locator("#outreach")
-
     assert outreach.count() == (1 if role == Role.MUNICIPAL_REVIEWER else 0)
     check_accessibility(desktop)
 

@@ -21,10 +21,9 @@ from django.db.models import (
     ExpressionWrapper,
     F,
     IntegerField,
+    Max,
     Min,
-    OuterRef,
     Q,
-    Subquery,
     Sum,
 )
 from django.db.models.functions import Coalesce, ExtractHour, ExtractMinute, TruncMonth
@@ -260,37 +259,48 @@ class Outreach:
         return None if self.last_visit is None else (clock.today() - self.last_visit).days
 
 
-def _last_attended_visit():
-    return Subquery(
-        Booking.unscoped.filter(child_id=OuterRef("child_id"))
-        .filter(ATTENDED)
-        .order_by("-date")
-        .values("date")[:1]
-    )
-
-
 def outreach(user, municipality_id: int, today: dt.date) -> list[Outreach]:
     """Certified children of the ward who never came (no attended visit) or whose last attended
-    visit is more than ``OUTREACH_DAYS`` days ago. Case workers only; one query."""
+    visit is more than ``OUTREACH_DAYS`` days ago. Case workers only. Two queries: the
+    certifications of children with no attended visit since the cut-off (an anti-join), then
+    the last attended visit of those children (one grouped ``Max``)."""
     allowed = filter_allowed(user, Action.OUTREACH_VIEW, Child.objects.all()).values("pk")
-    certifications = (
+    came_lately = (
+        Booking.unscoped.filter(ATTENDED)
+        .filter(date__gte=today - dt.timedelta(days=OUTREACH_DAYS))
+        .values("child_id")
+    )
+    certifications = list(
         Certification.objects.filter(
             municipality_id=municipality_id,
             status=CertificationStatus.ACTIVE,
             child__in=allowed,
         )
-        .annotate(last_visit=_last_attended_visit())
-        .filter(
-            Q(last_visit__isnull=True) | Q(last_visit__lt=today - dt.timedelta(days=OUTREACH_DAYS))
-        )
+        .exclude(child__in=came_lately)
         .select_related("child")
-        .order_by("last_visit", "valid_from", "pk")
+    )
+    last_visits = dict(
+        Booking.unscoped.filter(ATTENDED, child_id__in=[c.child_id for c in certifications])
+        .values("child_id")
+        .annotate(last=Max("date"))
+        .order_by()
+        .values_list("child_id", "last")
     )
     fiscal_year = rules.fiscal_year_of(today)
-    return [
-        Outreach(c.child, c, rules.age_class(c.child.birth_date, fiscal_year), c.last_visit)
+    rows = [
+        Outreach(
+            c.child,
+            c,
+            rules.age_class(c.child.birth_date, fiscal_year),
+            last_visits.get(c.child_id),
+        )
         for c in certifications
     ]
+    # Never came first, then the longest absent; ties by certification date.
+    return sorted(
+        rows,
+        key=lambda o: (o.last_visit or dt.date.min, o.certification.valid_from, o.certification.pk),
+    )
 
 
 # --- 6. The monthly trend ---------------------------------------------------------------------
