@@ -108,3 +108,21 @@ def test_out_of_reach_is_404_not_403(ward):
         get_or_404(outsider, Action.CHILD_VIEW, Child.objects.all(), pk=child.pk)
     with pytest.raises(Http404):  # and a missing object looks the same
         get_or_404(outsider, Action.CHILD_VIEW, Child.objects.all(), pk=child.pk + 1000)
+
+
+def test_outreach_lists_are_for_the_wards_case_workers_only():
+    """Issue 5 item 8: the dashboard's person lists; never the auditor, another ward or a
+    facility."""
+    from tsuen.authz.policy import condition
+
+    ward, other = f.municipality(), f.municipality()
+    _, _, child = f.family(ward)
+    for role in (Role.MUNICIPAL_REVIEWER, Role.MUNICIPAL_PAYMENTS, Role.MUNICIPAL_ADMIN):
+        assert allows(f.user(role, municipality=ward), Action.OUTREACH_VIEW, child)
+        assert not allows(f.user(role, municipality=other), Action.OUTREACH_VIEW, child)
+    auditor = f.user(Role.AUDITOR, municipality=ward)
+    assert condition(auditor, Action.OUTREACH_VIEW, Child) is None
+    assert allows(auditor, Action.MUNICIPALITY_STATS_VIEW, ward)
+    facility = f.facility(ward)
+    staff = f.user(Role.FACILITY_MANAGER, facility=facility)
+    assert not allows(staff, Action.OUTREACH_VIEW, child)

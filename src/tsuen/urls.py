@@ -13,5 +13,6 @@ urlpatterns = [
     path("billing/", include("tsuen.billing.urls")),
     path("audit/", include("tsuen.audit.urls")),
     path("municipality/", include("tsuen.municipalities.urls")),
+    path("municipality/dashboard/", include("tsuen.reports.urls")),
     path("", include("tsuen.portals.urls")),
 ]

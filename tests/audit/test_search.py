@@ -380,6 +380,7 @@ def test_the_auditor_nav_holds_only_what_the_auditor_may_open(client, auditor, a
     links = nav_links(client)
     assert links == [
         reverse("portals:municipality"),
+        reverse("reports:dashboard"),
         reverse("municipalities:policy"),
         reverse(LOG),
     ]

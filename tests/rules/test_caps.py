@@ -15,6 +15,7 @@ from tsuen.rules import (
     cap_usage,
     check_caps,
     month_bounds,
+    reaches_share_of_cap,
 )
 
 from .factories import PROPERTY, setagaya_like, shinjuku_like
@@ -147,3 +148,31 @@ def test_visits_accepted_one_by_one_never_exceed_any_cap(policy, requests):
         assert all(total <= cap.limit_minutes for total in totals.values())
     for visit in accepted:
         assert all(u.used <= u.limit for u in cap_usage(policy, accepted, visit.date))
+
+
+@pytest.mark.parametrize(
+    ("used", "limit", "percent", "reached"),
+    [
+        (480, 600, 80, True),
+        (479, 600, 80, False),
+        (474, 600, 79, True),
+        (0, 600, 80, False),
+        (600, 600, 100, True),
+        (599, 600, 100, False),
+        (1200, 600, 80, True),
+        (4, 5, 80, True),  # exact without floating point
+        (3, 5, 80, False),
+    ],
+)
+def test_reaches_share_of_cap(used, limit, percent, reached):
+    assert reaches_share_of_cap(used, limit, percent) is reached
+
+
+@given(st.integers(0, 20_000), st.integers(1, 20_000), st.integers(1, 100))
+def test_reaching_a_share_is_the_exact_fraction_and_monotonic(used, limit, percent):
+    from fractions import Fraction
+
+    reached = reaches_share_of_cap(used, limit, percent)
+    assert reached is (Fraction(used, limit) >= Fraction(percent, 100))
+    if reached:  # one more minute never takes a child off the list
+        assert reaches_share_of_cap(used + 1, limit, percent)

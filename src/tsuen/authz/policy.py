@@ -290,6 +290,9 @@ class Action(StrEnum):
     # Issue 5 item 9 (audit search and export): the ward's own log, never a person's values.
     AUDIT_SEARCH = "audit.search"
     AUDIT_EXPORT = "audit.export"
+    # Issue 5 item 8 (the ward's dashboard): the person lists (children near a cap, children
+    # who never or no longer come), checked on families.Child.
+    OUTREACH_VIEW = "outreach.view"
 
 
 _REVIEWER, _PAYMENTS, _ADMIN, _AUDITOR = (
@@ -416,6 +419,9 @@ POLICY: dict[Action, tuple[Rule, ...]] = {
     # export their own municipality's log (checked on audit events).
     Action.AUDIT_SEARCH: (municipal_staff(_ADMIN, _AUDITOR),),
     Action.AUDIT_EXPORT: (municipal_staff(_ADMIN, _AUDITOR),),
+    # Issue 5 item 8 (the ward's dashboard): the case workers of the child's ward see the
+    # outreach and near-cap lists; the auditor sees the dashboard's aggregates only.
+    Action.OUTREACH_VIEW: (municipal_staff(*_CASEWORK),),
 }
 
 

@@ -19,7 +19,7 @@ from .cancellation import (
     cancellation_deadline,
     is_late_cancellation,
 )
-from .caps import CapCheck, CapUsage, cap_usage, check_caps
+from .caps import CapCheck, CapUsage, cap_usage, check_caps, reaches_share_of_cap
 from .eligibility import (
     AGED_OUT,
     ELIGIBILITY_REASONS,
@@ -128,6 +128,7 @@ __all__ = [
     "pro_rata",
     "reaches_age_on",
     "reaches_months_on",
+    "reaches_share_of_cap",
     "round_up_to_billing_grid",
     "split_into_buckets",
     "user_fee",

@@ -58,3 +58,10 @@ def check_caps(policy: Policy, existing_visits: Iterable[Visit], new_visit: Visi
     usages = cap_usage(policy, existing_visits, new_visit.date)
     broken = tuple(u for u in usages if u.used + new_visit.minutes > u.limit)
     return CapCheck(ok=not broken, broken=broken)
+
+
+def reaches_share_of_cap(used: int, limit: int, percent: int) -> bool:
+    """Whether `used` minutes reach `percent` % of a cap's `limit` (a cap's limit is above
+    zero). Exact, in whole numbers: with a 600-minute cap, 480 minutes reach 80 % and 479 do
+    not. Used by the ward's dashboard to list the children near a cap."""
+    return used * 100 >= limit * percent

@@ -1,0 +1,124 @@
+"""Query counts and timings of the ward's dashboard and review queue at a ward's size.
+
+    .venv/bin/python -m bench.dashboard [--children 200] [--facilities 30] [--days 365] [--runs 5]
+    TSUEN_DB=postgresql .venv/bin/python -m bench.dashboard
+
+Builds a throw-away test database (Django's test-database machinery: ``test_<name>``, removed
+at the end), a small ward and a ward-size one with tests/wardsize.py, logs staff in with their
+second factor and requests each page ``--runs`` times. Prints the figures; asserts nothing (the
+pinned counts live in tests/reports/test_wardsize.py).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _setup_django() -> None:
+    sys.path[:0] = [str(ROOT / "src"), str(ROOT)]
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tsuen.settings")
+    import django
+
+    django.setup()
+
+
+def _measure(client, url: str, runs: int) -> tuple[int, list[float]]:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    counts, times = [], []
+    for _ in range(runs):
+        with CaptureQueriesContext(connection) as queries:
+            started = time.perf_counter()
+            response = client.get(url)
+            times.append((time.perf_counter() - started) * 1000)
+        if response.status_code != 200:
+            raise RuntimeError(f"{url} answered {response.status_code}")
+        counts.append(len(queries.captured_queries))
+    return max(counts), times
+
+
+def run(children: int, facilities: int, days: int, runs: int) -> None:
+    from django.conf import settings
+    from django.test import Client
+    from django.urls import reverse
+    from tests import factories as f
+    from tests import wardsize
+
+    from tsuen.accounts.models import Role
+    from tsuen.accounts.testing import login_with_second_factor
+    from tsuen.core import clock, tenancy
+
+    today = clock.today()
+    print(f"database: {settings.DATABASES['default']['ENGINE'].rsplit('.', 1)[-1]}, today {today}")
+    sizes = {
+        "small": dict(children=10, facilities=2, days=40, waiting=2),
+        "ward": dict(children=children, facilities=facilities, days=days, waiting=20),
+    }
+    header = f"{'size':6} {'page':22} {'queries':>7} {'median ms':>10} {'max ms':>8}"
+    rows = []
+    for size, shape in sizes.items():
+        with tenancy.cross_tenant("bench: building a ward"):
+            started = time.perf_counter()
+            ward = wardsize.build(today, **shape)
+            built = time.perf_counter() - started
+            accounts = {}
+            for role in (Role.MUNICIPAL_ADMIN, Role.AUDITOR, Role.MUNICIPAL_REVIEWER):
+                accounts[role] = f.user(role, municipality=ward.municipality)
+                f.second_factor(accounts[role])
+        print(
+            f"{size}: {len(ward.children)} children, {len(ward.facilities)} facilities, "
+            f"{ward.bookings} bookings ({ward.attended} attended), {ward.waiting} waiting; "
+            f"built in {built:.1f}s"
+        )
+        pages = [
+            ("dashboard (admin)", Role.MUNICIPAL_ADMIN, reverse("reports:dashboard")),
+            ("dashboard (auditor)", Role.AUDITOR, reverse("reports:dashboard")),
+            ("review queue", Role.MUNICIPAL_REVIEWER, reverse("certification:staff_queue")),
+        ]
+        for name, role, url in pages:
+            client = Client()
+            login_with_second_factor(client, accounts[role])
+            client.get(url)  # warm up (templates, translations)
+            count, times = _measure(client, url, runs)
+            rows.append(
+                f"{size:6} {name:22} {count:7d} {statistics.median(times):10.1f} {max(times):8.1f}"
+            )
+    print()
+    print(header)
+    print("\n".join(rows))
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--children", type=int, default=200)
+    parser.add_argument("--facilities", type=int, default=30)
+    parser.add_argument("--days", type=int, default=365)
+    parser.add_argument("--runs", type=int, default=5)
+    args = parser.parse_args(argv)
+    _setup_django()
+    from django.test.utils import (
+        setup_databases,
+        setup_test_environment,
+        teardown_databases,
+        teardown_test_environment,
+    )
+
+    setup_test_environment()
+    databases = setup_databases(verbosity=0, interactive=False, keepdb=False)
+    try:
+        run(args.children, args.facilities, args.days, args.runs)
+    finally:
+        teardown_databases(databases, verbosity=0)
+        teardown_test_environment()
+
+
+if __name__ == "__main__":
+    main()
