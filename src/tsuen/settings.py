@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "tsuen.files",
     "tsuen.notices",
     "tsuen.portals",
+    "tsuen.national",
     "tsuen.demo",
 ]
 

@@ -11,5 +11,6 @@ urlpatterns = [
     path("visits/", include("tsuen.attendance.urls")),
     path("calendar/", include("tsuen.notices.urls")),
     path("billing/", include("tsuen.billing.urls")),
+    path("national/", include("tsuen.national.urls")),  # its home stays portals:national
     path("", include("tsuen.portals.urls")),
 ]

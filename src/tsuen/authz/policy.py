@@ -88,6 +88,8 @@ PATHS: dict[str, Paths] = {
     "files.StoredFile": Paths(
         child="child", household="household", facility="facility", municipality="municipality"
     ),
+    # Issue 5 item 11 (national operator): the national rate tables belong to no one ward.
+    "national.NationalRateTable": Paths(),
 }
 
 
@@ -276,6 +278,9 @@ class Action(StrEnum):
     MUNICIPALITY_STATS_VIEW = "municipality.stats.view"
     NATIONAL_STATS_VIEW = "national.stats.view"
     FILE_VIEW = "file.view"
+    # Issue 5 item 11 (national operator): municipalities and the national rate tables.
+    MUNICIPALITY_MANAGE = "municipality.manage"
+    RATE_TABLE_MANAGE = "national.rate_table.manage"
 
 
 _REVIEWER, _PAYMENTS, _ADMIN, _AUDITOR = (
@@ -395,6 +400,10 @@ POLICY: dict[Action, tuple[Rule, ...]] = {
         municipal_staff(*_CASEWORK),
         public_facility_photo,
     ),
+    # Issue 5 item 11 (national operator): registering and editing municipalities (the
+    # tenants) and the national rate table of each fiscal year. No person's data behind them.
+    Action.MUNICIPALITY_MANAGE: (national_operator,),
+    Action.RATE_TABLE_MANAGE: (national_operator,),
 }
 
 
