@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Count, F, Q, Sum
+from django.db.models import Count, DurationField, ExpressionWrapper, F, Q, Sum
 from django.http import Http404
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -294,7 +294,8 @@ def _last_month(today: dt.date) -> tuple[dt.date, dt.date]:
 
 def statistics(user, prefecture: str = "") -> Statistics:
     """Per municipality and per prefecture: children with an active certification, facilities,
-    visits and child-hours last month (children of the municipality, wherever they went), and
+    visits and child-hours (check-in to check-out) last month (children of the municipality,
+    wherever they went), and
     applications waiting. Five queries whatever the number of rows."""
     require(user, Action.NATIONAL_STATS_VIEW, Municipality)
     with cross_tenant("national aggregate statistics: counts per municipality"):
@@ -325,11 +326,14 @@ def _statistics(user, prefecture: str) -> Statistics:
     for row in counts(Facility.objects.all(), "municipality_id", n=Count("pk")):
         areas[row["municipality_id"]].figures.facilities = row["n"]
     visits = Attendance.objects.filter(
-        status=AttendanceStatus.PRESENT, booking__date__range=(first, last)
+        status=AttendanceStatus.PRESENT,
+        booking__date__range=(first, last),
+        checked_out_at__isnull=False,
     ).annotate(ward=F("booking__child__household__municipality_id"))
-    for row in counts(visits, "ward", n=Count("pk"), minutes=Sum("billable_minutes")):
+    stay = ExpressionWrapper(F("checked_out_at") - F("checked_in_at"), DurationField())
+    for row in counts(visits, "ward", n=Count("pk"), time=Sum(stay)):
         areas[row["ward"]].figures.visits = row["n"]
-        areas[row["ward"]].figures.minutes = row["minutes"] or 0
+        areas[row["ward"]].figures.minutes = int(row["time"].total_seconds() // 60)
     waiting = Application.objects.filter(
         status__in=[ApplicationStatus.SUBMITTED, ApplicationStatus.CORRECTION_REQUESTED]
     )
