@@ -80,7 +80,8 @@ def municipality(user, municipality_id: int) -> Municipality:
     )
 
 
-def _duplicate(exc: IntegrityError) -> ValidationError:
+def _duplicate() -> ValidationError:
+    """The code was taken between the form's check and the write (the unique constraint)."""
     return ValidationError(_("This municipality code is already registered."), code="unique")
 
 
@@ -101,8 +102,8 @@ def create_municipality(user, data: dict) -> Municipality:
             policy.save()
             record("create", created, MUNICIPALITY_FIELDS)
             record("create", policy, ("fiscal_year", "effective_from"))
-    except IntegrityError as exc:
-        raise _duplicate(exc) from None
+    except IntegrityError:
+        raise _duplicate() from None
     return created
 
 
@@ -122,8 +123,8 @@ def update_municipality(user, municipality_id: int, data: dict) -> Municipality:
         try:
             with transaction.atomic():
                 row.save(update_fields=changed)
-        except IntegrityError as exc:
-            raise _duplicate(exc) from None
+        except IntegrityError:
+            raise _duplicate() from None
         record("update", row, changed)
     return row
 
