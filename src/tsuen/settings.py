@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "tsuen.notices",
     "tsuen.portals",
     "tsuen.reports",
+    "tsuen.national",
     "tsuen.demo",
 ]
 

@@ -14,5 +14,6 @@ urlpatterns = [
     path("audit/", include("tsuen.audit.urls")),
     path("municipality/", include("tsuen.municipalities.urls")),
     path("municipality/dashboard/", include("tsuen.reports.urls")),
+    path("national/", include("tsuen.national.urls")),  # its home stays portals:national
     path("", include("tsuen.portals.urls")),
 ]

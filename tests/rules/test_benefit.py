@@ -173,6 +173,31 @@ def test_on_a_ward_extension_day_the_first_visit_adder_goes_to_the_ward_payer():
     assert result.lines == (BenefitLine(1, "tokyo", 120, 2800, 0, 1400),)
 
 
+def test_a_national_table_given_by_the_caller_replaces_the_built_in_one():
+    edited = BenefitRates({0: 2000, 1: 1500, 2: 1500}, {Adder.DISABILITY: 700}, None)
+    result = visit_benefit(P2026, 2026, 0, national_share(90), {Adder.DISABILITY}, True, edited)
+    assert result.lines == (BenefitLine(0, "national", 90, 3000, 1050, 0),)
+    # A year with no built-in table is priced once the caller gives one.
+    later = visit_benefit(Policy(2027), 2027, 1, national_share(60), (), False, edited)
+    assert later.total == 1500
+
+
+def test_the_callers_table_does_not_replace_a_top_up_payers_own_rates():
+    ward_rates = BenefitRates({0: 2000, 1: 1600, 2: 1500}, {})
+    policy = Policy(
+        2026,
+        caps=(Cap(M, 1200),),
+        buckets=(
+            FundingBucket("national", M, 600, True),
+            FundingBucket("ward", M, 600, False, ward_rates),
+        ),
+    )
+    edited = BenefitRates({0: 1, 1: 1, 2: 1}, {})
+    shares = [BucketShare(0, "national", 60), BucketShare(1, "ward", 60)]
+    result = visit_benefit(policy, 2026, 2, shares, (), False, edited)
+    assert [line.base for line in result.lines] == [1, 1500]
+
+
 def test_unfunded_visit_earns_nothing():
     assert benefit(P2026, 0, [], set(Adder), first=True).total == 0
 
@@ -198,6 +223,10 @@ def test_unfunded_visit_earns_nothing():
         (lambda: benefit(P2026, 0, [("national", 60)]), "bucket_share_invalid"),
         (lambda: benefit(P2026, 0, national_share(30) * 2), "bucket_share_invalid"),
         (lambda: benefit(Policy(2027), 0, national_share(60)), "rates_unknown_fiscal_year"),
+        (
+            lambda: visit_benefit(P2026, 2026, 0, national_share(60), (), False, {0: 1}),
+            "rates_invalid",
+        ),
     ],
 )
 def test_bad_benefit_inputs(call, code):

@@ -94,6 +94,8 @@ PATHS: dict[str, Paths] = {
     ),
     # Issue 5 item 9 (audit search): an event belongs to its municipality's chain.
     "audit.AuditEvent": Paths(municipality="municipality"),
+    # Issue 5 item 11 (national operator): the national rate tables belong to no one ward.
+    "national.NationalRateTable": Paths(),
 }
 
 
@@ -293,6 +295,9 @@ class Action(StrEnum):
     # Issue 5 item 8 (the ward's dashboard): the person lists (children near a cap, children
     # who never or no longer come), checked on families.Child.
     OUTREACH_VIEW = "outreach.view"
+    # Issue 5 item 11 (national operator): municipalities and the national rate tables.
+    MUNICIPALITY_MANAGE = "municipality.manage"
+    RATE_TABLE_MANAGE = "national.rate_table.manage"
 
 
 _REVIEWER, _PAYMENTS, _ADMIN, _AUDITOR = (
@@ -422,6 +427,10 @@ POLICY: dict[Action, tuple[Rule, ...]] = {
     # Issue 5 item 8 (the ward's dashboard): the case workers of the child's ward see the
     # outreach and near-cap lists; the auditor sees the dashboard's aggregates only.
     Action.OUTREACH_VIEW: (municipal_staff(*_CASEWORK),),
+    # Issue 5 item 11 (national operator): registering and editing municipalities (the
+    # tenants) and the national rate table of each fiscal year. No person's data behind them.
+    Action.MUNICIPALITY_MANAGE: (national_operator,),
+    Action.RATE_TABLE_MANAGE: (national_operator,),
 }
 
 

@@ -30,6 +30,7 @@ from tsuen.core.wareki import wareki_year
 from tsuen.facilities.models import Facility, Interview, InterviewStatus
 from tsuen.families.models import FeeClass, Household, HouseholdFeeClass
 from tsuen.municipalities.models import MunicipalPolicy
+from tsuen.national import services as national_services
 
 #: Line fields that a claim page, its PDF and CSV show (for the audit trail).
 LINE_FIELDS = (
@@ -163,6 +164,8 @@ def price_visits(facility: Facility, year: int, month: int, **narrow) -> list[Pr
     """Price every visit (attendance PRESENT) at `facility` in the month, in date order.
 
     `narrow` filters the month's attendance further (e.g. ``booking__child__household=...``).
+    Buckets without rates of their own are priced with the year's national table
+    (``tsuen.national.services.national_rates``: the national operator's when set).
     The funding buckets are filled by replaying each child's visits of the fiscal year at
     every facility in date order; the bucket split of this facility's visits is then priced.
     """
@@ -180,6 +183,8 @@ def price_visits(facility: Facility, year: int, month: int, **narrow) -> list[Pr
     households = {c.household_id for c in children.values()}
     wards = {c.household.municipality_id for c in children.values()}
     policies = _Policies(wards, fy)
+    # The national table of the year: the national operator's, else the built-in one.
+    national = national_services.national_rates(fy)
 
     year_visits: dict[int, list[Attendance]] = defaultdict(list)
     for a in (
@@ -251,8 +256,9 @@ def price_visits(facility: Facility, year: int, month: int, **narrow) -> list[Pr
         last_use[child.pk] = day
         age_class = rules.age_class(child.birth_date, fy)
         split = splits[a.pk]
-        benefit = rules.visit_benefit(policy, fy, age_class, split.shares, adders, first_visit)
-        rates = rules.national_rates(fy)
+        benefit = rules.visit_benefit(
+            policy, fy, age_class, split.shares, adders, first_visit, national
+        )
         fee = rules.user_fee(
             minutes,
             facility.fee_per_hour,
@@ -285,7 +291,7 @@ def price_visits(facility: Facility, year: int, month: int, **narrow) -> list[Pr
         # the adders together per payer, so this breakdown may differ from it by a yen).
         for adder in adders:
             line.adders[str(adder)] = sum(
-                rules.pro_rata(rates.adder_per_hour(adder), b.minutes) for b in benefit.lines
+                rules.pro_rata(national.adder_per_hour(adder), b.minutes) for b in benefit.lines
             )
         priced.append(line)
     return priced

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import Count, Q
-
 from tsuen.authz.policy import Action, filter_allowed, require
 from tsuen.certification.models import Application, ApplicationStatus, Certification
 from tsuen.core import clock
@@ -28,20 +26,6 @@ def municipality_figures(user) -> dict[str, int]:
         ).count(),
         "facilities": Facility.objects.filter(municipality_id=mid).count(),
     }
-
-
-def national_figures(user) -> list[dict]:
-    require(user, Action.NATIONAL_STATS_VIEW, Municipality)
-    return list(
-        Municipality.objects.annotate(
-            certified=Count(
-                "certifications", filter=Q(certifications__status="active"), distinct=True
-            ),
-            facility_count=Count("facilities", distinct=True),
-        )
-        .values("code", "prefecture", "name", "certified", "facility_count")
-        .order_by("code")
-    )
 
 
 @dataclass(frozen=True)

@@ -62,4 +62,6 @@ def municipality_home(request):
 @login_required
 def national_home(request):
     _only(request, Role.NATIONAL_OPERATOR)
-    return render(request, "portals/national.html", {"rows": stats.national_figures(request.user)})
+    from tsuen.national.services import statistics
+
+    return render(request, "portals/national.html", {"stats": statistics(request.user)})

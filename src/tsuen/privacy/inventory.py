@@ -274,6 +274,11 @@ NOT_PERSONAL: dict[str, str] = {
     "facilities.Facility.meal_fee": "a facility's price list",
     "facilities.ClosureDay.reason": "why a facility is closed (no child or family)",
     "facilities.FacilitySuspension.reason": "why the ward suspended a facility (no person)",
+    "national.NationalRateTable.disability": "a national rate in yen per hour, not about a child",
+    "national.NationalRateTable.medical_care": "a national rate in yen per hour, not about a child",
+    "national.NationalRateTable.support_needed_family": (
+        "a national rate in yen per hour, not about a family"
+    ),
     "audit.AuditEvent.field_names": "names of the fields accessed, never their values",
     "audit.AuditEvent.document_sha256": "hash of a produced document, not its content",
 }

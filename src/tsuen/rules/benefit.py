@@ -134,6 +134,7 @@ def visit_benefit(
     bucket_shares: Iterable[BucketShare],
     adders: Iterable[Adder],
     first_visit: bool,
+    national: BenefitRates | None = None,
 ) -> BenefitBreakdown:
     """The benefit for one visit, one line per bucket share.
 
@@ -143,6 +144,10 @@ def visit_benefit(
     adder is a flat amount paid once, by the first bucket that funds this visit (the national
     one, except on ward-extension days); nothing when that payer's rates have no such adder.
     Unfunded minutes earn nothing. Each amount is rounded down to the yen.
+
+    ``national`` is the national table to use for buckets without rates of their own (the
+    caller reads the operator's table for the year, when there is one); ``None``: the built-in
+    table of the fiscal year.
     """
     if fiscal_year != policy.fiscal_year:
         raise RuleError(
@@ -153,11 +158,13 @@ def visit_benefit(
         raise RuleError("age_class_invalid", f"Age class must be 0, 1 or 2, got {age_class!r}.")
     if not isinstance(first_visit, bool):
         raise RuleError("value_invalid", f"first_visit must be a bool: {first_visit!r}.")
+    if national is not None and not isinstance(national, BenefitRates):
+        raise RuleError("rates_invalid", f"national must be BenefitRates: {national!r}.")
     wanted = _adders(adders)
     lines = []
     for position, share in enumerate(_checked_shares(policy, bucket_shares)):
         bucket = policy.buckets[share.bucket_index]
-        rates: BenefitRates = bucket.rates or national_rates(fiscal_year)
+        rates: BenefitRates = bucket.rates or national or national_rates(fiscal_year)
         adder_per_hour = sum(rates.adder_per_hour(a) for a in wanted)
         first = 0
         if first_visit and position == 0 and rates.first_visit is not None:

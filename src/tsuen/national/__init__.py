@@ -1,0 +1,1 @@
+"""The national operator's screens: municipalities, national rate tables, aggregate statistics."""
