@@ -8,18 +8,21 @@ from django.core.management import call_command
 from tsuen.accounts.models import Role, User
 from tsuen.attendance.models import Attendance
 from tsuen.audit import verify_all
+from tsuen.billing.models import Claim, ClaimStatus
 from tsuen.booking.models import Booking
-from tsuen.certification.models import Certification
+from tsuen.certification.models import Application, ApplicationStatus, Certification
+from tsuen.core import clock
 from tsuen.demo import data
 from tsuen.facilities.models import Facility
 from tsuen.municipalities.models import Municipality, policy_for
 
 pytestmark = pytest.mark.django_db
 TODAY = dt.date(2026, 11, 26)
+NOW = dt.datetime(2026, 11, 26, 10, 0, tzinfo=dt.UTC)
 
 
 def test_demo_world(django_capture_on_commit_callbacks):
-    with django_capture_on_commit_callbacks(execute=True):
+    with django_capture_on_commit_callbacks(execute=True), clock.frozen(NOW):
         logins = data.load(TODAY)
     shinjuku = Municipality.objects.get(code="13104")
     rules = policy_for(shinjuku.pk, TODAY).to_rules()
@@ -35,6 +38,12 @@ def test_demo_world(django_capture_on_commit_callbacks):
     assert len(staff) == User.objects.exclude(role__in=[Role.GUARDIAN, Role.PROXY]).count()
     assert Certification.objects.filter(status="active").count() == 4
     assert Booking.objects.exists() and Attendance.objects.exists()
+    # The ward's desks have work: applications waiting and last month's claim to review.
+    waiting = Application.objects.filter(municipality=shinjuku, status=ApplicationStatus.SUBMITTED)
+    assert waiting.count() == 2
+    claim = Claim.objects.get()
+    assert (claim.year, claim.month, claim.status) == (2026, 10, ClaimStatus.SUBMITTED)
+    assert claim.paying_municipality == shinjuku and claim.lines.count() >= 8
     assert all(result.ok for result in verify_all())
 
 

@@ -17,6 +17,7 @@ from tsuen.accounts.models import Role, User
 from tsuen.accounts.services import create_user, enable_totp
 from tsuen.attendance.models import Attendance, AttendanceStatus, DailyRecord, RecordStatus
 from tsuen.audit import record
+from tsuen.billing import services as billing
 from tsuen.booking.models import Booking, BookingKind
 from tsuen.certification.models import (
     Application,
@@ -51,7 +52,12 @@ from tsuen.municipalities.models import (
     StaffNetwork,
 )
 from tsuen.rules import age_class as class_of
-from tsuen.rules import billable_minutes, eligibility_window, national_default_policy
+from tsuen.rules import (
+    billable_minutes,
+    eligibility_window,
+    fiscal_year_of,
+    national_default_policy,
+)
 
 DEMO_PASSWORD = "tsuen-demo-2026"
 DOMAIN = "demo.tsuen.example.jp"
@@ -217,6 +223,29 @@ FAMILIES = [
 ]
 
 
+# Families whose application waits on the reviewer's desk (one of them for a month already).
+WAITING_FAMILIES = [
+    (
+        "13104",
+        ("試用", "美咲", "シヨウ", "ミサキ"),
+        ("湊", "ミナト", dt.date(2025, 2, 14), Sex.MALE),
+        FeeClass.NONE,
+        "160-0004",
+        "四谷3-1-5",
+        30,
+    ),
+    (
+        "13104",
+        ("見本", "直樹", "ミホン", "ナオキ"),
+        ("紬", "ツムギ", dt.date(2024, 8, 22), Sex.FEMALE),
+        FeeClass.LOW_INCOME,
+        "161-0033",
+        "下落合4-6-2",
+        3,
+    ),
+]
+
+
 def _tz_dt(day: dt.date, hour: int, minute: int = 0) -> dt.datetime:
     return dt.datetime.combine(day, dt.time(hour, minute), tzinfo=timezone.get_current_timezone())
 
@@ -302,7 +331,8 @@ def _load(today: dt.date) -> list[DemoLogin]:
     staff = account("staff", Role.FACILITY_STAFF, hidamari.name, facility=hidamari)
 
     children: list[tuple[User, Child]] = []
-    for n, (ward, g, c, fee_class, postal, line) in enumerate(FAMILIES, start=1):
+    everyone = [(*family, None) for family in FAMILIES] + WAITING_FAMILIES
+    for n, (ward, g, c, fee_class, postal, line, waiting_days) in enumerate(everyone, start=1):
         muni = wards[ward]
         local = "guardian" if n == 1 else f"guardian{n}"
         user = account(local, Role.GUARDIAN, f"{g[0]} {g[1]}")
@@ -328,14 +358,15 @@ def _load(today: dt.date) -> list[DemoLogin]:
             email=user.email,
             is_primary=True,
         )
-        HouseholdFeeClass.objects.create(
-            household=household,
-            fee_class=fee_class,
-            valid_from=dt.date(2026, 9, 1),
-            valid_to=dt.date(2027, 8, 31),
-            verified_by=reviewer,
-            verified_at=timezone.now(),
-        )
+        if waiting_days is None:  # verified when the family was certified
+            HouseholdFeeClass.objects.create(
+                household=household,
+                fee_class=fee_class,
+                valid_from=dt.date(2026, 9, 1),
+                valid_to=dt.date(2027, 8, 31),
+                verified_by=reviewer,
+                verified_at=timezone.now(),
+            )
         child = Child.objects.create(
             household=household,
             family_name=g[0],
@@ -353,6 +384,28 @@ def _load(today: dt.date) -> list[DemoLogin]:
             development_notes="",
             pickup_persons=[f"{g[0]} {g[1]}（保護者）"],
         )
+        if waiting_days is not None:
+            submitted = timezone.now() - dt.timedelta(days=waiting_days)
+            application = Application.objects.create(
+                municipality=muni,
+                household=household,
+                applicant=user,
+                status=ApplicationStatus.SUBMITTED,
+                declared_fee_class=fee_class,
+                submitted_at=submitted,
+            )
+            ApplicationChild.objects.create(
+                application=application, child=child, declares_no_excluded_enrolment=True
+            )
+            ApplicationStatusChange.objects.create(
+                application=application,
+                from_status="",
+                to_status=ApplicationStatus.SUBMITTED,
+                at=submitted,
+                by=user,
+            )
+            record("create", child, fields=DEMO_CHILD_FIELDS)
+            continue
         application = Application.objects.create(
             municipality=muni,
             household=household,
@@ -452,41 +505,72 @@ def _load(today: dt.date) -> list[DemoLogin]:
             days.append(today)
         for day in days:
             slot = PlaceSlot.objects.get(facility=hidamari, date=day, age_class=klass)
-            starts, ends = _tz_dt(day, 10), _tz_dt(day, 12)
-            booking = Booking.objects.create(
-                child=child,
-                facility=hidamari,
-                place_slot=slot,
-                date=day,
-                starts_at=starts,
-                ends_at=ends,
-                kind=BookingKind.FLEXIBLE,
-                booked_by=user,
-                billable_minutes=billable_minutes(
-                    starts, ends, fy_rules[child.household.municipality_id]
-                ),
-            )
-            if day < today:
-                Attendance.objects.create(
-                    booking=booking,
-                    status=AttendanceStatus.PRESENT,
-                    checked_in_at=starts,
-                    checked_out_at=ends + dt.timedelta(minutes=5),
-                    recorded_by=staff,
-                )
-                DailyRecord.objects.create(
-                    booking=booking,
-                    meals="完食",
-                    nap="11:15-11:50",
-                    mood="ごきげん",
-                    toileting="おむつ交換2回",
-                    temperature="36.6",
-                    notes="ブロック遊びを楽しみました。",
-                    status=RecordStatus.PUBLISHED,
-                    written_by=manager,
-                    published_at=ends,
-                )
+            _visit(child, user, slot, staff, fy_rules, attended=day < today, writer=manager)
+    _last_month_claim(hidamari, manager, staff, children[:2], today, fy_rules)
     return logins
+
+
+def _visit(child, user, slot, staff, fy_rules, *, attended: bool, writer) -> Booking:
+    """A 10:00-12:00 flexible visit in ``slot``; when ``attended``, its attendance (picked up
+    five minutes late) and the published daily record."""
+    starts, ends = _tz_dt(slot.date, 10), _tz_dt(slot.date, 12)
+    booking = Booking.objects.create(
+        child=child,
+        facility=slot.facility,
+        place_slot=slot,
+        date=slot.date,
+        starts_at=starts,
+        ends_at=ends,
+        kind=BookingKind.FLEXIBLE,
+        booked_by=user,
+        billable_minutes=billable_minutes(starts, ends, fy_rules[child.household.municipality_id]),
+    )
+    if attended:
+        Attendance.objects.create(
+            booking=booking,
+            status=AttendanceStatus.PRESENT,
+            checked_in_at=starts,
+            checked_out_at=ends + dt.timedelta(minutes=5),
+            recorded_by=staff,
+        )
+        DailyRecord.objects.create(
+            booking=booking,
+            meals="完食",
+            nap="11:15-11:50",
+            mood="ごきげん",
+            toileting="おむつ交換2回",
+            temperature="36.6",
+            notes="ブロック遊びを楽しみました。",
+            status=RecordStatus.PUBLISHED,
+            written_by=writer,
+            published_at=ends,
+        )
+    return booking
+
+
+def _last_month_claim(facility, manager, staff, families, today: dt.date, fy_rules) -> None:
+    """Last month's Tuesday and Thursday visits at ``facility`` and its claim for them,
+    submitted: the ward's payments officer has a claim to review. Skipped when last month is
+    outside the demo's fiscal year (no policy for it)."""
+    last = today.replace(day=1) - dt.timedelta(days=1)
+    first = last.replace(day=1)
+    if fiscal_year_of(first) != FISCAL_YEAR:
+        return
+    for user, child in families:
+        klass = class_of(child.birth_date, FISCAL_YEAR)
+        for day in _weekdays(first, last):
+            if day.weekday() not in (1, 3) or day < child.certifications.get().valid_from:
+                continue
+            slot, _ = PlaceSlot.objects.get_or_create(
+                facility=facility,
+                date=day,
+                starts_at=dt.time(9),
+                age_class=klass,
+                defaults={"ends_at": dt.time(17), "capacity": 3 if klass == 0 else 4},
+            )
+            _visit(child, user, slot, staff, fy_rules, attended=True, writer=manager)
+    for claim in billing.generate_claims(manager, first.year, first.month):
+        billing.submit_claim(manager, claim.pk)
 
 
 def existing_logins() -> list[DemoLogin]:
