@@ -253,7 +253,8 @@ def test_query_approve_and_pay_tell_the_manager(
     assert correction.paid_at.astimezone(s.JST).date() == dt.date(2026, 12, 10)
     [queried, paid_notice] = queued_mail()
     assert queried[0] == paid_notice[0] == manager.email
-    assert "queried" in queried[1] and "paid" in paid_notice[1]
+    # In the manager's language (Japanese by default).
+    assert "照会" in queried[1] and "支払" in paid_notice[1]
     assert "2026-11-05" in queried[2] and "この日は" not in queried[2]
     assert "2026-12-10" in paid_notice[2]
     assert (

@@ -4,6 +4,8 @@ render. Who may act is decided by the services (404 for anyone else)."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
@@ -27,9 +29,13 @@ def _list_page(request, export: ExportForm | None = None, status: int = 200):
         filters = review.ClaimFilters(**form.cleaned_data)
     elif form.is_bound:
         status = 400
-    today = clock.today()
+    # Claims arrive after their month: the export offers last month unless a month is chosen.
+    last_month = clock.today().replace(day=1) - dt.timedelta(days=1)
     export = export or ExportForm(
-        initial={"year": filters.year or today.year, "month": filters.month or today.month}
+        initial={
+            "year": filters.year or last_month.year,
+            "month": filters.month or last_month.month,
+        }
     )
     page = review.received_claims(request.user, filters)
     return render(

@@ -11,7 +11,7 @@ from tsuen.facilities.services_ward import REGISTER_FIELDS
 
 
 class RegisterFilterForm(forms.Form):
-    name = forms.CharField(label=_("Name"), required=False, max_length=100)
+    name = forms.CharField(label=_("Facility name"), required=False, max_length=100)
     facility_type = forms.ChoiceField(
         label=_("Type"), required=False, choices=[("", _("All types")), *FacilityType.choices]
     )
