@@ -105,3 +105,23 @@ def check_accessibility(page) -> None:
         for v in result["violations"]
     ]
     assert not violations, f"{page.url}: " + json.dumps(violations, ensure_ascii=False)
+
+
+def log_in(page, user, live_server, *, language: str | None = None) -> None:
+    """Hand the browser a session made by Django's test client for ``user``, past the second
+    factor (the login form itself is pinned in tests/accounts); ``language`` sets the
+    language cookie (else the browser's default)."""
+    from django.conf import settings
+    from django.test import Client
+
+    from tsuen.accounts.testing import login_with_second_factor
+
+    client = Client()
+    login_with_second_factor(client, user)
+    cookie = client.cookies[settings.SESSION_COOKIE_NAME]
+    cookies = [{"name": cookie.key, "value": cookie.value, "url": live_server.url}]
+    if language:
+        cookies.append(
+            {"name": settings.LANGUAGE_COOKIE_NAME, "value": language, "url": live_server.url}
+        )
+    page.context.add_cookies(cookies)

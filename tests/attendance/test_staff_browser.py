@@ -6,34 +6,17 @@ import datetime as dt
 from zoneinfo import ZoneInfo
 
 import pytest
-from django.conf import settings
-from django.test import Client
 from django.utils import timezone
 
 from tests import factories as f
-from tests.browser_support import check_accessibility
+from tests.browser_support import check_accessibility, log_in
 from tsuen.accounts.models import Role
-from tsuen.accounts.testing import login_with_second_factor
 from tsuen.attendance.models import Attendance, AttendanceStatus, DailyRecord, RecordStatus
 from tsuen.core import clock, tenancy
 from tsuen.families.models import EmergencyContact
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.browser]
 NAMES = ("一花", "二葉", "三太", "四季")
-
-
-def _login(page, user, live_server):
-    client = Client()
-    login_with_second_factor(client, user)
-    cookie = client.cookies[settings.SESSION_COOKIE_NAME]
-    # The room's tablet here is set to English (the screens' Japanese is covered by the
-    # catalogue test and the other browser tests).
-    page.context.add_cookies(
-        [
-            {"name": cookie.key, "value": cookie.value, "url": live_server.url},
-            {"name": settings.LANGUAGE_COOKIE_NAME, "value": "en", "url": live_server.url},
-        ]
-    )
 
 
 def _tap(page, label):
@@ -79,7 +62,7 @@ def test_a_day_in_the_room_on_a_tablet(tablet, live_server, wall_clock):
             bookings[name] = f.booking(kid, slot, guardian, start=start, end=end)
         staff = f.user(Role.FACILITY_STAFF, facility=facility, language="en")
         f.second_factor(staff)
-    _login(tablet, staff, live_server)
+    log_in(tablet, staff, live_server, language="en")
 
     tablet.goto("/visits/staff/day/")
     assert tablet.locator('a[href="tel:0311112222"]').count() == 4

@@ -8,8 +8,7 @@ from pathlib import Path
 import pytest
 
 from tests import factories as f
-from tests.browser_support import check_accessibility
-from tests.certification.test_staff_browser import _login
+from tests.browser_support import check_accessibility, log_in
 from tsuen.accounts.models import Role
 from tsuen.audit import Action, record
 from tsuen.audit.models import AuditEvent
@@ -27,7 +26,7 @@ def test_the_auditor_searches_by_child_and_exports_on_a_desktop(desktop, live_se
     certification = f.certification(child, reviewer, number="KA2026-00777")
     with acting_as(actor_for(reviewer, "198.51.100.4")):
         record(Action.READ, child, ["given_name"])
-    _login(desktop, auditor, live_server)
+    log_in(desktop, auditor, live_server)
 
     desktop.goto("/")
     desktop.locator("nav.sections a[href='/audit/']").click()  # from the auditor's home

@@ -3,24 +3,14 @@
 import datetime as dt
 
 import pytest
-from django.conf import settings
-from django.test import Client
 
 from tests import factories as f
 from tests.billing import scene as s
-from tests.browser_support import check_accessibility
-from tsuen.accounts.testing import login_with_second_factor
+from tests.browser_support import check_accessibility, log_in
 from tsuen.billing.models import Claim, ClaimStatus
 from tsuen.core import clock
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.browser]
-
-
-def _login(page, user, live_server):
-    client = Client()
-    login_with_second_factor(client, user)
-    cookie = client.cookies[settings.SESSION_COOKIE_NAME]
-    page.context.add_cookies([{"name": cookie.key, "value": cookie.value, "url": live_server.url}])
 
 
 def test_generate_and_submit_last_months_claim_on_a_tablet(tablet, live_server):
@@ -34,7 +24,7 @@ def test_generate_and_submit_last_months_claim_on_a_tablet(tablet, live_server):
     s.visit(child, facility, last_month.replace(day=5), dt.time(10), dt.time(12))
     s.visit(child, facility, last_month.replace(day=12), dt.time(9), dt.time(11, 30))
 
-    _login(tablet, manager, live_server)
+    log_in(tablet, manager, live_server)
     tablet.goto("/billing/")
     check_accessibility(tablet)
     tablet.fill("input[name=year]", str(last_month.year))

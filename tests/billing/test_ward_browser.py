@@ -5,30 +5,20 @@ import csv
 import io
 
 import pytest
-from django.conf import settings
-from django.test import Client
 from openpyxl import load_workbook
 
 from tests.billing.ward import payments_officer, submitted_claim
-from tests.browser_support import check_accessibility
-from tsuen.accounts.testing import login_with_second_factor
+from tests.browser_support import check_accessibility, log_in
 from tsuen.billing import services
 from tsuen.billing.models import Claim, ClaimQuery, ClaimStatus
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.browser]
 
 
-def _login(page, user, live_server):
-    client = Client()
-    login_with_second_factor(client, user)
-    cookie = client.cookies[settings.SESSION_COOKIE_NAME]
-    page.context.add_cookies([{"name": cookie.key, "value": cookie.value, "url": live_server.url}])
-
-
 def test_review_query_approve_pay_and_export_on_a_desktop(desktop, live_server):
     claim, manager, child = submitted_claim()
     officer = payments_officer(claim.paying_municipality)
-    _login(desktop, officer, live_server)
+    log_in(desktop, officer, live_server)
 
     desktop.goto("/billing/ward/")
     check_accessibility(desktop)

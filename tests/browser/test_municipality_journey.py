@@ -9,32 +9,17 @@ import csv
 import subprocess
 
 import pytest
-from django.conf import settings
-from django.test import Client
 
 from tests import factories as f
 from tests.billing.ward import submitted_claim
-from tests.browser_support import check_accessibility
+from tests.browser_support import check_accessibility, log_in
 from tests.certification.conftest import answers, evidence
 from tsuen.accounts.models import Role
-from tsuen.accounts.testing import login_with_second_factor
 from tsuen.billing.models import Claim, ClaimStatus
 from tsuen.certification import services
 from tsuen.certification.models import Application, ApplicationStatus, Certification
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.browser]
-
-
-def _login(page, user, live_server):
-    client = Client()
-    login_with_second_factor(client, user)
-    cookie = client.cookies[settings.SESSION_COOKIE_NAME]
-    page.context.add_cookies(
-        [
-            {"name": cookie.key, "value": cookie.value, "url": live_server.url},
-            {"name": settings.LANGUAGE_COOKIE_NAME, "value": "ja", "url": live_server.url},
-        ]
-    )
 
 
 def _press(page, form_action: str):
@@ -51,7 +36,7 @@ def test_the_ward_certifies_and_pays_on_a_desktop(desktop, live_server, tmp_path
     draft = services.start(guardian, ward.pk)
     application = services.submit(guardian, draft.pk, answers(), evidence())
     claim, _manager, _child = submitted_claim(ward)
-    _login(desktop, admin, live_server)
+    log_in(desktop, admin, live_server, language="ja")
 
     # The queue, then the application.
     desktop.goto("/applications/staff/")

@@ -7,8 +7,7 @@ import datetime as dt
 import pytest
 
 from tests import factories as f
-from tests.browser_support import check_accessibility
-from tests.certification.test_staff_browser import _login
+from tests.browser_support import check_accessibility, log_in
 from tsuen.accounts.models import Role
 from tsuen.certification.models import EndReason
 from tsuen.families.models import FeeClass, HouseholdFeeClass
@@ -36,7 +35,7 @@ def test_fee_class_and_end_pages_on_a_desktop(desktop, live_server):
         valid_from=today - dt.timedelta(days=10),
         valid_to=today.replace(year=today.year + 1),
     )
-    _login(desktop, reviewer, live_server)
+    log_in(desktop, reviewer, live_server)
 
     desktop.goto(f"/applications/staff/children/{kid.pk}/fee-class/")
     assert "一花" in desktop.content()

@@ -6,10 +6,9 @@ from __future__ import annotations
 import pytest
 
 from tests import factories as f
-from tests.browser_support import check_accessibility
+from tests.browser_support import check_accessibility, log_in
 from tests.certification.conftest import answers, evidence
 from tsuen.accounts.models import Role
-from tsuen.accounts.testing import login_with_second_factor
 from tsuen.certification import services
 from tsuen.certification.models import ApplicationStatus, Certification
 
@@ -22,16 +21,6 @@ def _today():
     yield
 
 
-def _login(page, user, live_server):
-    from django.conf import settings
-    from django.test import Client
-
-    client = Client()
-    login_with_second_factor(client, user)
-    cookie = client.cookies[settings.SESSION_COOKIE_NAME]
-    page.context.add_cookies([{"name": cookie.key, "value": cookie.value, "url": live_server.url}])
-
-
 def test_a_reviewer_certifies_from_the_queue_on_a_desktop(desktop, live_server):
     ward = f.municipality(code="13104", name="新宿区", certificate_prefix="SJ")
     reviewer = f.user(Role.MUNICIPAL_REVIEWER, municipality=ward)
@@ -39,7 +28,7 @@ def test_a_reviewer_certifies_from_the_queue_on_a_desktop(desktop, live_server):
     applicant = f.user(Role.GUARDIAN)
     draft = services.start(applicant, ward.pk)
     application = services.submit(applicant, draft.pk, answers(), evidence())
-    _login(desktop, reviewer, live_server)
+    log_in(desktop, reviewer, live_server)
 
     desktop.goto("/applications/staff/")
     assert application.reference in desktop.content()

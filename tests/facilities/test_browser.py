@@ -6,7 +6,7 @@ import datetime as dt
 import pytest
 
 from tests import factories as f
-from tests.browser_support import check_accessibility
+from tests.browser_support import check_accessibility, log_in
 from tsuen.core import clock
 from tsuen.facilities.models import ClosureDay, InterviewSlot
 
@@ -43,18 +43,6 @@ def _facility_with_places():
     return guardian, child, fac
 
 
-def _login(page, user, live_server):
-    """A session made by Django's test client, handed to the browser (the login form itself
-    is pinned in tests/accounts)."""
-    from django.conf import settings
-    from django.test import Client
-
-    client = Client()
-    client.force_login(user)
-    cookie = client.cookies[settings.SESSION_COOKIE_NAME]
-    page.context.add_cookies([{"name": cookie.key, "value": cookie.value, "url": live_server.url}])
-
-
 def test_a_visitor_searches_and_reads_a_facility_page_on_a_phone(phone):
     _facility_with_places()
     phone.goto("/facilities/")
@@ -77,7 +65,7 @@ def test_a_visitor_searches_and_reads_a_facility_page_on_a_phone(phone):
 
 def test_a_guardian_books_a_first_interview_on_a_phone(phone, live_server):
     guardian, _, fac = _facility_with_places()
-    _login(phone, guardian, live_server)
+    log_in(phone, guardian, live_server)
     phone.goto(f"/facilities/{fac.pk}/interview/")
     check_accessibility(phone)
     phone.locator("input[name=slot]").first.check()

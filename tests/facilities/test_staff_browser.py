@@ -5,7 +5,7 @@ import datetime as dt
 import pytest
 
 from tests import factories as f
-from tests.browser_support import check_accessibility
+from tests.browser_support import check_accessibility, log_in
 from tsuen.accounts.models import Role
 from tsuen.core import clock
 from tsuen.facilities.models import InterviewSlot, InterviewStatus, PlaceTemplate
@@ -17,18 +17,6 @@ pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.browser]
 def _frozen_clock():
     """The live server runs in its own thread, outside any frozen clock: use real dates."""
     yield
-
-
-def _login_staff(page, user, live_server):
-    from django.conf import settings
-    from django.test import Client
-
-    from tsuen.accounts.testing import login_with_second_factor
-
-    client = Client()
-    login_with_second_factor(client, user)
-    cookie = client.cookies[settings.SESSION_COOKIE_NAME]
-    page.context.add_cookies([{"name": cookie.key, "value": cookie.value, "url": live_server.url}])
 
 
 def test_a_manager_keeps_places_and_interviews_on_a_tablet(tablet, live_server):
@@ -45,7 +33,7 @@ def test_a_manager_keeps_places_and_interviews_on_a_tablet(tablet, live_server):
         facility=fac, starts_at=starts, ends_at=starts + dt.timedelta(hours=1)
     )
     interview = f.interview(child, fac, guardian, status=InterviewStatus.REQUESTED, slot=slot)
-    _login_staff(tablet, manager, live_server)
+    log_in(tablet, manager, live_server)
 
     tablet.goto("/facilities/staff/places/")
     assert tablet.locator(".warning").first.is_visible()  # 9 places, 1 adult for class 0

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from tests import factories as f
-from tests.browser_support import check_accessibility
+from tests.browser_support import check_accessibility, log_in
 from tsuen.accounts.models import Role
 from tsuen.facilities.models import Facility, FacilitySuspension, StaffInvitation
 
@@ -19,18 +19,6 @@ def _frozen_clock():
     yield
 
 
-def _login(page, user, live_server):
-    from django.conf import settings
-    from django.test import Client
-
-    from tsuen.accounts.testing import login_with_second_factor
-
-    client = Client()
-    login_with_second_factor(client, user)
-    cookie = client.cookies[settings.SESSION_COOKIE_NAME]
-    page.context.add_cookies([{"name": cookie.key, "value": cookie.value, "url": live_server.url}])
-
-
 def _submit(page):
     page.locator("main form[method='post'] button[type='submit']").click()
     page.wait_for_load_state()
@@ -40,7 +28,7 @@ def test_the_ward_registers_invites_suspends_and_reinstates_on_a_desktop(desktop
     ward = f.municipality(name="新宿区")
     admin = f.user(Role.MUNICIPAL_ADMIN, municipality=ward)
     f.second_factor(admin)
-    _login(desktop, admin, live_server)
+    log_in(desktop, admin, live_server)
 
     desktop.goto("/facilities/ward/")
     assert desktop.locator("nav.sections a[href='/facilities/ward/']").is_visible()

@@ -8,8 +8,7 @@ import datetime as dt
 import pytest
 
 from tests import factories as f
-from tests.browser_support import check_accessibility
-from tests.certification.test_staff_browser import _login
+from tests.browser_support import check_accessibility, log_in
 from tests.municipalities.policy_world import booked_child, staff, ward_policy
 from tsuen import rules
 from tsuen.core import clock
@@ -27,7 +26,7 @@ def test_the_administrator_previews_and_saves_a_new_version(desktop, live_server
     next_month = (today.replace(day=1) + dt.timedelta(days=32)).replace(day=1)
     days = [next_month + dt.timedelta(days=d) for d in (1, 8, 15)]
     kid = booked_child(ward, f.facility(ward), admin, days, given_name="一花")
-    _login(desktop, admin, live_server)
+    log_in(desktop, admin, live_server)
 
     desktop.goto("/municipality/policy/")
     check_accessibility(desktop)

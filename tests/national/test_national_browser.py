@@ -6,8 +6,7 @@ from __future__ import annotations
 import pytest
 
 from tests import factories as f
-from tests.browser_support import check_accessibility
-from tests.certification.test_staff_browser import _login
+from tests.browser_support import check_accessibility, log_in
 from tsuen.accounts.models import Role
 from tsuen.municipalities.models import Municipality, MunicipalPolicy
 from tsuen.national.models import NationalRateTable
@@ -19,7 +18,7 @@ def test_register_a_municipality_edit_rates_and_read_statistics(desktop, live_se
     f.municipality(code="13104", name="新宿区", certificate_prefix="SJ")
     operator = f.user(Role.NATIONAL_OPERATOR)
     f.second_factor(operator)
-    _login(desktop, operator, live_server)
+    log_in(desktop, operator, live_server)
 
     desktop.goto("/national/")
     check_accessibility(desktop)

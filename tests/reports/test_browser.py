@@ -7,9 +7,8 @@ import pytest
 
 from tests import factories as f
 from tests import wardsize
-from tests.browser_support import check_accessibility
+from tests.browser_support import check_accessibility, log_in
 from tsuen.accounts.models import Role
-from tsuen.accounts.testing import login_with_second_factor
 from tsuen.core import clock
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.browser]
@@ -21,22 +20,12 @@ def _today():
     yield
 
 
-def _login(page, user, live_server):
-    from django.conf import settings
-    from django.test import Client
-
-    client = Client()
-    login_with_second_factor(client, user)
-    cookie = client.cookies[settings.SESSION_COOKIE_NAME]
-    page.context.add_cookies([{"name": cookie.key, "value": cookie.value, "url": live_server.url}])
-
-
 @pytest.mark.parametrize("role", [Role.MUNICIPAL_REVIEWER, Role.AUDITOR])
 def test_the_dashboard_on_a_desktop(desktop, live_server, role):
     ward = wardsize.build(clock.today(), children=20, facilities=4, days=90, waiting=3)
     user = f.user(role, municipality=ward.municipality)
     f.second_factor(user)
-    _login(desktop, user, live_server)
+    log_in(desktop, user, live_server)
 
     desktop.goto("/municipality/")
     desktop.locator("main a[href='/municipality/dashboard/']").click()
