@@ -19,17 +19,19 @@ def handle_post(
     done: str | Callable[[object], str],
     then: str | tuple,
     refused: type[ValidationError] | tuple[type[ValidationError], ...] = ValidationError,
+    error_field: str | None = None,
 ) -> HttpResponse | None:
     """When ``form`` was posted and is valid, ``act(cleaned_data)``: on success flash ``done``
     (or ``done(what act returned)``) and redirect to ``then`` (a URL name, or a tuple of a URL
-    name and its arguments); a ``refused`` error from the service goes onto the form. ``None``
+    name and its arguments); a ``refused`` error from the service goes onto the form (on
+    ``error_field``, or the whole form). ``None``
     means: render the page, with the status :func:`status_of` gives for the form."""
     if request.method != "POST" or not form.is_valid():
         return None
     try:
         result = act(form.cleaned_data)
     except refused as exc:
-        form.add_error(None, exc)
+        form.add_error(error_field, exc)
         return None
     messages.success(request, done(result) if callable(done) else done)
     return redirect(*then) if isinstance(then, tuple) else redirect(then)
