@@ -17,15 +17,16 @@ def handle_post(
     act: Callable[[dict], object],
     *,
     done: str | Callable[[object], str],
-    then: str | tuple,
+    then: str | tuple | Callable[[object], str | tuple],
     refused: type[ValidationError] | tuple[type[ValidationError], ...] = ValidationError,
     error_field: str | None = None,
 ) -> HttpResponse | None:
-    """When ``form`` was posted and is valid, ``act(cleaned_data)``: on success flash ``done``
-    (or ``done(what act returned)``) and redirect to ``then`` (a URL name, or a tuple of a URL
-    name and its arguments); a ``refused`` error from the service goes onto the form (on
-    ``error_field``, or the whole form). ``None``
-    means: render the page, with the status :func:`status_of` gives for the form."""
+    """When ``form`` was posted and is valid, ``act(cleaned_data)``.
+
+    On success: flash ``done`` (or ``done(what act returned)``) and redirect to ``then`` (a URL
+    name, a tuple of a URL name and its arguments, or a function of what act returned giving
+    one). A ``refused`` error from the service goes onto the form (on ``error_field``, or the
+    whole form). ``None`` means: render the page, with the status :func:`status_of` gives."""
     if request.method != "POST" or not form.is_valid():
         return None
     try:
@@ -34,7 +35,8 @@ def handle_post(
         form.add_error(error_field, exc)
         return None
     messages.success(request, done(result) if callable(done) else done)
-    return redirect(*then) if isinstance(then, tuple) else redirect(then)
+    target = then(result) if callable(then) else then
+    return redirect(*target) if isinstance(target, tuple) else redirect(target)
 
 
 def status_of(form: Form) -> int:

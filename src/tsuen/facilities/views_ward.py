@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.utils.translation import gettext as _
 
+from tsuen.core.views import handle_post, status_of
 from tsuen.facilities import services_ward as ward
 from tsuen.facilities.forms_ward import (
     FacilityForm,
@@ -39,19 +39,19 @@ def _values(form) -> dict:
 def _facility_form(request, facility, save):
     """The register/edit form: the service saves it or the page comes back with why (400)."""
     form = FacilityForm(request.POST or None, instance=facility)
-    status = 200
-    if request.method == "POST":
-        if form.is_valid():
-            try:
-                saved = save(_values(form))
-            except StaffRefused as refused:
-                form.add_error(None, refused)
-            else:
-                messages.success(request, _("The facility has been saved."))
-                return redirect("facilities:ward_facility", saved.pk)
-        status = 400
-    return render(
-        request, "facilities/ward/form.html", {"form": form, "facility": facility}, status=status
+    done = handle_post(
+        request,
+        form,
+        lambda data: save(_values(form)),
+        done=_("The facility has been saved."),
+        then=lambda saved: ("facilities:ward_facility", saved.pk),
+        refused=StaffRefused,
+    )
+    return done or render(
+        request,
+        "facilities/ward/form.html",
+        {"form": form, "facility": facility},
+        status=status_of(form),
     )
 
 
@@ -87,22 +87,20 @@ def facility(request, facility_id: int):
 def invite(request, facility_id: int):
     facility = ward.facility_to_supervise(request.user, facility_id)
     form = ManagerInviteForm(request.POST or None)
-    status = 200
-    if request.method == "POST":
-        if form.is_valid():
-            try:
-                ward.invite_manager(request.user, facility_id, form.cleaned_data["email"])
-            except StaffRefused as refused:
-                form.add_error("email", refused)
-            else:
-                messages.success(request, _("The invitation has been sent to the manager."))
-                return redirect("facilities:ward_facility", facility_id)
-        status = 400
-    return render(
+    done = handle_post(
+        request,
+        form,
+        lambda data: ward.invite_manager(request.user, facility_id, data["email"]),
+        done=_("The invitation has been sent to the manager."),
+        then=("facilities:ward_facility", facility_id),
+        refused=StaffRefused,
+        error_field="email",
+    )
+    return done or render(
         request,
         "facilities/ward/invite.html",
         {"form": form, "facility": facility},
-        status=status,
+        status=status_of(form),
     )
 
 
@@ -111,25 +109,20 @@ def suspension(request, facility_id: int):
     """Suspend the facility, or reinstate it if it is suspended (a confirm page first)."""
     facility = ward.facility_to_supervise(request.user, facility_id)
     form = SuspensionForm(request.POST or None)
-    status = 200
-    if request.method == "POST":
-        if form.is_valid():
-            try:
-                ward.set_suspended(
-                    request.user, facility_id, not facility.suspended, form.cleaned_data["reason"]
-                )
-            except StaffRefused as refused:
-                form.add_error("reason", refused)
-            else:
-                messages.success(
-                    request,
-                    _("The facility has been reinstated.")
-                    if facility.suspended
-                    else _("The facility has been suspended."),
-                )
-                return redirect("facilities:ward_facility", facility_id)
-        status = 400
-    return render(
+    done = handle_post(
+        request,
+        form,
+        lambda data: ward.set_suspended(
+            request.user, facility_id, not facility.suspended, data["reason"]
+        ),
+        done=_("The facility has been reinstated.")
+        if facility.suspended
+        else _("The facility has been suspended."),
+        then=("facilities:ward_facility", facility_id),
+        refused=StaffRefused,
+        error_field="reason",
+    )
+    return done or render(
         request,
         "facilities/ward/suspension.html",
         {
@@ -137,5 +130,5 @@ def suspension(request, facility_id: int):
             "facility": facility,
             "future_bookings": ward.future_bookings(facility),
         },
-        status=status,
+        status=status_of(form),
     )
