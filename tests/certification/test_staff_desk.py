@@ -114,6 +114,58 @@ def test_certify_through_the_page(client, ward, reviewer, django_capture_on_comm
     assert Certification.objects.filter(application=application).count() == 1
 
 
+def _certify_with(client, application, number):
+    child = application.children.get().child
+    url = reverse("certification:staff_certify", args=[application.pk])
+    return client.post(url, {f"number-{child.pk}": number}), child
+
+
+def test_a_number_the_ward_already_gave_is_kept(client, ward, reviewer):
+    application = submitted(ward)
+    response, child = _certify_with(desk(client, reviewer), application, " SJ2026-00042 ")
+    assert response.status_code == 302
+    assert Certification.objects.get(child=child).number == "SJ2026-00042"
+    # Automatic numbers continue after it, never on it.
+    later = submitted(ward)
+    services.certify(reviewer, later.pk)
+    assert Certification.objects.get(application=later).number == "SJ2026-00043"
+
+
+@pytest.mark.parametrize(
+    ("number", "message"),
+    [
+        ("SJ2026-00001", "is already used in this municipality"),
+        ("NK2026-00099", "is not a certificate number of this municipality"),
+        ("SJ26-1", "is not a certificate number of this municipality"),
+    ],
+)
+def test_a_certificate_number_already_used_or_malformed_is_refused(
+    client, ward, reviewer, number, message
+):
+    first = submitted(ward)
+    services.certify(reviewer, first.pk)  # takes SJ2026-00001
+    application = submitted(ward)
+    response, child = _certify_with(desk(client, reviewer), application, number)
+    assert response.status_code == 400
+    assert message in response.content.decode()
+    assert number in response.content.decode()  # kept in the field to correct it
+    assert not Certification.objects.filter(child=child).exists()
+    application.refresh_from_db()
+    assert application.status == ApplicationStatus.SUBMITTED
+
+
+def test_one_number_for_two_children_is_refused(ward, reviewer):
+    applicant = f.user(Role.GUARDIAN)
+    draft = services.start(applicant, ward.pk)
+    entries = answers()
+    entries["children"].append(entries["children"][0] | {"given_name": "二葉"})
+    application = services.submit(applicant, draft.pk, entries, evidence())
+    ids = [e.child_id for e in application.children.all()]
+    with pytest.raises(services.ApplicationInvalid, match="given to two children"):
+        services.certify(reviewer, application.pk, dict.fromkeys(ids, "SJ2026-00007"))
+    assert not Certification.objects.filter(application=application).exists()
+
+
 def test_request_a_correction_through_the_page(client, ward, reviewer):
     application = submitted(ward)
     desk(client, reviewer)

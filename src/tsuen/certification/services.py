@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import re
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
@@ -730,14 +731,19 @@ def reject(staff, application_id: int, reason: str) -> Application:
     return application
 
 
-def certify(staff, application_id: int) -> list[Certification]:
+def certify(
+    staff, application_id: int, numbers: dict[int, str] | None = None
+) -> list[Certification]:
     """Certify every child of a submitted application.
 
     Each child gets a certificate number unique in the municipality,
     ``<certificate_prefix><fiscal year>-<5-digit serial>`` (the serial is taken under a lock
-    on the municipality row), valid from the later of today and the child's first eligible
-    day to the last eligible day under the municipality's policy. The household's declared
-    fee class becomes its verified fee class from today. All children or none.
+    on the municipality row). ``numbers`` (child id -> number) keeps a number the ward has
+    already given a child (e.g. on a paper certificate): it must have the municipality's
+    format and not be used yet. Each certification is valid from the later of today and the
+    child's first eligible day to the last eligible day under the municipality's policy. The
+    household's declared fee class becomes its verified fee class from today. All children or
+    none.
     """
     with transaction.atomic():
         application = _locked(staff, Action.APPLICATION_REVIEW, application_id)
@@ -766,18 +772,28 @@ def certify(staff, application_id: int) -> list[Certification]:
             windows.append((valid_from, window.last_day))
         if not entries:
             problems.append(_("The application names no child."))
+        typed = {e.child_id: (numbers or {}).get(e.child_id, "").strip() for e in entries}
+        given = {child_id: number for child_id, number in typed.items() if number}
+        problems += _number_problems(municipality, given)
         if problems:
             raise ApplicationInvalid(problems)
 
         serial = _next_serial(municipality, rules.fiscal_year_of(today))
         prefix = f"{municipality.certificate_prefix}{rules.fiscal_year_of(today)}-"
+        taken = set(given.values())
         certifications = []
         for entry, (valid_from, valid_to) in zip(entries, windows, strict=True):
+            number = given.get(entry.child_id)
+            if number is None:
+                while f"{prefix}{serial:05d}" in taken:
+                    serial += 1
+                number = f"{prefix}{serial:05d}"
+                serial += 1
             certification = Certification.objects.create(
                 municipality=municipality,
                 child=entry.child,
                 application=application,
-                number=f"{prefix}{serial:05d}",
+                number=number,
                 valid_from=valid_from,
                 valid_to=valid_to,
                 status=CertificationStatus.ACTIVE,
@@ -793,7 +809,6 @@ def certify(staff, application_id: int) -> list[Certification]:
             )
             record("create", certification, fields=["number", "valid_from", "valid_to"])
             certifications.append(certification)
-            serial += 1
         _verify_fee_class(application, staff, today, now)
         application.decided_at = now
         application.message_to_applicant = ""
@@ -813,6 +828,37 @@ def certify(staff, application_id: int) -> list[Certification]:
             path=_detail_path(application),
         )
     return certifications
+
+
+def _number_problems(municipality: Municipality, given: dict[int, str]) -> list[str]:
+    """Why numbers the ward typed cannot be used: a wrong format, used twice in the
+    application, or already used in the municipality."""
+    problems = []
+    pattern = re.compile(rf"^{re.escape(municipality.certificate_prefix)}\d{{4}}-\d{{5}}$")
+    example = f"{municipality.certificate_prefix}2026-00001"
+    for number in sorted(set(given.values())):
+        if not pattern.match(number):
+            problems.append(
+                _(
+                    "“%(number)s” is not a certificate number of this municipality "
+                    "(write it like %(example)s)."
+                )
+                % {"number": number, "example": example}
+            )
+        elif list(given.values()).count(number) > 1:
+            problems.append(
+                _("The certificate number %(number)s is given to two children.")
+                % {"number": number}
+            )
+    used = Certification.unscoped.filter(
+        municipality=municipality, number__in=list(given.values())
+    ).values_list("number", flat=True)
+    for number in sorted(used):
+        problems.append(
+            _("The certificate number %(number)s is already used in this municipality.")
+            % {"number": number}
+        )
+    return problems
 
 
 def _next_serial(municipality: Municipality, fiscal_year: int) -> int:

@@ -32,7 +32,9 @@ def queue(request):
     )
 
 
-def _application_page(request, application_id, *, correction=None, rejection=None, status=200):
+def _application_page(
+    request, application_id, *, correction=None, rejection=None, numbers=None, status=200
+):
     review = services.review_page(request.user, application_id)
     return render(
         request,
@@ -42,6 +44,7 @@ def _application_page(request, application_id, *, correction=None, rejection=Non
             "page": review.page,
             "correction": correction or CorrectionForm(),
             "rejection": rejection or RejectForm(),
+            "numbers": numbers or {},
         },
         status=status,
     )
@@ -93,11 +96,17 @@ def reject(request, application_id: int):
 @login_required
 @require_POST
 def certify(request, application_id: int):
+    # Optional numbers the ward already gave a child ("number-<child id>"; empty: automatic).
+    numbers = {
+        int(key.removeprefix("number-")): value
+        for key, value in request.POST.items()
+        if key.startswith("number-") and key.removeprefix("number-").isdigit()
+    }
     try:
-        certifications = services.certify(request.user, application_id)
+        certifications = services.certify(request.user, application_id, numbers)
     except services.ApplicationInvalid as exc:
         _refused(request, exc)
-        return _application_page(request, application_id, status=400)
+        return _application_page(request, application_id, numbers=numbers, status=400)
     messages.success(
         request,
         _("Certified: %(numbers)s.") % {"numbers": ", ".join(c.number for c in certifications)},

@@ -31,3 +31,9 @@ def date_jp(value: dt.date | dt.datetime | None) -> str:
 @register.filter(name="wareki")
 def wareki_filter(value: dt.date | None) -> str:
     return "" if value is None else wareki(value)
+
+
+@register.filter
+def get_item(mapping, key):
+    """``mapping[key]`` in a template (None when missing)."""
+    return mapping.get(key) if hasattr(mapping, "get") else None
