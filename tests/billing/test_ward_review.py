@@ -80,7 +80,7 @@ def test_the_list_filters_and_totals(client, claimed):
     login_with_second_factor(client, officer)
     body = client.get(reverse("billing:ward_claims")).content.decode()
     assert "ひかり保育園" in body and "そら園" not in body  # a draft stays with the facility
-    assert f"<td>{claim.total_benefit + claim.total_reduction_reimbursed}</td>" in body
+    assert f"<td>{claim.total_benefit + claim.total_reduction_reimbursed:,}</td>" in body
     services.submit_claim(s.manager_of(other_facility), draft.pk)
     url = reverse("billing:ward_claims")
     both = client.get(url).content.decode()
