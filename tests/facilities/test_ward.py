@@ -208,7 +208,7 @@ def test_the_list_filters_and_shows_the_managers_state(client, admin, reviewer, 
 def test_the_list_costs_the_same_queries_for_3_or_30_facilities(reviewer, ward):
     def count() -> int:
         with CaptureQueriesContext(connection) as queries:
-            ward_services.register(reviewer)
+            list(ward_services.register(reviewer))
         return len(queries)
 
     for _ in range(3):
@@ -217,6 +217,17 @@ def test_the_list_costs_the_same_queries_for_3_or_30_facilities(reviewer, ward):
     for _ in range(27):
         f.user(Role.FACILITY_MANAGER, facility=f.facility(ward))
     assert count() == small <= 3
+
+
+def test_the_list_pages_by_fifty(client, reviewer, ward):
+    for n in range(51):
+        f.facility(ward, name=f"園{n:02d}", name_kana=f"エン{n:02d}")
+    login_with_second_factor(client, reviewer)
+    url = reverse("facilities:ward_register")
+    first = client.get(url).content.decode()
+    assert "51 facilities" in first and "園49" in first and "園50" not in first
+    second = client.get(url, {"page": 2}).content.decode()
+    assert "園50" in second and "園49" not in second and 'rel="prev"' in second
 
 
 def test_the_ward_invites_the_manager_through_the_facilitys_invitation(

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import transaction
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from tsuen.audit import record, record_many
@@ -122,9 +122,9 @@ def _with_manager_state(queryset):
     )
 
 
-def register(user, filters: RegisterFilters = RegisterFilters()) -> list[Facility]:
-    """The ward's facilities with ``manager_active`` and ``manager_invited``, by kana name.
-    A constant number of queries whatever the number of facilities."""
+def register(user, filters: RegisterFilters = RegisterFilters()) -> QuerySet[Facility]:
+    """The ward's facilities with ``manager_active`` and ``manager_invited``, by kana name
+    (a query: the page takes a constant number of queries whatever the number of facilities)."""
     require(user, Action.FACILITY_WARD_VIEW, Facility)
     facilities = filter_allowed(user, Action.FACILITY_WARD_VIEW, Facility.objects.all())
     if filters.name.strip():
@@ -134,7 +134,7 @@ def register(user, filters: RegisterFilters = RegisterFilters()) -> list[Facilit
         facilities = facilities.filter(facility_type=filters.facility_type)
     if filters.suspended in ("yes", "no"):
         facilities = facilities.filter(suspended=filters.suspended == "yes")
-    return list(_with_manager_state(facilities).order_by("name_kana", "name", "pk"))
+    return _with_manager_state(facilities).order_by("name_kana", "name", "pk")
 
 
 def future_bookings(facility: Facility, today: dt.date | None = None) -> int:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import render
 from django.utils.translation import gettext as _
@@ -24,11 +25,18 @@ def register(request):
     filters = ward.RegisterFilters()
     if form.is_bound and form.is_valid():
         filters = ward.RegisterFilters(**form.cleaned_data)
-    facilities = ward.register(request.user, filters)
+    page = Paginator(ward.register(request.user, filters), 50).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
     return render(
         request,
         "facilities/ward/register.html",
-        {"form": form, "facilities": facilities, "may_register": ward.may_register(request.user)},
+        {
+            "form": form,
+            "page_obj": page,
+            "query": query.urlencode(),
+            "may_register": ward.may_register(request.user),
+        },
     )
 
 
