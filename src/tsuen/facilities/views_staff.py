@@ -130,26 +130,28 @@ def invite_accept(request, token: str):
 
 @login_required
 def places(request):
-    form = TemplateSlotForm()
-    if request.method == "POST":
-        if request.POST.get("action") == "delete":
-            staff.delete_template_slot(request.user, int(request.POST.get("template", 0)))
-            messages.success(request, _("The slot has been removed from the template."))
-            return redirect("facilities:staff_places")
-        form = TemplateSlotForm(request.POST)
-        if form.is_valid():
-            try:
-                staff.add_template_slot(request.user, **form.cleaned_data)
-            except staff.StaffRefused as refused:
-                form.add_error(None, refused)
-            else:
-                messages.success(request, _("The slot has been added to the template."))
-                return redirect("facilities:staff_places")
-    overview = staff.places_overview(request.user)
-    return render(
+    if request.method == "POST" and request.POST.get("action") == "delete":
+        staff.delete_template_slot(request.user, int(request.POST.get("template", 0)))
+        messages.success(request, _("The slot has been removed from the template."))
+        return redirect("facilities:staff_places")
+    form = TemplateSlotForm(request.POST or None)
+    done = handle_post(
+        request,
+        form,
+        lambda data: staff.add_template_slot(request.user, **data),
+        done=_("The slot has been added to the template."),
+        then="facilities:staff_places",
+        refused=staff.StaffRefused,
+    )
+    return done or render(
         request,
         "facilities/staff/places.html",
-        {"overview": overview, "form": form, "generate_form": GenerateForm()},
+        {
+            "overview": staff.places_overview(request.user),
+            "form": form,
+            "generate_form": GenerateForm(),
+        },
+        status=status_of(form),
     )
 
 
@@ -200,55 +202,51 @@ def day_places(request, date: str):
 
 @login_required
 def closures(request):
-    form = ClosureForm()
-    if request.method == "POST":
-        if request.POST.get("action") == "remove":
-            staff.remove_closure(request.user, int(request.POST.get("closure", 0)))
-            messages.success(request, _("The day is open again."))
-            return redirect("facilities:staff_closures")
-        form = ClosureForm(request.POST)
-        if form.is_valid():
-            try:
-                staff.add_closure(
-                    request.user, form.cleaned_data["date"], form.cleaned_data["reason"]
-                )
-            except staff.StaffRefused as refused:
-                form.add_error(None, refused)
-            else:
-                messages.success(request, _("The day has been closed."))
-                return redirect("facilities:staff_closures")
-    return render(
+    if request.method == "POST" and request.POST.get("action") == "remove":
+        staff.remove_closure(request.user, int(request.POST.get("closure", 0)))
+        messages.success(request, _("The day is open again."))
+        return redirect("facilities:staff_closures")
+    form = ClosureForm(request.POST or None)
+    done = handle_post(
+        request,
+        form,
+        lambda data: staff.add_closure(request.user, data["date"], data["reason"]),
+        done=_("The day has been closed."),
+        then="facilities:staff_closures",
+        refused=staff.StaffRefused,
+    )
+    return done or render(
         request,
         "facilities/staff/closures.html",
         {"closures": staff.closures(request.user), "form": form},
+        status=status_of(form),
     )
 
 
 @login_required
 def interviews(request):
-    form = InterviewSlotForm()
-    if request.method == "POST":
-        if request.POST.get("action") == "delete":
-            try:
-                staff.delete_interview_slot(request.user, int(request.POST.get("slot", 0)))
-            except staff.StaffRefused as refused:
-                messages.error(request, refused.messages[0])
-            else:
-                messages.success(request, _("The interview slot has been deleted."))
-            return redirect("facilities:staff_interviews")
-        form = InterviewSlotForm(request.POST)
-        if form.is_valid():
-            try:
-                staff.add_interview_slot(request.user, **form.cleaned_data)
-            except staff.StaffRefused as refused:
-                form.add_error(None, refused)
-            else:
-                messages.success(request, _("The interview slot has been added."))
-                return redirect("facilities:staff_interviews")
-    return render(
+    if request.method == "POST" and request.POST.get("action") == "delete":
+        try:
+            staff.delete_interview_slot(request.user, int(request.POST.get("slot", 0)))
+        except staff.StaffRefused as refused:
+            messages.error(request, refused.messages[0])
+        else:
+            messages.success(request, _("The interview slot has been deleted."))
+        return redirect("facilities:staff_interviews")
+    form = InterviewSlotForm(request.POST or None)
+    done = handle_post(
+        request,
+        form,
+        lambda data: staff.add_interview_slot(request.user, **data),
+        done=_("The interview slot has been added."),
+        then="facilities:staff_interviews",
+        refused=staff.StaffRefused,
+    )
+    return done or render(
         request,
         "facilities/staff/interviews.html",
         {"desk": staff.interview_desk(request.user), "form": form},
+        status=status_of(form),
     )
 
 
