@@ -457,13 +457,7 @@ def submit(user, application_id: int, entries: dict | None = None, evidence=None
             application.message_to_applicant = ""
             application.save()
             record("update", application, fields=[*ENTRY_FIELDS, "status"], subjects=children)
-            notify(
-                Notice.APPLICATION_RECEIVED,
-                application.applicant,
-                reference=application.reference,
-                municipality_name=municipality.name,
-                path=reverse("certification:detail", args=[application.pk]),
-            )
+            _tell_applicant(application, Notice.APPLICATION_RECEIVED)
     except BaseException:
         _discard(stored)
         raise
@@ -674,8 +668,16 @@ def pdf_for(user, application_id: int) -> tuple[str, bytes]:
 # --- the municipality's side -------------------------------------------------------------------
 
 
-def _detail_path(application: Application) -> str:
-    return reverse("certification:detail", args=[application.pk])
+def _tell_applicant(application: Application, kind: str, **context) -> None:
+    """Email the applicant about their application (reference, ward, link to its page)."""
+    notify(
+        kind,
+        application.applicant,
+        reference=application.reference,
+        municipality_name=application.municipality.name,
+        path=reverse("certification:detail", args=[application.pk]),
+        **context,
+    )
 
 
 def request_correction(staff, application_id: int, message: str) -> Application:
@@ -693,13 +695,7 @@ def request_correction(staff, application_id: int, message: str) -> Application:
         _move(application, ApplicationStatus.CORRECTION_REQUESTED, staff, note=message)
         application.save()
         record("update", application, fields=["status", "message_to_applicant"])
-        notify(
-            Notice.CORRECTION_REQUESTED,
-            application.applicant,
-            reference=application.reference,
-            municipality_name=application.municipality.name,
-            path=_detail_path(application),
-        )
+        _tell_applicant(application, Notice.CORRECTION_REQUESTED)
     return application
 
 
@@ -720,14 +716,7 @@ def reject(staff, application_id: int, reason: str) -> Application:
         _move(application, ApplicationStatus.REJECTED, staff, note=reason)
         application.save()
         record("update", application, fields=["status", "message_to_applicant"])
-        notify(
-            Notice.CERTIFICATION_RESULT,
-            application.applicant,
-            reference=application.reference,
-            municipality_name=application.municipality.name,
-            certified=False,
-            path=_detail_path(application),
-        )
+        _tell_applicant(application, Notice.CERTIFICATION_RESULT, certified=False)
     return application
 
 
@@ -815,17 +804,14 @@ def certify(
         _move(application, ApplicationStatus.CERTIFIED, staff)
         application.save()
         record("update", application, fields=["status"])
-        notify(
+        _tell_applicant(
+            application,
             Notice.CERTIFICATION_RESULT,
-            application.applicant,
-            reference=application.reference,
-            municipality_name=municipality.name,
             certified=True,
             certificates=[
                 {"number": c.number, "valid_from": c.valid_from, "valid_to": c.valid_to}
                 for c in certifications
             ],
-            path=_detail_path(application),
         )
     return certifications
 
