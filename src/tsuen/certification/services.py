@@ -848,12 +848,18 @@ def _number_problems(municipality: Municipality, given: dict[int, str]) -> list[
 
 
 def _next_serial(municipality: Municipality, fiscal_year: int) -> int:
+    """One more than the year's highest serial (serials are zero-padded to five digits, so
+    the highest number sorts last)."""
     prefix = f"{municipality.certificate_prefix}{fiscal_year}-"
-    numbers = Certification.unscoped.filter(
-        municipality=municipality, number__startswith=prefix
-    ).values_list("number", flat=True)
-    serials = [int(n[len(prefix) :]) for n in numbers if n[len(prefix) :].isdigit()]
-    return max(serials, default=0) + 1
+    highest = (
+        Certification.unscoped.filter(
+            municipality=municipality, number__regex=rf"^{re.escape(prefix)}[0-9]{{5}}$"
+        )
+        .order_by("-number")
+        .values_list("number", flat=True)
+        .first()
+    )
+    return int(highest[len(prefix) :]) + 1 if highest else 1
 
 
 def _verify_fee_class(application: Application, staff, today: dt.date, now: dt.datetime):

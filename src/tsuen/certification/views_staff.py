@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 
 from tsuen.certification import services
 from tsuen.certification.forms_staff import CorrectionForm, QueueFilterForm, RejectForm
+from tsuen.core.views import handle_post
 
 
 @login_required
@@ -61,18 +62,18 @@ def _refused(request, exc) -> None:
 
 
 def _decide_with_text(request, application_id, form_class, field, decide, done, page_key):
-    """A decision that carries a text for the family (correction request, rejection): the form,
-    the service, and either a redirect with ``done`` or the page again with the reason (400)."""
+    """A decision that carries a text for the family (correction request, rejection): the
+    shared form handling, else the page again with the reason (400)."""
     form = form_class(request.POST)
-    if form.is_valid():
-        try:
-            decide(request.user, application_id, form.cleaned_data[field])
-        except services.ApplicationInvalid as exc:
-            form.add_error(field, exc)
-        else:
-            messages.success(request, done)
-            return redirect("certification:staff_application", application_id)
-    return _application_page(request, application_id, status=400, **{page_key: form})
+    return handle_post(
+        request,
+        form,
+        lambda data: decide(request.user, application_id, data[field]),
+        done=done,
+        then=("certification:staff_application", application_id),
+        refused=services.ApplicationInvalid,
+        error_field=field,
+    ) or _application_page(request, application_id, status=400, **{page_key: form})
 
 
 @login_required
