@@ -863,12 +863,20 @@ def _next_serial(municipality: Municipality, fiscal_year: int) -> int:
 
 
 def _verify_fee_class(application: Application, staff, today: dt.date, now: dt.datetime):
+    """The declared fee class becomes the household's verified class from today: an open row
+    that started earlier is closed yesterday, rows from today on are replaced; every change is
+    audited. (Billing derives the support-needed adder from the class of each visit's day, so
+    the household's own support-needed designation is left as it is.)"""
     household = application.household
+    children = list(household.children.all())
     fee_class = application.declared_fee_class or FeeClass.NONE
     for earlier in household.fee_classes.filter(valid_to__isnull=True, valid_from__lt=today):
         earlier.valid_to = today - dt.timedelta(days=1)
         earlier.save(update_fields=["valid_to"])
-    household.fee_classes.filter(valid_from__gte=today).delete()
+        record("update", earlier, fields=["valid_to"], subjects=children)
+    for replaced in household.fee_classes.filter(valid_from__gte=today):
+        record("delete", replaced, fields=["fee_class", "valid_from"], subjects=children)
+        replaced.delete()
     current = HouseholdFeeClass.objects.create(
         household=household,
         fee_class=fee_class,
@@ -876,9 +884,7 @@ def _verify_fee_class(application: Application, staff, today: dt.date, now: dt.d
         verified_by=staff,
         verified_at=now,
     )
-    household.support_needed = fee_class == FeeClass.SUPPORT_NEEDED
-    household.save(update_fields=["support_needed"])
-    record("create", current, fields=["fee_class", "valid_from"])
+    record("create", current, fields=["fee_class", "valid_from"], subjects=children)
 
 
 # --- the municipality's desk: the review queue, one application, the certification notice ------
