@@ -161,6 +161,23 @@ def test_a_freed_place_is_offered_to_the_first_waiting_entry(django_capture_on_c
     assert offers == [[s.user.email]]
 
 
+def test_a_place_freed_by_an_ended_certification_is_offered(django_capture_on_commit_callbacks):
+    from tsuen.certification import lifecycle
+    from tsuen.certification.models import EndReason
+
+    s, [booked] = full_scene()
+    entry = join(s)
+    with django_capture_on_commit_callbacks(execute=True):
+        # The booked child moves out before the visit: the ward ends the certification.
+        lifecycle.end_certification(
+            s.staff, booked.child.pk, EndReason.MOVED_OUT, s.day - dt.timedelta(days=1)
+        )
+    booked.refresh_from_db()
+    entry.refresh_from_db()
+    assert booked.status == BookingStatus.CANCELLED_BY_FACILITY
+    assert entry.status == WaitlistStatus.OFFERED
+
+
 def test_the_offer_email_names_the_facility_and_the_deadline(django_capture_on_commit_callbacks):
     s, _ = full_scene()
     entry = join(s)

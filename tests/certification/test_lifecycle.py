@@ -8,6 +8,7 @@ import pytest
 from django.core import mail
 from django.core.management import call_command
 from django.http import Http404
+from django.utils import translation
 
 from tests import factories as f
 from tests.booking.scene import set_policy
@@ -24,6 +25,13 @@ from tsuen.core import clock
 from tsuen.families.models import FeeClass, HouseholdFeeClass
 
 D = dt.date
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    """The refusals are read in English here (whatever language an earlier test left active)."""
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture

@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from tsuen.audit import record
 from tsuen.authz.policy import Action, filter_allowed, get_or_404
 from tsuen.booking.models import Booking, BookingStatus
+from tsuen.booking.signals import place_freed
 from tsuen.certification.models import (
     Certification,
     CertificationStatus,
@@ -220,11 +221,12 @@ def _mark_ended(certification: Certification, by) -> None:
 def cancel_bookings_after(certification: Certification) -> list[Booking]:
     """Cancel the child's confirmed bookings after the certification's last day that have not
     started: the hours return (never counted). Call inside the transaction that ends the
-    certification; :func:`tell_family` then lists them to the family."""
+    certification; :func:`tell_family` then lists them to the family. Each freed place is
+    offered to the slot's waitlist once the ending has committed, as for any cancellation."""
     last_day = certification.ended_on or certification.valid_to
     bookings = list(
         Booking.objects.select_for_update()
-        .select_related("facility")
+        .select_related("facility", "place_slot")
         .filter(
             child_id=certification.child_id,
             status=BookingStatus.CONFIRMED,
@@ -240,6 +242,10 @@ def cancel_bookings_after(certification: Certification) -> list[Booking]:
         booking.cancelled_at = now
         booking.save(update_fields=["status", "counts_toward_caps", "cancelled_at"])
         record("update", booking, fields=("status", "counts_toward_caps", "cancelled_at"))
+    for slot in {b.place_slot_id: b.place_slot for b in bookings}.values():
+        transaction.on_commit(
+            lambda slot=slot: place_freed.send(sender=Booking, place_slot=slot, now=now)
+        )
     return bookings
 
 
