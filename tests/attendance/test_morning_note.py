@@ -14,6 +14,7 @@ from tests import factories as f
 from tests.attendance.conftest import VISIT_DAY
 from tsuen.accounts.models import Role
 from tsuen.attendance import services
+from tsuen.attendance import services_staff as staff_services
 from tsuen.attendance.models import Attendance, AttendanceStatus, MorningNote
 from tsuen.audit.models import AuditEvent
 from tsuen.booking.models import BookingStatus
@@ -234,3 +235,21 @@ def test_someone_elses_booking_page_answers_404(client, visit):
 
 def test_visit_day_constant_matches_the_fixture():
     assert MORNING.date() == VISIT_DAY
+
+
+def test_lists_of_notes_name_the_child_in_the_audit_trail(
+    client, visit, django_capture_on_commit_callbacks
+):
+    """The family's visit list and the room's day screen read notes in bulk; each read still
+    says which child it was about ("who read this child's health note?")."""
+    with clock.frozen(MORNING), django_capture_on_commit_callbacks(execute=True):
+        note = write(visit.guardian, visit.booking)
+        with acting_as(actor_for(visit.guardian)):
+            services.visits_for(visit.guardian)
+        with acting_as(actor_for(visit.staff)):
+            staff_services.day_for(visit.staff, VISIT_DAY)
+    reads = AuditEvent.objects.filter(
+        object_type="attendance.morningnote", object_id=str(note.pk), action="read"
+    )
+    assert reads.count() == 2
+    assert all(e.subject_child_ids == [visit.child.pk] for e in reads)

@@ -310,6 +310,11 @@ class Visit:
     can_write_note: bool
 
 
+def child_of_visit(row) -> list:
+    """The child a morning note or daily record is about (its booking's child, loaded)."""
+    return [row.booking.child]
+
+
 def visits_for(user, *, limit: int = 100) -> list[Visit]:
     """The family's booked visits, the coming ones first then the past, with their morning
     notes and published daily records. 404 for users who have no visits to list."""
@@ -332,8 +337,10 @@ def visits_for(user, *, limit: int = 100) -> list[Visit]:
         daily = _cached_record(booking)
         visits.append(Visit(booking, note, daily, note_window(booking).open))
     record_many("list", [v.booking for v in visits], fields=BOOKING_FIELDS)
-    record_many("read", [v.note for v in visits if v.note], fields=NOTE_FIELDS)
-    record_many("read", [v.daily_record for v in visits if v.daily_record], fields=RECORD_FIELDS)
+    notes = [v.note for v in visits if v.note]
+    records = [v.daily_record for v in visits if v.daily_record]
+    record_many("read", notes, fields=NOTE_FIELDS, subjects=child_of_visit)
+    record_many("read", records, fields=RECORD_FIELDS, subjects=child_of_visit)
     return visits
 
 

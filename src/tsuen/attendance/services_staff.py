@@ -25,7 +25,7 @@ from django.utils.translation import gettext as _
 
 from tsuen import rules
 from tsuen.attendance.models import Attendance, AttendanceStatus, DailyRecord, MorningNote
-from tsuen.attendance.services import NOTE_FIELDS, RECORD_FIELDS
+from tsuen.attendance.services import NOTE_FIELDS, RECORD_FIELDS, child_of_visit
 from tsuen.audit import record, record_many
 from tsuen.authz.policy import Action, filter_allowed, get_or_404, require
 from tsuen.booking import services as booking_services
@@ -143,7 +143,9 @@ def day_for(staff, day: dt.date | None = None) -> DayPage:
     record_many("read", children, fields=CARE_FIELDS)
     visits = [v for s in slots.values() for v in s.visits]
     record_many("read", [c for v in visits for c in v.contacts], fields=CONTACT_FIELDS)
-    record_many("read", [v.note for v in visits if v.note], fields=NOTE_FIELDS)
+    record_many(
+        "read", [v.note for v in visits if v.note], fields=NOTE_FIELDS, subjects=child_of_visit
+    )
     return DayPage(day, list(slots.values()), day == clock.today())
 
 

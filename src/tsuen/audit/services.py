@@ -19,7 +19,7 @@ import json
 import logging
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from functools import partial
 
 from django.core.exceptions import FieldDoesNotExist
@@ -95,13 +95,20 @@ def record(
 
 
 def record_many(
-    action: Action | str, targets: Iterable[models.Model], fields: Iterable[str] = ()
+    action: Action | str,
+    targets: Iterable[models.Model],
+    fields: Iterable[str] = (),
+    *,
+    subjects: Callable[[models.Model], Iterable[models.Model]] | None = None,
+    document_sha256: str = "",
 ) -> None:
     """Record one event per object of a list (a list view, a search, an export).
 
     One event per row, not one per request: "who saw child X?" and "who saw this booking?" then
     have the same answer shape as for a single read, and volume rules can count rows seen. The
-    events are appended in one transaction and one bulk insert per chain.
+    events are appended in one transaction and one bulk insert per chain. ``subjects(target)``
+    names the people a row is about when the row does not point at them itself (e.g. a morning
+    note, about its booking's child); ``document_sha256`` is that of the exported file.
     """
     targets = list(targets)
     if not targets:
@@ -109,7 +116,16 @@ def record_many(
     fields = _names(fields)
     actor, now, verb = current_actor(), clock.now(), _action(action)
     drafts = [
-        _draft(verb, target, fields, (), municipality_id, "", actor, now)
+        _draft(
+            verb,
+            target,
+            fields,
+            subjects(target) if subjects else (),
+            municipality_id,
+            document_sha256,
+            actor,
+            now,
+        )
         for target, municipality_id in zip(targets, _owning_municipalities(targets), strict=True)
     ]
     _write_after_commit(drafts)

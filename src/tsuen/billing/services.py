@@ -383,8 +383,7 @@ def generate_claims(manager, year, month) -> list[Claim]:
         for ward, claim in latest.items():
             if ward not in by_payer and claim.is_draft and claim.supersedes_id is None:
                 claim.delete()
-        for claim in claims:
-            record("create", claim)
+        record_many("create", claims)
     return claims
 
 

@@ -414,8 +414,7 @@ def _audit_export(user, claims: list[Claim], data: bytes) -> None:
     digest = hashlib.sha256(data).hexdigest()
     if not claims:
         record("export", municipality_id=user.municipality_id, document_sha256=digest)
-    for claim in claims:
-        record("export", claim, document_sha256=digest)
+    record_many("export", claims, document_sha256=digest)
 
 
 def export_csv(user, year: int, month: int) -> tuple[str, bytes]:
