@@ -288,6 +288,12 @@ def test_a_search_is_itself_recorded(client, auditor, world):
     assert AuditEvent.objects.touching_child(world["child"]).filter(actor_id=auditor.pk).exists()
 
 
+def test_a_search_or_a_page_turn_does_not_reread_the_chain(client, auditor, world):
+    body = page(client, auditor, action="read").content.decode()
+    assert 'id="chain-ok"' not in body and 'id="chain-broken"' not in body
+    assert f'href="{reverse(LOG)}"' in body  # the way back to a verification
+
+
 def test_the_chain_status_is_shown_ok_or_first_broken_event(client, auditor, world):
     body = page(client, auditor).content.decode()
     assert 'id="chain-ok"' in body and "3 events checked" in body

@@ -26,7 +26,7 @@ from tsuen.audit.models import AuditChainHead, AuditEvent, chain_key
 from tsuen.audit.services import record, record_many
 from tsuen.audit.verify import VerifyResult, verify_chain
 from tsuen.authz.policy import Action as Can
-from tsuen.authz.policy import filter_allowed, require
+from tsuen.authz.policy import allows_any, filter_allowed, require
 from tsuen.certification.models import Certification
 from tsuen.core import clock
 from tsuen.core.csvutil import BOM, csv_row
@@ -184,7 +184,11 @@ def _rows(staff, events: list[AuditEvent], *, names: bool) -> list[Row]:
         numbers.setdefault(child_id, []).append(number)
     children = {}
     if names and child_ids:
-        shown = list(Child.objects.filter(pk__in=child_ids).only("pk", "family_name", "given_name"))
+        shown = list(
+            filter_allowed(staff, Can.CHILD_VIEW, Child.objects.filter(pk__in=child_ids)).only(
+                "pk", "family_name", "given_name"
+            )
+        )
         record_many(Action.LIST, shown, ["family_name", "given_name"])
         children = {c.pk: c.full_name for c in shown}
     rows = []
@@ -208,24 +212,27 @@ def _rows(staff, events: list[AuditEvent], *, names: bool) -> list[Row]:
 class SearchPage:
     page: Page
     rows: list[Row]
-    chain: VerifyResult
+    chain: VerifyResult | None  # None: not verified on this request
     names: bool  # whether the children's names are shown (the administrator)
 
 
-def search(staff, filters: Filters, page: int | str = 1) -> SearchPage:
-    """One page of the ward's log, newest first, with the chain's verification.
+def search(staff, filters: Filters, page: int | str = 1, *, verify: bool = False) -> SearchPage:
+    """One page of the ward's log, newest first; with ``verify``, the chain's verification.
 
     The auditor and the administrator of the ward (404 for everyone else). A constant number
-    of queries whatever the size of the log (the verification reads the chain in chunks).
+    of queries whatever the size of the log. Verifying reads the whole chain (in chunks), so
+    it runs when asked (the log's first page), not on every search or page turn.
     """
     events, subjects = _events(staff, Can.AUDIT_SEARCH, filters)
     result = Paginator(events, PAGE_SIZE).get_page(page)
     batch = list(result.object_list)
     result.object_list = batch
-    names = staff.role == Role.MUNICIPAL_ADMIN
+    # Names for those the policy lets see children (the administrator), never the auditor.
+    names = allows_any(staff, Can.CHILD_VIEW, Child)
     rows = _rows(staff, batch, names=names)
     record(Action.LIST, _head(staff), subjects=subjects)
-    return SearchPage(result, rows, verify_chain(staff.municipality_id), names)
+    chain = verify_chain(staff.municipality_id) if verify else None
+    return SearchPage(result, rows, chain, names)
 
 
 EXPORT_HEADERS = (

@@ -29,7 +29,11 @@ def log(request):
     filters, form, refused = _parsed(request, export=False)
     if refused:
         return refused
-    result = service.search(request.user, filters, request.GET.get("page", 1))
+    # The log's first look (no search, no page) verifies the chain; searches and page turns
+    # do not re-read the whole chain.
+    result = service.search(
+        request.user, filters, request.GET.get("page", 1), verify=not request.GET
+    )
     query = request.GET.copy()
     query.pop("page", None)
     return render(
