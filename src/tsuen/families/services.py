@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
+from django.core.paginator import Page, Paginator
 from django.core.validators import validate_email
 from django.db import transaction
 from django.db.models import QuerySet
@@ -53,16 +54,29 @@ CARE_FIELDS = (
 LIST_FIELDS = ("family_name", "given_name", "birth_date")
 
 
-def children_for(user) -> QuerySet[Child]:
-    """The children the user may list; 404 when the user's role lists no children at all."""
+def _listable_children(user) -> QuerySet[Child]:
     require(user, Action.CHILD_LIST, Child)
-    children = list(
+    return (
         filter_allowed(user, Action.CHILD_LIST, Child.objects.all())
         .select_related("household")
         .order_by("family_name_kana", "given_name_kana", "pk")
     )
+
+
+def children_for(user) -> list[Child]:
+    """The children the user may list; 404 when the user's role lists no children at all."""
+    children = list(_listable_children(user))
     record_many("list", children, fields=LIST_FIELDS)
     return children
+
+
+def children_page(user, number, per_page: int = 50) -> Page:
+    """One page of the children the user may list (a ward lists hundreds): only the page's
+    children are read, and recorded."""
+    page = Paginator(_listable_children(user), per_page).get_page(number)
+    page.object_list = list(page.object_list)
+    record_many("list", page.object_list, fields=LIST_FIELDS)
+    return page
 
 
 # --- The child profile (kept by the family, read by facilities caring for the child) -----------

@@ -7,7 +7,9 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 
 from tsuen.accounts.models import Role
+from tsuen.authz.policy import Action, allows_any
 from tsuen.families import services as families
+from tsuen.families.models import Child
 from tsuen.portals import services as stats
 
 PORTAL_OF_ROLE = {
@@ -54,8 +56,10 @@ def facility_home(request):
 def municipality_home(request):
     _only(request, *(r for r, p in PORTAL_OF_ROLE.items() if p == "portals:municipality"))
     context = {"figures": stats.municipality_figures(request.user)}
-    if request.user.role != Role.AUDITOR:  # the auditor sees figures, never a person
-        context["children"] = families.children_for(request.user)
+    # The auditor sees figures, never a person: the policy grants CHILD_LIST to case workers.
+    if allows_any(request.user, Action.CHILD_LIST, Child):
+        page = families.children_page(request.user, request.GET.get("page"))
+        context |= {"children": page.object_list, "page_obj": page}
     return render(request, "portals/municipality.html", context)
 
 
