@@ -178,6 +178,25 @@ def test_a_place_freed_by_an_ended_certification_is_offered(django_capture_on_co
     assert entry.status == WaitlistStatus.OFFERED
 
 
+def test_places_the_manager_adds_are_offered_and_held_places_cannot_be_removed(
+    django_capture_on_commit_callbacks,
+):
+    from tsuen.facilities import services_staff
+
+    s, _ = full_scene()
+    entry = join(s)
+    manager = f.user(Role.FACILITY_MANAGER, facility=s.facility)
+    with django_capture_on_commit_callbacks(execute=True):
+        services_staff.set_capacity(manager, s.slot.pk, 2)
+    entry.refresh_from_db()
+    assert entry.status == WaitlistStatus.OFFERED
+    # One place booked, one held for the offer: two places are taken.
+    with pytest.raises(services_staff.StaffRefused, match="2 places"):
+        services_staff.set_capacity(manager, s.slot.pk, 1)
+    s.slot.refresh_from_db()
+    assert s.slot.capacity == 2
+
+
 def test_the_offer_email_names_the_facility_and_the_deadline(django_capture_on_commit_callbacks):
     s, _ = full_scene()
     entry = join(s)

@@ -24,7 +24,9 @@ from django.utils.translation import gettext as _
 from tsuen import rules
 from tsuen.audit import record, record_many
 from tsuen.authz.policy import Action, filter_allowed, get_or_404
+from tsuen.booking import waitlist
 from tsuen.booking.models import HOLDING_STATUSES, Booking
+from tsuen.booking.signals import place_freed
 from tsuen.core import clock
 from tsuen.facilities.models import (
     ClosureDay,
@@ -448,25 +450,29 @@ def day_places(manager, day: dt.date) -> DayPlaces:
 
 
 def set_capacity(manager, slot_id: int, capacity: int) -> PlaceSlot:
-    """A single-day exception: one slot's places. Never below the bookings already made."""
+    """A single-day exception: one slot's places. Never below the places taken (bookings, and
+    places held for a waitlist offer); places added are offered to the slot's waitlist."""
     if capacity < 0:
         raise StaffRefused(_("Places cannot be negative."))
     with transaction.atomic():
         slot = get_or_404(
             manager, Action.PLACES_MANAGE, PlaceSlot.objects.select_for_update(), pk=slot_id
         )
-        booked = Booking.unscoped.filter(place_slot=slot, status__in=HOLDING_STATUSES).count()
-        if capacity < booked:
+        taken = slot.capacity - waitlist.places_left(slot)
+        if capacity < taken:
             raise StaffRefused(
                 _(
                     "%(booked)d places are already booked in this slot: the places cannot be "
                     "fewer. Cancel bookings on the day screen first."
                 )
-                % {"booked": booked}
+                % {"booked": taken}
             )
+        added = capacity > slot.capacity
         slot.capacity = capacity
         slot.save(update_fields=["capacity"])
         record("update", slot, fields=["capacity"])
+        if added:
+            transaction.on_commit(lambda: place_freed.send(sender=PlaceSlot, place_slot=slot))
     return slot
 
 
