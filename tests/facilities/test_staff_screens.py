@@ -213,6 +213,20 @@ def test_profile_update_audited(client, fac, manager, django_capture_on_commit_c
     assert fac.closes_at == dt.time(17)
 
 
+def test_the_profile_keeps_the_wards_rules(fac, manager):
+    """The manager's profile is checked like the ward's register: no facility without an age
+    class or a use, nothing saved when refused."""
+    with pytest.raises(staff.StaffRefused) as refused:
+        staff.update_profile(
+            manager,
+            {"accepts_class_0": False, "accepts_class_1": False, "accepts_class_2": False,
+             "offers_regular": False, "offers_flexible": False},
+        )  # fmt: skip
+    assert len(refused.value.messages) == 2
+    fac.refresh_from_db()
+    assert fac.accepts_class_0 and fac.offers_flexible
+
+
 def test_invitation_flow(client, fac, manager, mailoutbox, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         invited = staff.invite_staff(manager, "new.staff@example.jp", Role.FACILITY_STAFF)

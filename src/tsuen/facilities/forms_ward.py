@@ -5,9 +5,9 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from tsuen.facilities.checks import REGISTER_FIELDS
 from tsuen.facilities.forms_staff import TIME
 from tsuen.facilities.models import Facility, FacilityType
-from tsuen.facilities.services_ward import REGISTER_FIELDS
 
 
 class RegisterFilterForm(forms.Form):

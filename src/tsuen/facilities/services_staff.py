@@ -28,6 +28,7 @@ from tsuen.booking import waitlist
 from tsuen.booking.models import HOLDING_STATUSES, Booking
 from tsuen.booking.signals import place_freed
 from tsuen.core import clock
+from tsuen.facilities.checks import REGISTER_FIELDS, facility_problems
 from tsuen.facilities.models import (
     ClosureDay,
     Facility,
@@ -81,16 +82,18 @@ def facility_of(user, action: Action) -> Facility:
 
 
 def update_profile(manager, changes: dict) -> Facility:
-    """Save the profile fields in ``changes`` (keys from ``PROFILE_FIELDS``)."""
+    """Save the profile fields in ``changes`` (keys from ``PROFILE_FIELDS``), checked by the
+    same rules as the ward's register (ages, uses, hours...)."""
     unknown = set(changes) - set(PROFILE_FIELDS)
     if unknown:
         raise ValueError(f"not profile fields: {sorted(unknown)}")
-    opens, closes = changes.get("opens_at"), changes.get("closes_at")
-    if opens and closes and closes <= opens:
-        raise StaffRefused(_("The closing time must be after the opening time."))
     with transaction.atomic():
         facility = facility_of(manager, Action.FACILITY_MANAGE)
         facility = Facility.objects.select_for_update().get(pk=facility.pk)
+        current = {name: getattr(facility, name) for name in REGISTER_FIELDS}
+        problems = facility_problems(current | changes)
+        if problems:
+            raise StaffRefused(problems)
         for name, value in changes.items():
             setattr(facility, name, value)
         facility.save(update_fields=list(changes))
