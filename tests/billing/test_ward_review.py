@@ -92,6 +92,26 @@ def test_the_list_filters_and_totals(client, claimed):
     assert client.get(url, {"month": 13}).status_code == 400
 
 
+def test_the_list_pages_by_fifty_and_totals_every_claim(client, claimed):
+    claim, _manager, _child, officer = claimed
+    for n in range(50):  # earlier months' claims of the same facility, submitted
+        Claim.unscoped.create(
+            facility=claim.facility,
+            paying_municipality=claim.paying_municipality,
+            year=2020 + n // 12,
+            month=n % 12 + 1,
+            status=ClaimStatus.SUBMITTED,
+            total_benefit=1000,
+        )
+    url = reverse("billing:ward_claims")
+    first = _page(client, officer, "billing:ward_claims").content.decode()
+    assert "51 claims" in first and first.count('href="/billing/ward/claims/') == 50
+    total = claim.total_benefit + 50 * 1000
+    assert f"<td>{total:,}</td>" in first  # the totals cover every page
+    second = client.get(url, {"page": 2}).content.decode()
+    assert second.count('href="/billing/ward/claims/') == 1 and 'rel="prev"' in second
+
+
 def test_reviewers_managers_and_other_wards_do_not_see_claims(client, claimed):
     claim, manager, _child, _officer = claimed
     reviewer = payments_officer(claim.paying_municipality, Role.MUNICIPAL_REVIEWER)

@@ -14,6 +14,7 @@ import io
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+from django.core.paginator import Page, Paginator
 from django.db import transaction
 from django.db.models import QuerySet, Sum
 from django.urls import reverse
@@ -40,7 +41,7 @@ from tsuen.billing.services import (
 )
 from tsuen.certification.models import Certification, CertificationStatus
 from tsuen.core import clock
-from tsuen.core.csvutil import BOM, csv_row
+from tsuen.core.csvutil import BOM, csv_row, formula_safe
 from tsuen.facilities.models import ClosureDay, Facility
 from tsuen.notices.kinds import Notice
 from tsuen.notices.services import notify
@@ -77,9 +78,8 @@ class ClaimFilters:
 
 @dataclass
 class ReceivedClaims:
-    claims: list[Claim]
-    facilities: list[Facility]
-    total_benefit: int
+    claims: Page  # 50 claims a page
+    total_benefit: int  # the totals cover every claim the filters match
     total_reduction_reimbursed: int
 
     @property
@@ -92,8 +92,11 @@ def facilities_claiming(user) -> QuerySet:
     return Facility.unscoped.filter(pk__in=_received(user).values("facility_id")).order_by("name")
 
 
-def received_claims(user, filters: ClaimFilters = ClaimFilters()) -> ReceivedClaims:
-    """The claims sent to the user's ward, newest month first, narrowed by ``filters``."""
+def received_claims(
+    user, filters: ClaimFilters = ClaimFilters(), page: int | str | None = 1
+) -> ReceivedClaims:
+    """The claims sent to the user's ward, newest month first, narrowed by ``filters``, one
+    page of them at a time."""
     claims = _received(user)
     if filters.year:
         claims = claims.filter(year=filters.year)
@@ -108,8 +111,7 @@ def received_claims(user, filters: ClaimFilters = ClaimFilters()) -> ReceivedCla
         benefit=Sum("total_benefit"), reduction=Sum("total_reduction_reimbursed")
     )
     return ReceivedClaims(
-        claims=list(claims),
-        facilities=list(facilities_claiming(user)),
+        claims=Paginator(claims.select_related("facility"), 50).get_page(page),
         total_benefit=sums["benefit"] or 0,
         total_reduction_reimbursed=sums["reduction"] or 0,
     )
@@ -447,6 +449,4 @@ def export_xlsx(user, year: int, month: int) -> tuple[str, bytes]:
 
 
 def _xlsx_cell(value):
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
-        return "'" + value
-    return value
+    return formula_safe(value) if isinstance(value, str) else value

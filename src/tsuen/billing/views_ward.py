@@ -37,11 +37,13 @@ def _list_page(request, export: ExportForm | None = None, status: int = 200):
             "month": filters.month or last_month.month,
         }
     )
-    page = review.received_claims(request.user, filters)
+    page = review.received_claims(request.user, filters, request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
     return render(
         request,
         "billing/ward/claims.html",
-        {"form": form, "page": page, "export": export},
+        {"form": form, "page": page, "export": export, "query": query.urlencode()},
         status=status,
     )
 

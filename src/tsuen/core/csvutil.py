@@ -11,10 +11,13 @@ from collections.abc import Iterable
 BOM = "\ufeff"
 
 
+def formula_safe(text: str) -> str:
+    """Text a spreadsheet will never run as a formula (a leading quote before = + - @ tab CR)."""
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
 def csv_cell(value) -> str:
-    text = str(value)
-    if text[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        text = "'" + text  # never let Excel run a formula
+    text = formula_safe(str(value))
     if any(c in text for c in ',"\r\n'):
         text = '"' + text.replace('"', '""') + '"'
     return text
