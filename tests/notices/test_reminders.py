@@ -163,3 +163,29 @@ def test_the_reminder_is_audited_with_the_child_as_subject(family):
         "system",
         [child.pk],
     )
+
+
+def test_finding_due_reminders_costs_the_same_queries_for_2_or_12_bookings(family):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tsuen.core import tenancy
+    from tsuen.notices.reminders import due_reminders
+
+    guardian, _, child, facility = family
+    moment = dt.datetime(2026, 12, 1, 9, 0, tzinfo=dt.timezone(dt.timedelta(hours=9)))
+
+    def queries() -> tuple[int, int]:
+        with tenancy.cross_tenant("test"), CaptureQueriesContext(connection) as seen:
+            due = due_reminders(moment)
+        return len(seen), len(due)
+
+    slot = f.place_slot(facility, VISIT, capacity=20)
+    for _ in range(2):
+        f.booking(f.family(facility.municipality)[2], slot, guardian)
+    small, found = queries()
+    assert found == 2
+    for _ in range(10):
+        f.booking(f.family(facility.municipality)[2], slot, guardian)
+    large, found = queries()
+    assert found == 12 and large == small

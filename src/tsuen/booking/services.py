@@ -715,6 +715,13 @@ def _policy_keys(booking: Booking) -> set[tuple[int, dt.date]]:
     }
 
 
+def cancellation_deadlines(bookings: list[Booking]) -> dict[int, dt.datetime]:
+    """Each booking's cancellation deadline by pk, with one policy query for all of them (the
+    reminder job). Bookings need ``facility`` and ``child__household`` loaded."""
+    policies = _policies({key for b in bookings for key in _policy_keys(b)})
+    return {b.pk: _deadline(b, policies) for b in bookings}
+
+
 def cancellation_terms(
     booking: Booking, now: dt.datetime | None = None
 ) -> tuple[dt.datetime, bool]:

@@ -3,7 +3,7 @@ of charge until 17:00 today".
 
 ``send_reminders()`` finds the confirmed bookings whose cancellation deadline falls within the
 next ``hours`` hours and that have not been reminded, and sends each family one notice. The
-deadline is the one cancelling uses (``booking.services.cancellation_terms``: the rule
+deadline is the one cancelling uses (``booking.services.cancellation_deadlines``: the rule
 ``rules.cancellation_deadline`` with the policy in force on the booking's date of the
 facility's municipality, else the child's, else the national default). A ``ReminderSent`` row,
 unique per booking and kind, is written in the same transaction as the notice is queued, so
@@ -26,7 +26,7 @@ from tsuen import rules
 from tsuen.accounts.models import User
 from tsuen.audit import record
 from tsuen.booking.models import Booking, BookingStatus
-from tsuen.booking.services import cancellation_terms
+from tsuen.booking.services import cancellation_deadlines
 from tsuen.core import clock, tenancy
 from tsuen.municipalities.models import MunicipalPolicy
 from tsuen.notices.kinds import Notice
@@ -55,12 +55,9 @@ def due_reminders(
         .select_related("child__household", "facility", "place_slot")
         .order_by("starts_at", "pk")
     )
-    due = []
-    for booking in candidates:
-        deadline, _late = cancellation_terms(booking, now)
-        if now < deadline <= until:
-            due.append((booking, deadline))
-    return due
+    candidates = list(candidates)
+    deadlines = cancellation_deadlines(candidates)
+    return [(b, deadlines[b.pk]) for b in candidates if now < deadlines[b.pk] <= until]
 
 
 def recipients(booking: Booking) -> list[User]:
