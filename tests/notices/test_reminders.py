@@ -172,7 +172,7 @@ def test_finding_due_reminders_costs_the_same_queries_for_2_or_12_bookings(famil
     from tsuen.core import tenancy
     from tsuen.notices.reminders import due_reminders
 
-    guardian, _, child, facility = family
+    guardian, _, _child, facility = family
     moment = dt.datetime(2026, 12, 1, 9, 0, tzinfo=dt.timezone(dt.timedelta(hours=9)))
 
     def queries() -> tuple[int, int]:
