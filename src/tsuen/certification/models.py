@@ -20,6 +20,9 @@ class ApplicationStatus(models.TextChoices):
     WITHDRAWN = "withdrawn", _("Withdrawn")
 
 
+#: Applications waiting for the ward: submitted, or sent back for a correction.
+WAITING = (ApplicationStatus.SUBMITTED, ApplicationStatus.CORRECTION_REQUESTED)
+
 #: Statuses in which the family may still change the application.
 OPEN_FOR_EDITING = (ApplicationStatus.DRAFT, ApplicationStatus.CORRECTION_REQUESTED)
 

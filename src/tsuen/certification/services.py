@@ -35,6 +35,7 @@ from tsuen.accounts.models import Role
 from tsuen.audit import record, record_many
 from tsuen.authz.policy import Action, filter_allowed, get_or_404, require
 from tsuen.certification.models import (
+    WAITING,
     Application,
     ApplicationChild,
     ApplicationStatus,
@@ -889,8 +890,6 @@ def _verify_fee_class(application: Application, staff, today: dt.date, now: dt.d
 
 # --- the municipality's desk: the review queue, one application, the certification notice ------
 
-#: Applications waiting for the ward: submitted, or sent back for a correction.
-WAITING = (ApplicationStatus.SUBMITTED, ApplicationStatus.CORRECTION_REQUESTED)
 QUEUE_PAGE_SIZE = 50
 
 

@@ -305,7 +305,7 @@ def statistics(user, prefecture: str = "") -> Statistics:
 
 def _statistics(user, prefecture: str) -> Statistics:
     from tsuen.attendance.models import Attendance, AttendanceStatus
-    from tsuen.certification.models import Application, ApplicationStatus, Certification
+    from tsuen.certification.models import WAITING, Application, Certification
     from tsuen.facilities.models import Facility
 
     first, last = _last_month(clock.today())
@@ -335,9 +335,7 @@ def _statistics(user, prefecture: str) -> Statistics:
     for row in counts(visits, "ward", n=Count("pk"), time=Sum(stay)):
         areas[row["ward"]].figures.visits = row["n"]
         areas[row["ward"]].figures.minutes = int(row["time"].total_seconds() // 60)
-    waiting = Application.objects.filter(
-        status__in=[ApplicationStatus.SUBMITTED, ApplicationStatus.CORRECTION_REQUESTED]
-    )
+    waiting = Application.objects.filter(status__in=WAITING)
     for row in counts(waiting, "municipality_id", n=Count("pk")):
         areas[row["municipality_id"]].figures.waiting = row["n"]
 

@@ -6,12 +6,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from tsuen.authz.policy import Action, filter_allowed, require
-from tsuen.certification.models import Application, ApplicationStatus, Certification
+from tsuen.certification.models import (
+    WAITING,
+    Application,
+    ApplicationStatus,
+    Certification,
+    CertificationStatus,
+)
 from tsuen.core import clock
 from tsuen.facilities.models import Facility
 from tsuen.municipalities.models import Municipality
-
-WAITING = [ApplicationStatus.SUBMITTED, ApplicationStatus.CORRECTION_REQUESTED]
 
 
 def municipality_figures(user) -> dict[str, int]:
@@ -22,7 +26,7 @@ def municipality_figures(user) -> dict[str, int]:
             municipality_id=mid, status__in=WAITING
         ).count(),
         "certified_children": Certification.objects.filter(
-            municipality_id=mid, status="active"
+            municipality_id=mid, status=CertificationStatus.ACTIVE
         ).count(),
         "facilities": Facility.objects.filter(municipality_id=mid).count(),
     }
@@ -62,9 +66,9 @@ def family_home(user) -> FamilyHome:
     ids = [c.pk for c in children]
     certs = {
         c.child_id: c
-        for c in Certification.objects.filter(child_id__in=ids, status="active").order_by(
-            "valid_from"
-        )
+        for c in Certification.objects.filter(
+            child_id__in=ids, status=CertificationStatus.ACTIVE
+        ).order_by("valid_from")
     }
     upcoming: dict[int, list] = {i: [] for i in ids}
     bookings = list(

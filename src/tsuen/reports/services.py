@@ -35,13 +35,12 @@ from tsuen.audit import record_many
 from tsuen.authz.policy import Action, allows_any, filter_allowed, require
 from tsuen.booking.models import Booking, BookingStatus
 from tsuen.booking.services import counting_bookings
-from tsuen.certification.models import Application, Certification, CertificationStatus
+from tsuen.certification.models import WAITING, Application, Certification, CertificationStatus
 from tsuen.certification.services import rules_policy
 from tsuen.core import clock
 from tsuen.facilities.models import Facility, PlaceSlot
 from tsuen.families.models import Child
 from tsuen.municipalities.models import Municipality
-from tsuen.portals.services import WAITING
 
 #: A certified child appears in the near-cap list from this share of a cap.
 NEAR_CAP_PERCENT = 80
