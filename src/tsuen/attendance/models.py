@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
 from tsuen.core.tenancy import TenantModel
@@ -95,3 +96,11 @@ class DailyRecord(TenantModel):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     published_at = models.DateTimeField(null=True, blank=True)
+
+
+# --- Counting visits (on bookings), the same for the ward's dashboard and national statistics -
+
+#: A booking the child came to.
+ATTENDED = models.Q(attendance__status=AttendanceStatus.PRESENT)
+#: A visit's minutes: the billed minutes of the real times once checked out, else the booked.
+VISIT_MINUTES = Coalesce("attendance__billable_minutes", "billable_minutes")

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Count, DurationField, ExpressionWrapper, F, Q, Sum
+from django.db.models import Count, F, Q, Sum
 from django.http import Http404
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -304,7 +304,8 @@ def statistics(user, prefecture: str = "") -> Statistics:
 
 
 def _statistics(user, prefecture: str) -> Statistics:
-    from tsuen.attendance.models import Attendance, AttendanceStatus
+    from tsuen.attendance.models import ATTENDED, VISIT_MINUTES
+    from tsuen.booking.models import Booking
     from tsuen.certification.models import WAITING, Application, Certification
     from tsuen.facilities.models import Facility
 
@@ -326,15 +327,13 @@ def _statistics(user, prefecture: str) -> Statistics:
         areas[row["municipality_id"]].figures.certified = row["n"]
     for row in counts(Facility.objects.all(), "municipality_id", n=Count("pk")):
         areas[row["municipality_id"]].figures.facilities = row["n"]
-    visits = Attendance.objects.filter(
-        status=AttendanceStatus.PRESENT,
-        booking__date__range=(first, last),
-        checked_out_at__isnull=False,
-    ).annotate(ward=F("booking__child__household__municipality_id"))
-    stay = ExpressionWrapper(F("checked_out_at") - F("checked_in_at"), DurationField())
-    for row in counts(visits, "ward", n=Count("pk"), time=Sum(stay)):
+    # Counted as on the ward's dashboard: attended bookings, and their billed minutes.
+    visits = Booking.objects.filter(ATTENDED, date__range=(first, last)).annotate(
+        ward=F("child__household__municipality_id")
+    )
+    for row in counts(visits, "ward", n=Count("pk"), time=Sum(VISIT_MINUTES)):
         areas[row["ward"]].figures.visits = row["n"]
-        areas[row["ward"]].figures.minutes = int(row["time"].total_seconds() // 60)
+        areas[row["ward"]].figures.minutes = row["time"] or 0
     waiting = Application.objects.filter(status__in=WAITING)
     for row in counts(waiting, "municipality_id", n=Count("pk")):
         areas[row["municipality_id"]].figures.waiting = row["n"]

@@ -26,11 +26,11 @@ from django.db.models import (
     Q,
     Sum,
 )
-from django.db.models.functions import Coalesce, ExtractHour, ExtractMinute, TruncMonth
+from django.db.models.functions import ExtractHour, ExtractMinute, TruncMonth
 from django.utils import timezone
 
 from tsuen import rules
-from tsuen.attendance.models import AttendanceStatus
+from tsuen.attendance.models import ATTENDED, VISIT_MINUTES
 from tsuen.audit import record_many
 from tsuen.authz.policy import Action, allows_any, filter_allowed, require
 from tsuen.booking.models import Booking, BookingStatus
@@ -50,10 +50,6 @@ TREND_MONTHS = 12
 #: Fields of a child the person lists show (for the audit trail).
 LISTED_FIELDS = ("family_name", "given_name", "birth_date")
 SORTS = ("name", "visits", "booked", "attended", "filled")
-
-ATTENDED = Q(attendance__status=AttendanceStatus.PRESENT)
-#: A visit's minutes: the billed minutes of the real times once checked out, else the booked.
-VISIT_MINUTES = Coalesce("attendance__billable_minutes", "billable_minutes")
 
 
 def hours(minutes: int | None) -> str:
