@@ -33,6 +33,7 @@ from tsuen.booking.models import Booking, BookingStatus
 from tsuen.core import clock
 from tsuen.facilities.models import PlaceSlot
 from tsuen.families.models import EmergencyContact
+from tsuen.municipalities.models import rules_for
 
 #: A mistaken tap (check-in, check-out, no-show) can be undone this long after it.
 UNDO_MINUTES = 5
@@ -165,9 +166,7 @@ def _locked_visit(staff, booking_id: int) -> Booking:
 
 
 def _child_policy(booking: Booking) -> rules.Policy:
-    return booking_services._rules_policy(
-        booking.child.household.municipality_id, booking.date
-    ) or rules.national_default_policy(rules.fiscal_year_of(booking.date))
+    return rules_for(booking.child.household.municipality_id, booking.date)
 
 
 def billable_for(booking: Booking, checked_in_at: dt.datetime, checked_out_at: dt.datetime, policy):

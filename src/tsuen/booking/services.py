@@ -41,7 +41,7 @@ from tsuen.certification.models import Certification, CertificationStatus
 from tsuen.core import clock
 from tsuen.facilities.models import ClosureDay, Interview, InterviewStatus, PlaceSlot
 from tsuen.families.models import Child, HouseholdFeeClass
-from tsuen.municipalities.models import MunicipalPolicy, policy_for
+from tsuen.municipalities.models import MunicipalPolicy, rules_for
 from tsuen.notices.kinds import Notice
 from tsuen.notices.services import notify
 
@@ -164,13 +164,6 @@ def counting_bookings(child_ids: Iterable[int], first: dt.date, last: dt.date):
         status__in=COUNTING_STATUSES,
         counts_toward_caps=True,
     )
-
-
-def _rules_policy(municipality_id: int, day: dt.date) -> rules.Policy | None:
-    try:
-        return policy_for(municipality_id, day).to_rules()
-    except (MunicipalPolicy.DoesNotExist, rules.RuleError):
-        return None
 
 
 def _fee_class_on(household_id: int, day: dt.date) -> rules.FeeClass:
@@ -308,7 +301,7 @@ def _evaluate(
     if ClosureDay.unscoped.filter(facility_id=facility.pk, date=day).exists():
         problems.append(_problem("facility_closed"))
 
-    policy = _rules_policy(child.household.municipality_id, day)
+    policy = rules_for(child.household.municipality_id, day, default=False)
     if policy is None:
         problems.append(_problem("no_policy"))
         return Preview(child, slot, starts_at, ends_at, None, problems=tuple(problems))
@@ -464,7 +457,7 @@ def _evaluate(
 
 def _deadline_policy(facility_municipality_id: int, day: dt.date, fallback: rules.Policy):
     """The cancellation deadline is the facility's: its ward's policy, else the child's."""
-    return _rules_policy(facility_municipality_id, day) or fallback
+    return rules_for(facility_municipality_id, day, default=False) or fallback
 
 
 # --- Loading what the user may act on ------------------------------------------------------
@@ -750,7 +743,9 @@ def cancel(user, booking_id: int) -> Booking:
         if booking.starts_at <= now:
             raise _refuse("already_started")
         _deadline, late = cancellation_terms(booking, now)
-        child_policy = _rules_policy(booking.child.household.municipality_id, booking.date)
+        child_policy = rules_for(
+            booking.child.household.municipality_id, booking.date, default=False
+        )
         counts = late and (child_policy.late_cancellation_counts if child_policy else True)
         booking.status = BookingStatus.LATE_CANCELLED if late else BookingStatus.CANCELLED
         booking.counts_toward_caps = counts
@@ -940,8 +935,11 @@ def booking_page(user, place_slot_id: int) -> BookingPage:
         raise Http404
     slot = _slot(user, place_slot_id)
     children = bookable_children(user)
-    policy = _rules_policy(children[0].household.municipality_id, slot.date) if children else None
-    policy = policy or rules.national_default_policy(rules.fiscal_year_of(slot.date))
+    policy = (
+        rules_for(children[0].household.municipality_id, slot.date)
+        if children
+        else rules.national_default_policy(rules.fiscal_year_of(slot.date))
+    )
     taken = Booking.unscoped.filter(place_slot_id=slot.pk, status=BookingStatus.CONFIRMED).count()
     left = max(0, slot.capacity - taken - held_places(slot.pk, clock.now()))
     return BookingPage(

@@ -49,7 +49,7 @@ from tsuen.core.kana import normalise_kana
 from tsuen.families.models import Child, FeeClass, Guardian, Household, HouseholdFeeClass, Sex
 from tsuen.files.models import Purpose, StoredFile
 from tsuen.files.services import Owner, store_upload
-from tsuen.municipalities.models import Municipality, MunicipalPolicy, policy_for
+from tsuen.municipalities.models import Municipality, rules_for
 from tsuen.notices.kinds import Notice
 from tsuen.notices.services import notify
 
@@ -135,14 +135,6 @@ def _date(value: str) -> dt.date | None:
         return None
 
 
-def rules_policy(municipality_id: int, day: dt.date) -> rules.Policy:
-    """The municipality's rules on ``day``; the national defaults when it has set none."""
-    try:
-        return policy_for(municipality_id, day).to_rules()
-    except MunicipalPolicy.DoesNotExist:
-        return rules.national_default_policy(rules.fiscal_year_of(day))
-
-
 def check_entries(
     entries: dict, municipality: Municipality, *, has_evidence: bool, today: dt.date
 ) -> tuple[dict, list[str]]:
@@ -206,7 +198,7 @@ def check_entries(
 
     if not entries["children"]:
         problems.append(_("Add at least one child."))
-    policy = rules_policy(municipality.pk, today)
+    policy = rules_for(municipality.pk, today)
     for n, child in enumerate(entries["children"], start=1):
         section = _("Child %(n)d") % {"n": n}
         for name in CHILD_FIELDS:
@@ -740,7 +732,7 @@ def certify(
         if application.status != ApplicationStatus.SUBMITTED:
             raise ApplicationInvalid(_("Only a submitted application can be certified."))
         now, today = clock.now(), clock.today()
-        policy = rules_policy(application.municipality_id, today)
+        policy = rules_for(application.municipality_id, today)
         # The serial lock: one certifier at a time per municipality.
         municipality = Municipality.objects.select_for_update().get(pk=application.municipality_id)
         entries = list(application.children.select_related("child").order_by("pk"))

@@ -21,7 +21,6 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from tsuen import rules
 from tsuen.audit import record, record_many
 from tsuen.authz.policy import Action, filter_allowed, get_or_404
 from tsuen.booking import waitlist
@@ -41,6 +40,7 @@ from tsuen.facilities.models import (
 from tsuen.families.services import Recipient, token_hash
 from tsuen.files.models import Purpose, StoredFile
 from tsuen.files.services import Owner, store_upload
+from tsuen.municipalities.models import rules_for
 from tsuen.notices.kinds import Notice
 from tsuen.notices.services import notify
 
@@ -276,17 +276,8 @@ def set_active(manager, user_id: int, active: bool):
 
 
 def ratios_for(facility: Facility, day: dt.date):
-    from tsuen.municipalities.models import MunicipalPolicy, policy_for
-
-    try:
-        policy = policy_for(facility.municipality_id, day)
-        if policy is not None:
-            return policy.to_rules().staff_ratios
-    except (MunicipalPolicy.DoesNotExist, rules.RuleError):
-        pass
-    from tsuen.rules.policy import DEFAULT_STAFF_RATIOS
-
-    return DEFAULT_STAFF_RATIOS
+    """Children per adult by age class: the ward's policy, else the national defaults."""
+    return rules_for(facility.municipality_id, day).staff_ratios
 
 
 def over_ratio(places: int, staff: int, age_class: int, ratios) -> bool:

@@ -250,6 +250,18 @@ def policy_for(municipality_id: int, day: dt.date) -> MunicipalPolicy:
     ) or _missing(municipality_id, day)
 
 
+def rules_for(municipality_id: int, day: dt.date, *, default: bool = True):
+    """The municipality's rules on ``day`` as a validated ``tsuen.rules.Policy``. When it has
+    set none for that day (or its row does not validate): the national defaults of that fiscal
+    year, or ``None`` with ``default=False`` (for callers that must refuse instead)."""
+    from tsuen import rules
+
+    try:
+        return policy_for(municipality_id, day).to_rules()
+    except (MunicipalPolicy.DoesNotExist, rules.RuleError):
+        return rules.national_default_policy(rules.fiscal_year_of(day)) if default else None
+
+
 def _missing(municipality_id: int, day: dt.date):
     raise MunicipalPolicy.DoesNotExist(f"no policy for municipality {municipality_id} on {day}")
 

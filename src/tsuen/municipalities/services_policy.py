@@ -25,7 +25,7 @@ from tsuen.booking.services import counting_bookings
 from tsuen.certification.models import Certification
 from tsuen.core import clock
 from tsuen.families.models import HouseholdFeeClass
-from tsuen.municipalities.models import Municipality, MunicipalPolicy, policy_for
+from tsuen.municipalities.models import Municipality, MunicipalPolicy, policy_for, rules_for
 
 #: Every RuleError code building a policy can raise, as the ward administrator reads it.
 RULE_MESSAGES = {
@@ -195,13 +195,7 @@ def starting_point(user) -> MunicipalPolicy:
     ward = _ward(user, Action.POLICY_EDIT)
     today = clock.today()
     tomorrow = today + dt.timedelta(days=1)
-    current = _in_force(ward.pk, today)
-    policy = (
-        current.to_rules()
-        if current
-        else rules.national_default_policy(rules.fiscal_year_of(today))
-    )
-    return MunicipalPolicy.from_rules(ward, policy, tomorrow)
+    return MunicipalPolicy.from_rules(ward, rules_for(ward.pk, today), tomorrow)
 
 
 # --- checking and saving ------------------------------------------------------------------------
@@ -296,8 +290,7 @@ def preview(user, values: dict) -> Preview:
     if not (row.effective_from <= month_end and rules.fiscal_year_of(month) == row.fiscal_year):
         return Preview(month, False, 0, [], [], 0, 0, [])
     start = max(month, row.effective_from)
-    old_row = _in_force(row.municipality_id, start)
-    old = old_row.to_rules() if old_row else rules.national_default_policy(row.fiscal_year)
+    old = rules_for(row.municipality_id, start)
     bookings = list(
         filter_allowed(
             user,

@@ -36,11 +36,10 @@ from tsuen.authz.policy import Action, allows_any, filter_allowed, require
 from tsuen.booking.models import Booking, BookingStatus
 from tsuen.booking.services import counting_bookings
 from tsuen.certification.models import WAITING, Application, Certification, CertificationStatus
-from tsuen.certification.services import rules_policy
 from tsuen.core import clock
 from tsuen.facilities.models import Facility, PlaceSlot
 from tsuen.families.models import Child
-from tsuen.municipalities.models import Municipality
+from tsuen.municipalities.models import Municipality, rules_for
 
 #: A certified child appears in the near-cap list from this share of a cap.
 NEAR_CAP_PERCENT = 80
@@ -210,7 +209,7 @@ def near_cap(municipality_id: int, today: dt.date) -> list[NearCap]:
     booking service counts them against the caps) reach ``NEAR_CAP_PERCENT`` % of a cap of the
     ward's policy in the cap's period holding ``today``. One aggregate query for all children
     (plus the policy and the certified children's ids); the highest share per child is kept."""
-    policy = rules_policy(municipality_id, today)
+    policy = rules_for(municipality_id, today)
     periods = [rules.period_bounds(cap.period, today) for cap in policy.caps]
     first, last = min(p[0] for p in periods), max(p[1] for p in periods)
     child_ids = Certification.objects.filter(
