@@ -147,6 +147,11 @@ def _ward(user, action: Action) -> Municipality:
     return get_or_404(user, action, Municipality.objects.all(), pk=user.municipality_id)
 
 
+def editable_ward(user) -> Municipality:
+    """The ward whose policy the user may edit (404 otherwise): a check before any form."""
+    return _ward(user, Action.POLICY_EDIT)
+
+
 def versions_page(user) -> VersionsPage:
     """The ward's versions by fiscal year (newest year first) and the one in force today."""
     ward = _ward(user, Action.POLICY_VIEW)

@@ -38,7 +38,7 @@ def new(request):
         editor = PolicyEditor(years, start=start)
         return _editor(request, editor)
     editor = PolicyEditor(years, data=request.POST)
-    services.starting_point(request.user)  # 404 before reading the form for the wrong user
+    services.editable_ward(request.user)  # 404 before reading the form for the wrong user
     if editor.is_valid():
         try:
             if "preview" in request.POST:
