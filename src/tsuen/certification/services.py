@@ -33,7 +33,7 @@ from django.utils.translation import gettext as _
 from tsuen import rules
 from tsuen.accounts.models import Role
 from tsuen.audit import record, record_many
-from tsuen.authz.policy import Action, filter_allowed, get_or_404, require
+from tsuen.authz.policy import Action, allows, filter_allowed, get_or_404, require
 from tsuen.certification.models import (
     WAITING,
     Application,
@@ -555,6 +555,7 @@ class ApplicationPage:
     fee_evidence: StoredFile | None
     can_edit: bool
     entries: dict = field(default_factory=dict)
+    children: list[Child] = field(default_factory=list)
 
     @property
     def fee_class_label(self) -> str:
@@ -598,15 +599,15 @@ def application_for(user, application_id: int) -> ApplicationPage:
     application = get_or_404(
         user,
         Action.APPLICATION_VIEW,
-        Application.objects.select_related("municipality", "fee_evidence"),
+        Application.objects.select_related("municipality", "fee_evidence", "household"),
         pk=application_id,
     )
     children = [e.child for e in application.children.select_related("child").order_by("pk")]
     history = list(application.history.all())
     certifications = list(application.certifications.order_by("number"))
     record("read", application, fields=READ_FIELDS, subjects=children)
-    can_edit = application.is_open_for_editing and bool(
-        filter_allowed(user, Action.APPLICATION_EDIT, Application.objects.filter(pk=application.pk))
+    can_edit = application.is_open_for_editing and allows(
+        user, Action.APPLICATION_EDIT, application
     )
     return ApplicationPage(
         application=application,
@@ -615,6 +616,7 @@ def application_for(user, application_id: int) -> ApplicationPage:
         fee_evidence=application.fee_evidence,
         can_edit=can_edit,
         entries=tidy_entries(application.entries or {}),
+        children=children,
     )
 
 
@@ -954,15 +956,13 @@ def review_page(staff, application_id: int) -> ReviewPage:
     page = application_for(staff, application_id)
     household = page.application.household
     guardians = list(household.guardians.order_by("pk"))
-    children = [e.child for e in page.application.children.select_related("child").order_by("pk")]
     record("read", household, fields=["postal_code", "prefecture", "city", "address_line"])
-    for guardian in guardians:
-        record("read", guardian, fields=GUARDIAN_FIELDS)
+    record_many("read", guardians, fields=GUARDIAN_FIELDS)
     return ReviewPage(
         page=page,
         household=household,
         guardians=guardians,
-        children=children,
+        children=page.children,
         can_decide=page.application.status in WAITING,
     )
 
