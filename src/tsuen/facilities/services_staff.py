@@ -531,15 +531,14 @@ def interview_desk(staff) -> InterviewDesk:
         .annotate(requests=Count("interviews"))
         .order_by("starts_at")
     )
-    interviews = list(
-        filter_allowed(
-            staff,
-            Action.INTERVIEW_DECIDE,
-            Interview.objects.filter(facility=facility).select_related("child", "slot"),
-        ).order_by("-requested_at")
-    )
-    requests = [i for i in interviews if i.status == InterviewStatus.REQUESTED]
-    decided = [i for i in interviews if i.status != InterviewStatus.REQUESTED][:50]
+    interviews = filter_allowed(
+        staff,
+        Action.INTERVIEW_DECIDE,
+        Interview.objects.filter(facility=facility).select_related("child", "slot"),
+    ).order_by("-requested_at")
+    # Every open request, and the latest 50 decisions (not the facility's whole history).
+    requests = list(interviews.filter(status=InterviewStatus.REQUESTED))
+    decided = list(interviews.exclude(status=InterviewStatus.REQUESTED)[:50])
     shown = requests + decided
     if shown:
         record_many("list", shown, fields=["status", "held_minutes"])
