@@ -381,11 +381,9 @@ def _evaluate(
         problems.append(_problem("overlap", child=name))
 
     # Places held for an open waitlist offer count as taken (tsuen.booking.waitlist).
-    from tsuen.booking.waitlist import held_places
+    from tsuen.booking.waitlist import places_left as left_in
 
-    taken = Booking.unscoped.filter(place_slot_id=slot.pk, status=BookingStatus.CONFIRMED).count()
-    taken += held_places(slot.pk, now)
-    places_left = max(0, slot.capacity - taken)
+    places_left = left_in(slot, now)
     if places_left < 1:
         problems.append(_problem("full"))
 
@@ -929,7 +927,7 @@ def booking_page(user, place_slot_id: int) -> BookingPage:
     grid of the household's municipality. 404 for anyone who cannot book."""
     from django.http import Http404
 
-    from tsuen.booking.waitlist import held_places
+    from tsuen.booking.waitlist import places_left
 
     if not allows_any(user, Action.BOOKING_CREATE, Child):
         raise Http404
@@ -940,8 +938,7 @@ def booking_page(user, place_slot_id: int) -> BookingPage:
         if children
         else rules.national_default_policy(rules.fiscal_year_of(slot.date))
     )
-    taken = Booking.unscoped.filter(place_slot_id=slot.pk, status=BookingStatus.CONFIRMED).count()
-    left = max(0, slot.capacity - taken - held_places(slot.pk, clock.now()))
+    left = places_left(slot, clock.now())
     return BookingPage(
         slot, children, policy.billing_minimum_minutes, policy.billing_step_minutes, left
     )
