@@ -30,7 +30,6 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
-    "django.contrib.humanize",
     "tsuen.accounts",  # before allauth: its templates override allauth's
     "allauth",
     "allauth.account",

@@ -13,9 +13,3 @@ register = template.Library()
 def payer_label(payer: str) -> str:
     """A funding bucket's payer in words (国の給付, 東京都の事業...); other payers as written."""
     return str(PAYER_LABELS.get(payer, payer))
-
-
-@register.filter
-def yen(amount) -> str:
-    """Whole yen with thousands separators (72850 -> 72,850), as finance staff read them."""
-    return f"{int(amount):,}" if amount not in (None, "") else ""

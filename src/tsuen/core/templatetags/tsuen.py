@@ -37,3 +37,9 @@ def wareki_filter(value: dt.date | None) -> str:
 def get_item(mapping, key):
     """``mapping[key]`` in a template (None when missing)."""
     return mapping.get(key) if hasattr(mapping, "get") else None
+
+
+@register.filter
+def yen(amount) -> str:
+    """Whole yen with thousands separators (72850 -> 72,850), as finance staff read them."""
+    return f"{int(amount):,}" if amount not in (None, "") else ""
