@@ -41,6 +41,7 @@ from tsuen.certification.models import Certification, CertificationStatus
 from tsuen.core import clock
 from tsuen.facilities.models import ClosureDay, Interview, InterviewStatus, PlaceSlot
 from tsuen.families.models import Child, HouseholdFeeClass
+from tsuen.families.services import family_accounts
 from tsuen.municipalities.models import MunicipalPolicy, rules_for
 from tsuen.notices.kinds import Notice
 from tsuen.notices.services import notify
@@ -786,7 +787,9 @@ def cancel_by_facility(staff_user, booking_ids: Iterable[int], reason: str) -> l
             booking.cancelled_at = now
             booking.save(update_fields=["status", "counts_toward_caps", "cancelled_at"])
             record("update", booking, fields=("status", "counts_toward_caps", "cancelled_at"))
-            for recipient in _family_accounts(booking):
+            for recipient in family_accounts(
+                booking.child.household_id, booked_by=booking.booked_by, fallback=booking.booked_by
+            ):
                 notify(
                     Notice.BOOKING_CANCELLED_BY_FACILITY,
                     recipient,
@@ -800,21 +803,6 @@ def cancel_by_facility(staff_user, booking_ids: Iterable[int], reason: str) -> l
                 )
             done.append(booking)
     return done
-
-
-def _family_accounts(booking: Booking) -> list:
-    """The household's guardians with an account; else whoever booked."""
-    from tsuen.families.models import Guardian
-
-    accounts = [
-        g.user
-        for g in Guardian.unscoped.filter(
-            household_id=booking.child.household_id, user__isnull=False
-        )
-        .select_related("user")
-        .order_by("pk")
-    ]
-    return accounts or [booking.booked_by]
 
 
 # --- The family's list --------------------------------------------------------------------

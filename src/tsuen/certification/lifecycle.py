@@ -30,7 +30,8 @@ from tsuen.certification.models import (
     EndReason,
 )
 from tsuen.core import clock
-from tsuen.families.models import Child, FeeClass, Guardian, Household, HouseholdFeeClass
+from tsuen.families.models import Child, FeeClass, Household, HouseholdFeeClass
+from tsuen.families.services import family_accounts
 from tsuen.notices.kinds import Notice
 from tsuen.notices.services import notify
 
@@ -252,14 +253,8 @@ def cancel_bookings_after(certification: Certification) -> list[Booking]:
 def tell_family(certification: Certification, cancelled: list[Booking]) -> None:
     """Queue the ``certification_ended`` notice to the household's guardians (on commit)."""
     child = certification.child
-    recipients = [
-        g.user
-        for g in Guardian.objects.filter(household_id=child.household_id, user__isnull=False)
-        .select_related("user")
-        .order_by("pk")
-    ]
-    if not recipients and certification.application_id:
-        recipients = [certification.application.applicant]
+    applicant = certification.application.applicant if certification.application_id else None
+    recipients = family_accounts(child.household_id, fallback=applicant)
     tz = timezone.get_current_timezone()
     lines = []
     for b in cancelled:

@@ -54,6 +54,29 @@ CARE_FIELDS = (
 LIST_FIELDS = ("family_name", "given_name", "birth_date")
 
 
+def family_accounts(household_id: int, *, booked_by=None, fallback=None) -> list:
+    """Who in the family is told about a child's visit or certification: the household's
+    guardians with an active account, and the proxy user who ``booked_by`` (while the proxy
+    grant lives); ``fallback`` (e.g. the applicant) when that leaves no one."""
+    from django.db.models import Q
+
+    from tsuen.accounts.models import User
+
+    proxy = (
+        Q(pk=booked_by.pk, proxy_grants__household_id=household_id)
+        & Q(proxy_grants__revoked_at__isnull=True)
+        if booked_by is not None
+        else Q(pk__in=[])
+    )
+    accounts = list(
+        User.objects.filter(is_active=True)
+        .filter(Q(guardian__household_id=household_id) | proxy)
+        .distinct()
+        .order_by("pk")
+    )
+    return accounts or ([fallback] if fallback is not None and fallback.is_active else [])
+
+
 def _listable_children(user) -> QuerySet[Child]:
     require(user, Action.CHILD_LIST, Child)
     return (

@@ -18,7 +18,7 @@ import datetime as dt
 import math
 
 from django.db import IntegrityError, transaction
-from django.db.models import Max, Q
+from django.db.models import Max
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
@@ -28,6 +28,7 @@ from tsuen.audit import record
 from tsuen.booking.models import Booking, BookingStatus
 from tsuen.booking.services import cancellation_deadlines
 from tsuen.core import clock, tenancy
+from tsuen.families.services import family_accounts
 from tsuen.municipalities.models import MunicipalPolicy
 from tsuen.notices.kinds import Notice
 from tsuen.notices.models import ReminderSent
@@ -63,20 +64,7 @@ def due_reminders(
 def recipients(booking: Booking) -> list[User]:
     """The household's guardians with an account, and the proxy user who booked (while the
     proxy grant lives)."""
-    household_id = booking.child.household_id
-    return list(
-        User.objects.filter(is_active=True)
-        .filter(
-            Q(guardian__household_id=household_id)
-            | Q(
-                pk=booking.booked_by_id,
-                proxy_grants__household_id=household_id,
-                proxy_grants__revoked_at__isnull=True,
-            )
-        )
-        .distinct()
-        .order_by("pk")
-    )
+    return family_accounts(booking.child.household_id, booked_by=booking.booked_by)
 
 
 def _bookings_path() -> str:
