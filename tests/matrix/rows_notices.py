@@ -1,7 +1,7 @@
 from django.utils import timezone
 
 from tests.matrix.base import FAMILY, LOGIN, Row, ok
-from tsuen.notices.feeds import token_digest
+from tsuen.core.tokens import token_hash
 from tsuen.notices.models import CalendarFeed
 
 TOKEN = "matrix-calendar-feed-token"
@@ -9,7 +9,7 @@ TOKEN = "matrix-calendar-feed-token"
 
 def extend(world):
     CalendarFeed.objects.create(
-        child=world["own_child"], token_sha256=token_digest(TOKEN), created_at=timezone.now()
+        child=world["own_child"], token_sha256=token_hash(TOKEN), created_at=timezone.now()
     )
     world["calendar_token"] = TOKEN
 

@@ -27,6 +27,7 @@ from tsuen.booking import waitlist
 from tsuen.booking.models import HOLDING_STATUSES, Booking
 from tsuen.booking.signals import place_freed
 from tsuen.core import clock
+from tsuen.core.tokens import token_hash
 from tsuen.facilities.checks import REGISTER_FIELDS, facility_problems
 from tsuen.facilities.models import (
     ClosureDay,
@@ -37,7 +38,7 @@ from tsuen.facilities.models import (
     PlaceTemplate,
     StaffInvitation,
 )
-from tsuen.families.services import Recipient, token_hash
+from tsuen.families.services import Recipient
 from tsuen.files.models import Purpose, StoredFile
 from tsuen.files.services import Owner, store_upload
 from tsuen.municipalities.models import rules_for

@@ -4,7 +4,6 @@ leaves an audit event (field names only, never values)."""
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import re
 import secrets
 import unicodedata
@@ -24,6 +23,7 @@ from django.utils.translation import gettext as _
 from tsuen.audit import record, record_many
 from tsuen.authz.policy import Action, allows, filter_allowed, get_or_404, require
 from tsuen.core import clock
+from tsuen.core.tokens import token_hash
 from tsuen.families.models import (
     Child,
     EmergencyContact,
@@ -452,10 +452,6 @@ class Proxies:
     household: Household
     grants: list[ProxyGrant]
     invitations: list[ProxyInvitation]
-
-
-def token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
 def managed_household(user) -> Household:

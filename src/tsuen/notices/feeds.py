@@ -10,7 +10,6 @@ URL discloses as little as possible. Every fetch is audited as an anonymous read
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import secrets
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
@@ -26,6 +25,7 @@ from tsuen.authz.policy import Action, filter_allowed, get_or_404, require
 from tsuen.booking.models import Booking, BookingStatus
 from tsuen.core import clock, tenancy
 from tsuen.core.context import Actor, acting_as, current_actor
+from tsuen.core.tokens import token_hash
 from tsuen.families.models import Child
 from tsuen.notices.models import CalendarFeed
 
@@ -35,10 +35,6 @@ FEED_PAST_DAYS = 30
 #: The token's random bytes (256 bits): unguessable, so its plain hash is enough.
 TOKEN_BYTES = 32
 LIST_FIELDS = ("family_name", "given_name")
-
-
-def token_digest(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 def feed_url(token: str) -> str:
@@ -79,11 +75,11 @@ def reset_feed(user, child_id: int) -> str:
         feed = CalendarFeed.objects.filter(child=child).first()
         if feed is None:
             feed = CalendarFeed.objects.create(
-                child=child, token_sha256=token_digest(token), created_at=now
+                child=child, token_sha256=token_hash(token), created_at=now
             )
             record("create", feed, fields=["token_sha256"])
         else:
-            feed.token_sha256, feed.reset_at = token_digest(token), now
+            feed.token_sha256, feed.reset_at = token_hash(token), now
             feed.save(update_fields=["token_sha256", "reset_at"])
             record("update", feed, fields=["token_sha256", "reset_at"])
     return feed_url(token)
@@ -121,7 +117,7 @@ def ical_feed(token: str) -> bytes:
         tenancy.cross_tenant("calendar feed: the secret token names the child"),
         acting_as(anonymous),
     ):
-        feed = CalendarFeed.objects.filter(token_sha256=token_digest(token)).first()
+        feed = CalendarFeed.objects.filter(token_sha256=token_hash(token)).first()
         if feed is None:
             raise Http404
         since = clock.today() - dt.timedelta(days=FEED_PAST_DAYS)
