@@ -738,6 +738,11 @@ def certify(
         # The serial lock: one certifier at a time per municipality.
         municipality = Municipality.objects.select_for_update().get(pk=application.municipality_id)
         entries = list(application.children.select_related("child").order_by("pk"))
+        already = set(
+            Certification.objects.filter(
+                child_id__in=[e.child_id for e in entries], status=CertificationStatus.ACTIVE
+            ).values_list("child_id", flat=True)
+        )
         problems, windows = [], []
         for entry in entries:
             child = entry.child
@@ -748,7 +753,7 @@ def certify(
                     _("%(name)s has passed the age limit (eligible until %(day)s).")
                     % {"name": child.given_name, "day": window.last_day.isoformat()}
                 )
-            if child.certifications.filter(status=CertificationStatus.ACTIVE).exists():
+            if child.pk in already:
                 problems.append(
                     _("%(name)s already holds an active certification.")
                     % {"name": child.given_name}
