@@ -30,6 +30,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "django.contrib.humanize",  # allauth's passkey list loads it
     "tsuen.accounts",  # before allauth: its templates override allauth's
     "allauth",
     "allauth.account",
