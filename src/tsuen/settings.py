@@ -20,7 +20,8 @@ def env(name: str, default: str = "") -> str:
 
 
 DEBUG = env("DEBUG", "0") == "1"
-DEV_SECRET_KEY = "dev-only-insecure-key-change-me-0123456789abcdefghijklmnop"  # noqa: S105
+# Public on purpose (bandit B105, ruff S105): the development key, refused in production.
+DEV_SECRET_KEY = "dev-only-insecure-key-change-me-0123456789abcdefghijklmnop"  # noqa: S105  # nosec B105
 SECRET_KEY = env("SECRET_KEY", DEV_SECRET_KEY)
 ALLOWED_HOSTS = [h for h in env("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",") if h]
 

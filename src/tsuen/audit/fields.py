@@ -29,8 +29,8 @@ class HasId(models.Lookup):
 
     def as_sqlite(self, compiler, connection):
         lhs, lhs_params = self.process_lhs(compiler, connection)
-        # lhs is the column as compiled by Django; the id goes in as a parameter.
-        sql = f"EXISTS (SELECT 1 FROM json_each({lhs}) AS person WHERE person.value = %s)"  # noqa: S608
+        # lhs is the column as compiled by Django; the id goes in as a parameter (S608/B608).
+        sql = f"EXISTS (SELECT 1 FROM json_each({lhs}) AS person WHERE person.value = %s)"  # noqa: S608  # nosec B608
         return sql, (*lhs_params, int(self.rhs))
 
     def as_sql(self, compiler, connection):

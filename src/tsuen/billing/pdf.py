@@ -7,11 +7,11 @@ from __future__ import annotations
 
 from django.template.loader import render_to_string
 
+from tsuen.core.pdf import render_pdf
+
 
 def _pdf(template: str, context: dict) -> bytes:
-    from weasyprint import HTML
-
-    return HTML(string=render_to_string(template, context)).write_pdf()
+    return render_pdf(render_to_string(template, context))
 
 
 def render_claim(page) -> bytes:

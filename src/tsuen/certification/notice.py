@@ -9,12 +9,12 @@ import datetime as dt
 
 from django.template.loader import render_to_string
 
+from tsuen.core.pdf import render_pdf
+
 
 def render_notice(certification, issued_on: dt.date) -> bytes:
-    from weasyprint import HTML
-
     html = render_to_string(
         "certification/notice_pdf.html",
         {"certification": certification, "issued_on": issued_on},
     )
-    return HTML(string=html).write_pdf()
+    return render_pdf(html)

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from django.template.loader import render_to_string
 
+from tsuen.core.pdf import render_pdf
+
 
 def render_application(page) -> bytes:
-    from weasyprint import HTML
-
     html = render_to_string("certification/application_pdf.html", {"page": page})
-    return HTML(string=html).write_pdf()
+    return render_pdf(html)

@@ -59,7 +59,8 @@ from tsuen.rules import (
     national_default_policy,
 )
 
-DEMO_PASSWORD = "tsuen-demo-2026"
+# The demo's published login, printed by bin/demo (bandit B105).
+DEMO_PASSWORD = "tsuen-demo-2026"  # nosec B105
 DOMAIN = "demo.tsuen.example.jp"
 FISCAL_YEAR = 2026
 HOURS = 60

@@ -207,7 +207,7 @@ def _raise(errors: dict) -> None:
         raise ProfileInvalid(errors)
 
 
-def _save_section(user, child_id: int, values: dict, extra=None) -> Child:
+def _save_section(user, child_id: int, values: dict, then=None) -> Child:
     """Write the changed fields of one section in one transaction and audit their names."""
     with transaction.atomic():
         child = _editable_child(user, child_id, lock=True)
@@ -217,8 +217,8 @@ def _save_section(user, child_id: int, values: dict, extra=None) -> Child:
         if changed:
             child.save(update_fields=changed)
             record("update", child, fields=changed)
-        if extra is not None:
-            extra(child)
+        if then is not None:
+            then(child)
     return child
 
 
@@ -255,7 +255,7 @@ def update_health(user, child_id: int, *, illnesses, vaccinations, certificate=N
         except UploadRefused as refused:
             raise ProfileInvalid({"certificate": refused.messages}) from None
 
-    return _save_section(user, child_id, values, extra=upload)
+    return _save_section(user, child_id, values, then=upload)
 
 
 def update_pickup(user, child_id: int, *, pickup_persons) -> Child:

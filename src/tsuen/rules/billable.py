@@ -37,7 +37,8 @@ def _whole_minutes(start: Moment, end: Moment) -> int:
     """Attended minutes, counted on the clock: seconds are dropped from both times first."""
     if _check_order(start, end) == "minutes":
         return end - start  # type: ignore[operator,return-value]
-    assert isinstance(start, datetime) and isinstance(end, datetime)
+    if not (isinstance(start, datetime) and isinstance(end, datetime)):  # _check_order's job
+        raise TypeError("start and end must both be minutes or both be datetimes")
     start = start.replace(second=0, microsecond=0)
     end = end.replace(second=0, microsecond=0)
     return (end - start) // ONE_MINUTE
