@@ -1,4 +1,8 @@
-from django.urls import include, path
+from django.urls import include, path, register_converter
+
+from tsuen.core.converters import RowIdConverter
+
+register_converter(RowIdConverter, "id")  # before the apps' URLs below use it
 
 urlpatterns = [
     path("accounts/", include("allauth.urls")),

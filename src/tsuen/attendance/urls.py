@@ -6,11 +6,11 @@ app_name = "attendance"
 
 urlpatterns = [
     path("", views.visits, name="visits"),
-    path("<int:booking_id>/note/", views.morning_note, name="morning_note"),
-    path("<int:booking_id>/record/", views.daily_record, name="daily_record"),
+    path("<id:booking_id>/note/", views.morning_note, name="morning_note"),
+    path("<id:booking_id>/record/", views.daily_record, name="daily_record"),
     # The facility's day in the room (tsuen.attendance.views_staff).
     path("staff/day/", views_staff.day, name="staff_day"),
-    path("staff/<int:booking_id>/tap/", views_staff.tap, name="staff_tap"),
+    path("staff/<id:booking_id>/tap/", views_staff.tap, name="staff_tap"),
     path("staff/cancel/", views_staff.cancel_day, name="staff_cancel_day"),
-    path("staff/<int:booking_id>/record/", views_staff.record, name="staff_record"),
+    path("staff/<id:booking_id>/record/", views_staff.record, name="staff_record"),
 ]

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import re
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from tsuen.audit.actions import Action
 from tsuen.audit.search import KIND_CHANGES, KIND_READS, object_types
+from tsuen.core.forms import ROW_ID_MAX
 
 
 def _kinds():
@@ -38,6 +41,14 @@ class AuditSearchForm(forms.Form):
     )
     kind = forms.ChoiceField(label=_("Action"), required=False, choices=_kinds)
     object_type = forms.ChoiceField(label=_("Object type"), required=False, choices=_object_types)
+
+    def clean_child(self):
+        text = self.cleaned_data["child"].strip()
+        if re.fullmatch(r"[0-9]+", text) and int(text) > ROW_ID_MAX:
+            raise forms.ValidationError(
+                _("Write a certificate number of this municipality or a child's id.")
+            )
+        return text
 
     def clean(self):
         data = super().clean()

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import re
 import tempfile
 from dataclasses import dataclass, field
 
@@ -96,7 +97,7 @@ def _child_ids(staff, text: str) -> list[int]:
     """A certificate number of the ward, or an internal id (children who moved away or were
     purged keep their events, so an id is taken as given)."""
     text = text.strip()
-    if text.isdigit():
+    if re.fullmatch(r"[0-9]+", text):  # the search form keeps it within an id's range
         return [int(text)]
     return list(
         Certification.objects.filter(municipality_id=staff.municipality_id, number=text)

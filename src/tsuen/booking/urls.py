@@ -7,20 +7,20 @@ app_name = "booking"
 urlpatterns: list = [
     path("", views.booking_list, name="list"),
     path("new/", views.book, name="book"),
-    path("<int:booking_id>/cancel/", views.cancel, name="cancel"),
+    path("<id:booking_id>/cancel/", views.cancel, name="cancel"),
     # Waitlist, regular-use requests and hours (tsuen.booking.views_guardian).
     path("waitlist/", views_guardian.waitlist_list, name="waitlist"),
-    path("waitlist/join/<int:place_slot_id>/", views_guardian.waitlist_join, name="waitlist_join"),
-    path("waitlist/<int:entry_id>/accept/", views_guardian.waitlist_accept, name="waitlist_accept"),
+    path("waitlist/join/<id:place_slot_id>/", views_guardian.waitlist_join, name="waitlist_join"),
+    path("waitlist/<id:entry_id>/accept/", views_guardian.waitlist_accept, name="waitlist_accept"),
     path(
-        "waitlist/<int:entry_id>/withdraw/",
+        "waitlist/<id:entry_id>/withdraw/",
         views_guardian.waitlist_withdraw,
         name="waitlist_withdraw",
     ),
     path("regular/", views_guardian.regular_list, name="regular_list"),
     path("regular/new/", views_guardian.regular_request, name="regular_request"),
     path(
-        "regular/<int:request_id>/withdraw/",
+        "regular/<id:request_id>/withdraw/",
         views_guardian.regular_withdraw,
         name="regular_withdraw",
     ),
@@ -28,7 +28,7 @@ urlpatterns: list = [
     # The facility allocates regular use (tsuen.booking.regular_staff).
     path("staff/regular/", regular_staff.staff_regular, name="staff_regular"),
     path(
-        "staff/regular/<int:request_id>/allocate/",
+        "staff/regular/<id:request_id>/allocate/",
         regular_staff.staff_regular_allocate,
         name="staff_regular_allocate",
     ),

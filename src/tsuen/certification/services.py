@@ -820,10 +820,11 @@ def _number_problems(municipality: Municipality, given: dict[int, str]) -> list[
     """Why numbers the ward typed cannot be used: a wrong format, used twice in the
     application, or already used in the municipality."""
     problems = []
-    pattern = re.compile(rf"^{re.escape(municipality.certificate_prefix)}\d{{4}}-\d{{5}}$")
+    pattern = re.compile(rf"{re.escape(municipality.certificate_prefix)}[0-9]{{4}}-[0-9]{{5}}")
     example = f"{municipality.certificate_prefix}2026-00001"
+    well_formed = []
     for number in sorted(set(given.values())):
-        if not pattern.match(number):
+        if not pattern.fullmatch(number):
             problems.append(
                 _(
                     "“%(number)s” is not a certificate number of this municipality "
@@ -836,8 +837,10 @@ def _number_problems(municipality: Municipality, given: dict[int, str]) -> list[
                 _("The certificate number %(number)s is given to two children.")
                 % {"number": number}
             )
+        else:
+            well_formed.append(number)
     used = Certification.unscoped.filter(
-        municipality=municipality, number__in=list(given.values())
+        municipality=municipality, number__in=well_formed
     ).values_list("number", flat=True)
     for number in sorted(used):
         problems.append(

@@ -6,6 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from tsuen.accounts.models import Role
+from tsuen.core.forms import RowIdField
 from tsuen.facilities.models import Facility
 from tsuen.facilities.services_staff import PROFILE_FIELDS
 
@@ -33,6 +34,17 @@ class ProfileForm(forms.ModelForm):
 
 class PhotoForm(forms.Form):
     photo = forms.FileField(label=_("Photo (JPEG or PNG)"))
+
+
+class PhotoDeleteForm(forms.Form):
+    photo = RowIdField()
+
+
+class TeamMemberForm(forms.Form):
+    """A button on the team page: (re)activate or deactivate one account."""
+
+    user = RowIdField()
+    active = forms.TypedChoiceField(choices=[("0", "0"), ("1", "1")], coerce=lambda v: v == "1")
 
 
 class InviteForm(forms.Form):

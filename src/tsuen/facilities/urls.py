@@ -7,9 +7,9 @@ app_name = "facilities"
 urlpatterns = [
     path("", views.search, name="search"),
     path("interviews/", views.interviews, name="interviews"),
-    path("interviews/<int:interview_id>/cancel/", views.interview_cancel, name="interview_cancel"),
-    path("<int:facility_id>/", views.detail, name="detail"),
-    path("<int:facility_id>/interview/", views.interview_request, name="interview_request"),
+    path("interviews/<id:interview_id>/cancel/", views.interview_cancel, name="interview_cancel"),
+    path("<id:facility_id>/", views.detail, name="detail"),
+    path("<id:facility_id>/interview/", views.interview_request, name="interview_request"),
     # The facility's own screens (staff and managers of the facility).
     path("staff/profile/", views_staff.profile, name="staff_profile"),
     path("staff/team/", views_staff.team, name="staff_team"),
@@ -21,15 +21,15 @@ urlpatterns = [
     path("staff/closures/", views_staff.closures, name="staff_closures"),
     path("staff/interviews/", views_staff.interviews, name="staff_interviews"),
     path(
-        "staff/interviews/<int:interview_id>/",
+        "staff/interviews/<id:interview_id>/",
         views_staff.interview_decide,
         name="staff_interview_decide",
     ),
     # The ward's facility register (issue 5, item 5): the municipality's staff.
     path("ward/", views_ward.register, name="ward_register"),
     path("ward/new/", views_ward.new, name="ward_new"),
-    path("ward/<int:facility_id>/", views_ward.facility, name="ward_facility"),
-    path("ward/<int:facility_id>/edit/", views_ward.edit, name="ward_edit"),
-    path("ward/<int:facility_id>/invite/", views_ward.invite, name="ward_invite"),
-    path("ward/<int:facility_id>/suspension/", views_ward.suspension, name="ward_suspension"),
+    path("ward/<id:facility_id>/", views_ward.facility, name="ward_facility"),
+    path("ward/<id:facility_id>/edit/", views_ward.edit, name="ward_edit"),
+    path("ward/<id:facility_id>/invite/", views_ward.invite, name="ward_invite"),
+    path("ward/<id:facility_id>/suspension/", views_ward.suspension, name="ward_suspension"),
 ]

@@ -21,8 +21,10 @@ from tsuen.facilities.forms_staff import (
     GenerateForm,
     InterviewSlotForm,
     InviteForm,
+    PhotoDeleteForm,
     PhotoForm,
     ProfileForm,
+    TeamMemberForm,
     TemplateSlotForm,
 )
 from tsuen.files.services import UploadRefused
@@ -43,9 +45,12 @@ def profile(request):
                     messages.success(request, _("The photo has been added."))
                     return redirect("facilities:staff_profile")
             elif action == "delete_photo":
-                staff.delete_photo(request.user, int(request.POST.get("photo", 0)))
-                messages.success(request, _("The photo has been deleted."))
-                return redirect("facilities:staff_profile")
+                chosen = PhotoDeleteForm(request.POST)
+                if chosen.is_valid():
+                    staff.delete_photo(request.user, chosen.cleaned_data["photo"])  # else 404
+                    messages.success(request, _("The photo has been deleted."))
+                    return redirect("facilities:staff_profile")
+                messages.error(request, _("Choose a photo of this facility to delete."))
             else:
                 form = ProfileForm(request.POST, instance=facility)
                 if form.is_valid():
@@ -64,18 +69,21 @@ def profile(request):
             "photo_form": photo_form,
             "photos": staff.photos(request.user),
         },
+        status=400 if request.method == "POST" else 200,  # every accepted POST redirected
     )
 
 
 @login_required
 def team(request):
     if request.method == "POST":
+        chosen = TeamMemberForm(request.POST)
+        if not chosen.is_valid():
+            messages.error(request, _("Choose an account of this facility; nothing was changed."))
+            context = {"team": staff.team(request.user)}
+            return render(request, "facilities/staff/team.html", context, status=400)
         try:
-            staff.set_active(
-                request.user,
-                int(request.POST.get("user", 0)),
-                request.POST.get("active") == "1",
-            )
+            data = chosen.cleaned_data
+            staff.set_active(request.user, data["user"], data["active"])
         except staff.StaffRefused as refused:
             messages.error(request, refused.messages[0])
         else:

@@ -4,6 +4,7 @@ which enforce the rules again (families/services.py)."""
 from __future__ import annotations
 
 from django import forms
+from django.core.validators import ProhibitNullCharactersValidator
 from django.utils.translation import gettext_lazy as _
 
 from tsuen.families.services import MAX_CONTACTS, MAX_TEXT_CHARS
@@ -25,6 +26,8 @@ class LinesField(forms.CharField):
 
     def to_python(self, value):
         text = super().to_python(value)
+        # CharField's own NUL check runs on the cleaned value, which is a list here.
+        ProhibitNullCharactersValidator()(text)
         return [line.strip() for line in text.splitlines() if line.strip()]
 
 

@@ -5,5 +5,5 @@ from tsuen.files import views
 app_name = "files"
 
 urlpatterns = [
-    path("<int:file_id>/", views.download, name="download"),
+    path("<id:file_id>/", views.download, name="download"),
 ]

@@ -7,5 +7,5 @@ app_name = "municipalities"
 urlpatterns = [
     path("policy/", views_policy.index, name="policy"),
     path("policy/new/", views_policy.new, name="policy_new"),
-    path("policy/<int:policy_id>/", views_policy.detail, name="policy_detail"),
+    path("policy/<id:policy_id>/", views_policy.detail, name="policy_detail"),
 ]
