@@ -8,8 +8,12 @@ passing).
 
 from __future__ import annotations
 
+import copy
+import itertools
+
 import pytest
 
+from tests import cachekeys
 from tests.browser_support import (  # noqa: F401  (fixtures for all tests)
     browser,
     desktop,
@@ -22,6 +26,25 @@ from tsuen.core import tenancy
 @pytest.fixture(autouse=True)
 def _fast_hasher(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+_test_numbers = itertools.count()
+
+
+@pytest.fixture(autouse=True)
+def _own_cache_namespace(settings):
+    """Each test counts rate limits (and anything else cached) under a key prefix of its own, so
+    that no test inherits another's counters and the shared Redis of the PostgreSQL runs is
+    never cleared (see tests/cachekeys.py)."""
+    caches = copy.deepcopy(settings.CACHES)
+    caches["default"]["KEY_PREFIX"] = f"{cachekeys.RUN_PREFIX}{next(_test_numbers)}"
+    settings.CACHES = caches
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _forget_the_runs_cache_keys():
+    yield
+    cachekeys.forget_this_runs_keys()
 
 
 @pytest.fixture(autouse=True)

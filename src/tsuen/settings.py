@@ -256,6 +256,68 @@ if HTTPS:
 DEV_FIELD_ENCRYPTION_KEYS = "1:ZGV2LW9ubHktZmllbGQta2V5LW5vdC1mb3ItcHJvZCE="
 FIELD_ENCRYPTION_KEYS = env("FIELD_KEYS", DEV_FIELD_ENCRYPTION_KEYS)
 
+# --- Rate limits and the shared cache (issue 9) ------------------------------------------------
+# Rate-limit counters (tsuen's, tsuen.core.ratelimit, and allauth's) live in the default cache,
+# which every app server must share. PostgreSQL deployments use Redis (TSUEN_REDIS_URL, default
+# the local server; point every app server at the same one, e.g. rediss://:password@host:6379/0);
+# the embedded SQLite default keeps them in its own database (table tsuen_cache, made by a
+# migration). TSUEN_REDIS_URL moves a SQLite install onto Redis too.
+REDIS_URL = env("REDIS_URL", "redis://127.0.0.1:6379/0" if DB_VENDOR == "postgresql" else "")
+CACHE_TABLE = "tsuen_cache"
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": env("CACHE_PREFIX", "tsuen"),
+            # A Redis that does not answer fails the request in seconds instead of hanging it.
+            "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
+        }
+    }
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": CACHE_TABLE,
+            "KEY_PREFIX": env("CACHE_PREFIX", "tsuen"),
+            # The default (300 entries) would cull live counters on a busy day.
+            "OPTIONS": {"MAX_ENTRIES": 100_000},
+        }
+    }
+#: tsuen's own limits (tsuen.core.ratelimit), written like allauth's: "count/window/key", where
+#: the window is s, m, h or d (optionally with a number: "10m") and the key is "user" (the
+#: signed-in account), "ip" (the client address) or a value the route names (a feed's token,
+#: an e-mail address). Each counts in fixed clock windows (a day starts at midnight in Tokyo).
+#: Why each value: docs/accounts.md, "Rate limits".
+RATE_LIMITS = {
+    # A parent books one visit (or siblings together) per confirm; a month of regular use for
+    # two children is about 45 confirms.
+    "booking": "60/h/user,200/d/user",
+    # An application is submitted once; a few more tries to fix what the ward's checks refuse.
+    "application_submit": "10/h/user,30/d/user",
+    # First interviews at several facilities for each child.
+    "interview_request": "20/h/user,50/d/user",
+    # The address fill of the application form; mobile carriers share addresses (CGNAT).
+    "postal_lookup": "60/m/ip,600/h/ip",
+    # Calendar apps poll every few minutes per device; hosted ones (e.g. Google) fetch every
+    # family's feed from a few shared addresses.
+    "calendar_feed": "60/h/token,1200/h/ip",
+    # Sign-up mails the address each time (a confirmation or "you already have an account"):
+    # per address, so that nobody's mailbox can be flooded. Per client address: allauth below.
+    "signup": "5/h/email",
+}
+# Sign-up is also limited per e-mail address (RATE_LIMITS["signup"], in this form).
+ACCOUNT_FORMS = {"signup": "tsuen.accounts.forms.SignupForm"}
+# allauth's own limits on its pages, counted in the same cache (see docs/accounts.md); its
+# "login_failed" entry stays with the lockout settings above.
+ACCOUNT_RATE_LIMITS = {
+    **ACCOUNT_RATE_LIMITS,
+    "login": "30/m/ip",
+    "signup": "20/m/ip,100/h/ip",
+    "reset_password": "20/m/ip,100/h/ip,5/h/key",
+    "reset_password_from_key": "20/m/ip",
+}
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

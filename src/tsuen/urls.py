@@ -21,3 +21,6 @@ urlpatterns = [
     path("national/", include("tsuen.national.urls")),  # its home stays portals:national
     path("", include("tsuen.portals.urls")),
 ]
+
+# allauth answers its own rate limits (ACCOUNT_RATE_LIMITS) through this: tsuen's 429 page.
+handler429 = "tsuen.core.ratelimit.allauth_too_many_requests"

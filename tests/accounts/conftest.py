@@ -1,7 +1,8 @@
-"""Accounts tests: a clean rate-limit cache and no lockouts left over between tests.
+"""Accounts tests: no lockouts left over between tests.
 
-allauth keeps its rate limits and used TOTP codes in the cache (the process-local memory cache
-here), and django-axes keeps failed attempts in the database; both are reset around each test.
+allauth keeps its rate limits and used TOTP codes in the cache, which each test sees fresh (its
+own key prefix, tests/conftest.py); django-axes keeps failed attempts in the database, reset
+around each test.
 """
 
 from __future__ import annotations
@@ -11,7 +12,6 @@ import time
 
 import pytest
 from axes.utils import reset as axes_reset
-from django.core.cache import cache
 from django.test import Client
 from django.urls import reverse
 
@@ -28,11 +28,9 @@ def _clean_limits(request):
         "db",
         "transactional_db",
     } & set(request.fixturenames)
-    cache.clear()
     if uses_db:
         axes_reset()
     yield
-    cache.clear()
     if uses_db:
         axes_reset()
 

@@ -7,7 +7,6 @@ import pytest
 from axes.models import AccessAttempt
 from axes.utils import reset as axes_reset
 from django.conf import settings
-from django.core.cache import cache
 from django.urls import reverse
 
 from tests.accounts.conftest import (
@@ -20,6 +19,7 @@ from tests.accounts.conftest import (
     password_login,
 )
 from tests.accounts.test_templates import assert_same_origin_page
+from tests.cachekeys import forget_this_tests_keys
 from tsuen.accounts import services
 
 pytestmark = pytest.mark.django_db
@@ -93,7 +93,7 @@ def test_reset_lifts_the_lock(guardian):
     client = client_from("10.2.0.6")
     _fail(client, guardian.email, LIMIT)
     axes_reset(username=guardian.email)
-    cache.clear()  # allauth's own 5-per-5-minutes limit runs out by itself; here at once
+    forget_this_tests_keys()  # allauth's own 5-per-5-minutes limit runs out by itself; here at once
     response = password_login(client, guardian.email, PASSWORD)
     assert response.status_code == 302
     assert logged_in_user_id(client) == str(guardian.pk)

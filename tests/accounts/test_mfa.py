@@ -7,7 +7,6 @@ import re
 
 import pytest
 from allauth.mfa.models import Authenticator
-from django.core.cache import cache
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from tests.accounts.conftest import (
@@ -17,6 +16,7 @@ from tests.accounts.conftest import (
     logged_in_user_id,
     password_login,
 )
+from tests.cachekeys import forget_this_tests_keys
 from tsuen.accounts import services
 from tsuen.accounts.models import SECOND_FACTOR_ROLES, Role
 from tsuen.accounts.testing import login_with_second_factor
@@ -187,7 +187,7 @@ def _logged_in_with_code(client, user, secret):
     password_login(client, user.email)
     enter_code(client, secret)
     assert logged_in_user_id(client) == str(user.pk)
-    cache.clear()  # allow the same code again (allauth refuses a code used twice)
+    forget_this_tests_keys()  # allow the same code again (allauth refuses a code used twice)
 
 
 def test_staff_cannot_deactivate_their_only_second_factor(client, staff):

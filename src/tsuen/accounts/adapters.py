@@ -39,6 +39,18 @@ class AccountAdapter(DefaultAccountAdapter):
             user.save()
         return user
 
+    def get_client_ip(self, request):
+        """The address allauth's rate limits count: the same one as tsuen's own limits and the
+        audit trail (``core.middleware.client_address``)."""
+        from django.core.exceptions import PermissionDenied
+
+        from tsuen.core.middleware import client_address
+
+        address = client_address(request)
+        if not address:
+            raise PermissionDenied("Unable to determine client IP address")
+        return address
+
     def pre_authenticate(self, request, **credentials):
         if settings.AXES_ENABLED:
             from axes.handlers.proxy import AxesProxyHandler

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_http_methods
 
 from tsuen.booking import services
 from tsuen.booking.forms import BookingForm
+from tsuen.core import ratelimit
 
 
 def _slot_id(request) -> int:
@@ -42,6 +43,7 @@ def _is_twin_of_submitted(refused: services.BookingRefused, data: dict, slot) ->
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@ratelimit.limited("booking", when=ratelimit.posted("step", "confirm"))
 def book(request):
     page = services.booking_page(request.user, _slot_id(request))
     form_kwargs = dict(children=page.children, slot=page.slot, minimum=page.minimum, step=page.step)

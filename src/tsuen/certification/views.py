@@ -11,7 +11,7 @@ from django.views.decorators.http import require_GET
 from tsuen.accounts.models import Role
 from tsuen.certification import services
 from tsuen.certification.forms import ApplicantForm, ChildFormSet, StartForm
-from tsuen.core import postal
+from tsuen.core import postal, ratelimit
 from tsuen.files.services import UploadRefused
 
 
@@ -48,6 +48,7 @@ def start(request):
 
 @login_required
 @require_GET
+@ratelimit.limited("postal_lookup")
 def postal_lookup(request, code: str):
     """The address of a postal code as JSON, for the page's address fill."""
     found = postal.lookup(code)
@@ -103,6 +104,7 @@ def _entries(applicant: ApplicantForm, children: ChildFormSet) -> dict:
 
 
 @login_required
+@ratelimit.limited("application_submit", when=ratelimit.posted("action", "submit"))
 def edit(request, application_id: int):
     application = services.application_for_editing(request.user, application_id)
     action = request.POST.get("action", "save")

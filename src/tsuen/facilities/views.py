@@ -8,6 +8,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from tsuen.core import ratelimit
 from tsuen.facilities import services
 from tsuen.facilities.forms import InterviewRequestForm, SearchForm
 from tsuen.families import services as families
@@ -46,6 +47,7 @@ def detail(request, facility_id: int):
 
 
 @login_required
+@ratelimit.limited("interview_request", when=ratelimit.posted())
 def interview_request(request, facility_id: int):
     choices = services.interview_choices(request.user, facility_id)
     data = request.POST if request.method == "POST" else None

@@ -9,6 +9,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from tsuen.core import ratelimit
 from tsuen.notices import feeds
 from tsuen.notices.forms import CalendarFeedForm
 
@@ -35,6 +36,7 @@ def calendar_settings(request):
 
 
 @require_GET
+@ratelimit.limited("calendar_feed", keys=lambda request, token: {"token": token})
 def ical(request, token: str):
     response = HttpResponse(feeds.ical_feed(token), content_type="text/calendar; charset=utf-8")
     response["Cache-Control"] = "private"

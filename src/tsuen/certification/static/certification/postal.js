@@ -22,6 +22,11 @@
       fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } })
         .then(function (response) { return response.json(); })
         .then(function (data) {
+          if (data.error) {  // over the rate limit (429): the server's message, try again later
+            last = "";
+            if (status) { status.textContent = data.error; }
+            return;
+          }
           if (!data.found) {
             if (status) { status.textContent = status.getAttribute("data-not-found"); }
             return;
