@@ -70,19 +70,27 @@ def test_families_and_facilities_are_not_bound_to_a_network(client):
     assert client.get(reverse("portals:guardian"), REMOTE_ADDR=OUTSIDE).status_code == 200
 
 
-def test_without_ranges_staff_are_refused_when_the_allow_list_is_required(
-    client, settings, reviewer
-):
+def test_the_allow_list_is_required_outside_debug():
+    import tsuen.settings as project_settings
+
+    assert not project_settings.DEBUG and project_settings.LGWAN_REQUIRED
+
+
+def test_without_ranges_staff_are_refused(client, settings, reviewer):
     StaffNetwork.objects.all().delete()
     login_with_second_factor(client, reviewer)
-    assert client.get(reverse("portals:municipality"), REMOTE_ADDR=OUTSIDE).status_code == 200
-    settings.LGWAN_REQUIRED = True
     assert client.get(reverse("portals:municipality"), REMOTE_ADDR=OUTSIDE).status_code == 403
+    login_with_second_factor(client, reviewer)
+    assert client.get(reverse("portals:municipality")).status_code == 403  # even from loopback
+    # Only a development server may switch the allow-list off (TSUEN_LGWAN_REQUIRED=0).
+    settings.LGWAN_REQUIRED = False
+    login_with_second_factor(client, reviewer)
+    assert client.get(reverse("portals:municipality"), REMOTE_ADDR=OUTSIDE).status_code == 200
 
 
 @pytest.mark.parametrize("bad", ["192.0.2.0/33", "not-an-address", "300.1.1.1/24", ""])
 def test_a_range_that_does_not_parse_is_refused_with_a_clear_message(bad):
-    network = StaffNetwork(municipality=f.municipality(), cidr=bad)
+    network = StaffNetwork(municipality=f.municipality(staff_networks=()), cidr=bad)
     with pytest.raises(ValidationError) as caught:
         network.full_clean()
     assert "cidr" in caught.value.message_dict
@@ -92,7 +100,7 @@ def test_a_range_that_does_not_parse_is_refused_with_a_clear_message(bad):
 def test_ipv6_ranges_work():
     from tsuen.municipalities.lgwan import allowed
 
-    muni = f.municipality()
+    muni = f.municipality(staff_networks=())
     StaffNetwork.objects.create(municipality=muni, cidr="2001:db8::/32")
     assert allowed(muni.pk, "2001:db8::1") and not allowed(muni.pk, "2001:db9::1")
     assert not allowed(muni.pk, "192.0.2.1")
