@@ -156,6 +156,7 @@ LOGIN_REDIRECT_URL = "portals:home"
 LOGIN_URL = "account_login"
 
 ACCOUNT_ADAPTER = "tsuen.accounts.adapters.AccountAdapter"
+ACCOUNT_FORMS = {"signup": "tsuen.accounts.forms.SignupForm"}
 MFA_ADAPTER = "tsuen.accounts.adapters.MFAAdapter"
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]

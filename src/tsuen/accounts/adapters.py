@@ -9,6 +9,10 @@
 * A staff member cannot deactivate their last TOTP authenticator: staff must always have a
   second factor (``StaffSecondFactorMiddleware`` would otherwise send them straight back to
   set-up).
+* Sign-up answers a new and a taken address alike: allauth's "confirmation sent to <address>"
+  message is dropped (the page after sign-up says the same for both, without the address), so
+  that neither allauth's per-address mail cooldown nor anything else can make the two answers
+  differ; ``forms.SignupForm`` evens out the time.
 """
 
 from __future__ import annotations
@@ -25,6 +29,10 @@ MFA_ENCRYPTION_CONTEXT = "mfa.Authenticator.data"
 
 #: Authenticator types that count as a second factor (recovery codes are a fallback only).
 SECOND_FACTOR_TYPES = (Authenticator.Type.TOTP, Authenticator.Type.WEBAUTHN)
+
+#: allauth's message after a sign-up; it names the address, and the per-address mail cooldown
+#: can leave it out for one path and not the other.
+SIGNUP_SENT_MESSAGE = "account/messages/email_confirmation_sent.txt"
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -50,6 +58,21 @@ class AccountAdapter(DefaultAccountAdapter):
                 request.axes_credentials = attempt
                 raise self.validation_error("too_many_login_attempts")
         super().pre_authenticate(request, **credentials)
+
+    def add_message(
+        self,
+        request,
+        level,
+        message_template=None,
+        message_context=None,
+        extra_tags="",
+        message=None,
+    ):
+        if message_template == SIGNUP_SENT_MESSAGE and (message_context or {}).get("signup"):
+            return
+        super().add_message(
+            request, level, message_template, message_context, extra_tags, message=message
+        )
 
 
 class MFAAdapter(DefaultMFAAdapter):
