@@ -174,12 +174,14 @@ MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = DEBUG
 
 AXES_FAILURE_LIMIT = int(env("LOGIN_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = 0.5  # hours
-AXES_LOCKOUT_PARAMETERS = ["username"]
+# Lock out per account, or per (account, client address) where a stranger could otherwise lock
+# a staff member out from the internet: the rule is tsuen.accounts.lockout. Never per client
+# address alone: LGWAN staff of a whole ward share one NAT address. allauth's rate limits
+# throttle per client address.
+AXES_LOCKOUT_PARAMETERS = "tsuen.accounts.lockout.lockout_parameters"
 AXES_USERNAME_FORM_FIELD = "login"
 AXES_USERNAME_CALLABLE = "tsuen.accounts.lockout.username_from_attempt"
 AXES_RESET_ON_SUCCESS = True
-# Lock out per account, not per address: LGWAN staff of a whole ward share one NAT address, so
-# an address lockout would lock the ward out. allauth's rate limits throttle per address.
 SILENCED_SYSTEM_CHECKS = ["axes.W006"]
 AXES_LOCKOUT_TEMPLATE = "accounts/lockout.html"
 

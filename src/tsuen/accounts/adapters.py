@@ -13,6 +13,10 @@
   message is dropped (the page after sign-up says the same for both, without the address), so
   that neither allauth's per-address mail cooldown nor anything else can make the two answers
   differ; ``forms.SignupForm`` evens out the time.
+* The client's address is :func:`tsuen.core.middleware.client_address` (trusted proxies), for
+  allauth's per-IP rate limits as for everything else.
+* allauth's per-address login throttle follows the lockout rule (``accounts.lockout``): failures
+  that lock only (address, client address) are throttled per that pair too.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ from allauth.account.adapter import DefaultAccountAdapter
 from allauth.mfa.adapter import DefaultMFAAdapter
 from allauth.mfa.models import Authenticator
 from django.conf import settings
+from django.core.exceptions import PermissionDenied
 
 from tsuen.accounts.models import Role
 
@@ -58,6 +63,26 @@ class AccountAdapter(DefaultAccountAdapter):
                 request.axes_credentials = attempt
                 raise self.validation_error("too_many_login_attempts")
         super().pre_authenticate(request, **credentials)
+
+    def _get_login_attempts_cache_key(self, request, **credentials) -> str:
+        # allauth keys its "5 failures in 5 minutes" login throttle by the address alone;
+        # where the lockout rule locks only (address, client address), so does the throttle,
+        # or a stranger could keep a staff member throttled from the internet.
+        from tsuen.accounts import lockout
+        from tsuen.core.middleware import client_address
+
+        key = super()._get_login_attempts_cache_key(request, **credentials)
+        if lockout.scope(request, credentials) == lockout.ACCOUNT_AND_ADDRESS:
+            key = f"{key}|{client_address(request) or '-'}"
+        return key
+
+    def get_client_ip(self, request) -> str:
+        from tsuen.core.middleware import client_address
+
+        address = client_address(request)
+        if not address:
+            raise PermissionDenied("Unable to determine client IP address")
+        return address
 
     def add_message(
         self,

@@ -7,6 +7,7 @@ from allauth.mfa.signals import authenticator_added
 from django.contrib.auth.signals import user_logged_in
 from django.dispatch import receiver
 
+from tsuen.accounts import lockout
 from tsuen.accounts.adapters import SECOND_FACTOR_TYPES
 from tsuen.accounts.middleware import mark_second_factor_passed, touch
 
@@ -34,6 +35,4 @@ def start_staff_idle_clock(sender, request, user, **kwargs):
 def unlock_after_password_reset(sender, request, user, **kwargs):
     """Whoever completed a password reset controls the mailbox: lift the login lockout, so that
     a person locked out by someone else's guessing can get back in at once."""
-    from axes.utils import reset
-
-    reset(username=user.email.lower())
+    lockout.unlock(user.email)
