@@ -23,7 +23,9 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def _setup_django() -> None:
     sys.path[:0] = [str(ROOT / "src"), str(ROOT)]
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tsuen.settings")
+    # tests.settings: tsuen's settings with secrets made for the run (production refuses to
+    # start without its own).
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tests.settings")
     import django
 
     django.setup()

@@ -12,17 +12,32 @@ from tsuen.booking.models import Booking, BookingKind
 from tsuen.certification.models import Certification
 from tsuen.facilities.models import Facility, FacilityType, Interview, InterviewStatus, PlaceSlot
 from tsuen.families.models import Child, Guardian, Household, Sex
-from tsuen.municipalities.models import Municipality
+from tsuen.municipalities.models import Municipality, StaffNetwork
 
 _seq = itertools.count(1)
 PASSWORD = "correct-horse-battery-staple"
 
 
-def municipality(code: str | None = None, name: str = "テスト区", **kw) -> Municipality:
+#: The staff network ranges test wards get: this machine, where the test client (127.0.0.1) and
+#: the browser tests' live server connect from.
+LOOPBACK_RANGES = ("127.0.0.0/8", "::1/128")
+
+
+def municipality(
+    code: str | None = None,
+    name: str = "テスト区",
+    staff_networks: tuple[str, ...] = LOOPBACK_RANGES,
+    **kw,
+) -> Municipality:
+    """A ward whose staff may connect from ``staff_networks`` (default: loopback; ``()``: a
+    ward without ranges, which refuses its staff)."""
     n = next(_seq)
-    return Municipality.objects.create(
+    ward = Municipality.objects.create(
         code=code or f"{90000 + n:05d}", name=f"{name}{n}", prefecture="東京都", **kw
     )
+    for cidr in staff_networks:
+        StaffNetwork.objects.create(municipality=ward, cidr=cidr, note="test: this machine")
+    return ward
 
 
 def user(role: str = Role.GUARDIAN, **kw) -> User:

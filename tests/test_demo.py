@@ -3,7 +3,7 @@
 import datetime as dt
 
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 
 from tsuen.accounts.models import Role, User
 from tsuen.attendance.models import Attendance
@@ -14,7 +14,7 @@ from tsuen.certification.models import Application, ApplicationStatus, Certifica
 from tsuen.core import clock
 from tsuen.demo import data
 from tsuen.facilities.models import Facility
-from tsuen.municipalities.models import Municipality, policy_for
+from tsuen.municipalities.models import Municipality, StaffNetwork, policy_for
 
 pytestmark = pytest.mark.django_db
 TODAY = dt.date(2026, 11, 26)
@@ -45,12 +45,29 @@ def test_demo_world(django_capture_on_commit_callbacks):
     assert (claim.year, claim.month, claim.status) == (2026, 10, ClaimStatus.SUBMITTED)
     assert claim.paying_municipality == shinjuku and claim.lines.count() >= 8
     assert all(result.ok for result in verify_all())
+    # Outside DEBUG the demo wards get no staff network: nobody could reach them as staff.
+    assert not StaffNetwork.objects.exists()
 
 
-def test_load_demo_command_is_idempotent_and_prints_logins(capsys):
+def test_load_demo_command_is_idempotent_and_prints_logins(capsys, settings):
+    """On a development server (DEBUG) only, and there the wards' staff network is this
+    machine."""
+    settings.DEBUG = True
     call_command("load_demo")
     first = capsys.readouterr().out
     call_command("load_demo")
     again = capsys.readouterr().out
     assert "guardian@demo.tsuen.example.jp" in first and "already loaded" in again
     assert "totp_code" in first and Municipality.objects.filter(code="13104").count() == 1
+    assert "TSUEN_DEBUG=1" in first
+    for ward in Municipality.objects.all():
+        ranges = set(StaffNetwork.objects.filter(municipality=ward).values_list("cidr", flat=True))
+        assert ranges == {"127.0.0.0/8", "::1/128"}
+
+
+def test_load_demo_refuses_to_run_outside_debug(settings):
+    """Demo accounts share a printed password and print their second factors."""
+    settings.DEBUG = False
+    with pytest.raises(CommandError, match="TSUEN_DEBUG=1"):
+        call_command("load_demo")
+    assert not Municipality.objects.exists()

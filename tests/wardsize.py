@@ -33,7 +33,7 @@ from tsuen.certification.models import (
 from tsuen.core import clock
 from tsuen.facilities.models import Facility, FacilityType, PlaceSlot
 from tsuen.families.models import Child, Guardian, Household, Sex
-from tsuen.municipalities.models import Municipality
+from tsuen.municipalities.models import Municipality, StaffNetwork
 
 _run = itertools.count(1)
 SLOT_START, SLOT_END = dt.time(9, 0), dt.time(17, 0)
@@ -71,9 +71,14 @@ def build(
     run = next(_run)
     prefix = f"ward{run}"
     tz = timezone.get_current_timezone()
-    ward = municipality or Municipality.objects.create(
-        code=f"{80000 + run:05d}", name=f"規模区{run}", prefecture="東京都"
-    )
+    if municipality is None:
+        ward = Municipality.objects.create(
+            code=f"{80000 + run:05d}", name=f"規模区{run}", prefecture="東京都"
+        )
+        for cidr in ("127.0.0.0/8", "::1/128"):  # its staff log in from this machine
+            StaffNetwork.objects.create(municipality=ward, cidr=cidr)
+    else:
+        ward = municipality
     staff = User.objects.create(
         email=f"{prefix}-certifier@example.jp",
         role=Role.MUNICIPAL_REVIEWER,

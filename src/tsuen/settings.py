@@ -137,8 +137,9 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
-    "allauth.account.auth_backends.AuthenticationBackend",
+    # allauth's e-mail backend (a ModelBackend), refusing municipal staff outside their staff
+    # networks at the password step; the only backend that checks passwords.
+    "tsuen.accounts.backends.StaffNetworkBackend",
 ]
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
@@ -157,6 +158,7 @@ LOGIN_REDIRECT_URL = "portals:home"
 LOGIN_URL = "account_login"
 
 ACCOUNT_ADAPTER = "tsuen.accounts.adapters.AccountAdapter"
+ACCOUNT_FORMS = {"signup": "tsuen.accounts.forms.SignupForm"}
 MFA_ADAPTER = "tsuen.accounts.adapters.MFAAdapter"
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
@@ -174,12 +176,14 @@ MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = DEBUG
 
 AXES_FAILURE_LIMIT = int(env("LOGIN_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = 0.5  # hours
-AXES_LOCKOUT_PARAMETERS = ["username"]
+# Lock out per account, or per (account, client address) where a stranger could otherwise lock
+# a staff member out from the internet: the rule is tsuen.accounts.lockout. Never per client
+# address alone: LGWAN staff of a whole ward share one NAT address. allauth's rate limits
+# throttle per client address.
+AXES_LOCKOUT_PARAMETERS = "tsuen.accounts.lockout.lockout_parameters"
 AXES_USERNAME_FORM_FIELD = "login"
 AXES_USERNAME_CALLABLE = "tsuen.accounts.lockout.username_from_attempt"
 AXES_RESET_ON_SUCCESS = True
-# Lock out per account, not per address: LGWAN staff of a whole ward share one NAT address, so
-# an address lockout would lock the ward out. allauth's rate limits throttle per address.
 SILENCED_SYSTEM_CHECKS = ["axes.W006"]
 AXES_LOCKOUT_TEMPLATE = "accounts/lockout.html"
 
@@ -190,9 +194,6 @@ STAFF_SESSION_IDLE_SECONDS = 30 * 60  # tsuen.accounts.middleware.StaffSessionTi
 # Virus scanning plugs in here: a dotted path to scan(data: bytes) -> ScanStatus value, which
 # raises files.services.UploadRefused for an infected file (see files/services.py).
 FILE_SCANNER = env("FILE_SCANNER", "")
-# Municipal staff may connect only from their municipality's networks (StaffNetwork rows). With
-# TSUEN_LGWAN_REQUIRED=1 a municipality without any range refuses its staff altogether.
-LGWAN_REQUIRED = env("LGWAN_REQUIRED", "0") == "1"
 
 # --- Mail and background tasks ---------------------------------------------------------------
 MAILERS = {
@@ -306,8 +307,7 @@ RATE_LIMITS = {
     # per address, so that nobody's mailbox can be flooded. Per client address: allauth below.
     "signup": "5/h/email",
 }
-# Sign-up is also limited per e-mail address (RATE_LIMITS["signup"], in this form).
-ACCOUNT_FORMS = {"signup": "tsuen.accounts.forms.SignupForm"}
+# ACCOUNT_FORMS["signup"] (above) also limits sign-up per e-mail address (RATE_LIMITS["signup"]).
 # allauth's own limits on its pages, counted in the same cache (see docs/accounts.md); its
 # "login_failed" entry stays with the lockout settings above.
 ACCOUNT_RATE_LIMITS = {
@@ -324,3 +324,68 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "WARNING")},
 }
+
+# --- Fail closed in production (issue 9) ------------------------------------------------------
+# Outside DEBUG this module refuses to load without the operator's own secrets: importing it
+# raises ImproperlyConfigured, so gunicorn (any WSGI server) and every manage.py command stop at
+# start-up with a message that names the variable and never shows a value. The development
+# defaults above are public (they are in this repository) and are accepted only with DEBUG on.
+from django.core.exceptions import ImproperlyConfigured  # noqa: E402
+
+KEYS_HELP = "see README.md, Configuration"
+
+
+def require_own_secret(variable: str, value: str, public_default: str) -> None:
+    """Stop start-up when ``variable`` is unset or holds the public development value."""
+    if not value.strip():
+        raise ImproperlyConfigured(f"{variable} is not set; production needs its own ({KEYS_HELP})")
+    if value.strip() == public_default:
+        raise ImproperlyConfigured(
+            f"{variable} is the public development value from settings.py; production needs "
+            f"its own ({KEYS_HELP})"
+        )
+
+
+if not DEBUG:
+    require_own_secret("TSUEN_SECRET_KEY", env("SECRET_KEY"), DEV_SECRET_KEY)
+    require_own_secret("TSUEN_FIELD_KEYS", env("FIELD_KEYS"), DEV_FIELD_ENCRYPTION_KEYS)
+
+# Municipal staff may connect only from their municipality's networks (StaffNetwork rows), and a
+# municipality without any range refuses its staff altogether. Only a development server
+# (TSUEN_DEBUG=1) may switch this off with TSUEN_LGWAN_REQUIRED=0; the demo instead gives its
+# wards this machine's loopback ranges.
+_lgwan_required = env("LGWAN_REQUIRED", "1").strip()
+if _lgwan_required not in ("0", "1"):
+    raise ImproperlyConfigured("TSUEN_LGWAN_REQUIRED must be 1 (the default) or 0.")
+if _lgwan_required == "0" and not DEBUG:
+    raise ImproperlyConfigured(
+        "TSUEN_LGWAN_REQUIRED=0 is allowed only with TSUEN_DEBUG=1: in production every "
+        "municipality's staff are bound to its staff network ranges."
+    )
+LGWAN_REQUIRED = _lgwan_required == "1"
+
+
+def parse_trusted_proxies(variable: str, value: str) -> list[str]:
+    """``"10.0.0.5, 10.0.1.0/24, fd00::/64"`` -> normalised CIDR strings; a bad entry stops
+    start-up (naming it: a proxy's address is not a secret)."""
+    import ipaddress
+
+    networks = []
+    for entry in value.replace(",", " ").split():
+        try:
+            networks.append(str(ipaddress.ip_network(entry, strict=False)))
+        except ValueError:
+            raise ImproperlyConfigured(
+                f"{variable}: {entry[:60]!r} is not an IP address or CIDR range."
+            ) from None
+    return networks
+
+
+# The reverse proxies in front of tsuen (addresses or CIDR ranges, comma- or space-separated).
+# A request whose REMOTE_ADDR is one of them is attributed to the right-most X-Forwarded-For
+# entry that is not itself a trusted proxy; any other request to REMOTE_ADDR, whatever headers it
+# carries (tsuen.core.middleware.client_address). Empty (the default): X-Forwarded-For is never
+# read.
+TRUSTED_PROXIES = parse_trusted_proxies("TSUEN_TRUSTED_PROXIES", env("TRUSTED_PROXIES"))
+# django-axes counts failures per the same client address as everything else.
+AXES_CLIENT_IP_CALLABLE = "tsuen.core.middleware.client_address"

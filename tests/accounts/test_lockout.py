@@ -1,4 +1,4 @@
-"""Lockout (django-axes) after AXES_FAILURE_LIMIT failed logins for one address, and
+"""Lockout (django-axes) after AXES_FAILURE_LIMIT failed logins, keyed by accounts.lockout, and
 django-allauth's own throttles next to it."""
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from tests.accounts.conftest import (
 from tests.accounts.test_templates import assert_same_origin_page
 from tests.cachekeys import forget_this_tests_keys
 from tsuen.accounts import services
+from tsuen.accounts.models import Role
 
 pytestmark = pytest.mark.django_db
 
@@ -153,3 +154,76 @@ def test_second_factor_codes_are_throttled(staff):
     response = enter_code(client, secret)
     assert logged_in_user_id(client) is None
     assert response.status_code == 200
+
+
+# --- a stranger cannot lock staff out from the internet (accounts.lockout) ----------------------
+
+INSIDE = "127.0.0.1"  # the test ward's staff network is this machine (127.0.0.0/8)
+OUTSIDE = ["198.51.100.1", "198.51.100.2", "198.51.100.3"]
+
+
+@pytest.fixture
+def ward_staff(muni):
+    user = services.create_user(
+        "kuyakusho@example.jp", PASSWORD, Role.MUNICIPAL_REVIEWER, municipality=muni
+    )
+    services.enable_totp(user)
+    return user
+
+
+def _reaches_second_factor(response) -> bool:
+    return response.status_code == 302 and response["Location"] == reverse("mfa_authenticate")
+
+
+def test_failures_from_outside_do_not_lock_ward_staff(ward_staff):
+    """Three addresses on the internet each fail more often than the limit; the staff member
+    then logs in from the ward's network as usual. Each attacking address is itself locked."""
+    for address in OUTSIDE:
+        attacker = client_from(address)
+        _fail(attacker, ward_staff.email, LIMIT + 2)
+        assert password_login(attacker, ward_staff.email, PASSWORD).status_code == 429
+    assert _reaches_second_factor(password_login(client_from(INSIDE), ward_staff.email))
+
+
+def test_failures_from_outside_do_not_add_up_with_failures_from_inside(ward_staff):
+    _fail(client_from(OUTSIDE[0]), ward_staff.email, LIMIT - 1)
+    _fail(client_from(INSIDE), ward_staff.email, 1)
+    assert _reaches_second_factor(password_login(client_from(INSIDE), ward_staff.email))
+
+
+def test_failures_from_inside_still_lock_the_ward_account(ward_staff):
+    _fail(client_from("127.0.0.2"), ward_staff.email, LIMIT)
+    for address in ("127.0.0.1", "127.0.0.3"):  # any machine of the ward's network
+        assert password_login(client_from(address), ward_staff.email).status_code == 429
+
+
+def test_failures_from_one_address_do_not_lock_facility_staff_elsewhere(staff):
+    """Facility staff have no staff network, but a password alone opens nothing for them: the
+    lock holds for the (address, client address) pair."""
+    services.enable_totp(staff)
+    attacker = client_from("198.51.100.9")
+    _fail(attacker, staff.email, LIMIT)
+    assert password_login(attacker, staff.email, PASSWORD).status_code == 429
+    assert _reaches_second_factor(password_login(client_from("10.3.0.1"), staff.email))
+
+
+def test_ward_staff_from_outside_look_like_any_address_from_one_client(ward_staff):
+    """From one client address every address locks after the same number of failures, with the
+    same page: the lockout does not tell a ward account from an address without one."""
+    staff_page = _fail(client_from(OUTSIDE[0]), ward_staff.email, LIMIT)
+    nobody_page = _fail(client_from(OUTSIDE[1]), "nobody@example.jp", LIMIT)
+    assert staff_page.status_code == nobody_page.status_code == 429
+    assert page_text(staff_page) == page_text(nobody_page)
+
+
+def test_a_password_reset_lifts_both_kinds_of_lock(staff, mailoutbox):
+    client = client_from("10.3.0.2")
+    _fail(client, staff.email, LIMIT)
+    assert password_login(client, staff.email).status_code == 429
+    client.post(reverse("account_reset_password"), {"email": staff.email})
+    link = mail_link(mailoutbox[-1], "/password/reset/key/")
+    form_page = client.get(link, follow=True)
+    new = "a-brand-new-passphrase"
+    client.post(form_page.redirect_chain[-1][0], {"password1": new, "password2": new})
+    assert password_login(client, staff.email, new).status_code == 302
+    assert logged_in_user_id(client) == str(staff.pk)

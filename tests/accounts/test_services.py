@@ -120,32 +120,42 @@ def _run(*args) -> str:
 
 
 @translation.override("en")
-def test_totp_code_command_refuses_without_debug_or_flag(guardian, settings):
+@pytest.mark.parametrize("flag", [(), ("--i-know-this-is-a-demo",)])
+def test_totp_code_command_refuses_without_debug_even_with_the_old_flag(guardian, settings, flag):
+    """Production (DEBUG off) never prints a second factor, whatever the command line says."""
     settings.DEBUG = False
     services.enable_totp(guardian)
-    with pytest.raises(CommandError, match="i-know-this-is-a-demo"):
+    with pytest.raises(CommandError) as refused:
+        _run(guardian.email, *flag)
+    assert not refused.value.args[0].isdigit()
+
+
+@translation.override("en")
+def test_totp_code_command_says_why_it_refuses(guardian, settings):
+    settings.DEBUG = False
+    services.enable_totp(guardian)
+    with pytest.raises(CommandError, match="TSUEN_DEBUG=1"):
         _run(guardian.email)
 
 
 def test_totp_code_command_prints_the_current_code(guardian, settings):
-    settings.DEBUG = False
+    settings.DEBUG = True
     secret = services.enable_totp(guardian)
-    code = _run(guardian.email.upper(), "--i-know-this-is-a-demo")
+    code = _run(guardian.email.upper())
     assert len(code) == 6 and code.isdigit()
     assert validate_totp_code(secret, code)
-    settings.DEBUG = True
-    assert validate_totp_code(secret, _run(guardian.email))
 
 
 def test_totp_code_command_explains_its_refusal_in_help():
     from tsuen.accounts.management.commands.totp_code import Command
 
-    assert "DEBUG" in Command.help and "--i-know-this-is-a-demo" in Command.help
+    assert "DEBUG" in Command.help and "--i-know-this-is-a-demo" not in Command.help
 
 
 @translation.override("en")
-def test_totp_code_command_without_totp(guardian):
+def test_totp_code_command_without_totp(guardian, settings):
+    settings.DEBUG = True
     with pytest.raises(CommandError, match="no TOTP"):
-        _run(guardian.email, "--i-know-this-is-a-demo")
+        _run(guardian.email)
     with pytest.raises(CommandError, match="no such account"):
-        _run("nobody@example.jp", "--i-know-this-is-a-demo")
+        _run("nobody@example.jp")

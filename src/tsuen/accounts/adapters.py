@@ -9,6 +9,14 @@
 * A staff member cannot deactivate their last TOTP authenticator: staff must always have a
   second factor (``StaffSecondFactorMiddleware`` would otherwise send them straight back to
   set-up).
+* Sign-up answers a new and a taken address alike: allauth's "confirmation sent to <address>"
+  message is dropped (the page after sign-up says the same for both, without the address), so
+  that neither allauth's per-address mail cooldown nor anything else can make the two answers
+  differ; ``forms.SignupForm`` evens out the time.
+* The client's address is :func:`tsuen.core.middleware.client_address` (trusted proxies), for
+  allauth's per-IP rate limits as for everything else.
+* allauth's per-address login throttle follows the lockout rule (``accounts.lockout``): failures
+  that lock only (address, client address) are throttled per that pair too.
 """
 
 from __future__ import annotations
@@ -17,6 +25,7 @@ from allauth.account.adapter import DefaultAccountAdapter
 from allauth.mfa.adapter import DefaultMFAAdapter
 from allauth.mfa.models import Authenticator
 from django.conf import settings
+from django.core.exceptions import PermissionDenied
 
 from tsuen.accounts.models import Role
 
@@ -25,6 +34,10 @@ MFA_ENCRYPTION_CONTEXT = "mfa.Authenticator.data"
 
 #: Authenticator types that count as a second factor (recovery codes are a fallback only).
 SECOND_FACTOR_TYPES = (Authenticator.Type.TOTP, Authenticator.Type.WEBAUTHN)
+
+#: allauth's message after a sign-up; it names the address, and the per-address mail cooldown
+#: can leave it out for one path and not the other.
+SIGNUP_SENT_MESSAGE = "account/messages/email_confirmation_sent.txt"
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -42,8 +55,6 @@ class AccountAdapter(DefaultAccountAdapter):
     def get_client_ip(self, request):
         """The address allauth's rate limits count: the same one as tsuen's own limits and the
         audit trail (``core.middleware.client_address``)."""
-        from django.core.exceptions import PermissionDenied
-
         from tsuen.core.middleware import client_address
 
         address = client_address(request)
@@ -62,6 +73,33 @@ class AccountAdapter(DefaultAccountAdapter):
                 request.axes_credentials = attempt
                 raise self.validation_error("too_many_login_attempts")
         super().pre_authenticate(request, **credentials)
+
+    def _get_login_attempts_cache_key(self, request, **credentials) -> str:
+        # allauth keys its "5 failures in 5 minutes" login throttle by the address alone;
+        # where the lockout rule locks only (address, client address), so does the throttle,
+        # or a stranger could keep a staff member throttled from the internet.
+        from tsuen.accounts import lockout
+        from tsuen.core.middleware import client_address
+
+        key = super()._get_login_attempts_cache_key(request, **credentials)
+        if lockout.scope(request, credentials) == lockout.ACCOUNT_AND_ADDRESS:
+            key = f"{key}|{client_address(request) or '-'}"
+        return key
+
+    def add_message(
+        self,
+        request,
+        level,
+        message_template=None,
+        message_context=None,
+        extra_tags="",
+        message=None,
+    ):
+        if message_template == SIGNUP_SENT_MESSAGE and (message_context or {}).get("signup"):
+            return
+        super().add_message(
+            request, level, message_template, message_context, extra_tags, message=message
+        )
 
 
 class MFAAdapter(DefaultMFAAdapter):

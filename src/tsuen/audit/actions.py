@@ -18,6 +18,7 @@ class Action(models.TextChoices):
     LOGIN = "login", _("Logged in")
     LOGIN_FAILED = "login_failed", _("Login failed")
     LOGOUT = "logout", _("Logged out")
+    LOCKOUT = "lockout", _("Locked out after failed logins")
     DENIED = "denied", _("Access denied")
     EMERGENCY_SWITCH = "emergency_switch", _("Emergency switch used")
 

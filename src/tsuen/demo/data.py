@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -259,6 +260,10 @@ def _weekdays(first: dt.date, last: dt.date):
         day += dt.timedelta(days=1)
 
 
+#: The demo wards' staff network ranges (DEBUG only): this machine.
+DEMO_STAFF_NETWORKS = ("127.0.0.0/8", "::1/128")
+
+
 @transaction.atomic
 def load(today: dt.date) -> list[DemoLogin]:
     """Create the demo world around ``today``. Returns the demo logins."""
@@ -282,9 +287,12 @@ def _load(today: dt.date) -> list[DemoLogin]:
         certificate_prefix="NK",
     )
     wards = {m.code: m for m in (shinjuku, nakano)}
-    for ward in wards.values():  # the demo's "office network": this machine
-        for cidr in ("127.0.0.0/8", "::1/128"):
-            StaffNetwork.objects.create(municipality=ward, cidr=cidr, note="demo: localhost")
+    if settings.DEBUG:
+        # The demo's "office network" is this machine, and only on a development server: a
+        # production system never gets a range it did not choose.
+        for ward in wards.values():
+            for cidr in DEMO_STAFF_NETWORKS:
+                StaffNetwork.objects.create(municipality=ward, cidr=cidr, note="demo: localhost")
     _policy_rows(shinjuku, nakano)
 
     facilities = []
@@ -599,7 +607,7 @@ def describe(logins: list[DemoLogin], address: str) -> str:
         "",
         "Staff accounts need a second factor. Each has a TOTP secret (add it to an",
         "authenticator app), or print the current code with:",
-        "  .venv/bin/python manage.py totp_code EMAIL --i-know-this-is-a-demo",
+        "  TSUEN_DEBUG=1 .venv/bin/python manage.py totp_code EMAIL",
     ]
     for login in logins:
         if login.totp_secret:

@@ -1,8 +1,15 @@
 """Municipal staff reach tsuen only from their municipality's networks (LGWAN allow-list).
 
-Checked on every request of a logged-in municipal staff member (reviewer, payments officer,
-administrator, auditor), and right after a login: a login or request from an address outside
-the list is refused with 403 and an audit event ("denied"); a refused login is undone.
+A municipality without any range refuses its staff (``settings.LGWAN_REQUIRED``, always on
+outside DEBUG). The check runs in three places:
+
+* at the password step (``tsuen.accounts.backends.StaffNetworkBackend``): a right password
+  from outside fails exactly like a wrong one, and the refusal is an audit event ("denied");
+* on every request of a logged-in municipal staff member (reviewer, payments officer,
+  administrator, auditor), by :class:`StaffNetworkMiddleware`: a session that moved to another
+  network is refused with 403, an audit event, and logged out;
+* by the same middleware right after a login that did not pass the password step (a passkey
+  login): refused and undone.
 """
 
 from __future__ import annotations
@@ -37,6 +44,12 @@ def allowed(municipality_id: int, address: str | None) -> bool:
 
 def _bound(user) -> bool:
     return user.is_authenticated and user.is_municipal and bool(user.municipality_id)
+
+
+def may_connect(user, address: str | None) -> bool:
+    """Whether ``user`` may use tsuen from ``address``: anyone but municipal staff, and
+    municipal staff from their municipality's staff networks."""
+    return not _bound(user) or allowed(user.municipality_id, address)
 
 
 class StaffNetworkMiddleware:

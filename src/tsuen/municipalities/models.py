@@ -285,7 +285,8 @@ def parse_network(value: str):
 
 class StaffNetwork(models.Model):
     """One range of the municipality's LGWAN (or intranet) addresses from which its staff may
-    use tsuen. A municipality with no range is not restricted unless TSUEN_LGWAN_REQUIRED=1."""
+    use tsuen. A municipality with no range refuses its staff (only a development server may
+    switch that off, with TSUEN_LGWAN_REQUIRED=0)."""
 
     municipality = models.ForeignKey(
         Municipality, on_delete=models.CASCADE, related_name="staff_networks"

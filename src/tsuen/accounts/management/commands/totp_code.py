@@ -14,26 +14,17 @@ class Command(BaseCommand):
     help = (
         "Print the current six-digit TOTP code of an account (demo and development only). "
         "It reads the account's second-factor secret from the database, which is exactly what "
-        "a second factor exists to prevent; so it refuses to run unless DEBUG is on or "
-        "--i-know-this-is-a-demo is given. Never use it on a system with real people's data."
+        "a second factor exists to prevent; so it runs only with DEBUG on (TSUEN_DEBUG=1), "
+        "never on a system with real people's data."
     )
 
     def add_arguments(self, parser):
         parser.add_argument("email", help="the account's email address")
-        parser.add_argument(
-            "--i-know-this-is-a-demo",
-            action="store_true",
-            dest="demo",
-            help="run although DEBUG is off (a demo server); never on a production system",
-        )
 
-    def handle(self, *args, email: str, demo: bool, **options):
-        if not (settings.DEBUG or demo):
+    def handle(self, *args, email: str, **options):
+        if not settings.DEBUG:
             raise CommandError(
-                _(
-                    "totp_code reveals a second factor and runs only with DEBUG on or with "
-                    "--i-know-this-is-a-demo."
-                )
+                _("totp_code reveals a second factor and runs only with DEBUG on (TSUEN_DEBUG=1).")
             )
         user = User.objects.filter(email__iexact=email.strip()).first()
         secret = totp_secret(user) if user else None

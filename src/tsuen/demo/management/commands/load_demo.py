@@ -1,8 +1,10 @@
-"""Load the demo world (once) and print how to log in to each portal."""
+"""Load the demo world (once) and print how to log in to each portal. Development servers
+(DEBUG) only."""
 
 from __future__ import annotations
 
-from django.core.management.base import BaseCommand
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
 
 from tsuen.core import clock
 from tsuen.demo import data
@@ -16,6 +18,12 @@ class Command(BaseCommand):
         parser.add_argument("--address", default="http://127.0.0.1:8000")
 
     def handle(self, *args, address: str, **options):
+        if not settings.DEBUG:
+            # Demo accounts share one printed password and print their second factors, and
+            # the demo wards' staff may connect from this machine: never on a real system.
+            raise CommandError(
+                "load_demo runs only on a development server (TSUEN_DEBUG=1), as bin/demo does."
+            )
         if Municipality.objects.filter(code="13104").exists():
             self.stdout.write("Demo data already loaded.")
             logins = data.existing_logins()
