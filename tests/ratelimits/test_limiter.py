@@ -4,6 +4,7 @@ announces, what it stores, and the cache it counts in."""
 from __future__ import annotations
 
 import datetime as dt
+import os
 import subprocess
 import sys
 import threading
@@ -198,6 +199,9 @@ def test_postgresql_counts_in_redis_and_sqlite_in_its_own_database():
         assert backend._table == "tsuen_cache"
 
 
+PRODUCTION_NEEDS = ("TSUEN_SECRET_KEY", "TSUEN_FIELD_KEYS", "TSUEN_CLAMD_SOCKET")
+
+
 def test_a_migration_makes_the_cache_table(tmp_path):
     """A fresh embedded database gets the cache table from ``migrate``, no manual step."""
     database = tmp_path / "fresh.sqlite3"
@@ -206,6 +210,8 @@ def test_a_migration_makes_the_cache_table(tmp_path):
         "TSUEN_SQLITE_PATH": str(database),
         "TSUEN_VAR_DIR": str(tmp_path / "var"),
         "PATH": "/usr/bin:/bin",
+        # This run's own secrets and scanner: outside DEBUG tsuen starts with nothing less.
+        **{k: v for k, v in os.environ.items() if k in PRODUCTION_NEEDS},
     }
     subprocess.run(
         [sys.executable, "manage.py", "migrate", "core", "-v0"],
