@@ -20,6 +20,7 @@ class Action(models.TextChoices):
     LOGOUT = "logout", _("Logged out")
     DENIED = "denied", _("Access denied")
     EMERGENCY_SWITCH = "emergency_switch", _("Emergency switch used")
+    MALWARE_FOUND = "malware_found", _("Upload refused: malware found")
 
 
 #: Actions that disclose personal data to the actor ("who saw this child's data?").
