@@ -37,7 +37,7 @@ _HARMLESS_INFO = {
 }
 
 
-class ImageRefused(ValueError):
+class ImageRefused(Exception):
     """The image cannot be accepted; ``reason`` is "undecodable" or "too_large"."""
 
     def __init__(self, reason: str) -> None:
