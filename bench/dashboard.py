@@ -24,6 +24,10 @@ ROOT = Path(__file__).resolve().parents[1]
 def _setup_django() -> None:
     sys.path[:0] = [str(ROOT / "src"), str(ROOT)]
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tsuen.settings")
+    # Outside DEBUG tsuen starts only with a virus scanner configured (docs/files.md). The
+    # benchmark uploads nothing: an address nobody answers on satisfies start-up and would
+    # refuse any upload.
+    os.environ.setdefault("TSUEN_CLAMD_SOCKET", "/nonexistent/tsuen-bench-no-uploads.sock")
     import django
 
     django.setup()

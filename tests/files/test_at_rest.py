@@ -283,3 +283,60 @@ def test_a_missing_old_file_stops_the_move_and_names_the_row(settings, tmp_path)
         OldStoredFile._base_manager.filter(pk=old.pk).delete()
         executor = MigrationExecutor(connection)
         executor.migrate(executor.loader.graph.leaf_nodes())
+
+
+# --- scanning what is already stored -------------------------------------------------------------
+
+
+def stored_as(account, owner, data: bytes, status: str) -> StoredFile:
+    """A file as an older version stored it: set up past the upload path, on purpose."""
+    stored = StoredFile.objects.create(
+        municipality_id=owner.municipality_id, household_id=owner.household_id,
+        child_id=owner.child_id, purpose=Purpose.DOCTOR_CERTIFICATE, original_name="古い.pdf",
+        content_type="application/pdf", size=len(data),
+        sha256=hashlib.sha256(data).hexdigest(), scan_status=status, uploaded_by=account,
+    )  # fmt: skip
+    blobs.seal(stored, data).save(force_insert=True)
+    return stored
+
+
+def test_files_stored_before_scanning_are_served_once_scanned_clean(client, family):
+    account, owner = family
+    old = stored_as(account, owner, PDF + b"old", ScanStatus.NOT_SCANNED)
+    client.force_login(account)
+    assert download(client, old).status_code == 409
+    out = io.StringIO()
+    call_command("scan_stored_files", stdout=out)
+    assert "clean 1, malware 0" in out.getvalue()
+    assert b"".join(download(client, old).streaming_content) == PDF + b"old"
+
+
+def test_a_rescan_that_finds_malware_stops_serving_the_file(
+    client, family, django_capture_on_commit_callbacks
+):
+    from django.core.management import CommandError
+
+    from tests.files.samples import eicar
+
+    account, owner = family
+    infected = stored_as(account, owner, PDF + eicar(), ScanStatus.CLEAN)
+    with django_capture_on_commit_callbacks(execute=True), pytest.raises(CommandError):
+        call_command("scan_stored_files", "--all", stdout=io.StringIO())
+    infected.refresh_from_db()
+    assert infected.scan_status == ScanStatus.INFECTED
+    event = AuditEvent.objects.get(action="malware_found")
+    assert (event.object_id, event.document_sha256) == (str(infected.pk), infected.sha256)
+    client.force_login(account)
+    assert download(client, infected).status_code == 409
+
+
+def test_a_rescan_without_a_scanner_changes_nothing(family, settings):
+    from django.core.management import CommandError
+
+    account, owner = family
+    old = stored_as(account, owner, PDF, ScanStatus.NOT_SCANNED)
+    settings.CLAMD_SOCKET = ""
+    with pytest.raises(CommandError, match=f"file {old.pk}"):
+        call_command("scan_stored_files", stdout=io.StringIO())
+    old.refresh_from_db()
+    assert old.scan_status == ScanStatus.NOT_SCANNED

@@ -24,6 +24,7 @@ class ScanStatus(models.TextChoices):
     # Files stored before scanning was required keep this; they are not served (files/services).
     NOT_SCANNED = "not_scanned", _("Not scanned (stored before virus scanning was required)")
     CLEAN = "clean", _("Scanned: clean")
+    INFECTED = "infected", _("Malware found by a later scan: not served")
 
 
 class StoredFile(TenantModel):

@@ -31,6 +31,6 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name='storedfile',
             name='scan_status',
-            field=models.CharField(choices=[('not_scanned', 'Not scanned (stored before virus scanning was required)'), ('clean', 'Scanned: clean')], max_length=16),
+            field=models.CharField(choices=[('not_scanned', 'Not scanned (stored before virus scanning was required)'), ('clean', 'Scanned: clean'), ('infected', 'Malware found by a later scan: not served')], max_length=16),
         ),
     ]
