@@ -26,6 +26,10 @@ def _setup_django() -> None:
     # tests.settings: tsuen's settings with secrets made for the run (production refuses to
     # start without its own).
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tests.settings")
+    # Outside DEBUG tsuen starts only with a virus scanner configured (docs/files.md). The
+    # benchmark uploads nothing: an address nobody answers on satisfies start-up and would
+    # refuse any upload.
+    os.environ.setdefault("TSUEN_CLAMD_SOCKET", "/nonexistent/tsuen-bench-no-uploads.sock")
     import django
 
     django.setup()

@@ -123,7 +123,10 @@ if DB_VENDOR == "postgresql":
         }
     }
 else:
-    VAR_DIR.mkdir(parents=True, exist_ok=True)
+    # The database lives here: this user's only (see files/at_rest.py), older checkouts too.
+    VAR_DIR.mkdir(mode=0o700, parents=True, exist_ok=True)
+    if VAR_DIR.stat().st_mode & 0o077 and VAR_DIR.stat().st_uid == os.getuid():
+        VAR_DIR.chmod(0o700)
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
@@ -191,9 +194,18 @@ SESSION_COOKIE_AGE = 60 * 60 * 8
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 STAFF_SESSION_IDLE_SECONDS = 30 * 60  # tsuen.accounts.middleware.StaffSessionTimeoutMiddleware
 
-# Virus scanning plugs in here: a dotted path to scan(data: bytes) -> ScanStatus value, which
-# raises files.services.UploadRefused for an infected file (see files/services.py).
-FILE_SCANNER = env("FILE_SCANNER", "")
+
+# --- Uploaded files: virus scanning and files at rest (issue 9) --------------------------------
+# Every upload is scanned by ClamAV's clamd over INSTREAM before it is stored (files/clamav.py);
+# no verdict (daemon down, timeout, error) refuses the upload. TSUEN_CLAMD_SOCKET is clamd's
+# unix socket path ("/run/clamav/clamd.ctl") or "host:port"; outside DEBUG tsuen refuses to
+# start without it (files/checks.py). bin/clamd runs the project's own clamd for tests and demo.
+CLAMD_SOCKET = env("CLAMD_SOCKET", "")
+CLAMD_TIMEOUT = float(env("CLAMD_TIMEOUT", "30"))  # seconds for one whole scan
+# Uploaded files are stored encrypted in the database (files.StoredFileBlob), not on disk. What
+# Django still writes through a storage (collected static files) is this user's alone.
+FILE_UPLOAD_PERMISSIONS = 0o600
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
 
 # --- Mail and background tasks ---------------------------------------------------------------
 MAILERS = {
@@ -216,6 +228,8 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
 STORAGES = {
+    # No tsuen code writes here any more: uploads are in the database (files.StoredFileBlob).
+    # Files uploaded before that were moved from VAR_DIR/private by files' migration 0003.
     "default": {
         "BACKEND": "django.core.files.storage.FileSystemStorage",
         "OPTIONS": {"location": VAR_DIR / "private"},

@@ -9,6 +9,7 @@ from django.urls import reverse
 
 from tests import factories as f
 from tests.facilities.conftest import day
+from tests.files.samples import png
 from tsuen.accounts.models import Role
 from tsuen.audit.models import AuditEvent
 from tsuen.facilities.models import ClosureDay, InterviewStatus
@@ -17,7 +18,7 @@ from tsuen.files.models import Purpose
 from tsuen.files.services import Owner, store_upload
 
 pytestmark = pytest.mark.django_db
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
+PNG = png()
 
 
 def get(client, facility, **extra):
@@ -95,13 +96,7 @@ def test_a_suspended_facility_is_not_shown(client, ward):
     assert get(client, fac).status_code == 404
 
 
-def test_photos_are_served_through_the_authorizing_view(client, ward, settings, tmp_path):
-    settings.STORAGES = settings.STORAGES | {
-        "default": {
-            "BACKEND": "django.core.files.storage.FileSystemStorage",
-            "OPTIONS": {"location": tmp_path},
-        }
-    }
+def test_photos_are_served_through_the_authorizing_view(client, ward):
     fac = f.facility(ward, name="写真の園")
     manager = f.user(Role.FACILITY_MANAGER, facility=fac)
     photo = store_upload(

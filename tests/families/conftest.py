@@ -6,16 +6,6 @@ from tsuen.accounts.testing import login_with_second_factor
 
 
 @pytest.fixture(autouse=True)
-def _private_storage(settings, tmp_path):
-    settings.STORAGES = settings.STORAGES | {
-        "default": {
-            "BACKEND": "django.core.files.storage.FileSystemStorage",
-            "OPTIONS": {"location": tmp_path},
-        }
-    }
-
-
-@pytest.fixture(autouse=True)
 def _mail_at_once(settings):
     """Notices go through django.tasks; the immediate backend sends them when enqueued."""
     settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}

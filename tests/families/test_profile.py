@@ -97,7 +97,7 @@ def test_a_facility_caring_for_the_child_sees_care_fields_but_never_the_fee_clas
         municipality=world["ward"], household=world["household"], child=child,
         purpose=Purpose.DOCTOR_CERTIFICATE, original_name="診断書.pdf",
         content_type="application/pdf",
-        size=1, sha256="0" * 64, storage_name="x.pdf", scan_status="not_scanned",
+        size=1, sha256="0" * 64, scan_status="clean",
         uploaded_by=world["guardian"],
     )  # fmt: skip
     client = as_user(world["staff"])

@@ -1,33 +1,22 @@
-"""The one upload path: type by content, size limit, private storage, authorized reads."""
+"""The one upload path: type by content, size limit, stored in the database, authorized reads."""
 
 import pytest
-from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import IntegrityError
 from django.urls import reverse
 from django.utils import translation
 
 from tests import factories as f
+from tests.files.samples import PDF, png
 from tsuen.accounts.models import Role
 from tsuen.accounts.testing import login_with_second_factor
 from tsuen.audit.models import AuditEvent
-from tsuen.files import services
-from tsuen.files.models import Purpose, StoredFile
+from tsuen.files import blobs, services
+from tsuen.files.models import Purpose, StoredFile, StoredFileBlob
 from tsuen.files.services import Owner, UploadRefused, store_upload
 
 pytestmark = pytest.mark.django_db
-PDF = b"%PDF-1.7\n1 0 obj<<>>endobj\n"
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
-
-
-@pytest.fixture(autouse=True)
-def _private_storage(settings, tmp_path):
-    settings.STORAGES = settings.STORAGES | {
-        "default": {
-            "BACKEND": "django.core.files.storage.FileSystemStorage",
-            "OPTIONS": {"location": tmp_path},
-        }
-    }
+PNG = png()
 
 
 @pytest.fixture
@@ -37,7 +26,7 @@ def family():
     return account, household, child, Owner(muni.pk, household_id=household.pk)
 
 
-def test_a_pdf_is_stored_privately_under_a_random_name(family, django_capture_on_commit_callbacks):
+def test_a_pdf_is_stored_with_its_type_by_content(family, django_capture_on_commit_callbacks):
     account, *_, owner = family
     with django_capture_on_commit_callbacks(execute=True):
         stored = store_upload(
@@ -47,8 +36,7 @@ def test_a_pdf_is_stored_privately_under_a_random_name(family, django_capture_on
             owner=owner,
         )
     assert stored.content_type == "application/pdf"  # by content, not by the browser's claim
-    assert "証明書" not in stored.storage_name and stored.storage_name.endswith(".pdf")
-    assert default_storage.open(stored.storage_name).read() == PDF
+    assert blobs.read(stored) == PDF
     assert AuditEvent.objects.filter(object_type="files.storedfile", action="create").exists()
 
 
@@ -78,7 +66,7 @@ def test_a_file_over_the_limit_is_refused(family, monkeypatch):
     assert not StoredFile.objects.exists()
 
 
-def test_a_failed_row_leaves_no_file(family, tmp_path):
+def test_a_failed_row_leaves_no_file(family):
     account, *_, owner = family
     with pytest.raises(IntegrityError):  # a file that belongs to no household nor facility
         store_upload(
@@ -87,7 +75,7 @@ def test_a_failed_row_leaves_no_file(family, tmp_path):
             purpose=Purpose.FEE_EVIDENCE,
             owner=Owner(owner.municipality_id),
         )
-    assert not any(p.is_file() for p in tmp_path.rglob("*"))
+    assert not StoredFileBlob.unscoped.exists()
 
 
 def test_downloads_are_authorized_and_audited(client, family, django_capture_on_commit_callbacks):

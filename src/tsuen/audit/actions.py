@@ -21,6 +21,7 @@ class Action(models.TextChoices):
     LOCKOUT = "lockout", _("Locked out after failed logins")
     DENIED = "denied", _("Access denied")
     EMERGENCY_SWITCH = "emergency_switch", _("Emergency switch used")
+    MALWARE_FOUND = "malware_found", _("Upload refused: malware found")
 
 
 #: Actions that disclose personal data to the actor ("who saw this child's data?").

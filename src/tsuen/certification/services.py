@@ -21,7 +21,6 @@ import re
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
-from django.core.files.storage import default_storage
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
@@ -48,7 +47,7 @@ from tsuen.core import clock, postal
 from tsuen.core.kana import normalise_kana
 from tsuen.families.models import Child, FeeClass, Guardian, Household, HouseholdFeeClass, Sex
 from tsuen.files.models import Purpose, StoredFile
-from tsuen.files.services import Owner, store_upload
+from tsuen.files.services import CheckedUpload, Owner, check_upload, store_upload
 from tsuen.municipalities.models import Municipality, rules_for
 from tsuen.notices.kinds import Notice
 from tsuen.notices.services import notify
@@ -368,32 +367,39 @@ def _locked(user, action: Action, application_id: int) -> Application:
     )
 
 
-def _store_evidence(user, application: Application, upload) -> StoredFile:
+def _evidence_owner(application: Application) -> Owner:
+    return Owner(application.municipality_id, household_id=application.household_id)
+
+
+def _checked_evidence(user, application_id: int, upload) -> CheckedUpload | None:
+    """Scan and check an evidence upload before the transaction that stores it (see
+    files.services); raises :class:`~tsuen.files.services.UploadRefused`."""
+    if upload is None:
+        return None
+    application = get_or_404(user, Action.APPLICATION_EDIT, Application.objects, pk=application_id)
+    return check_upload(
+        user, upload, purpose=Purpose.FEE_EVIDENCE, owner=_evidence_owner(application)
+    )
+
+
+def _store_evidence(user, application: Application, checked: CheckedUpload) -> StoredFile:
     return store_upload(
-        user,
-        upload,
-        purpose=Purpose.FEE_EVIDENCE,
-        owner=Owner(application.municipality_id, household_id=application.household_id),
+        user, checked, purpose=Purpose.FEE_EVIDENCE, owner=_evidence_owner(application)
     )
 
 
 def save_draft(user, application_id: int, entries: dict, evidence=None) -> Application:
     """Keep the answers as typed, complete or not. An upload is still checked (and refused
     with :class:`~tsuen.files.services.UploadRefused`, saving nothing)."""
-    stored = None
-    try:
-        with transaction.atomic():
-            application = _locked(user, Action.APPLICATION_EDIT, application_id)
-            if evidence is not None:
-                stored = _store_evidence(user, application, evidence)
-                application.fee_evidence = stored
-            application.entries = _keep_child_ids(application.entries, tidy_entries(entries))
-            application.declared_fee_class = application.entries["fee_class"]
-            application.save()
-            record("update", application, fields=ENTRY_FIELDS)
-    except BaseException:
-        _discard(stored)
-        raise
+    checked = _checked_evidence(user, application_id, evidence)
+    with transaction.atomic():
+        application = _locked(user, Action.APPLICATION_EDIT, application_id)
+        if checked is not None:
+            application.fee_evidence = _store_evidence(user, application, checked)
+        application.entries = _keep_child_ids(application.entries, tidy_entries(entries))
+        application.declared_fee_class = application.entries["fee_class"]
+        application.save()
+        record("update", application, fields=ENTRY_FIELDS)
     return application
 
 
@@ -408,52 +414,41 @@ def _keep_child_ids(before: dict, after: dict) -> dict:
     return after
 
 
-def _discard(stored: StoredFile | None) -> None:
-    """An upload whose transaction rolled back leaves no file behind."""
-    if stored is not None:
-        default_storage.delete(stored.storage_name)
-
-
 def submit(user, application_id: int, entries: dict | None = None, evidence=None) -> Application:
     """Check everything and send the application: DRAFT or CORRECTION_REQUESTED -> SUBMITTED.
 
     ``entries`` (the form's answers) replace the stored ones; ``None`` submits the draft as
     saved. Raises :class:`ApplicationInvalid` (nothing changed) with every problem found.
     """
-    stored = None
-    try:
-        with transaction.atomic():
-            application = _locked(user, Action.APPLICATION_EDIT, application_id)
-            if entries is not None:
-                entries = _keep_child_ids(application.entries, tidy_entries(entries))
-            else:
-                entries = application.entries
-            if evidence is not None:
-                stored = _store_evidence(user, application, evidence)
-                application.fee_evidence = stored
-            municipality = application.municipality
-            today = clock.today()
-            entries, problems = check_entries(
-                entries,
-                municipality,
-                has_evidence=application.fee_evidence_id is not None,
-                today=today,
-            )
-            problems += _applicant_problems(application)
-            if problems:
-                raise ApplicationInvalid(problems)
-            children = _write_family(application, entries)
-            application.entries = entries
-            application.declared_fee_class = entries["fee_class"]
-            _move(application, ApplicationStatus.SUBMITTED, user)
-            application.submitted_at = clock.now()
-            application.message_to_applicant = ""
-            application.save()
-            record("update", application, fields=[*ENTRY_FIELDS, "status"], subjects=children)
-            _tell_applicant(application, Notice.APPLICATION_RECEIVED)
-    except BaseException:
-        _discard(stored)
-        raise
+    checked = _checked_evidence(user, application_id, evidence)
+    with transaction.atomic():
+        application = _locked(user, Action.APPLICATION_EDIT, application_id)
+        if entries is not None:
+            entries = _keep_child_ids(application.entries, tidy_entries(entries))
+        else:
+            entries = application.entries
+        if checked is not None:
+            application.fee_evidence = _store_evidence(user, application, checked)
+        municipality = application.municipality
+        today = clock.today()
+        entries, problems = check_entries(
+            entries,
+            municipality,
+            has_evidence=application.fee_evidence_id is not None,
+            today=today,
+        )
+        problems += _applicant_problems(application)
+        if problems:
+            raise ApplicationInvalid(problems)
+        children = _write_family(application, entries)
+        application.entries = entries
+        application.declared_fee_class = entries["fee_class"]
+        _move(application, ApplicationStatus.SUBMITTED, user)
+        application.submitted_at = clock.now()
+        application.message_to_applicant = ""
+        application.save()
+        record("update", application, fields=[*ENTRY_FIELDS, "status"], subjects=children)
+        _tell_applicant(application, Notice.APPLICATION_RECEIVED)
     return application
 
 

@@ -130,15 +130,7 @@ def delete_photo(manager, file_id: int) -> None:
         except StoredFile.DoesNotExist:
             raise Http404 from None
         record("delete", photo, fields=["original_name"])
-        storage_name = photo.storage_name
-        photo.delete()
-
-        def _remove():
-            from django.core.files.storage import default_storage
-
-            default_storage.delete(storage_name)
-
-        transaction.on_commit(_remove)
+        photo.delete()  # its encrypted bytes go with it (files.StoredFileBlob, CASCADE)
 
 
 # --- staff accounts ----------------------------------------------------------------------------

@@ -237,7 +237,7 @@ def update_health(user, child_id: int, *, illnesses, vaccinations, certificate=N
     """Illnesses and vaccinations, and optionally a doctor's certificate (one upload path:
     ``files.services.store_upload``). A refused file leaves the lists unchanged too."""
     from tsuen.files.models import Purpose
-    from tsuen.files.services import Owner, UploadRefused, store_upload
+    from tsuen.files.services import Owner, UploadRefused, check_upload, store_upload
 
     errors: dict = {}
     values = {
@@ -245,15 +245,20 @@ def update_health(user, child_id: int, *, illnesses, vaccinations, certificate=N
         "vaccinations": _lines(vaccinations, "vaccinations", errors),
     }
     _raise(errors)
-
-    def upload(child: Child) -> None:
-        if certificate is None:
-            return
+    checked = owner = None
+    if certificate is not None:  # scanned before the transaction (see files.services)
+        child = _editable_child(user, child_id)
         owner = Owner(child.household.municipality_id, child.household_id, child.pk)
         try:
-            store_upload(user, certificate, purpose=Purpose.DOCTOR_CERTIFICATE, owner=owner)
+            checked = check_upload(
+                user, certificate, purpose=Purpose.DOCTOR_CERTIFICATE, owner=owner
+            )
         except UploadRefused as refused:
             raise ProfileInvalid({"certificate": refused.messages}) from None
+
+    def upload(child: Child) -> None:
+        if checked is not None:
+            store_upload(user, checked, purpose=Purpose.DOCTOR_CERTIFICATE, owner=owner)
 
     return _save_section(user, child_id, values, then=upload)
 

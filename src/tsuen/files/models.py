@@ -1,7 +1,8 @@
 """Uploaded files (fee-class evidence, doctors' certificates, facility photos).
 
-Files live in private storage (``STORAGES["default"]``, outside the static path) under a random
-name and are served only through ``files:download``, which authorizes and audits every read.
+A :class:`StoredFile` row describes a file; its bytes live encrypted in :class:`StoredFileBlob`,
+in the same database (see docs/files.md for why). Files are served only through
+``files:download``, which authorizes, decrypts and audits every read.
 """
 
 from __future__ import annotations
@@ -20,8 +21,10 @@ class Purpose(models.TextChoices):
 
 
 class ScanStatus(models.TextChoices):
-    NOT_SCANNED = "not_scanned", _("Not scanned (no scanner configured)")
+    # Files stored before scanning was required keep this; they are not served (files/services).
+    NOT_SCANNED = "not_scanned", _("Not scanned (stored before virus scanning was required)")
     CLEAN = "clean", _("Scanned: clean")
+    INFECTED = "infected", _("Malware found by a later scan: not served")
 
 
 class StoredFile(TenantModel):
@@ -44,7 +47,6 @@ class StoredFile(TenantModel):
     content_type = models.CharField(max_length=64)
     size = models.PositiveIntegerField()
     sha256 = models.CharField(max_length=64)
-    storage_name = models.CharField(max_length=200, unique=True)
     scan_status = models.CharField(max_length=16, choices=ScanStatus.choices)
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
@@ -61,3 +63,24 @@ class StoredFile(TenantModel):
 
     def __str__(self) -> str:
         return self.original_name
+
+
+class StoredFileBlob(TenantModel):
+    """The bytes of one :class:`StoredFile`, encrypted with the field keyring (AES-256-GCM).
+
+    ``ciphertext`` is ``nonce || ciphertext+tag`` under key ``key_version``; its associated data
+    (:func:`tsuen.files.blobs.binding`) names the file's row, owner, purpose, type and hash, so
+    bytes moved to another row, or a row pointed at another owner or purpose, do not decrypt.
+    Written in the same transaction as its row; deleted with it (CASCADE).
+    """
+
+    TENANT_PATHS = ("file__municipality",)
+
+    file = models.OneToOneField(
+        StoredFile, on_delete=models.CASCADE, primary_key=True, related_name="blob"
+    )
+    key_version = models.PositiveIntegerField()
+    ciphertext = models.BinaryField()
+
+    def __str__(self) -> str:
+        return f"blob of file {self.file_id} (key v{self.key_version})"

@@ -1,30 +1,36 @@
-"""The one upload path: every file enters through :func:`store_upload`.
+"""The one upload path: every file enters through :func:`check_upload` and :func:`store_upload`.
 
-It checks the type by the file's content (never its name or the browser's claim), limits the
-size, hands the bytes to the scanner hook (virus scanning plugs in here: ``SCANNER`` names a
-function ``scan(data: bytes) -> ScanStatus`` that raises ``UploadRefused`` for an infected
-file), stores them under a random name in private storage and records the upload in the audit
-trail. Reading goes through :func:`open_for`, which authorizes and audits.
+:func:`check_upload` limits the size, has ClamAV's clamd scan the bytes (fail closed: no
+verdict, no file), checks the type by the file's content (never its name or the browser's
+claim) and re-encodes images without their metadata. It returns a :class:`CheckedUpload`,
+the only thing :func:`store_upload` stores. Call it *before* opening the transaction that
+stores the file: scanning takes time that should not hold row locks, and an infected file's
+audit row must not be rolled back with the caller's transaction (a durable block enforces
+this).
+
+:func:`store_upload` writes the row and its encrypted bytes (:mod:`tsuen.files.blobs`) in one
+transaction and records the upload. Reading goes through :func:`open_for`, which authorizes,
+decrypts, checks and audits.
 """
 
 from __future__ import annotations
 
 import hashlib
-import uuid
-from dataclasses import dataclass
+import logging
+from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.files.base import ContentFile
-from django.core.files.storage import default_storage
 from django.db import transaction
-from django.utils.module_loading import import_string
 from django.utils.translation import gettext_lazy as _
 
+from tsuen.audit import Action as AuditAction
 from tsuen.audit import record
 from tsuen.authz.policy import Action, get_or_404
-from tsuen.core import clock
+from tsuen.files import blobs, clamav, images
 from tsuen.files.models import Purpose, ScanStatus, StoredFile
+
+logger = logging.getLogger("tsuen.files")
 
 MAX_BYTES = 10 * 1024 * 1024
 
@@ -39,11 +45,23 @@ ALLOWED = {
     Purpose.DOCTOR_CERTIFICATE: {"application/pdf", "image/jpeg", "image/png"},
     Purpose.FACILITY_PHOTO: {"image/jpeg", "image/png"},
 }
-EXTENSIONS = {"application/pdf": "pdf", "image/jpeg": "jpg", "image/png": "png"}
+
+SCANNER_DOWN = _(
+    "The virus check is not available just now, so the file was not accepted. "
+    "Please try again later."
+)
 
 
 class UploadRefused(ValidationError):
     """The file is refused; the message says why in the user's language."""
+
+
+class FileUnavailable(Exception):
+    """The user may read the file, but its stored copy cannot be served (see ``reason``)."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason  # "integrity" or "not_scanned"
 
 
 def sniff(data: bytes) -> str | None:
@@ -51,15 +69,6 @@ def sniff(data: bytes) -> str | None:
         if data.startswith(magic):
             return content_type
     return None
-
-
-def _no_scanner(data: bytes) -> str:
-    return ScanStatus.NOT_SCANNED
-
-
-def scanner():
-    path = getattr(settings, "FILE_SCANNER", "")
-    return import_string(path) if path else _no_scanner
 
 
 @dataclass(frozen=True)
@@ -70,8 +79,35 @@ class Owner:
     facility_id: int | None = None
 
 
-def store_upload(user, upload, *, purpose: Purpose, owner: Owner) -> StoredFile:
-    """Check, scan, store and record one uploaded file. Raises :class:`UploadRefused`.
+@dataclass(frozen=True)
+class CheckedUpload:
+    """An upload that passed every check, as it will be stored (images already re-encoded)."""
+
+    purpose: Purpose
+    owner: Owner
+    original_name: str
+    content_type: str
+    data: bytes = field(repr=False)
+
+    @property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.data).hexdigest()
+
+
+def scan(data: bytes) -> clamav.Verdict:
+    """clamd's verdict on ``data``; :class:`UploadRefused` when there is none."""
+    if not settings.CLAMD_SOCKET:
+        logger.error("upload refused: no virus scanner configured (TSUEN_CLAMD_SOCKET)")
+        raise UploadRefused(SCANNER_DOWN)
+    try:
+        return clamav.scan(data, address=settings.CLAMD_SOCKET, timeout=settings.CLAMD_TIMEOUT)
+    except clamav.ScannerUnavailable as exc:
+        logger.error("upload refused: the virus scanner gave no verdict (%s)", exc)
+        raise UploadRefused(SCANNER_DOWN) from None
+
+
+def check_upload(user, upload, *, purpose: Purpose, owner: Owner) -> CheckedUpload:
+    """Check, scan and clean one uploaded file. Raises :class:`UploadRefused`.
 
     The caller has already authorized the user to attach a file to ``owner``."""
     if upload.size > MAX_BYTES:
@@ -79,43 +115,97 @@ def store_upload(user, upload, *, purpose: Purpose, owner: Owner) -> StoredFile:
             _("The file is too large: the limit is %(mb)d MB.") % {"mb": MAX_BYTES // 2**20}
         )
     data = upload.read()
+    # Scanned first, whatever it claims to be: malware dressed as a PDF is still recorded.
+    verdict = scan(data)
+    if not verdict.clean:
+        _record_malware(data, verdict, owner)
+        raise UploadRefused(
+            _(
+                "The virus check found malware in this file, so it was not accepted. "
+                "Please check your device and upload a clean copy."
+            )
+        )
     content_type = sniff(data)
     if content_type not in ALLOWED[purpose]:
         raise UploadRefused(
             _("This kind of file is not accepted. Please upload a PDF, JPEG or PNG.")
         )
-    if not data:
-        raise UploadRefused(_("The file is empty."))
-    status = scanner()(data)
-    name = f"uploads/{clock.today():%Y/%m}/{uuid.uuid4().hex}.{EXTENSIONS[content_type]}"
-    saved = default_storage.save(name, ContentFile(data))
-    try:
-        if saved != name:  # the row must point at this exact name
-            raise RuntimeError("storage renamed an upload")
-        with transaction.atomic():
-            stored = StoredFile.objects.create(
-                municipality_id=owner.municipality_id,
-                household_id=owner.household_id,
-                child_id=owner.child_id,
-                facility_id=owner.facility_id,
-                purpose=purpose,
-                original_name=(upload.name or "upload")[-200:],
-                content_type=content_type,
-                size=len(data),
-                sha256=hashlib.sha256(data).hexdigest(),
-                storage_name=name,
-                scan_status=status,
-                uploaded_by=user,
-            )
-            record("create", stored, fields=["original_name", "content_type", "size"])
-    except BaseException:
-        default_storage.delete(saved)  # no row, no file: nothing half-written
-        raise
+    if content_type in images.FORMATS:
+        try:
+            data = images.strip_metadata(data, content_type)
+        except images.ImageRefused as refused:
+            if refused.reason == "too_large":
+                raise UploadRefused(
+                    _("The image is too large: at most %(mp)d megapixels.")
+                    % {"mp": images.MAX_PIXELS // 1_000_000}
+                ) from None
+            raise UploadRefused(
+                _("This image could not be read. Please upload an undamaged JPEG or PNG.")
+            ) from None
+    return CheckedUpload(purpose, owner, (upload.name or "upload")[-200:], content_type, data)
+
+
+def _record_malware(data: bytes, verdict: clamav.Verdict, owner: Owner) -> None:
+    """Audit the refusal now, in a transaction of its own: the caller's may roll back.
+
+    The event names the owner's child (if any) and the file's SHA-256, never its content."""
+    from tsuen.families.models import Child
+
+    logger.warning(
+        "upload refused: malware %r found (municipality %s)",
+        verdict.signature,
+        owner.municipality_id,
+    )
+    subjects = [Child(pk=owner.child_id)] if owner.child_id else []
+    # durable: raises if a caller scans inside its own transaction (see the module docstring)
+    with transaction.atomic(durable=True):
+        record(
+            AuditAction.MALWARE_FOUND,
+            municipality_id=owner.municipality_id,
+            subjects=subjects,
+            document_sha256=hashlib.sha256(data).hexdigest(),
+        )
+
+
+def store_upload(user, upload, *, purpose: Purpose, owner: Owner) -> StoredFile:
+    """Store one upload (a :class:`CheckedUpload`, or a raw upload that is checked first) and
+    its encrypted bytes in one transaction, and record it. Raises :class:`UploadRefused`."""
+    checked = upload
+    if not isinstance(checked, CheckedUpload):
+        checked = check_upload(user, upload, purpose=purpose, owner=owner)
+    if (checked.purpose, checked.owner) != (purpose, owner):
+        raise ValueError("a checked upload is stored only for the purpose and owner it was for")
+    with transaction.atomic():
+        stored = StoredFile.objects.create(
+            municipality_id=owner.municipality_id,
+            household_id=owner.household_id,
+            child_id=owner.child_id,
+            facility_id=owner.facility_id,
+            purpose=purpose,
+            original_name=checked.original_name,
+            content_type=checked.content_type,
+            size=len(checked.data),
+            sha256=checked.sha256,
+            scan_status=ScanStatus.CLEAN,
+            uploaded_by=user,
+        )
+        blobs.seal(stored, checked.data).save(force_insert=True)
+        record("create", stored, fields=["original_name", "content_type", "size"])
     return stored
 
 
-def open_for(user, file_id: int):
-    """The file row and an open binary handle, if ``user`` may read it (404 otherwise)."""
+def open_for(user, file_id: int) -> tuple[StoredFile, bytes]:
+    """The file row and its content, if ``user`` may read it (404 otherwise).
+
+    Raises :class:`FileUnavailable` when the stored copy fails its integrity check (bytes that
+    belong to another row, an edited row) or was never scanned; nothing is disclosed then."""
     stored = get_or_404(user, Action.FILE_VIEW, StoredFile.objects.all(), pk=file_id)
+    if stored.scan_status != ScanStatus.CLEAN:
+        raise FileUnavailable("not_scanned")
+    try:
+        data = blobs.read(stored)
+    except blobs.BlobUnreadable as exc:
+        logger.error("stored file %s failed its integrity check: %s", stored.pk, exc)
+        raise FileUnavailable("integrity") from None
     record("download", stored, fields=["original_name"])
-    return stored, default_storage.open(stored.storage_name, "rb")
+    return stored, data

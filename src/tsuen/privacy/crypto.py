@@ -88,6 +88,32 @@ class Keyring:
         """Decrypt under whatever version ``stored`` names; encrypt under the current one."""
         return self.encrypt(self.decrypt(stored, context), context)
 
+    # Binary values (uploaded files): the caller keeps the key version in a column of its own,
+    # and the sealed bytes are ``nonce || ciphertext+tag`` without base64's third more.
+
+    def encrypt_bytes(self, plaintext: bytes, context: str) -> tuple[int, bytes]:
+        """(key version, sealed bytes) under the current version."""
+        version = self.current_version
+        nonce = os.urandom(NONCE_BYTES)
+        return version, nonce + self._ciphers[version].encrypt(
+            nonce, plaintext, context.encode("utf-8")
+        )
+
+    def decrypt_bytes(self, version: int, sealed: bytes, context: str) -> bytes:
+        cipher = self._ciphers.get(version)
+        if cipher is None:
+            raise DecryptionError(f"no key configured for version {version}")
+        if len(sealed) < NONCE_BYTES + TAG_BYTES:
+            raise DecryptionError("malformed ciphertext")
+        try:
+            return cipher.decrypt(
+                sealed[:NONCE_BYTES], sealed[NONCE_BYTES:], context.encode("utf-8")
+            )
+        except InvalidTag as exc:
+            raise DecryptionError(
+                "ciphertext does not authenticate (tampered, or belongs to another record)"
+            ) from exc
+
 
 def version_of(stored: str) -> int:
     """The key version of a stored value; :class:`DecryptionError` if it is not one."""

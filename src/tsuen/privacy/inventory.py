@@ -251,12 +251,24 @@ INVENTORY: dict[str, Entry] = {
     ),
     "files.StoredFile.uploaded_by": Entry(P, "who uploaded the file", "certificate_image_1y"),
     "files.StoredFile.uploaded_at": Entry(P, "when the file was uploaded", "certificate_image_1y"),
+    "files.StoredFileBlob.ciphertext": Entry(
+        S,
+        "the uploaded file itself (fee evidence, doctor's certificate, facility photo)",
+        "certificate_image_1y",
+    ),
+}
+
+#: S fields encrypted with the field keyring outside an ``EncryptedField`` (binary content),
+#: with where it is done; ``rotate_field_keys`` reaches them through a registered rotator.
+ENCRYPTED_ELSEWHERE: dict[str, str] = {
+    "files.StoredFileBlob.ciphertext": (
+        "AES-256-GCM with the field keys, bound to its file's row (tsuen.files.blobs)"
+    ),
 }
 
 #: Fields whose names look personal but hold no personal data, with the reason.
 NOT_PERSONAL: dict[str, str] = {
     "municipalities.StaffNetwork.note": "a note on a municipality's office network range",
-    "files.StoredFile.storage_name": "a random name in private storage, derived from nothing",
     "municipalities.Municipality.name": "a municipality's name",
     "municipalities.Municipality.name_kana": "a municipality's name",
     "municipalities.Municipality.prefecture": "a municipality's prefecture",
