@@ -30,6 +30,9 @@ def start(tmp_path, **variables: str | None) -> subprocess.CompletedProcess:
         "TSUEN_VAR_DIR": str(tmp_path / "var"),
         "TSUEN_SECRET_KEY": SECRET,
         "TSUEN_FIELD_KEYS": FIELD_KEYS,
+        # Start-up checks that a scanner is configured (tests/files/test_startup.py), not that
+        # it answers: uploads are refused while it does not.
+        "TSUEN_CLAMD_SOCKET": "/run/clamav/clamd.ctl",
     }
     for name, value in variables.items():
         if value is None:
