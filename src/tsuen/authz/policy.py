@@ -25,7 +25,7 @@ from django.db.models import Model, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
-from tsuen.accounts.models import Role
+from tsuen.accounts.models import MUNICIPAL_ROLES, Role
 
 # --- What each guarded model is attached to --------------------------------------------------
 
@@ -98,6 +98,9 @@ PATHS: dict[str, Paths] = {
     "audit.AuditEvent": Paths(municipality="municipality"),
     # Issue 5 item 11 (national operator): the national rate tables belong to no one ward.
     "national.NationalRateTable": Paths(),
+    # Issue 9 item 8 (the ward runs its own accounts): its invitations and network ranges.
+    "accounts.WardInvitation": Paths(municipality="municipality"),
+    "municipalities.StaffNetwork": Paths(municipality="municipality"),
 }
 
 
@@ -264,6 +267,19 @@ def payments_officer_non_care_file(user, paths: Paths) -> Q | None:
     return None if q is None else q & ~Q(purpose="doctor_certificate")
 
 
+def ward_administrator(user, paths: Paths) -> Q | None:
+    """The administrator of a ward: on the ward's own staff accounts (users bound to the
+    municipality in a municipal role -- never a facility's staff, whom the facility's manager
+    runs) and on the rows the ward owns (its municipality, staff invitations, network ranges)."""
+    if user.role != Role.MUNICIPAL_ADMIN or not user.municipality_id:
+        return None
+    if paths is PATHS["accounts.User"]:
+        return Q(municipality_id=user.municipality_id, role__in=sorted(MUNICIPAL_ROLES))
+    if paths.municipality is None:
+        return None
+    return _eq(paths.municipality, user.municipality_id)
+
+
 def national_operator(user, paths: Paths) -> Q | None:
     return Q() if user.role == Role.NATIONAL_OPERATOR else None
 
@@ -345,6 +361,14 @@ class Action(StrEnum):
     # Issue 5 item 11 (national operator): municipalities and the national rate tables.
     MUNICIPALITY_MANAGE = "municipality.manage"
     RATE_TABLE_MANAGE = "national.rate_table.manage"
+    # Issue 9 item 8 (joiner, mover, leaver): the ward's administrator lists, invites, changes
+    # the role of, deactivates and reactivates the ward's staff (checked on accounts.User, on
+    # accounts.WardInvitation and, to invite, on the municipality) and keeps the ward's staff
+    # network ranges (on municipalities.StaffNetwork and the municipality). The national operator
+    # sets a new ward up: its first ranges and its first administrator (on the municipality).
+    WARD_STAFF_MANAGE = "ward_staff.manage"
+    STAFF_NETWORK_MANAGE = "staff_network.manage"
+    MUNICIPALITY_ACCESS_SETUP = "municipality.access_setup"
 
 
 _REVIEWER, _PAYMENTS, _ADMIN, _AUDITOR = (
@@ -492,6 +516,11 @@ POLICY: dict[Action, tuple[Rule, ...]] = {
     # tenants) and the national rate table of each fiscal year. No person's data behind them.
     Action.MUNICIPALITY_MANAGE: (national_operator,),
     Action.RATE_TABLE_MANAGE: (national_operator,),
+    # Issue 9 item 8: the ward runs its own accounts and ranges; the national operator only
+    # starts a ward (first ranges, first administrator while it has none).
+    Action.WARD_STAFF_MANAGE: (ward_administrator,),
+    Action.STAFF_NETWORK_MANAGE: (ward_administrator,),
+    Action.MUNICIPALITY_ACCESS_SETUP: (national_operator,),
 }
 
 
