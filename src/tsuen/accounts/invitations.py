@@ -109,11 +109,11 @@ def open_invitation(queryset: QuerySet, token: str, *, ask: str):
     with ``ask`` (whom to ask for a new one)."""
     invitation = queryset.filter(token_hash=token_hash(token)).first()
     if invitation is None:
-        raise InvitationRefused(_("This invitation link is not valid.") + " " + ask)
+        raise InvitationRefused(_("This invitation link is not valid. %(ask)s") % {"ask": ask})
     if invitation.accepted_at is not None:
         raise InvitationRefused(_("This invitation has already been used."))
     if invitation.expires_at <= clock.now():
-        raise InvitationRefused(_("This invitation has expired.") + " " + ask)
+        raise InvitationRefused(_("This invitation has expired. %(ask)s") % {"ask": ask})
     return invitation
 
 
