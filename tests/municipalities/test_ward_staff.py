@@ -410,3 +410,23 @@ def test_only_the_national_operator_starts_a_ward(client, ward):
         assert response.status_code == 404
     assert not StaffNetwork.objects.filter(municipality=new_ward).exists()
     assert not WardInvitation.objects.exists()
+
+
+def test_a_facility_managers_deactivation_ends_sessions_the_same_way():
+    """The facility's team page uses the same epoch: a reactivated account's old sessions stay
+    ended."""
+    from tsuen.facilities import services_staff as facility_staff
+
+    facility = f.facility(f.municipality())
+    manager = f.user(Role.FACILITY_MANAGER, facility=facility)
+    member = f.user(Role.FACILITY_STAFF, facility=facility)
+    for account in (manager, member):
+        f.second_factor(account)
+    old = logged_in(member)
+    assert old.get(reverse("attendance:staff_day")).status_code == 200
+    with acting_as(actor_for(manager)):
+        facility_staff.set_active(manager, member.pk, False)
+        facility_staff.set_active(manager, member.pk, True)
+    assert old.get(reverse("attendance:staff_day")).status_code == 302
+    member.refresh_from_db()
+    assert logged_in(member).get(reverse("attendance:staff_day")).status_code == 200

@@ -229,6 +229,7 @@ def accept_invitation(token: str, password: str, full_name: str = ""):
 
 def set_active(manager, user_id: int, active: bool):
     from tsuen.accounts.models import User
+    from tsuen.accounts.services import end_sessions
 
     if user_id == manager.pk and not active:
         raise StaffRefused(_("You cannot deactivate your own account."))
@@ -242,7 +243,15 @@ def set_active(manager, user_id: int, active: bool):
         )
         member.is_active = active
         member.save(update_fields=["is_active"])
-        record("update", member, fields=["is_active"], municipality_id=facility.municipality_id)
+        # Every session of the account ends at its next request, and a reactivation does not
+        # bring the old sessions back (as for the ward's staff).
+        end_sessions(member)
+        record(
+            "update",
+            member,
+            fields=["is_active", "session_epoch"],
+            municipality_id=facility.municipality_id,
+        )
     return member
 
 
