@@ -167,6 +167,9 @@ def test_an_invitation_is_mailed_used_once_and_makes_an_account_bound_to_the_war
         None,
     )
     assert new.check_password(PASSWORD) and new.full_name == "支払 花子"
+    [joined] = AuditEvent.objects.filter(action="create", object_type="accounts.user")
+    assert joined.object_id == str(new.pk) and joined.municipality_id == ward.municipality.pk
+    assert "role" in joined.field_names and "支払" not in str(joined.__dict__)
     # Used once: the link now says so, and makes nothing.
     again = stranger.post(accept, {"full_name": "二度目", "password": PASSWORD})
     assert again.status_code == 400 and "already been used" in again.content.decode()

@@ -35,6 +35,8 @@ from tsuen.core.tokens import token_hash
 INVITATION_DAYS = 7
 #: What an invitation's audit events name.
 INVITATION_FIELDS = ("email", "role", "expires_at")
+#: What the audit event of the account made by accepting one names.
+ACCOUNT_FIELDS = ("email", "full_name", "role", "municipality", "facility")
 
 
 class InvitationRefused(ValidationError):
@@ -137,16 +139,22 @@ def accept(
         invitation = queryset.select_for_update().get(pk=invitation.pk)
         if invitation.accepted_at is not None:
             raise InvitationRefused(_("This invitation has already been used."))
+        bound_to = organisation(invitation)
         user = create_user(
-            invitation.email,
-            password,
-            invitation.role,
-            full_name=full_name,
-            **organisation(invitation),
+            invitation.email, password, invitation.role, full_name=full_name, **bound_to
         )
         invitation.accepted_at = clock.now()
         invitation.save(update_fields=["accepted_at"])
         record("update", invitation, fields=["accepted_at"])
+        # The joiner's account, on the chain of the ward it belongs to (a facility's ward).
+        ward = bound_to.get("municipality")
+        facility = bound_to.get("facility")
+        record(
+            "create",
+            user,
+            fields=ACCOUNT_FIELDS,
+            municipality_id=ward.pk if ward is not None else facility.municipality_id,
+        )
     return user
 
 
