@@ -10,6 +10,7 @@ from django.utils import timezone
 from tests import factories as f
 from tsuen.accounts.models import Role
 from tsuen.authz.policy import POLICY, Action, allows, filter_allowed, get_or_404
+from tsuen.core import clock
 from tsuen.facilities.models import InterviewStatus
 from tsuen.families.models import Child, ProxyGrant
 
@@ -18,8 +19,16 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def ward():
+    """A family whose child holds an active certification (a facility's access needs one)."""
     muni = f.municipality()
     guardian, household, child = f.family(muni)
+    today = clock.today()
+    f.certification(
+        child,
+        f.user(Role.MUNICIPAL_REVIEWER, municipality=muni),
+        valid_from=today - dt.timedelta(days=60),
+        valid_to=today + dt.timedelta(days=300),
+    )
     return muni, guardian, household, child
 
 
@@ -68,7 +77,7 @@ def test_a_booking_is_a_relationship_even_across_wards(ward):
     _, guardian, _, child = ward
     elsewhere = f.facility(f.municipality())
     staff = f.user(Role.FACILITY_MANAGER, facility=elsewhere)
-    f.booking(child, f.place_slot(elsewhere, dt.date(2026, 12, 2)), guardian)
+    f.booking(child, f.place_slot(elsewhere, clock.today() + dt.timedelta(days=1)), guardian)
     assert allows(staff, Action.CHILD_VIEW, child)
 
 

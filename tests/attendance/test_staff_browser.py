@@ -51,10 +51,19 @@ def test_a_day_in_the_room_on_a_tablet(tablet, live_server, wall_clock):
         slot = f.place_slot(
             facility, now.date(), capacity=6, starts_at=dt.time(0), ends_at=dt.time(23)
         )
+        reviewer = f.user(Role.MUNICIPAL_REVIEWER, municipality=ward)
         bookings = {}
         for name in NAMES:
             guardian, _h, kid = f.family(
                 ward, given_name=name, allergies=["卵"] if name == "一花" else []
+            )
+            # Certified: the room sees a child's care needs only while the certification is
+            # active (issue 9 item 7).
+            f.certification(
+                kid,
+                reviewer,
+                valid_from=now.date() - dt.timedelta(days=30),
+                valid_to=now.date() + dt.timedelta(days=300),
             )
             EmergencyContact.objects.create(
                 child=kid, name="試験 花子", relation="母", phone="0311112222"

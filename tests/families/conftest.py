@@ -13,13 +13,23 @@ def _mail_at_once(settings):
 
 @pytest.fixture
 def world():
-    """A family in ward A, a facility caring for the child, one that is not."""
+    """A family in ward A with a certified child, a facility caring for the child (a visit next
+    week), one that is not."""
     import datetime as dt
+
+    from tsuen.core import clock
 
     ward = f.municipality()
     guardian, household, child = f.family(ward, given_name="一花", given_name_kana="イチカ")
+    today = clock.today()
+    f.certification(
+        child,
+        f.user(Role.MUNICIPAL_REVIEWER, municipality=ward),
+        valid_from=today - dt.timedelta(days=100),
+        valid_to=today + dt.timedelta(days=300),
+    )
     related, unrelated = f.facility(ward), f.facility(ward)
-    f.booking(child, f.place_slot(related, dt.date(2026, 12, 1)), guardian)
+    f.booking(child, f.place_slot(related, today + dt.timedelta(days=7)), guardian)
     staff = f.user(Role.FACILITY_STAFF, facility=related)
     other_staff = f.user(Role.FACILITY_STAFF, facility=unrelated)
     for account in (staff, other_staff):

@@ -21,6 +21,8 @@ ACTORS = (
 )
 LOGIN = 302  # anonymous visitors are sent to the login page
 MUNICIPAL = ("municipal_reviewer", "municipal_payments", "municipal_admin")
+#: The ward's staff who read a child's care records (not the payments officer).
+CARE_DESK = ("municipal_reviewer", "municipal_admin")
 FACILITY = ("facility_staff", "facility_manager", "unrelated_facility_staff")
 RELATED_FACILITY = ("facility_staff", "facility_manager")
 FAMILY = ("guardian", "proxy")

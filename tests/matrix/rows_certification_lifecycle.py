@@ -45,8 +45,10 @@ def _end(world):
 
 
 ROWS = {
+    # Issue 9 item 7: the payments officer reads the page (certificate numbers, fee-class
+    # validity) without its form; only the desk saves (the @save rows).
     "certification:staff_fee_class@own": Row(
-        404, {"anonymous": LOGIN} | ok(*DESK), args=arg("own_child")
+        404, {"anonymous": LOGIN} | ok(*DESK, "municipal_payments"), args=arg("own_child")
     ),
     "certification:staff_fee_class@other_ward": Row(
         404, {"anonymous": LOGIN} | ok("other_ward_reviewer"), args=arg("other_child")

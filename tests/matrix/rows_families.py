@@ -3,7 +3,7 @@
 import datetime as dt
 from decimal import Decimal
 
-from tests.matrix.base import FAMILY, LOGIN, MUNICIPAL, RELATED_FACILITY, Row, arg, ok
+from tests.matrix.base import CARE_DESK, FAMILY, LOGIN, RELATED_FACILITY, Row, arg, ok
 from tsuen.core import clock
 from tsuen.families.models import EmergencyContact, GrowthRecord, ProxyInvitation
 from tsuen.families.services import token_hash
@@ -47,10 +47,11 @@ def _token(world) -> list:
 
 ROWS = {
     "families:index": Row(404, {"anonymous": LOGIN} | ok(*FAMILY)),
-    # The profile: the family, the facility caring for the child, the ward's case workers.
+    # The profile (care records): the family, the facility caring for the child, the ward's
+    # reviewer and administrator; never the payments officer (issue 9 item 7, rows_access.py).
     "families:child@own": Row(
         404,
-        {"anonymous": LOGIN} | ok(*FAMILY, *RELATED_FACILITY, *MUNICIPAL),
+        {"anonymous": LOGIN} | ok(*FAMILY, *RELATED_FACILITY, *CARE_DESK),
         args=arg("own_child"),
     ),
     "families:child@other_ward": Row(

@@ -1,6 +1,6 @@
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from tests.matrix.base import FAMILY, MUNICIPAL, RELATED_FACILITY, Row, arg, ok
+from tests.matrix.base import CARE_DESK, FAMILY, MUNICIPAL, RELATED_FACILITY, Row, arg, ok
 from tsuen.files.models import Purpose
 from tsuen.files.services import Owner, store_upload
 
@@ -28,10 +28,11 @@ ROWS = {
     # The household's fee-class evidence: the family and its ward's case workers, never a
     # facility.
     "files:download@fee_evidence": Row(404, ok(*FAMILY, *MUNICIPAL), args=arg("fee_evidence")),
-    # A child's doctor's certificate: also the facilities caring for the child.
+    # A child's doctor's certificate (a care record): also the facilities caring for the child;
+    # at the ward the reviewer and the administrator, never the payments officer.
     "files:download@doctor_certificate": Row(
         404,
-        ok(*FAMILY, *RELATED_FACILITY, *MUNICIPAL),
+        ok(*FAMILY, *RELATED_FACILITY, *CARE_DESK),
         args=arg("doctor_certificate"),
     ),
 }

@@ -3,9 +3,13 @@ municipality or facility, which is where the authorization layer starts."""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.db import models
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
+
+from tsuen.core.tenancy import TenantModel
 
 
 class Role(models.TextChoices):
@@ -27,6 +31,10 @@ MUNICIPAL_ROLES = frozenset(
 )
 #: Roles that must pass a second factor (TOTP or a passkey) before doing anything.
 SECOND_FACTOR_ROLES = FACILITY_ROLES | MUNICIPAL_ROLES | {Role.NATIONAL_OPERATOR}
+
+
+#: Django's own salt for the session hash (``AbstractBaseUser.get_session_auth_hash``).
+_SESSION_HASH_SALT = "django.contrib.auth.models.AbstractBaseUser.get_session_auth_hash"
 
 
 class UserManager(BaseUserManager):
@@ -75,6 +83,9 @@ class User(AbstractBaseUser, PermissionsMixin):
     )
     is_active = models.BooleanField(_("active"), default=True)
     date_joined = models.DateTimeField(_("date joined"), auto_now_add=True)
+    #: Raised by one to end every session of the account at its next request (deactivation, a
+    #: role change; ``accounts.services.end_sessions``): it is folded into the session hash.
+    session_epoch = models.PositiveIntegerField(_("session epoch"), default=0, editable=False)
 
     objects = UserManager()
 
@@ -105,6 +116,22 @@ class User(AbstractBaseUser, PermissionsMixin):
     def __str__(self) -> str:
         return self.email
 
+    # --- Sessions end when the epoch moves ------------------------------------------------
+    # django.contrib.auth keeps this hash in the session at login and compares it on every
+    # request; a different hash logs the session out (as a password change does). Epoch 0
+    # gives Django's own hash, so sessions made before the epoch existed stay valid.
+
+    def _epoch_hash(self, secret=None) -> str:
+        value = self.password if not self.session_epoch else f"{self.password}:{self.session_epoch}"
+        return salted_hmac(_SESSION_HASH_SALT, value, secret=secret, algorithm="sha256").hexdigest()
+
+    def get_session_auth_hash(self) -> str:
+        return self._epoch_hash()
+
+    def get_session_auth_fallback_hash(self):
+        for fallback_secret in settings.SECRET_KEY_FALLBACKS:
+            yield self._epoch_hash(secret=fallback_secret)
+
     @property
     def is_staff(self) -> bool:  # Django admin is not used; no one is "staff" in its sense
         return False
@@ -124,3 +151,49 @@ class User(AbstractBaseUser, PermissionsMixin):
     @property
     def needs_second_factor(self) -> bool:
         return self.role in SECOND_FACTOR_ROLES
+
+
+# --- Staff invitations (issue 9 item 8) ---------------------------------------------------------
+
+
+class Invitation(models.Model):
+    """What every staff invitation holds: the address it went to, the role it gives, the hash
+    of its one-use token (the token itself is only in the email's link), who sent it and until
+    when it works. ``facilities.StaffInvitation`` (a facility's staff) and ``WardInvitation``
+    (a ward's staff) add the organisation the new account will belong to; both go through
+    ``accounts.invitations``."""
+
+    email = models.EmailField(_("email"))
+    role = models.CharField(_("role"), max_length=32)
+    token_hash = models.CharField(max_length=64, unique=True)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    accepted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        abstract = True
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:  # never the address: this string can reach logs
+        return f"{type(self).__name__} {self.pk} ({self.role})"
+
+    @property
+    def role_label(self) -> str:
+        return str(Role(self.role).label) if self.role in Role.values else self.role
+
+
+class WardInvitation(TenantModel, Invitation):
+    """An invitation to a municipality's staff: by its administrator, or by the national
+    operator for a new municipality's first administrator."""
+
+    TENANT_PATHS = ("municipality",)
+
+    municipality = models.ForeignKey(
+        "municipalities.Municipality", on_delete=models.CASCADE, related_name="staff_invitations"
+    )
+
+    class Meta(TenantModel.Meta):
+        ordering = ["-created_at"]

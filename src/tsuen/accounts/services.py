@@ -19,6 +19,7 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
+from django.db.models import F
 from django.utils.translation import gettext as _
 
 from tsuen.accounts.lockout import normalise
@@ -88,6 +89,15 @@ def create_user(
         user.save()
         EmailAddress.objects.create(user=user, email=address, verified=True, primary=True)
     return user
+
+
+def end_sessions(user: User) -> None:
+    """End every session of ``user`` at its next request, on every device and app server: the
+    account's session epoch moves, so the hash kept in each session no longer matches
+    (``User.get_session_auth_hash``). In the caller's transaction; ``user.session_epoch`` is
+    refreshed. Deactivation and role changes use it; so can an emergency switch."""
+    User.objects.filter(pk=user.pk).update(session_epoch=F("session_epoch") + 1)
+    user.refresh_from_db(fields=["session_epoch"])
 
 
 def _normalise_secret(secret: str) -> str:

@@ -32,7 +32,7 @@ from tsuen.booking import services as booking_services
 from tsuen.booking.models import Booking, BookingStatus
 from tsuen.core import clock
 from tsuen.facilities.models import PlaceSlot
-from tsuen.families.models import EmergencyContact
+from tsuen.families.models import Child, EmergencyContact
 from tsuen.municipalities.models import rules_for
 
 #: A mistaken tap (check-in, check-out, no-show) can be undone this long after it.
@@ -49,6 +49,8 @@ CARE_FIELDS = (
     "pickup_persons",
 )
 CONTACT_FIELDS = ("name", "relation", "phone")
+#: What the day screen shows of a child whose relationship with the facility has ended.
+NAME_FIELDS = ("family_name", "given_name")
 ATTENDANCE_FIELDS = ("status", "checked_in_at", "checked_out_at", "billable_minutes")
 
 
@@ -62,6 +64,9 @@ class DayVisit:
     attendance: Attendance | None
     daily_record: DailyRecord | None
     contacts: list[EmergencyContact]
+    #: Whether the child's care needs are shown: only while the facility's relationship with
+    #: the child is live (``Action.CHILD_CARE_VIEW``); an old day keeps names and times only.
+    care: bool = True
 
     @property
     def child(self):
@@ -109,8 +114,9 @@ def _one(obj, name):
 
 def day_for(staff, day: dt.date | None = None) -> DayPage:
     """The children booked at the staff member's facility on ``day`` (today by default), per
-    slot, with their care needs, emergency contacts, morning notes and attendance. A constant
-    number of queries, whatever the number of children."""
+    slot, with their attendance and -- while the facility's relationship with the child is
+    live (``Action.CHILD_CARE_VIEW``) -- their care needs, emergency contacts and morning
+    notes. A constant number of queries, whatever the number of children."""
     require(staff, Action.FACILITY_DAY_VIEW, Booking)
     if not staff.is_facility or not staff.facility_id:
         raise Http404
@@ -129,23 +135,36 @@ def day_for(staff, day: dt.date | None = None) -> DayPage:
         )
         .order_by("place_slot__starts_at", "place_slot__age_class", "starts_at", "child__pk")
     )
+    cared = set(
+        filter_allowed(
+            staff,
+            Action.CHILD_CARE_VIEW,
+            Child.objects.filter(pk__in={b.child_id for b in bookings}),
+        ).values_list("pk", flat=True)
+    )
     slots: dict[int, DaySlot] = {}
     for booking in bookings:
+        care = booking.child_id in cared
         visit = DayVisit(
             booking,
             _one(booking, "morning_note"),
             _one(booking, "attendance"),
             _one(booking, "daily_record"),
-            list(booking.child.emergency_contacts.all()),
+            list(booking.child.emergency_contacts.all()) if care else [],
+            care,
         )
         slots.setdefault(booking.place_slot_id, DaySlot(booking.place_slot)).visits.append(visit)
-    children = [b.child for b in bookings]
+    children = {b.child_id: b.child for b in bookings}.values()
     record_many("list", bookings, fields=("date", "starts_at", "ends_at"))
-    record_many("read", children, fields=CARE_FIELDS)
+    record_many("read", [c for c in children if c.pk in cared], fields=CARE_FIELDS)
+    record_many("list", [c for c in children if c.pk not in cared], fields=NAME_FIELDS)
     visits = [v for s in slots.values() for v in s.visits]
     record_many("read", [c for v in visits for c in v.contacts], fields=CONTACT_FIELDS)
     record_many(
-        "read", [v.note for v in visits if v.note], fields=NOTE_FIELDS, subjects=child_of_visit
+        "read",
+        [v.note for v in visits if v.note and v.care],
+        fields=NOTE_FIELDS,
+        subjects=child_of_visit,
     )
     return DayPage(day, list(slots.values()), day == clock.today())
 

@@ -16,14 +16,16 @@ for every table it guards.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 
 from django.db.models import Model, Q, QuerySet
 from django.http import Http404
+from django.utils import timezone
 
-from tsuen.accounts.models import Role
+from tsuen.accounts.models import MUNICIPAL_ROLES, Role
 
 # --- What each guarded model is attached to --------------------------------------------------
 
@@ -96,6 +98,9 @@ PATHS: dict[str, Paths] = {
     "audit.AuditEvent": Paths(municipality="municipality"),
     # Issue 5 item 11 (national operator): the national rate tables belong to no one ward.
     "national.NationalRateTable": Paths(),
+    # Issue 9 item 8 (the ward runs its own accounts): its invitations and network ranges.
+    "accounts.WardInvitation": Paths(municipality="municipality"),
+    "municipalities.StaffNetwork": Paths(municipality="municipality"),
 }
 
 
@@ -160,21 +165,50 @@ def guardian_not_proxy_of_household(user, paths: Paths) -> Q | None:
     return _in(paths.household, Household.unscoped.filter(guardians__user=user).values("pk"))
 
 
+#: How long a facility keeps a child's profile open after the child's last visit there (or
+#: after its first interview was asked for, accepted or held): long enough to finish the
+#: visit's daily record, answer the family and prepare the month's claim; short enough that a
+#: child who has moved on is no longer open to the facility. A booked visit to come opens the
+#: profile at once, however far ahead it is.
+RELATIONSHIP_DAYS = 30
+
+
 def facility_staff_related_to_child(user, paths: Paths) -> Q | None:
-    """Staff of a facility that has a relationship with the child: an interview requested or
-    accepted, or a booking. The relationship, not the tenant, opens a child's data to a
-    facility, so a facility can care for a child from another ward."""
+    """Staff of a facility with a *live* relationship with the child (issue 9 item 7): a
+    confirmed booking there on a day from ``RELATIONSHIP_DAYS`` ago onwards (upcoming or
+    recent), or a first interview there that is asked for or accepted and was asked for,
+    decided or held within that window -- and only while the child holds an active
+    certification whose validity has not run out. The relationship, not the tenant, opens a
+    child's data to a facility, so a facility can care for a child from another ward; it
+    closes by itself when the visits stop or the certification ends, with no job to run."""
     if not user.is_facility or not user.facility_id or paths.child is None:
         return None
-    from tsuen.booking.models import Booking
+    from tsuen.booking.models import HOLDING_STATUSES, Booking
+    from tsuen.certification.models import Certification, CertificationStatus
+    from tsuen.core import clock
     from tsuen.facilities.models import Interview, InterviewStatus
 
-    interviewed = Interview.unscoped.filter(
+    now = clock.now()
+    since = now - dt.timedelta(days=RELATIONSHIP_DAYS)
+    booked = Booking.unscoped.filter(
         facility_id=user.facility_id,
-        status__in=[InterviewStatus.REQUESTED, InterviewStatus.ACCEPTED],
+        status__in=HOLDING_STATUSES,
+        date__gte=timezone.localdate(since),
     ).values("child_id")
-    booked = Booking.unscoped.filter(facility_id=user.facility_id).values("child_id")
-    return _in(paths.child, interviewed) | _in(paths.child, booked)
+    interviewed = (
+        Interview.unscoped.filter(
+            facility_id=user.facility_id,
+            status__in=[InterviewStatus.REQUESTED, InterviewStatus.ACCEPTED],
+        )
+        .filter(
+            Q(requested_at__gte=since) | Q(decided_at__gte=since) | Q(slot__starts_at__gte=since)
+        )
+        .values("child_id")
+    )
+    certified = Certification.unscoped.filter(
+        status=CertificationStatus.ACTIVE, valid_to__gte=timezone.localdate(now)
+    ).values("child_id")
+    return (_in(paths.child, booked) | _in(paths.child, interviewed)) & _in(paths.child, certified)
 
 
 def facility_staff_of_facility(user, paths: Paths) -> Q | None:
@@ -224,6 +258,28 @@ def guardian_of_household_published_record(user, paths: Paths) -> Q | None:
     return None if q is None else q & Q(status="published")
 
 
+def payments_officer_non_care_file(user, paths: Paths) -> Q | None:
+    """The ward's payments officer opens the ward's files that are not care records (the
+    household's fee-class evidence), never a child's doctor's certificate. Guards files only."""
+    if paths is not PATHS["files.StoredFile"]:
+        return None
+    q = municipal_staff(Role.MUNICIPAL_PAYMENTS)(user, paths)
+    return None if q is None else q & ~Q(purpose="doctor_certificate")
+
+
+def ward_administrator(user, paths: Paths) -> Q | None:
+    """The administrator of a ward: on the ward's own staff accounts (users bound to the
+    municipality in a municipal role -- never a facility's staff, whom the facility's manager
+    runs) and on the rows the ward owns (its municipality, staff invitations, network ranges)."""
+    if user.role != Role.MUNICIPAL_ADMIN or not user.municipality_id:
+        return None
+    if paths is PATHS["accounts.User"]:
+        return Q(municipality_id=user.municipality_id, role__in=sorted(MUNICIPAL_ROLES))
+    if paths.municipality is None:
+        return None
+    return _eq(paths.municipality, user.municipality_id)
+
+
 def national_operator(user, paths: Paths) -> Q | None:
     return Q() if user.role == Role.NATIONAL_OPERATOR else None
 
@@ -235,9 +291,16 @@ class Action(StrEnum):
     CHILD_VIEW = "child.view"
     CHILD_LIST = "child.list"
     CHILD_EDIT = "child.edit"
+    # Issue 9 item 7: the child's care records (allergies, meals, illnesses, vaccinations,
+    # doctors' certificates, growth, development, pickup, emergency contacts): the profile page.
+    # CHILD_VIEW / CHILD_LIST say who the child is (name, reading, birth date) and nothing more.
+    CHILD_CARE_VIEW = "child.care_view"
     GUARDIAN_VIEW = "guardian.view"
     PROXY_MANAGE = "proxy.manage"
     HOUSEHOLD_FEE_CLASS_VIEW = "household.fee_class.view"
+    # Issue 9 item 7: the ward's fee-class page of a child (its certificates, the household's
+    # fee classes with their validity), checked on the household.
+    FEE_CLASS_DESK_VIEW = "household.fee_class.desk_view"
     APPLICATION_VIEW = "application.view"
     APPLICATION_EDIT = "application.edit"
     APPLICATION_REVIEW = "application.review"
@@ -298,6 +361,14 @@ class Action(StrEnum):
     # Issue 5 item 11 (national operator): municipalities and the national rate tables.
     MUNICIPALITY_MANAGE = "municipality.manage"
     RATE_TABLE_MANAGE = "national.rate_table.manage"
+    # Issue 9 item 8 (joiner, mover, leaver): the ward's administrator lists, invites, changes
+    # the role of, deactivates and reactivates the ward's staff (checked on accounts.User, on
+    # accounts.WardInvitation and, to invite, on the municipality) and keeps the ward's staff
+    # network ranges (on municipalities.StaffNetwork and the municipality). The national operator
+    # sets a new ward up: its first ranges and its first administrator (on the municipality).
+    WARD_STAFF_MANAGE = "ward_staff.manage"
+    STAFF_NETWORK_MANAGE = "staff_network.manage"
+    MUNICIPALITY_ACCESS_SETUP = "municipality.access_setup"
 
 
 _REVIEWER, _PAYMENTS, _ADMIN, _AUDITOR = (
@@ -322,12 +393,24 @@ POLICY: dict[Action, tuple[Rule, ...]] = {
         municipal_staff(*_CASEWORK),
     ),
     Action.CHILD_EDIT: (guardian_of_household,),
+    # Care records: the family, a facility while its relationship with the child is live, and
+    # the ward's reviewer and administrator. Never the payments officer: paying needs claims,
+    # lines, certificate numbers and fee-class validity, not a child's health.
+    Action.CHILD_CARE_VIEW: (
+        guardian_of_household,
+        facility_staff_related_to_child,
+        municipal_staff(_REVIEWER, _ADMIN),
+    ),
     Action.GUARDIAN_VIEW: (guardian_of_household, municipal_staff(*_CASEWORK)),
     # Invite, list and revoke proxy users (代理利用者): the household's own guardians only.
     Action.PROXY_MANAGE: (guardian_not_proxy_of_household,),
     # Never a facility: a facility sees that a child needs care, not the household's welfare
     # or tax status.
     Action.HOUSEHOLD_FEE_CLASS_VIEW: (guardian_of_household, municipal_staff(*_CASEWORK)),
+    # The ward's fee-class page: its case workers; the payments officer reads it (the reduction
+    # reimbursed depends on the class valid on the visit's day), only HOUSEHOLD_FEE_CLASS_VERIFY
+    # changes it.
+    Action.FEE_CLASS_DESK_VIEW: (municipal_staff(*_CASEWORK),),
     Action.APPLICATION_VIEW: (
         guardian_of_household,
         applicant_of_application,
@@ -408,13 +491,15 @@ POLICY: dict[Action, tuple[Rule, ...]] = {
     Action.POLICY_EDIT: (municipal_staff(_ADMIN),),
     Action.MUNICIPALITY_STATS_VIEW: (municipal_staff(*_CASEWORK, _AUDITOR),),
     Action.NATIONAL_STATS_VIEW: (national_operator,),
-    # A facility reads a child's doctor's certificate while it has a relationship with the
-    # child, never the household's fee-class evidence (that file has no child).
+    # A facility reads a child's doctor's certificate while its relationship with the child is
+    # live, never the household's fee-class evidence (that file has no child). The payments
+    # officer opens no care record (issue 9 item 7).
     Action.FILE_VIEW: (
         guardian_of_household,
         facility_staff_related_to_child,
         facility_staff_of_facility,
-        municipal_staff(*_CASEWORK),
+        municipal_staff(_REVIEWER, _ADMIN),
+        payments_officer_non_care_file,
         public_facility_photo,
     ),
     # Issue 5 item 5 (the ward's facility register).
@@ -431,6 +516,11 @@ POLICY: dict[Action, tuple[Rule, ...]] = {
     # tenants) and the national rate table of each fiscal year. No person's data behind them.
     Action.MUNICIPALITY_MANAGE: (national_operator,),
     Action.RATE_TABLE_MANAGE: (national_operator,),
+    # Issue 9 item 8: the ward runs its own accounts and ranges; the national operator only
+    # starts a ward (first ranges, first administrator while it has none).
+    Action.WARD_STAFF_MANAGE: (ward_administrator,),
+    Action.STAFF_NETWORK_MANAGE: (ward_administrator,),
+    Action.MUNICIPALITY_ACCESS_SETUP: (national_operator,),
 }
 
 

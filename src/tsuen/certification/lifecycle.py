@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from tsuen.audit import record
-from tsuen.authz.policy import Action, filter_allowed, get_or_404
+from tsuen.authz.policy import Action, allows, filter_allowed, get_or_404
 from tsuen.booking.models import Booking, BookingStatus
 from tsuen.booking.signals import place_freed
 from tsuen.certification.models import (
@@ -35,6 +35,8 @@ from tsuen.families.services import family_accounts
 from tsuen.notices.kinds import Notice
 from tsuen.notices.services import notify
 
+#: What the ward's pages show of a certificate.
+CERTIFICATE_FIELDS = ("number", "valid_from", "valid_to", "status", "ended_on")
 #: Reasons staff may give; ageing out is the daily command's.
 STAFF_END_REASONS = (EndReason.MOVED_OUT, EndReason.EXCLUDED_ENROLMENT, EndReason.REQUESTED)
 
@@ -47,6 +49,8 @@ class LifecycleInvalid(ValidationError):
 class FeeClassPage:
     child: Child
     rows: list[HouseholdFeeClass]
+    certifications: list[Certification]
+    can_verify: bool  # the reviewer and the administrator; the payments officer reads only
 
 
 def _child(staff, child_id: int) -> Child:
@@ -59,17 +63,32 @@ def _child(staff, child_id: int) -> Child:
 
 
 def fee_classes_for(staff, child_id: int) -> FeeClassPage:
-    """The child's household's fee classes, oldest first (the read is audited)."""
-    child = _child(staff, child_id)
+    """The ward's page of a child's payment facts: its certificates (number, validity) and its
+    household's fee classes with their validity, oldest first (``FEE_CLASS_DESK_VIEW``: the
+    ward's case workers, the payments officer included). No care record. The read is audited."""
+    child = get_or_404(
+        staff, Action.CHILD_VIEW, Child.objects.select_related("household"), pk=child_id
+    )
+    household = get_or_404(
+        staff, Action.FEE_CLASS_DESK_VIEW, Household.objects, pk=child.household_id
+    )
     rows = list(
         HouseholdFeeClass.objects.filter(household_id=child.household_id).order_by(
             "valid_from", "pk"
         )
     )
+    certifications = list(
+        filter_allowed(
+            staff, Action.CERTIFICATION_VIEW, Certification.objects.filter(child=child)
+        ).order_by("-valid_from", "-pk")
+    )
     record("read", child, fields=("family_name", "given_name", "birth_date"))
     for row in rows:
         record("read", row, fields=("fee_class", "valid_from", "valid_to"), subjects=[child])
-    return FeeClassPage(child, rows)
+    for certification in certifications:
+        record("read", certification, fields=CERTIFICATE_FIELDS)
+    can_verify = allows(staff, Action.HOUSEHOLD_FEE_CLASS_VERIFY, household)
+    return FeeClassPage(child, rows, certifications, can_verify)
 
 
 def _overlaps(a_from: dt.date, a_to: dt.date | None, b_from: dt.date, b_to: dt.date | None):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from tsuen.accounts.forms import InvitationAcceptForm
 from tsuen.accounts.models import Role
 from tsuen.core.forms import RowIdField
 from tsuen.facilities.models import Facility
@@ -55,11 +56,8 @@ class InviteForm(forms.Form):
     )
 
 
-class AcceptForm(forms.Form):
-    full_name = forms.CharField(label=_("Your name"), max_length=100, required=False)
-    password = forms.CharField(
-        label=_("Password"), widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
-    )
+#: Accepting an invitation is the same form for a facility's and a ward's staff.
+AcceptForm = InvitationAcceptForm
 
 
 class TemplateSlotForm(forms.Form):

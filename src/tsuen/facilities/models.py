@@ -7,6 +7,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from tsuen.accounts.models import Invitation
 from tsuen.core.tenancy import TenantModel
 from tsuen.privacy.fields import EncryptedTextField
 
@@ -216,23 +217,15 @@ class PlaceTemplate(TenantModel):
         ]
 
 
-class StaffInvitation(TenantModel):
-    """A manager's invitation of a staff member: one use, seven days, only the token's hash."""
+class StaffInvitation(TenantModel, Invitation):
+    """A manager's (or the ward's) invitation of a facility's staff member: one use, seven
+    days, only the token's hash (the fields and the flow are ``accounts.invitations``')."""
 
     TENANT_PATHS = ("facility__municipality",)
 
     facility = models.ForeignKey(
         Facility, on_delete=models.CASCADE, related_name="staff_invitations"
     )
-    email = models.EmailField(_("email"))
-    role = models.CharField(_("role"), max_length=32)
-    token_hash = models.CharField(max_length=64, unique=True)
-    invited_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
-    )
-    created_at = models.DateTimeField(auto_now_add=True)
-    expires_at = models.DateTimeField()
-    accepted_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]

@@ -9,7 +9,6 @@ written then.
 from __future__ import annotations
 
 import datetime as dt
-import secrets
 from dataclasses import dataclass, field
 
 import jpholiday
@@ -17,17 +16,17 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Count, Q
 from django.http import Http404
-from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
+from tsuen.accounts import invitations
+from tsuen.accounts.invitations import Issued
 from tsuen.audit import record, record_many
 from tsuen.authz.policy import Action, filter_allowed, get_or_404
 from tsuen.booking import waitlist
 from tsuen.booking.models import HOLDING_STATUSES, Booking
 from tsuen.booking.signals import place_freed
 from tsuen.core import clock
-from tsuen.core.tokens import token_hash
 from tsuen.facilities.checks import REGISTER_FIELDS, facility_problems
 from tsuen.facilities.models import (
     ClosureDay,
@@ -38,14 +37,11 @@ from tsuen.facilities.models import (
     PlaceTemplate,
     StaffInvitation,
 )
-from tsuen.families.services import Recipient
 from tsuen.files.models import Purpose, StoredFile
 from tsuen.files.services import Owner, store_upload
 from tsuen.municipalities.models import rules_for
 from tsuen.notices.kinds import Notice
-from tsuen.notices.services import notify
 
-INVITATION_DAYS = 7
 OVERVIEW_DAYS = 28
 PROFILE_FIELDS = (
     "facility_type",
@@ -162,10 +158,9 @@ def team(manager) -> Team:
     return Team(facility, members, invitations)
 
 
-@dataclass(frozen=True)
-class StaffInvited:
-    invitation: StaffInvitation
-    token: str  # only in the email's link; the database keeps its hash
+#: The facility's invitations are the shared staff invitations (``accounts.invitations``).
+StaffInvited = Issued
+_ASK_MANAGER = gettext_lazy("Ask your manager for a new one.")
 
 
 def invite_staff(manager, email: str, role: str) -> StaffInvited:
@@ -176,78 +171,57 @@ def send_invitation(inviter, facility_in_reach, email: str, role: str) -> StaffI
     """Invite ``email`` to ``role`` at the facility that ``facility_in_reach()`` answers
     (authorized by the caller: the facility's manager, or its ward's administrator). The email
     carries a one-use link; an address that already has an account is refused."""
-    from tsuen.accounts.lockout import normalise
-    from tsuen.accounts.models import Role, User
+    from tsuen.accounts.models import Role
 
     if role not in (Role.FACILITY_STAFF, Role.FACILITY_MANAGER):
         raise StaffRefused(_("Choose staff or manager."))
-    email = normalise(email) or ""
-    if User.objects.filter(email__iexact=email).exists():
-        raise StaffRefused(_("An account with this email address already exists."))
-    now = clock.now()
-    with transaction.atomic():
-        facility = facility_in_reach()
-        token = secrets.token_urlsafe(32)
-        invitation = StaffInvitation.objects.create(
-            facility=facility,
-            email=email,
-            role=role,
-            token_hash=token_hash(token),
-            invited_by=inviter,
-            expires_at=now + dt.timedelta(days=INVITATION_DAYS),
-        )
-        record("create", invitation, fields=["email", "role", "expires_at"])
-        notify(
-            Notice.STAFF_INVITATION,
-            Recipient(email, inviter.language),
-            facility_name=facility.name,
-            expires_at=timezone.localtime(invitation.expires_at),
-            path=reverse("facilities:staff_invite_accept", args=[token]),
-        )
-    return StaffInvited(invitation, token)
+    try:
+        with transaction.atomic():
+            facility = facility_in_reach()
+            return invitations.issue(
+                StaffInvitation,
+                inviter,
+                email=email,
+                role=role,
+                roles=(Role.FACILITY_STAFF, Role.FACILITY_MANAGER),
+                notice=Notice.STAFF_INVITATION,
+                accept_route="facilities:staff_invite_accept",
+                notice_context={"facility_name": facility.name},
+                facility=facility,
+            )
+    except invitations.InvitationRefused as refused:
+        raise StaffRefused(refused.messages) from None
 
 
 def invitation_for(token: str) -> StaffInvitation:
     """The open invitation of ``token``; :class:`StaffRefused` says why it cannot be used."""
-    invitation = (
-        StaffInvitation.unscoped.select_related("facility")
-        .filter(token_hash=token_hash(token))
-        .first()
-    )
-    if invitation is None:
-        raise StaffRefused(_("This invitation link is not valid. Ask your manager for a new one."))
-    if invitation.accepted_at is not None:
-        raise StaffRefused(_("This invitation has already been used."))
-    if invitation.expires_at <= clock.now():
-        raise StaffRefused(_("This invitation has expired. Ask your manager for a new one."))
-    return invitation
+    try:
+        return invitations.open_invitation(
+            StaffInvitation.unscoped.select_related("facility"), token, ask=str(_ASK_MANAGER)
+        )
+    except invitations.InvitationRefused as refused:
+        raise StaffRefused(refused.messages) from None
 
 
 def accept_invitation(token: str, password: str, full_name: str = ""):
     """Create the account bound to the facility; the invitation is used up. The person must
     set up a second factor at the first login (StaffSecondFactorMiddleware)."""
-    from tsuen.accounts.services import create_user
-
-    with transaction.atomic():
-        invitation = invitation_for(token)
-        invitation = StaffInvitation.unscoped.select_for_update().get(pk=invitation.pk)
-        if invitation.accepted_at is not None:
-            raise StaffRefused(_("This invitation has already been used."))
-        user = create_user(
-            invitation.email,
-            password,
-            invitation.role,
-            facility=invitation.facility,
+    try:
+        return invitations.accept(
+            StaffInvitation.unscoped.select_related("facility"),
+            token,
+            password=password,
             full_name=full_name,
+            ask=str(_ASK_MANAGER),
+            organisation=lambda invitation: {"facility": invitation.facility},
         )
-        invitation.accepted_at = clock.now()
-        invitation.save(update_fields=["accepted_at"])
-        record("update", invitation, fields=["accepted_at"])
-    return user
+    except invitations.InvitationRefused as refused:
+        raise StaffRefused(refused.messages) from None
 
 
 def set_active(manager, user_id: int, active: bool):
     from tsuen.accounts.models import User
+    from tsuen.accounts.services import end_sessions
 
     if user_id == manager.pk and not active:
         raise StaffRefused(_("You cannot deactivate your own account."))
@@ -261,7 +235,15 @@ def set_active(manager, user_id: int, active: bool):
         )
         member.is_active = active
         member.save(update_fields=["is_active"])
-        record("update", member, fields=["is_active"], municipality_id=facility.municipality_id)
+        # Every session of the account ends at its next request, and a reactivation does not
+        # bring the old sessions back (as for the ward's staff).
+        end_sessions(member)
+        record(
+            "update",
+            member,
+            fields=["is_active", "session_epoch"],
+            municipality_id=facility.municipality_id,
+        )
     return member
 
 

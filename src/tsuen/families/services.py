@@ -138,10 +138,12 @@ class ChildProfile:
 
 
 def child_profile(user, child_id: int) -> ChildProfile:
-    """The child's profile as the user may see it: the family, facilities with a relationship
-    and the ward's case workers. Care fields only: never the household's fee class."""
+    """The child's profile (its care records) as the user may see it: the family, a facility
+    while its relationship with the child is live, the ward's reviewer and administrator
+    (``Action.CHILD_CARE_VIEW``; never the payments officer). Care fields only: never the
+    household's fee class."""
     child = get_or_404(
-        user, Action.CHILD_VIEW, Child.objects.select_related("household"), pk=child_id
+        user, Action.CHILD_CARE_VIEW, Child.objects.select_related("household"), pk=child_id
     )
     contacts = list(child.emergency_contacts.all())
     growth = list(child.growth_records.order_by("-measured_on", "-pk"))

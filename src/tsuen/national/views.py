@@ -7,8 +7,12 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.shortcuts import render
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from tsuen.core.views import handle_post, status_of
+from tsuen.municipalities import services_networks as networks
+from tsuen.municipalities import services_staff as ward_staff
+from tsuen.municipalities.forms_staff import FirstAdministratorForm, NetworkForm
 from tsuen.national import services
 from tsuen.national.forms import MunicipalityFilterForm, MunicipalityForm, RateTableForm
 from tsuen.national.prefectures import PREFECTURES
@@ -72,6 +76,66 @@ def municipality_edit(request, municipality_id: int):
         {"form": form, "municipality": row},
         status=status_of(form),
     )
+
+
+# --- a ward's access: its first network ranges and administrator (issue 9 item 8) -----------
+
+
+def _access_page(request, municipality_id: int, *, network_form=None, admin_form=None):
+    bound = network_form is not None or admin_form is not None
+    return render(
+        request,
+        "national/municipality_access.html",
+        {
+            "access": ward_staff.ward_access(request.user, municipality_id),
+            "network_form": network_form or NetworkForm(),
+            "admin_form": admin_form or FirstAdministratorForm(),
+        },
+        status=400 if bound else 200,
+    )
+
+
+@login_required
+def municipality_access(request, municipality_id: int):
+    return _access_page(request, municipality_id)
+
+
+@login_required
+@require_POST
+def municipality_network(request, municipality_id: int):
+    ward_staff.ward_access(request.user, municipality_id)  # 404 before reading the form
+    form = NetworkForm(request.POST)
+    done = handle_post(
+        request,
+        form,
+        lambda data: networks.add_for_ward(
+            request.user, municipality_id, data["cidr"], data["note"]
+        ),
+        done=_("The range has been added."),
+        then=("national:municipality_access", municipality_id),
+        refused=networks.NetworkRefused,
+        error_field="cidr",
+    )
+    return done or _access_page(request, municipality_id, network_form=form)
+
+
+@login_required
+@require_POST
+def municipality_administrator(request, municipality_id: int):
+    ward_staff.ward_access(request.user, municipality_id)
+    form = FirstAdministratorForm(request.POST)
+    done = handle_post(
+        request,
+        form,
+        lambda data: ward_staff.invite_first_administrator(
+            request.user, municipality_id, data["email"]
+        ),
+        done=_("The invitation has been sent to the ward's administrator."),
+        then=("national:municipality_access", municipality_id),
+        refused=ward_staff.WardStaffRefused,
+        error_field="email",
+    )
+    return done or _access_page(request, municipality_id, admin_form=form)
 
 
 @login_required

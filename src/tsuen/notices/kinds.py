@@ -19,3 +19,6 @@ class Notice(models.TextChoices):
     # Issue 5 item 7 (the ward's claim review): to the facility's managers.
     CLAIM_QUERIED = "claim_queried"
     CLAIM_PAID = "claim_paid"
+    # Issue 9 item 8: an invitation to a ward's staff (by its administrator, or the national
+    # operator for its first administrator).
+    WARD_STAFF_INVITATION = "ward_staff_invitation"

@@ -9,7 +9,7 @@ from django.shortcuts import redirect, render
 from tsuen.accounts.models import Role
 from tsuen.authz.policy import Action, allows_any
 from tsuen.families import services as families
-from tsuen.families.models import Child
+from tsuen.families.models import Child, Household
 from tsuen.portals import services as stats
 
 PORTAL_OF_ROLE = {
@@ -48,8 +48,22 @@ def facility_home(request):
     return render(
         request,
         "portals/facility.html",
-        {"facility": request.user.facility, "children": families.children_for(request.user)},
+        {
+            "facility": request.user.facility,
+            "children": families.children_for(request.user),
+            "child_url": _child_page(request.user),
+        },
     )
+
+
+def _child_page(user) -> str:
+    """Where a child's name leads: the care profile for those who may read care records, the
+    ward's certificates-and-fee-class page for the payments officer, else nowhere."""
+    if allows_any(user, Action.CHILD_CARE_VIEW, Child):
+        return "families:child"
+    if allows_any(user, Action.FEE_CLASS_DESK_VIEW, Household):
+        return "certification:staff_fee_class"
+    return ""
 
 
 @login_required
@@ -59,7 +73,11 @@ def municipality_home(request):
     # The auditor sees figures, never a person: the policy grants CHILD_LIST to case workers.
     if allows_any(request.user, Action.CHILD_LIST, Child):
         page = families.children_page(request.user, request.GET.get("page"))
-        context |= {"children": page.object_list, "page_obj": page}
+        context |= {
+            "children": page.object_list,
+            "page_obj": page,
+            "child_url": _child_page(request.user),
+        }
     return render(request, "portals/municipality.html", context)
 
 

@@ -152,6 +152,9 @@ INVENTORY: dict[str, Entry] = {
     "facilities.StaffInvitation.email": Entry(
         P, "where a facility manager's invitation to a member of staff was sent", "account"
     ),
+    "accounts.WardInvitation.email": Entry(
+        P, "where an invitation to a ward's staff was sent (issue 9 item 8)", "account"
+    ),
     # --- certification ---------------------------------------------------------------------------
     "certification.Application.declared_fee_class": Entry(
         S, "fee reduction class as declared by the applicant", "payment_5y"
