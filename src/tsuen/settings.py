@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "tsuen.portals",
     "tsuen.reports",
     "tsuen.national",
+    "tsuen.exports",  # protected exports (issue 9)
     "tsuen.demo",
 ]
 
@@ -261,3 +262,9 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "WARNING")},
 }
+
+# --- Protected exports (issue 9) ---------------------------------------------------------------
+# A file of personal data leaves as an AES-256 ZIP, after a re-authentication (password or
+# second factor) no older than this many seconds; the ZIP is kept for EXPORT_TTL_SECONDS.
+ACCOUNT_REAUTHENTICATION_TIMEOUT = 300
+EXPORT_TTL_SECONDS = 600

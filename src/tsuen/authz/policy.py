@@ -96,6 +96,8 @@ PATHS: dict[str, Paths] = {
     "audit.AuditEvent": Paths(municipality="municipality"),
     # Issue 5 item 11 (national operator): the national rate tables belong to no one ward.
     "national.NationalRateTable": Paths(),
+    # Issue 9 item 4 (protected exports): an export waiting for its download is its owner's.
+    "exports.ProtectedExport": Paths(municipality="municipality"),
 }
 
 
@@ -228,6 +230,13 @@ def national_operator(user, paths: Paths) -> Q | None:
     return Q() if user.role == Role.NATIONAL_OPERATOR else None
 
 
+def owner_of_export(user, paths: Paths) -> Q | None:
+    """The person who asked for a protected export, and nobody else."""
+    if paths is not PATHS["exports.ProtectedExport"] or not user.is_authenticated:
+        return None
+    return Q(owner=user)
+
+
 # --- Actions ----------------------------------------------------------------------------------
 
 
@@ -298,6 +307,10 @@ class Action(StrEnum):
     # Issue 5 item 11 (national operator): municipalities and the national rate tables.
     MUNICIPALITY_MANAGE = "municipality.manage"
     RATE_TABLE_MANAGE = "national.rate_table.manage"
+    # Issue 9 item 4: the ward's case workers download a certification notice as a protected
+    # export; a protected export is downloaded by its owner only.
+    CERTIFICATION_NOTICE_EXPORT = "certification.notice.export"
+    EXPORT_DOWNLOAD = "export.download"
 
 
 _REVIEWER, _PAYMENTS, _ADMIN, _AUDITOR = (
@@ -339,8 +352,9 @@ POLICY: dict[Action, tuple[Rule, ...]] = {
     # changes its fee class, and ends a child's certification (moving out, by request...).
     Action.HOUSEHOLD_FEE_CLASS_VERIFY: (municipal_staff(_REVIEWER, _ADMIN),),
     Action.CERTIFICATION_END: (municipal_staff(_REVIEWER, _ADMIN),),
-    # The certification notice (認定通知書): the family and its ward, never a facility.
-    Action.CERTIFICATION_NOTICE: (guardian_of_household, municipal_staff(*_CASEWORK)),
+    # The certification notice (認定通知書): the family opens its own; the ward's staff take it
+    # as a protected export (CERTIFICATION_NOTICE_EXPORT); never a facility.
+    Action.CERTIFICATION_NOTICE: (guardian_of_household,),
     Action.CERTIFICATION_VIEW: (
         guardian_of_household,
         facility_staff_related_to_child,
@@ -431,6 +445,8 @@ POLICY: dict[Action, tuple[Rule, ...]] = {
     # tenants) and the national rate table of each fiscal year. No person's data behind them.
     Action.MUNICIPALITY_MANAGE: (national_operator,),
     Action.RATE_TABLE_MANAGE: (national_operator,),
+    Action.CERTIFICATION_NOTICE_EXPORT: (municipal_staff(*_CASEWORK),),
+    Action.EXPORT_DOWNLOAD: (owner_of_export,),
 }
 
 
