@@ -36,6 +36,10 @@ ENCRYPTED = {
 
 @pytest.fixture
 def claim():
+    return _make_claim()
+
+
+def _make_claim():
     """Two children on one claim. 一花 (class 2) has a disability and needs medical care, her
     household is support-needed and on public assistance; 蒼 (class 1) is tax-exempt."""
     ward = s.ward()
@@ -211,3 +215,39 @@ def test_the_ward_sums_encrypted_totals_in_python(claim):
     officer = payments_officer(claim.paying_municipality)
     page = services_review.received_claims(officer)
     assert (page.total_benefit, page.total_reduction_reimbursed) == (9050, 690)
+
+
+def test_key_rotation_covers_the_encrypted_claim_amounts(settings):
+    from django.core.management import call_command
+
+    from tests.privacy.conftest import KEY1, KEY2
+
+    settings.FIELD_ENCRYPTION_KEYS = KEY1
+    claim, _ = _make_claim()
+    before = {
+        line.pk: (line.bucket_shares, line.reduction_reimbursed) for line in claim.lines.all()
+    }
+    totals = (claim.total_benefit, claim.total_reduction_reimbursed)
+    settings.FIELD_ENCRYPTION_KEYS = f"{KEY1},{KEY2}"
+    out = io.StringIO()
+    call_command("rotate_field_keys", stdout=out)
+    for name in (
+        "billing.Claim.total_benefit",
+        "billing.Claim.total_reduction_reimbursed",
+        "billing.ClaimLine.bucket_shares",
+        "billing.ClaimLine.reduction_reimbursed",
+    ):
+        assert f"{name}: re-encrypted" in out.getvalue(), name
+    for table, rows in (
+        ("billing_claimline", _rows("billing_claimline", "claim_id", claim.pk)),
+        ("billing_claim", _rows("billing_claim", "id", claim.pk)),
+    ):
+        for row in rows:
+            for column in ENCRYPTED[table]:
+                assert row[column].startswith("v2:"), f"{table}.{column}"
+    settings.FIELD_ENCRYPTION_KEYS = KEY2  # the old key dropped: everything still reads
+    assert {
+        line.pk: (line.bucket_shares, line.reduction_reimbursed) for line in claim.lines.all()
+    } == before
+    claim.refresh_from_db()
+    assert (claim.total_benefit, claim.total_reduction_reimbursed) == totals
