@@ -48,6 +48,15 @@ def _forget_the_runs_cache_keys():
 
 
 @pytest.fixture(autouse=True)
+def _empty_cache():
+    """Each test starts with an empty cache: rate-limit counters (allauth's, keyed by the user's
+    id, which SQLite hands out again after a rolled-back test) must not carry over."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
 def _test_scope():
     """Test set-up code creates rows in several wards; views run under their own scope."""
     with tenancy.cross_tenant("test set-up"):

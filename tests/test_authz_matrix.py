@@ -11,6 +11,7 @@ from __future__ import annotations
 import pytest
 from django.urls import NoReverseMatch, URLPattern, URLResolver, get_resolver, reverse
 
+from tests.exports.support import forget_reauthentication, reauthenticate
 from tests.matrix.base import ACTORS, Row
 from tests.matrix.world import PEOPLE, build_world, row_modules
 from tsuen.accounts.testing import login_with_second_factor
@@ -84,8 +85,12 @@ def test_matrix(client, actor, django_capture_on_commit_callbacks):
         url = reverse(key.split("@")[0], args=row.args(world) if row.args else None)
         before = AuditEvent.objects.count()
         with django_capture_on_commit_callbacks(execute=True):
+            if row.reauthenticated and actor != "anonymous":
+                reauthenticate(client)
             send = getattr(client, row.method)
             response = send(url, row.data(world)) if row.data else send(url)
+            if row.reauthenticated and actor != "anonymous":
+                forget_reauthentication(client)
         body = response.content.decode(errors="replace") if not response.streaming else ""
         shown = [c for c in PEOPLE if world[c].given_name in body]
         if shown and AuditEvent.objects.count() == before:

@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "tsuen.portals",
     "tsuen.reports",
     "tsuen.national",
+    "tsuen.exports",  # protected exports (issue 9)
     "tsuen.demo",
 ]
 
@@ -403,3 +404,8 @@ def parse_trusted_proxies(variable: str, value: str) -> list[str]:
 TRUSTED_PROXIES = parse_trusted_proxies("TSUEN_TRUSTED_PROXIES", env("TRUSTED_PROXIES"))
 # django-axes counts failures per the same client address as everything else.
 AXES_CLIENT_IP_CALLABLE = "tsuen.core.middleware.client_address"
+# --- Protected exports (issue 9) ---------------------------------------------------------------
+# A file of personal data leaves as an AES-256 ZIP, after a re-authentication (password or
+# second factor) no older than this many seconds; the ZIP is kept for EXPORT_TTL_SECONDS.
+ACCOUNT_REAUTHENTICATION_TIMEOUT = 300
+EXPORT_TTL_SECONDS = 600

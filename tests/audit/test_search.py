@@ -14,6 +14,7 @@ from django.utils import translation
 
 from tests import factories as f
 from tests.audit.helpers import committed, tamper
+from tests.exports import support as exports
 from tests.matrix.rows_certification import _application
 from tsuen.accounts.models import Role
 from tsuen.accounts.testing import login_with_second_factor
@@ -116,7 +117,7 @@ def test_only_the_auditor_and_the_administrator_reach_the_log(client, ward, worl
         else:
             client.force_login(user)
         assert client.get(reverse(LOG)).status_code == 404
-        assert client.get(reverse("audit:export")).status_code == 404
+        assert exports.ask(client, reverse("audit:export")).status_code == 404
 
 
 def test_the_auditor_sees_identifiers_never_personal_values(client, auditor, world):
@@ -255,7 +256,7 @@ def test_bad_input_is_refused_and_nothing_is_written(client, auditor, world):
         response = client.get(reverse(LOG), {"date_from": "2026-05-02", "date_to": "2026-05-01"})
         assert response.status_code == 400
         assert "The period ends before it starts." in response.content.decode()
-        response = client.get(reverse("audit:export"), {"date_from": "not a date"})
+        response = exports.ask(client, reverse("audit:export"), {"date_from": "not a date"})
         assert response.status_code == 400
         assert client.get(reverse(LOG), {"kind": "bogus"}).status_code == 400
     assert AuditEvent.objects.count() == before
@@ -331,15 +332,15 @@ def test_the_query_count_does_not_grow_with_the_log(
 # --- export --------------------------------------------------------------------------------
 
 
-def test_the_export_is_a_csv_with_bom_of_the_search_and_is_itself_audited(client, auditor, world):
+def test_the_export_is_a_protected_csv_with_bom_of_the_search_and_is_itself_audited(
+    client, auditor, world
+):
     login_with_second_factor(client, auditor)
     with committed():
-        response = client.get(reverse("audit:export"), {"child": "KA2026-00042"})
-    assert response.status_code == 200 and response.streaming
-    assert response["Content-Type"] == "text/csv; charset=utf-8"
-    assert response["Cache-Control"] == "no-store"
-    assert "attachment" in response["Content-Disposition"]
-    data = b"".join(response.streaming_content)
+        name, data, archive = exports.exported(
+            client, reverse("audit:export"), {"child": "KA2026-00042"}
+        )
+    assert name.startswith("audit-log-") and name.endswith(".csv")
     assert data.startswith("\ufeff".encode())
     table = list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"))))
     assert len(table) == 1
@@ -355,9 +356,12 @@ def test_the_export_is_a_csv_with_bom_of_the_search_and_is_itself_audited(client
     for value in (world["child"].given_name, "2024-02-29", "秘密町", world["guardian"].email):
         assert value not in text
     export = AuditEvent.objects.get(actor_id=auditor.pk, action=Action.EXPORT)
-    assert export.document_sha256 == hashlib.sha256(data).hexdigest()
+    assert export.document_sha256 == hashlib.sha256(archive).hexdigest()
     assert export.object_type == "audit.auditchainhead"
     assert export.subject_child_ids == [world["child"].pk]
+    download = AuditEvent.objects.get(actor_id=auditor.pk, action=Action.DOWNLOAD)
+    assert download.document_sha256 == export.document_sha256
+    assert download.subject_child_ids == [world["child"].pk]
 
 
 def test_the_export_holds_every_matching_event_beyond_one_page(client, admin, ward, reviewer):
@@ -366,11 +370,20 @@ def test_the_export_holds_every_matching_event_beyond_one_page(client, admin, wa
             record(Action.READ, ward)
     login_with_second_factor(client, admin)
     with committed():
-        response = client.get(reverse("audit:export"), {"staff_email": reviewer.email})
-    data = b"".join(response.streaming_content).decode("utf-8-sig")
-    table = list(csv.DictReader(io.StringIO(data)))
+        _name, data, _ = exports.exported(
+            client, reverse("audit:export"), {"staff_email": reviewer.email}
+        )
+    table = list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"))))
     assert len(table) == 1203
     assert [int(r["seq"]) for r in table] == sorted((int(r["seq"]) for r in table), reverse=True)
+
+
+def test_the_search_page_sends_its_filters_to_the_export(client, auditor, world):
+    login_with_second_factor(client, auditor)
+    body = page(client, auditor, child="KA2026-00042", kind="reads").content.decode()
+    form = body.split('id="export-form"', 1)[1].split("</form>", 1)[0]
+    assert 'name="child" value="KA2026-00042"' in form and 'name="kind" value="reads"' in form
+    assert 'name="csrfmiddlewaretoken"' in form and 'name="request_id"' in form
 
 
 # --- navigation ----------------------------------------------------------------------------

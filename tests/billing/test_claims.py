@@ -224,7 +224,7 @@ def test_draft_regenerates_and_submitted_claim_is_immutable(world):
     with pytest.raises(ClaimImmutable):
         claim.save()
     line = claim.lines.first()
-    line.total = 1
+    line.reduction_reimbursed = 1
     with pytest.raises(ClaimImmutable):
         line.save()
     with pytest.raises(ClaimImmutable):

@@ -1,19 +1,21 @@
-"""The claim and statement pages, the CSV and PDF exports, through the HTTP layer."""
+"""The claim and statement pages, the CSV and PDF exports (protected ZIPs), through the HTTP
+layer."""
 
 from __future__ import annotations
 
 import csv
 import datetime as dt
+import hashlib
 import io
 import subprocess
 
 import pytest
-from django.http import StreamingHttpResponse
 from django.urls import reverse
 from django.utils import translation
 
 from tests import factories as f
 from tests.billing import scene as s
+from tests.exports import support as exports
 from tsuen.accounts.testing import login_with_second_factor
 from tsuen.audit.models import AuditEvent
 from tsuen.billing import services
@@ -71,31 +73,32 @@ def test_claim_page_shows_lines_and_totals_and_is_audited(
     assert AuditEvent.objects.filter(action="read").exists()
 
 
-def test_csv_streams_with_bom_and_japanese_headers(
+def test_csv_comes_as_a_protected_zip_with_bom_and_japanese_headers(
     client, claimed, django_capture_on_commit_callbacks
 ):
     manager, _, child, claim = claimed
     login_with_second_factor(client, manager)
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.get(reverse("billing:claim_csv", args=[claim.pk]))
-    assert response.status_code == 200
-    assert isinstance(response, StreamingHttpResponse)
-    data = b"".join(response.streaming_content)
+        _name, data, archive = exports.exported(
+            client, reverse("billing:claim_csv", args=[claim.pk])
+        )
     assert data.startswith(b"\xef\xbb\xbf")
     rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
     assert rows[0][:5] == ["請求年月", "版", "施設", "請求先", "利用日"]
     assert rows[1][4:8] == ["2026-11-05", child.full_name, "1", "120"]
     assert rows[1][-1] == str(2800 + 480)
-    assert AuditEvent.objects.filter(action="export").exists()
+    assert rows[1][-3:-1] == ["120", "480"]  # to collect (600 - 480), reduction reimbursed
+    export = AuditEvent.objects.get(action="export", object_type="billing.claim")
+    assert export.document_sha256 == hashlib.sha256(archive).hexdigest()
 
 
-def test_pdf_has_the_japanese_text(client, claimed, tmp_path):
+def test_pdf_comes_as_a_protected_zip_and_has_the_japanese_text(client, claimed, tmp_path):
     manager, _, child, claim = claimed
     login_with_second_factor(client, manager)
-    response = client.get(reverse("billing:claim_pdf", args=[claim.pk]))
-    assert response["Content-Type"] == "application/pdf"
+    name, data, _ = exports.exported(client, reverse("billing:claim_pdf", args=[claim.pk]))
+    assert name.endswith(".pdf") and data.startswith(b"%PDF")
     path = tmp_path / "claim.pdf"
-    path.write_bytes(response.content)
+    path.write_bytes(data)
     text = subprocess.run(
         ["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True
     ).stdout
@@ -122,7 +125,7 @@ def test_claim_of_another_facility_is_404(client, claimed):
     other = s.manager_of(f.facility(claim.facility.municipality))
     login_with_second_factor(client, other)
     assert client.get(reverse("billing:claim", args=[claim.pk])).status_code == 404
-    assert client.get(reverse("billing:claim_csv", args=[claim.pk])).status_code == 404
+    assert exports.ask(client, reverse("billing:claim_csv", args=[claim.pk])).status_code == 404
     assert client.post(reverse("billing:submit", args=[claim.pk])).status_code == 404
 
 

@@ -1,5 +1,6 @@
 """The ward's claim review on a desktop (1440x900): the list, a claim, a query, the facility's
-correction (service layer), approval, payment and both exports; axe-core on every page."""
+correction (service layer), approval, payment and both exports (protected ZIPs); axe-core on
+every page."""
 
 import csv
 import io
@@ -9,6 +10,7 @@ from openpyxl import load_workbook
 
 from tests.billing.ward import payments_officer, submitted_claim
 from tests.browser_support import check_accessibility, log_in
+from tests.exports import support as exports
 from tsuen.billing import services
 from tsuen.billing.models import Claim, ClaimQuery, ClaimStatus
 
@@ -58,17 +60,20 @@ def test_review_query_approve_pay_and_export_on_a_desktop(desktop, live_server):
     check_accessibility(desktop)
     desktop.fill("#export-year", "2026")
     desktop.fill("#export-month", "11")
-    with desktop.expect_download() as got:
-        desktop.locator("form[action='/billing/ward/export/'] button[value=csv]").click()
-    assert got.value.suggested_filename == "claims-202611.csv"
-    with open(got.value.path(), encoding="utf-8-sig") as data:
-        rows = list(csv.reader(data))
+    # Both exports are protected: the password is asked once (then good for five minutes),
+    # each ZIP's password is read off the screen.
+    csv_button = desktop.locator("form[action='/billing/ward/export/'] button[value=csv]")
+    name, data, first = exports.in_browser(desktop, csv_button.click, check=check_accessibility)
+    assert name == "claims-202611.csv"
+    rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
     assert len(rows) == 2 and rows[1][2] == "ひかり保育園"
-    with desktop.expect_download() as got:
-        desktop.locator("form[action='/billing/ward/export/'] button[value=xlsx]").click()
-    assert got.value.suggested_filename == "claims-202611.xlsx"
-    with open(got.value.path(), "rb") as data:
-        sheet = load_workbook(io.BytesIO(data.read())).active
-    values = list(sheet.iter_rows(values_only=True))
+    desktop.get_by_role("link", name="戻る").click()
+    desktop.wait_for_load_state()
+    desktop.fill("#export-year", "2026")
+    desktop.fill("#export-month", "11")
+    xlsx_button = desktop.locator("form[action='/billing/ward/export/'] button[value=xlsx]")
+    name, data, second = exports.in_browser(desktop, xlsx_button.click)
+    assert name == "claims-202611.xlsx" and second != first
+    values = list(load_workbook(io.BytesIO(data)).active.iter_rows(values_only=True))
     assert len(values) == 2 and values[1][5] == correction.version == 2
     assert Claim.objects.get(pk=claim.pk).status == ClaimStatus.SUPERSEDED

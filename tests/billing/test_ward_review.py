@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import hashlib
 import io
 
 import pytest
@@ -15,6 +16,7 @@ from openpyxl import load_workbook
 from tests import factories as f
 from tests.billing import scene as s
 from tests.billing.ward import payments_officer, submitted_claim
+from tests.exports import support as exports
 from tsuen.accounts.models import Role
 from tsuen.accounts.testing import login_with_second_factor
 from tsuen.attendance.models import Attendance, AttendanceStatus
@@ -341,17 +343,20 @@ def approved(claimed):
     return claim, second, officer
 
 
+def _export(client, kind: str, month: int = 11):
+    return exports.exported(
+        client, reverse("billing:ward_export"), {"year": 2026, "month": month, "format": kind}
+    )
+
+
 def test_csv_export_parses_with_bom_and_is_formula_safe(
     client, approved, django_capture_on_commit_callbacks
 ):
     claim, second, officer = approved
     login_with_second_factor(client, officer)
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.get(
-            reverse("billing:ward_export"), {"year": 2026, "month": 11, "format": "csv"}
-        )
-    assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
-    raw = response.content
+        name, raw, archive = _export(client, "csv")
+    assert name == "claims-202611.csv"
     assert raw.startswith("\ufeff".encode())
     rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"))))
     assert rows[0] == list(services_review.EXPORT_HEADERS)
@@ -368,19 +373,16 @@ def test_csv_export_parses_with_bom_and_is_formula_safe(
     assert by_name["'=HYPERLINK(1)"][12] == "2026-12-10"
     events = AuditEvent.objects.filter(action="export", object_type="billing.claim")
     assert {e.object_id for e in events} == {str(claim.pk), str(second.pk)}
-    import hashlib
-
-    assert {e.document_sha256 for e in events} == {hashlib.sha256(raw).hexdigest()}
+    # The file handed out is the ZIP: its SHA-256 is recorded.
+    assert {e.document_sha256 for e in events} == {hashlib.sha256(archive).hexdigest()}
 
 
 def test_xlsx_export_reads_back(client, approved):
     claim, _second, officer = approved
     login_with_second_factor(client, officer)
-    response = client.get(
-        reverse("billing:ward_export"), {"year": 2026, "month": 11, "format": "xlsx"}
-    )
-    assert response.status_code == 200
-    book = load_workbook(io.BytesIO(response.content))
+    name, data, _ = _export(client, "xlsx")
+    assert name == "claims-202611.xlsx"
+    book = load_workbook(io.BytesIO(data))
     rows = list(book.active.iter_rows(values_only=True))
     assert rows[0] == services_review.EXPORT_HEADERS
     by_name = {r[2]: r for r in rows[1:]}
@@ -392,11 +394,15 @@ def test_xlsx_export_reads_back(client, approved):
 def test_export_leaves_out_unapproved_claims_and_refuses_bad_input(client, claimed):
     _claim, _manager, _child, officer = claimed
     login_with_second_factor(client, officer)
-    url = reverse("billing:ward_export")
-    rows = client.get(url, {"year": 2026, "month": 11, "format": "csv"}).content
+    _name, rows, _ = _export(client, "csv")
     assert len(rows.decode("utf-8-sig").strip().splitlines()) == 1  # the headers only
-    assert client.get(url, {"year": 2026, "month": 13, "format": "csv"}).status_code == 400
-    assert client.get(url, {"year": 2026, "month": 11, "format": "pdf"}).status_code == 400
+    url = reverse("billing:ward_export")
+    for bad in (
+        {"year": 2026, "month": 13, "format": "csv"},
+        {"year": 2026, "month": 11, "format": "pdf"},
+    ):
+        assert exports.ask(client, url, bad).status_code == 400
+    assert client.get(url, {"year": 2026, "month": 11, "format": "csv"}).status_code == 405
 
 
 @pytest.mark.parametrize(

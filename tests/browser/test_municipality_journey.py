@@ -1,11 +1,13 @@
 """Issue 5's proof, at a desktop (1440x900) in Chromium, axe-core on every page: the ward's
 administrator reviews an application, sends it back for a correction, sees the guardian's answer
 arrive (the guardian answers through the service layer), certifies, downloads the 認定通知書,
-then approves a facility's claim and exports it for the finance system."""
+then approves a facility's claim and exports it for the finance system (both downloads are
+protected exports: the password is typed in again, the ZIP's password read off the screen)."""
 
 from __future__ import annotations
 
 import csv
+import io
 import subprocess
 
 import pytest
@@ -14,6 +16,7 @@ from tests import factories as f
 from tests.billing.ward import submitted_claim
 from tests.browser_support import check_accessibility, log_in
 from tests.certification.conftest import answers, evidence
+from tests.exports import support as exports
 from tsuen.accounts.models import Role
 from tsuen.billing.models import Claim, ClaimStatus
 from tsuen.certification import services
@@ -66,10 +69,13 @@ def test_the_ward_certifies_and_pays_on_a_desktop(desktop, live_server, tmp_path
     certification = Certification.objects.get(application=application)
     assert certification.number.startswith("SJ") and certification.number in desktop.content()
     assert Application.objects.get(pk=application.pk).status == ApplicationStatus.CERTIFIED
-    with desktop.expect_download() as got:
-        desktop.locator(f"a[href$='/certifications/{certification.pk}/notice.pdf']").click()
+    # The notice is a protected export: confirm the password, read the ZIP's password on the
+    # screen, download and open the ZIP.
+    button = desktop.locator(f"form[action$='/certifications/{certification.pk}/notice/'] button")
+    name, data, _ = exports.in_browser(desktop, button.click, check=check_accessibility)
+    assert name == f"certification-notice-{certification.pk}.pdf"
     pdf = tmp_path / "notice.pdf"
-    got.value.save_as(pdf)
+    pdf.write_bytes(data)
     text = subprocess.run(
         ["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True
     ).stdout
@@ -88,11 +94,10 @@ def test_the_ward_certifies_and_pays_on_a_desktop(desktop, live_server, tmp_path
     check_accessibility(desktop)
     desktop.fill("#export-year", str(claim.year))
     desktop.fill("#export-month", str(claim.month))
-    with desktop.expect_download() as got:
-        desktop.locator("form[action='/billing/ward/export/'] button[value=csv]").click()
-    exported = tmp_path / "claims.csv"
-    got.value.save_as(exported)
-    assert exported.read_bytes().startswith(b"\xef\xbb\xbf")  # UTF-8 with BOM
-    with open(exported, encoding="utf-8-sig") as data:
-        rows = list(csv.reader(data))
+    # Within five minutes of the last re-authentication: no password asked this time.
+    button = desktop.locator("form[action='/billing/ward/export/'] button[value=csv]")
+    name, data, _ = exports.in_browser(desktop, button.click, check=check_accessibility)
+    assert name == f"claims-{claim.year}{claim.month:02d}.csv"
+    assert data.startswith(b"\xef\xbb\xbf")  # UTF-8 with BOM
+    rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
     assert len(rows) == 2 and rows[1][2] == "ひかり保育園"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import subprocess
 
 import pytest
@@ -10,6 +11,7 @@ from django.urls import reverse
 
 from tests import factories as f
 from tests.certification.conftest import answers, evidence
+from tests.exports import support as exports
 from tests.matrix.rows_certification import _application
 from tsuen.accounts.models import Role
 from tsuen.accounts.testing import login_with_second_factor
@@ -104,7 +106,7 @@ def test_certify_through_the_page(client, ward, reviewer, django_capture_on_comm
     page = response.content.decode()
     certification = Certification.objects.get(application=application)
     assert f"Certified: {certification.number}." in page
-    assert reverse("certification:notice_pdf", args=[certification.pk]) in page
+    assert f'action="{reverse("certification:staff_notice", args=[certification.pk])}"' in page
     application.refresh_from_db()
     assert application.status == ApplicationStatus.CERTIFIED
     # Certifying again is refused with a message and writes nothing.
@@ -248,6 +250,35 @@ def test_the_notice_pdf_names_the_ward_number_and_validity(client, ward, reviewe
     assert "令和8年5月11日" in text  # valid from the day of certification
     assert wareki(certification.valid_to) in text
     assert wareki(certification.valid_to).startswith("令和9年")
-    # Another family cannot fetch it.
+    # Another family cannot fetch it; the ward's staff take it as a protected export.
     client.force_login(f.user(Role.GUARDIAN))
     assert client.get(url).status_code == 404
+    client.logout()
+    login_with_second_factor(client, reviewer)
+    assert client.get(url).status_code == 404
+
+
+def test_the_ward_takes_the_notice_as_a_protected_export(
+    client, ward, reviewer, tmp_path, django_capture_on_commit_callbacks
+):
+    application = submitted(ward)
+    [certification] = services.certify(reviewer, application.pk)
+    desk(client, reviewer)
+    url = reverse("certification:staff_notice", args=[certification.pk])
+    with django_capture_on_commit_callbacks(execute=True):
+        name, data, archive = exports.exported(client, url)
+    assert name == f"certification-notice-{certification.pk}.pdf"  # no number in the ZIP
+    assert certification.number.encode() not in archive
+    pdf = tmp_path / "notice.pdf"
+    pdf.write_bytes(data)
+    text = subprocess.run(
+        ["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    assert certification.number in text and "新宿区" in text
+    event = AuditEvent.objects.get(action="export", object_type="certification.certification")
+    assert event.document_sha256 == hashlib.sha256(archive).hexdigest()
+    assert event.subject_child_ids == [certification.child_id]
+    # The family gets nothing through the staff route (its own is the GET above).
+    client.logout()
+    client.force_login(application.applicant)
+    assert exports.ask(client, url).status_code == 404

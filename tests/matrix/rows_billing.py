@@ -1,7 +1,7 @@
 import datetime as dt
 
 from tests.billing import scene
-from tests.matrix.base import FAMILY, LOGIN, Row, arg, ok
+from tests.matrix.base import FAMILY, LOGIN, Row, arg, export_rows, ok
 from tsuen.billing import services
 from tsuen.core import clock
 
@@ -31,12 +31,9 @@ ROWS = {
     "billing:claim": Row(
         404, {"anonymous": LOGIN} | ok("facility_manager", *PAYMENTS), args=arg("claim")
     ),
-    "billing:claim_csv": Row(
-        404, {"anonymous": LOGIN} | ok("facility_manager", *PAYMENTS), args=arg("claim")
-    ),
-    "billing:claim_pdf": Row(
-        404, {"anonymous": LOGIN} | ok("facility_manager", *PAYMENTS), args=arg("claim")
-    ),
+    # The claim's files: protected exports (issue 9 item 4) for the same people.
+    **export_rows("billing:claim_csv", ("facility_manager", *PAYMENTS), args=arg("claim")),
+    **export_rows("billing:claim_pdf", ("facility_manager", *PAYMENTS), args=arg("claim")),
     # Only the manager acts on the facility's claims.
     "billing:generate": Row(
         404,

@@ -3,7 +3,7 @@
 import datetime as dt
 
 from tests.billing import scene
-from tests.matrix.base import LOGIN, Row, arg, ok
+from tests.matrix.base import LOGIN, Row, arg, export_rows, ok
 from tsuen.billing import services, services_review
 from tsuen.core import clock
 
@@ -35,9 +35,10 @@ def _query(world):
 ROWS = {
     "billing:ward_claims": Row(404, {"anonymous": LOGIN} | ok(*PAYMENTS)),
     "billing:ward_claim": Row(404, {"anonymous": LOGIN} | ok(*PAYMENTS), args=arg("ward_claim")),
-    "billing:ward_export": Row(
-        404,
-        {"anonymous": LOGIN} | ok(*PAYMENTS),
+    # The finance export: a protected export (issue 9 item 4).
+    **export_rows(
+        "billing:ward_export",
+        PAYMENTS,
         data=lambda world: {"year": 2026, "month": 10, "format": "xlsx"},
     ),
     "billing:ward_query": Row(

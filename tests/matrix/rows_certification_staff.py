@@ -5,7 +5,7 @@ does not (casework on fee classes and claims, not certification), nor does the a
 The notice PDF: the child's family and the ward's case workers."""
 
 from tests import factories as f
-from tests.matrix.base import FAMILY, LOGIN, MUNICIPAL, Row, ok
+from tests.matrix.base import FAMILY, LOGIN, MUNICIPAL, Row, export_rows, ok
 from tests.matrix.rows_certification import _application
 from tsuen.certification.models import ApplicationStatus, Certification, CertificationStatus
 from tsuen.core import clock
@@ -91,7 +91,10 @@ ROWS = {
         args=_pk("other_certify_application"),
         method="post",
     ),
+    # The notice: the family opens its own (not a protected export: its own document); the
+    # ward's case workers take it as a protected export (issue 9 item 4).
     "certification:notice_pdf": Row(
-        404, {"anonymous": LOGIN} | ok(*FAMILY, *MUNICIPAL), args=_pk("notice_certification")
+        404, {"anonymous": LOGIN} | ok(*FAMILY), args=_pk("notice_certification")
     ),
+    **export_rows("certification:staff_notice", MUNICIPAL, args=_pk("notice_certification")),
 }

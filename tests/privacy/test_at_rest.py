@@ -10,7 +10,12 @@ from django.db import connection
 
 from tests.privacy.conftest import raw, reread
 from tests.privacy.samples import S_VALUES, make_rows
-from tsuen.privacy.fields import EncryptedBooleanField, EncryptedField, EncryptedJSONField
+from tsuen.privacy.fields import (
+    EncryptedBooleanField,
+    EncryptedField,
+    EncryptedIntegerField,
+    EncryptedJSONField,
+)
 from tsuen.privacy.rotation import encrypted_fields
 
 pytestmark = pytest.mark.django_db
@@ -47,6 +52,9 @@ def test_every_encrypted_column_stores_no_plaintext(model, field):
     if isinstance(field, EncryptedBooleanField):
         sample = True
         needles = ["true"]
+    elif isinstance(field, EncryptedIntegerField):
+        sample = 2500
+        needles = ["2500"]
     elif isinstance(field, EncryptedJSONField):
         sample = ["秘密の値", {"key": "secret-value"}]
         needles = ["秘密", "secret-value"]

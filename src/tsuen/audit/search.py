@@ -11,9 +11,8 @@ themselves audit events (on the chain head: "who looked at the log?").
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
+import io
 import re
-import tempfile
 from dataclasses import dataclass, field
 
 from django.apps import apps
@@ -32,6 +31,7 @@ from tsuen.certification.models import Certification
 from tsuen.core import clock
 from tsuen.core.csvutil import BOM, csv_row
 from tsuen.core.wareki import wareki
+from tsuen.exports.services import Sealed, seal
 from tsuen.families.models import Child, Guardian
 
 PAGE_SIZE = 50
@@ -280,14 +280,11 @@ def _export_line(row: Row) -> str:
     )
 
 
-def _write_csv(staff, events: QuerySet, out) -> str:
-    """Write the events to ``out`` in chunks; return the file's SHA-256."""
-    digest = hashlib.sha256()
+def _write_csv(staff, events: QuerySet, out) -> None:
+    """Write the events to ``out`` in chunks."""
 
     def write(text: str) -> None:
-        data = text.encode()
-        digest.update(data)
-        out.write(data)
+        out.write(text.encode())
 
     write(BOM + csv_row(EXPORT_HEADERS))
     batch: list[AuditEvent] = []
@@ -299,26 +296,26 @@ def _write_csv(staff, events: QuerySet, out) -> str:
             batch = []
     for row in _rows(staff, batch, names=False):
         write(_export_line(row))
-    return digest.hexdigest()
 
 
-def export(staff, filters: Filters):
-    """(file name, file): every event of the search as a UTF-8 CSV with BOM, newest first.
+def export(staff, filters: Filters, *, request_id: str) -> Sealed:
+    """Every event of the search as a UTF-8 CSV with BOM, newest first, sealed as a protected
+    export (AES-256 ZIP) for ``staff``.
 
-    Identifiers only, for every role (no names: the file leaves the system). The file is
-    written to a spooled temporary file (memory up to 1 MB, then disk) while its SHA-256 is
-    computed, and the export is recorded with that hash before the first byte is sent. The
-    caller streams the returned file and closes it.
-    """
+    Identifiers only, for every role (no names: the file leaves the system). The export is
+    recorded on the chain head with the ZIP's SHA-256 (the file handed out) and the people
+    searched for."""
     events, subjects = _events(staff, Can.AUDIT_EXPORT, filters)
-    # The response streams and closes the file; it is closed here only if writing fails.
-    spool = tempfile.SpooledTemporaryFile(max_size=1024 * 1024)  # noqa: SIM115
-    try:
-        digest = _write_csv(staff, events, spool)
-        record(Action.EXPORT, _head(staff), subjects=subjects, document_sha256=digest)
-    except BaseException:
-        spool.close()
-        raise
-    spool.seek(0)
+    out = io.BytesIO()
+    _write_csv(staff, events, out)
     stamp = timezone.localtime(clock.now()).strftime("%Y%m%d-%H%M%S")
-    return f"audit-log-{stamp}.csv", spool
+    sealed = seal(
+        staff,
+        request_id,
+        f"audit-log-{stamp}.csv",
+        out.getvalue(),
+        municipality_id=staff.municipality_id,
+        subject_child_ids=[s.pk for s in subjects if isinstance(s, Child)],
+    )
+    record(Action.EXPORT, _head(staff), subjects=subjects, document_sha256=sealed.sha256)
+    return sealed

@@ -6,5 +6,5 @@ app_name = "audit"
 
 urlpatterns = [
     path("", views.log, name="log"),
-    path("export.csv", views.export, name="export"),
+    path("export/", views.export, name="export"),
 ]

@@ -101,6 +101,8 @@ PATHS: dict[str, Paths] = {
     # Issue 9 item 8 (the ward runs its own accounts): its invitations and network ranges.
     "accounts.WardInvitation": Paths(municipality="municipality"),
     "municipalities.StaffNetwork": Paths(municipality="municipality"),
+    # Issue 9 item 4 (protected exports): an export waiting for its download is its owner's.
+    "exports.ProtectedExport": Paths(municipality="municipality"),
 }
 
 
@@ -284,6 +286,13 @@ def national_operator(user, paths: Paths) -> Q | None:
     return Q() if user.role == Role.NATIONAL_OPERATOR else None
 
 
+def owner_of_export(user, paths: Paths) -> Q | None:
+    """The person who asked for a protected export, and nobody else."""
+    if paths is not PATHS["exports.ProtectedExport"] or not user.is_authenticated:
+        return None
+    return Q(owner=user)
+
+
 # --- Actions ----------------------------------------------------------------------------------
 
 
@@ -369,6 +378,10 @@ class Action(StrEnum):
     WARD_STAFF_MANAGE = "ward_staff.manage"
     STAFF_NETWORK_MANAGE = "staff_network.manage"
     MUNICIPALITY_ACCESS_SETUP = "municipality.access_setup"
+    # Issue 9 item 4: the ward's case workers download a certification notice as a protected
+    # export; a protected export is downloaded by its owner only.
+    CERTIFICATION_NOTICE_EXPORT = "certification.notice.export"
+    EXPORT_DOWNLOAD = "export.download"
 
 
 _REVIEWER, _PAYMENTS, _ADMIN, _AUDITOR = (
@@ -422,8 +435,9 @@ POLICY: dict[Action, tuple[Rule, ...]] = {
     # changes its fee class, and ends a child's certification (moving out, by request...).
     Action.HOUSEHOLD_FEE_CLASS_VERIFY: (municipal_staff(_REVIEWER, _ADMIN),),
     Action.CERTIFICATION_END: (municipal_staff(_REVIEWER, _ADMIN),),
-    # The certification notice (認定通知書): the family and its ward, never a facility.
-    Action.CERTIFICATION_NOTICE: (guardian_of_household, municipal_staff(*_CASEWORK)),
+    # The certification notice (認定通知書): the family opens its own; the ward's staff take it
+    # as a protected export (CERTIFICATION_NOTICE_EXPORT); never a facility.
+    Action.CERTIFICATION_NOTICE: (guardian_of_household,),
     Action.CERTIFICATION_VIEW: (
         guardian_of_household,
         facility_staff_related_to_child,
@@ -521,6 +535,8 @@ POLICY: dict[Action, tuple[Rule, ...]] = {
     Action.WARD_STAFF_MANAGE: (ward_administrator,),
     Action.STAFF_NETWORK_MANAGE: (ward_administrator,),
     Action.MUNICIPALITY_ACCESS_SETUP: (national_operator,),
+    Action.CERTIFICATION_NOTICE_EXPORT: (municipal_staff(*_CASEWORK),),
+    Action.EXPORT_DOWNLOAD: (owner_of_export,),
 }
 
 

@@ -12,7 +12,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from tsuen.core.tenancy import TenantModel
-from tsuen.privacy.fields import EncryptedJSONField, EncryptedTextField
+from tsuen.privacy.fields import EncryptedIntegerField, EncryptedJSONField, EncryptedTextField
 
 
 class ClaimStatus(models.TextChoices):
@@ -50,8 +50,11 @@ class Claim(TenantModel):
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="superseded_by"
     )
     status = models.CharField(max_length=12, choices=ClaimStatus.choices, default=ClaimStatus.DRAFT)
-    total_benefit = models.PositiveIntegerField(default=0)
-    total_reduction_reimbursed = models.PositiveIntegerField(default=0)
+    # Encrypted: on a claim with few children the benefit total, less the base amounts that
+    # the clear minutes and age classes give, is the adders, and the reduction total follows
+    # from the fee classes (docs/data-inventory.md, "Claims"). Sums are made in Python.
+    total_benefit = EncryptedIntegerField(default=0)
+    total_reduction_reimbursed = EncryptedIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
     submitted_at = models.DateTimeField(null=True, blank=True)
     submitted_by = models.ForeignKey(
@@ -111,21 +114,40 @@ class ClaimLine(TenantModel):
     date = models.DateField()
     billable_minutes = models.PositiveSmallIntegerField()
     age_class = models.PositiveSmallIntegerField()
-    bucket_shares = models.JSONField(default=list)  # [{"payer": ..., "minutes": ...}]
+    # What each column reveals, and why it is clear or encrypted: docs/data-inventory.md,
+    # "Claims". In short: a yen amount that depends on an adder or on the fee class is
+    # encrypted, or not stored at all when it follows from the others (total, fee_net).
+    #: [{"payer", "minutes", "base", "adders", "first_visit"}]: the adders per payer.
+    bucket_shares = EncryptedJSONField(default=list, null=False)
+    #: The age-class price: minutes and age class times the (public) rate table.
     base_amount = models.PositiveIntegerField(default=0)
     adders = EncryptedJSONField(default=dict)  # {"disability": yen, ...}: reveals care needs
     first_visit_amount = models.PositiveIntegerField(default=0)
-    reduction_reimbursed = models.PositiveIntegerField(default=0)
-    total = models.PositiveIntegerField(default=0)
-    #: The family's side of the visit, for the monthly statement of fees.
+    #: Follows from the household's fee class (a reduction per hour for each class).
+    reduction_reimbursed = EncryptedIntegerField(default=0)
+    #: The family's fee before the reduction: the facility's (public) fee per hour, pro rata.
     fee_gross = models.PositiveIntegerField(default=0)
-    fee_net = models.PositiveIntegerField(default=0)
 
     class Meta:
         ordering = ["claim", "date", "pk"]
         constraints = [
             models.UniqueConstraint(fields=["claim", "booking"], name="visit_once_per_claim"),
         ]
+
+    @property
+    def benefit(self) -> int:
+        """What the payers owe for the visit: every share's base, adders and first visit."""
+        return sum(s["base"] + s["adders"] + s["first_visit"] for s in self.bucket_shares)
+
+    @property
+    def total(self) -> int:
+        """The line's claim: the benefit and the reduction reimbursed."""
+        return self.benefit + self.reduction_reimbursed
+
+    @property
+    def fee_net(self) -> int:
+        """What the family pays the facility for the visit (to collect)."""
+        return self.fee_gross - self.reduction_reimbursed
 
     def save(self, *args, **kwargs):
         status = Claim.unscoped.filter(pk=self.claim_id).values_list("status", flat=True).first()

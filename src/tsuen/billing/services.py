@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
@@ -27,6 +27,7 @@ from tsuen.billing.models import Claim, ClaimLine, ClaimQuery, ClaimStatus
 from tsuen.core import clock
 from tsuen.core.csvutil import BOM, csv_row
 from tsuen.core.wareki import wareki_year
+from tsuen.exports.services import Sealed, seal
 from tsuen.facilities.models import Facility, Interview, InterviewStatus
 from tsuen.families.models import FeeClass, Household, HouseholdFeeClass
 from tsuen.municipalities.models import MunicipalPolicy
@@ -43,7 +44,7 @@ LINE_FIELDS = (
     "adders",
     "first_visit_amount",
     "reduction_reimbursed",
-    "total",
+    "fee_gross",
 )
 STATEMENT_FIELDS = ("child", "date", "billable_minutes", "fee_gross", "reduction_reimbursed")
 
@@ -330,9 +331,7 @@ def _write_lines(claim: Claim, lines: list[PricedVisit]) -> None:
                 adders=p.adders,
                 first_visit_amount=p.first_visit_amount,
                 reduction_reimbursed=p.reduction,
-                total=p.total,
                 fee_gross=p.fee_gross,
-                fee_net=p.fee_net,
             )
             for p in lines
         ]
@@ -550,6 +549,25 @@ def answer_queries(old: Claim, correction: Claim) -> None:
 
 # --- exports ------------------------------------------------------------------------------------
 
+#: What a claim document (page, CSV, PDF) tells of the adders. A facility must know a child's
+#: care needs (disability, medical care: it sees them on the child's profile too), so these are
+#: named; an adder about the household (the support-needed family adder) is paid but shown only
+#: as "other", never named, like the fee class behind a reduction (docs/billing.md, "What a
+#: facility sees").
+NAMED_ADDERS = (str(rules.Adder.DISABILITY), str(rules.Adder.MEDICAL_CARE))
+OTHER_ADDERS = "other"
+
+
+def shown_adders(adders: dict[str, int]) -> dict[str, int]:
+    """``{"disability": yen, "medical_care": yen, "other": yen}`` for the non-zero ones, in that
+    order: the named adders as they are, every other adder summed as ``"other"``."""
+    shown = {kind: adders[kind] for kind in NAMED_ADDERS if adders.get(kind)}
+    other = sum(yen for kind, yen in adders.items() if kind not in NAMED_ADDERS)
+    if other:
+        shown[OTHER_ADDERS] = other
+    return shown
+
+
 CSV_HEADERS = (
     "請求年月",
     "版",
@@ -563,59 +581,84 @@ CSV_HEADERS = (
     "基本額(円)",
     "障害児加算(円)",
     "医療的ケア児加算(円)",
-    "要支援家庭加算(円)",
+    "その他の加算(円)",
     "初回対応加算(円)",
+    "利用者負担額(円)",
     "利用者負担軽減額(円)",
     "合計(円)",
 )
 
 
-def claim_csv(user, claim_id: int) -> tuple[str, Iterator[str]]:
-    """(file name, rows): a UTF-8 CSV with BOM and Japanese headers, produced line by line."""
+def _csv_cells(claim: Claim, line: ClaimLine) -> tuple:
+    adders = shown_adders(line.adders)
+    return (
+        f"{claim.year}-{claim.month:02d}",
+        claim.version,
+        claim.facility.name,
+        claim.paying_municipality.name,
+        line.date.isoformat(),
+        line.child.full_name,
+        line.age_class,
+        line.billable_minutes,
+        " ".join(f"{s['payer']}:{s['minutes']}" for s in line.bucket_shares),
+        line.base_amount,
+        adders.get(str(rules.Adder.DISABILITY), 0),
+        adders.get(str(rules.Adder.MEDICAL_CARE), 0),
+        adders.get(OTHER_ADDERS, 0),
+        line.first_visit_amount,
+        line.fee_net,
+        line.reduction_reimbursed,
+        line.total,
+    )
+
+
+def claim_for_export(user, claim_id: int) -> Claim:
+    """The claim, if ``user`` may export it (404 otherwise): checked before re-authentication."""
+    return _claim(user, claim_id)
+
+
+def claim_csv(user, claim_id: int, *, request_id: str) -> Sealed:
+    """The claim as a UTF-8 CSV with BOM and Japanese headers, sealed as a protected export
+    (AES-256 ZIP) for ``user``; the export is audited with the ZIP's SHA-256."""
     claim = _claim(user, claim_id)
-    record("export", claim)
-    lines = ClaimLine.unscoped.filter(claim=claim).select_related("child")
-    record_many("export", list(lines.only("pk", "child_id", "claim_id")), LINE_FIELDS)
-
-    def rows() -> Iterator[str]:
-        yield BOM + csv_row(CSV_HEADERS)
-        month = f"{claim.year}-{claim.month:02d}"
-        for line in lines.iterator(chunk_size=500):
-            yield csv_row(
-                (
-                    month,
-                    claim.version,
-                    claim.facility.name,
-                    claim.paying_municipality.name,
-                    line.date.isoformat(),
-                    line.child.full_name,
-                    line.age_class,
-                    line.billable_minutes,
-                    " ".join(f"{s['payer']}:{s['minutes']}" for s in line.bucket_shares),
-                    line.base_amount,
-                    line.adders.get("disability", 0),
-                    line.adders.get("medical_care", 0),
-                    line.adders.get("support_needed_family", 0),
-                    line.first_visit_amount,
-                    line.reduction_reimbursed,
-                    line.total,
-                )
-            )
-
+    lines = _lines(claim)
+    text = BOM + csv_row(CSV_HEADERS) + "".join(csv_row(_csv_cells(claim, line)) for line in lines)
     name = (
         f"claim-{claim.year}{claim.month:02d}-{claim.paying_municipality.code}-v{claim.version}.csv"
     )
-    return name, rows()
+    return _sealed(user, request_id, claim, lines, name, text.encode("utf-8"))
 
 
-def claim_pdf(user, claim_id: int) -> tuple[str, bytes]:
+def claim_pdf(user, claim_id: int, *, request_id: str) -> Sealed:
+    """The claim as a PDF, sealed like :func:`claim_csv`."""
     from tsuen.billing.pdf import render_claim
 
-    page = claim_page(user, claim_id)
-    data = render_claim(page)
-    record("export", page.claim, document_sha256=hashlib.sha256(data).hexdigest())
-    claim = page.claim
-    return f"claim-{claim.year}{claim.month:02d}-v{claim.version}.pdf", data
+    claim = _claim(user, claim_id)
+    lines = _lines(claim)
+    page = ClaimPage(
+        claim=claim,
+        lines=lines,
+        totals_by_payer=totals_by_payer(lines),
+        differences=None,
+        can_submit=False,
+        can_correct=False,
+    )
+    name = f"claim-{claim.year}{claim.month:02d}-{claim.paying_municipality.code}-v{claim.version}"
+    return _sealed(user, request_id, claim, lines, f"{name}.pdf", render_claim(page))
+
+
+def _sealed(user, request_id, claim, lines, name, data) -> Sealed:
+    sealed = seal(
+        user,
+        request_id,
+        name,
+        data,
+        municipality_id=claim.paying_municipality_id,
+        subject_child_ids=[line.child_id for line in lines],
+    )
+    record("export", claim, document_sha256=sealed.sha256)
+    record_many("export", lines, LINE_FIELDS, document_sha256=sealed.sha256)
+    return sealed
 
 
 # --- the family's statement -------------------------------------------------------------------

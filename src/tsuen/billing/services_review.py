@@ -9,14 +9,13 @@ reaches the ward. docs/billing.md, "The ward's claim review", explains the rules
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import io
 from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.core.paginator import Page, Paginator
 from django.db import transaction
-from django.db.models import QuerySet, Sum
+from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -42,6 +41,7 @@ from tsuen.billing.services import (
 from tsuen.certification.models import Certification, CertificationStatus
 from tsuen.core import clock
 from tsuen.core.csvutil import BOM, csv_row, formula_safe
+from tsuen.exports.services import Sealed, seal
 from tsuen.facilities.models import ClosureDay, Facility
 from tsuen.notices.kinds import Notice
 from tsuen.notices.services import notify
@@ -107,13 +107,17 @@ def received_claims(
     if filters.status:
         claims = claims.filter(status=filters.status)
     claims = claims.order_by("-year", "-month", "facility__name", "-version")
-    sums = claims.aggregate(
-        benefit=Sum("total_benefit"), reduction=Sum("total_reduction_reimbursed")
-    )
+    # The totals are encrypted columns: summed here, from one query, not by the database.
+    benefit = reduction = 0
+    for claim_benefit, claim_reduction in claims.values_list(
+        "total_benefit", "total_reduction_reimbursed"
+    ):
+        benefit += claim_benefit
+        reduction += claim_reduction
     return ReceivedClaims(
         claims=Paginator(claims.select_related("facility"), 50).get_page(page),
-        total_benefit=sums["benefit"] or 0,
-        total_reduction_reimbursed=sums["reduction"] or 0,
+        total_benefit=benefit,
+        total_reduction_reimbursed=reduction,
     )
 
 
@@ -412,40 +416,45 @@ def _exported(user, year: int, month: int) -> list[Claim]:
     )
 
 
-def _audit_export(user, claims: list[Claim], data: bytes) -> None:
-    digest = hashlib.sha256(data).hexdigest()
-    if not claims:
-        record("export", municipality_id=user.municipality_id, document_sha256=digest)
-    record_many("export", claims, document_sha256=digest)
+EXPORT_KINDS = ("csv", "xlsx")
 
 
-def export_csv(user, year: int, month: int) -> tuple[str, bytes]:
-    """(file name, bytes): the month's approved and paid claims, one row per claim, UTF-8 with
-    BOM, formula-safe cells (the claim CSV's escaping)."""
+def export_month(user, year: int, month: int, kind: str, *, request_id: str) -> Sealed:
+    """The month's approved and paid claims to the user's ward for the finance system, one row
+    per claim, as CSV (UTF-8 with BOM, formula-safe cells: the claim CSV's escaping) or an
+    Excel workbook, sealed as a protected export (AES-256 ZIP) for ``user``. One ``export``
+    event per claim with the ZIP's SHA-256 (one on the ward's chain when the month is empty)."""
+    if kind not in EXPORT_KINDS:
+        raise ClaimRefused(_("Choose CSV or Excel."))
     claims = _exported(user, year, month)
+    data = _csv_file(claims) if kind == "csv" else _xlsx_file(claims, year, month)
+    name = f"claims-{year}{month:02d}.{kind}"
+    sealed = seal(user, request_id, name, data, municipality_id=user.municipality_id)
+    if not claims:
+        record("export", municipality_id=user.municipality_id, document_sha256=sealed.sha256)
+    record_many("export", claims, document_sha256=sealed.sha256)
+    return sealed
+
+
+def _csv_file(claims: list[Claim]) -> bytes:
     text = BOM + csv_row(EXPORT_HEADERS) + "".join(csv_row(r) for r in _export_rows(claims))
-    data = text.encode("utf-8")
-    _audit_export(user, claims, data)
-    return f"claims-{year}{month:02d}.csv", data
+    return text.encode("utf-8")
 
 
-def export_xlsx(user, year: int, month: int) -> tuple[str, bytes]:
-    """(file name, bytes): the same rows as :func:`export_csv` in an Excel workbook."""
+def _xlsx_file(claims: list[Claim], year: int, month: int) -> bytes:
+    """The same rows as the CSV in an Excel workbook: one sheet named ``YYYY-MM``, numbers as
+    numbers, text that would start a formula written as text (never run)."""
     from openpyxl import Workbook
 
-    claims = _exported(user, year, month)
     book = Workbook()
     sheet = book.active
     sheet.title = f"{year}-{month:02d}"
     sheet.append(EXPORT_HEADERS)
     for row in _export_rows(claims):
-        # Text cells that look like formulas are written as text (never run).
         sheet.append([_xlsx_cell(v) for v in row])
     out = io.BytesIO()
     book.save(out)
-    data = out.getvalue()
-    _audit_export(user, claims, data)
-    return f"claims-{year}{month:02d}.xlsx", data
+    return out.getvalue()
 
 
 def _xlsx_cell(value):

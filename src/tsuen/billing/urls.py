@@ -10,8 +10,8 @@ urlpatterns = [
     path("claims/<id:claim_id>/", views.claim, name="claim"),
     path("claims/<id:claim_id>/submit/", views.submit, name="submit"),
     path("claims/<id:claim_id>/correct/", views.correct, name="correct"),
-    path("claims/<id:claim_id>/claim.csv", views.claim_csv, name="claim_csv"),
-    path("claims/<id:claim_id>/claim.pdf", views.claim_pdf, name="claim_pdf"),
+    path("claims/<id:claim_id>/export/csv/", views.claim_csv, name="claim_csv"),
+    path("claims/<id:claim_id>/export/pdf/", views.claim_pdf, name="claim_pdf"),
     path("statements/<int:year>/<int:month>/", views.statement, name="statement"),
     path(
         "statements/<int:year>/<int:month>/statement.pdf", views.statement_pdf, name="statement_pdf"

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponse, StreamingHttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -13,6 +14,7 @@ from tsuen.billing import services
 from tsuen.billing.forms import MonthForm
 from tsuen.billing.models import ClaimImmutable
 from tsuen.core import clock
+from tsuen.exports.views import deliver
 
 
 def _month_form(data=None) -> MonthForm:
@@ -91,20 +93,23 @@ def correct(request, claim_id: int):
 
 @login_required
 def claim_csv(request, claim_id: int):
-    name, rows = services.claim_csv(request.user, claim_id)
-    response = StreamingHttpResponse(rows, content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
-    response["Cache-Control"] = "no-store"
-    return response
+    return _claim_export(request, claim_id, services.claim_csv)
 
 
 @login_required
 def claim_pdf(request, claim_id: int):
-    name, data = services.claim_pdf(request.user, claim_id)
-    response = HttpResponse(data, content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="{name}"'
-    response["Cache-Control"] = "no-store"
-    return response
+    return _claim_export(request, claim_id, services.claim_pdf)
+
+
+def _claim_export(request, claim_id: int, export):
+    """A claim file as a protected export (POST, fresh re-authentication, AES-256 ZIP)."""
+    if request.method == "POST":
+        services.claim_for_export(request.user, claim_id)  # 404 before anything else
+    return deliver(
+        request,
+        lambda request_id: export(request.user, claim_id, request_id=request_id),
+        back=reverse("billing:claim", args=[claim_id]),
+    )
 
 
 @login_required

@@ -8,8 +8,8 @@ import datetime as dt
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -17,8 +17,7 @@ from tsuen.billing import services_review as review
 from tsuen.billing.forms_ward import ClaimFilterForm, ExportForm, PaidForm, QueryForm
 from tsuen.billing.services import ClaimRefused
 from tsuen.core import clock
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+from tsuen.exports.views import deliver, post_only
 
 
 def _list_page(request, export: ExportForm | None = None, status: int = 200):
@@ -116,20 +115,22 @@ def pay(request, claim_id: int):
 
 @login_required
 def export(request):
+    """The month's export for the finance system, as a protected export (POST, fresh
+    re-authentication, AES-256 ZIP)."""
+    if request.method != "POST":
+        return post_only(request)
     review.facilities_claiming(request.user)  # 404 for anyone else
-    form = ExportForm(request.GET)
-    kind = request.GET.get("format", "csv")
-    if not form.is_valid() or kind not in ("csv", "xlsx"):
-        if kind not in ("csv", "xlsx"):
+    form = ExportForm(request.POST)
+    kind = request.POST.get("format", "csv")
+    if not form.is_valid() or kind not in review.EXPORT_KINDS:
+        if kind not in review.EXPORT_KINDS:
             form.add_error(None, _("Choose CSV or Excel."))
         return _list_page(request, export=form, status=400)
     year, month = form.cleaned_data["year"], form.cleaned_data["month"]
-    if kind == "xlsx":
-        name, data = review.export_xlsx(request.user, year, month)
-        response = HttpResponse(data, content_type=XLSX)
-    else:
-        name, data = review.export_csv(request.user, year, month)
-        response = HttpResponse(data, content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
-    response["Cache-Control"] = "no-store"
-    return response
+    return deliver(
+        request,
+        lambda request_id: review.export_month(
+            request.user, year, month, kind, request_id=request_id
+        ),
+        back=reverse("billing:ward_claims"),
+    )

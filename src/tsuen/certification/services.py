@@ -45,6 +45,7 @@ from tsuen.certification.models import (
 )
 from tsuen.core import clock, postal
 from tsuen.core.kana import normalise_kana
+from tsuen.exports.services import Sealed, seal
 from tsuen.families.models import Child, FeeClass, Guardian, Household, HouseholdFeeClass, Sex
 from tsuen.files.models import Purpose, StoredFile
 from tsuen.files.services import CheckedUpload, Owner, check_upload, store_upload
@@ -970,22 +971,54 @@ def review_page(staff, application_id: int) -> ReviewPage:
     )
 
 
-def certification_notice_pdf(user, certification_id: int) -> tuple[str, bytes]:
-    """The certification notice (認定通知書) as a PDF: (file name, bytes). For the child's
-    family and its ward's case workers; not a facility (404 otherwise)."""
-    from tsuen.certification.notice import render_notice
+NOTICE_FIELDS = ["number", "valid_from", "valid_to"]
 
-    certification = get_or_404(
+
+def _notice_certification(user, action: Action, certification_id: int) -> Certification:
+    return get_or_404(
         user,
-        Action.CERTIFICATION_NOTICE,
+        action,
         Certification.objects.select_related("municipality", "child"),
         pk=certification_id,
     )
+
+
+def certification_notice_pdf(user, certification_id: int) -> tuple[str, bytes]:
+    """The certification notice (認定通知書) as a PDF: (file name, bytes), for the child's own
+    family (404 otherwise). The family's own document about itself, so not a protected export
+    (docs/exports.md); the ward's staff use :func:`certification_notice_export`."""
+    from tsuen.certification.notice import render_notice
+
+    certification = _notice_certification(user, Action.CERTIFICATION_NOTICE, certification_id)
     data = render_notice(certification, clock.today())
     record(
         "export",
         certification,
-        fields=["number", "valid_from", "valid_to"],
+        fields=NOTICE_FIELDS,
         document_sha256=hashlib.sha256(data).hexdigest(),
     )
     return f"certification-{certification.number}.pdf", data
+
+
+def notice_for_export(user, certification_id: int) -> Certification:
+    """404 unless ``user`` (the ward's case workers) may export the notice."""
+    return _notice_certification(user, Action.CERTIFICATION_NOTICE_EXPORT, certification_id)
+
+
+def certification_notice_export(user, certification_id: int, *, request_id: str) -> Sealed:
+    """The certification notice for the ward's case workers, sealed as a protected export
+    (AES-256 ZIP) for ``user``; audited with the ZIP's SHA-256. The file inside is named by
+    the internal id: ZIP directories are readable without the password."""
+    from tsuen.certification.notice import render_notice
+
+    certification = notice_for_export(user, certification_id)
+    sealed = seal(
+        user,
+        request_id,
+        f"certification-notice-{certification.pk}.pdf",
+        render_notice(certification, clock.today()),
+        municipality_id=certification.municipality_id,
+        subject_child_ids=[certification.child_id],
+    )
+    record("export", certification, fields=NOTICE_FIELDS, document_sha256=sealed.sha256)
+    return sealed

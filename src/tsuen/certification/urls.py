@@ -41,8 +41,14 @@ urlpatterns = [
     ),
     path("staff/children/<id:child_id>/end/", views_lifecycle.end, name="staff_end"),
     path(
+        "staff/certifications/<id:certification_id>/notice/",
+        views_staff.notice,
+        name="staff_notice",
+    ),
+    # The family's own notice.
+    path(
         "certifications/<id:certification_id>/notice.pdf",
-        views_staff.notice_pdf,
+        views.notice_pdf,
         name="notice_pdf",
     ),
 ]

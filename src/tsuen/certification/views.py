@@ -162,3 +162,13 @@ def pdf(request, application_id: int):
     response["Content-Disposition"] = f'inline; filename="{name}"'
     response["Cache-Control"] = "no-store"
     return response
+
+
+@login_required
+def notice_pdf(request, certification_id: int):
+    """The family's own certification notice (not a protected export: docs/exports.md)."""
+    name, data = services.certification_notice_pdf(request.user, certification_id)
+    response = HttpResponse(data, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    response["Cache-Control"] = "no-store"
+    return response

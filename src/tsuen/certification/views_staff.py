@@ -1,4 +1,5 @@
-"""The ward's review desk: the queue, one application and its decisions, the notice PDF.
+"""The ward's review desk: the queue, one application and its decisions, the notice PDF
+(a protected export).
 
 Thin: parse with a form, call a service, render. Who may act is decided by the services.
 """
@@ -7,14 +8,15 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from tsuen.certification import services
 from tsuen.certification.forms_staff import CorrectionForm, QueueFilterForm, RejectForm
 from tsuen.core.views import handle_post
+from tsuen.exports.views import deliver
 
 
 @login_required
@@ -116,9 +118,22 @@ def certify(request, application_id: int):
 
 
 @login_required
-def notice_pdf(request, certification_id: int):
-    name, data = services.certification_notice_pdf(request.user, certification_id)
-    response = HttpResponse(data, content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
-    response["Cache-Control"] = "no-store"
-    return response
+def notice(request, certification_id: int):
+    """The certification notice for the ward's staff, as a protected export (POST, fresh
+    re-authentication, AES-256 ZIP)."""
+    if request.method == "POST":
+        certification = services.notice_for_export(request.user, certification_id)  # 404
+        back = (
+            reverse("certification:staff_application", args=[certification.application_id])
+            if certification.application_id
+            else reverse("certification:staff_queue")
+        )
+    else:
+        back = ""
+    return deliver(
+        request,
+        lambda request_id: services.certification_notice_export(
+            request.user, certification_id, request_id=request_id
+        ),
+        back=back,
+    )

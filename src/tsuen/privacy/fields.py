@@ -210,3 +210,40 @@ class EncryptedJSONField(EncryptedField):
 def pad(payload: bytes) -> bytes:
     """Pad JSON text with spaces to a multiple of PAD_BLOCK bytes (JSON ignores them)."""
     return payload + b" " * (-len(payload) % PAD_BLOCK)
+
+
+class EncryptedIntegerField(EncryptedField):
+    """A whole number (an amount in yen whose value would reveal S data, such as a fee
+    reduction that follows from the household's fee class). Never NULL unless asked; sums are
+    made in Python from the decrypted values."""
+
+    empty_strings_allowed = False
+    default_error_messages = {"invalid": _("“%(value)s” value must be a whole number.")}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("null", False)
+        kwargs.setdefault("blank", False)
+        super().__init__(*args, **kwargs)
+
+    def to_python(self, value: Any) -> int | None:
+        if value is None:
+            return None
+        if isinstance(value, bool) or (isinstance(value, float) and not value.is_integer()):
+            raise exceptions.ValidationError(
+                self.error_messages["invalid"], code="invalid", params={"value": value}
+            )
+        try:
+            return int(value)
+        except (TypeError, ValueError):
+            raise exceptions.ValidationError(
+                self.error_messages["invalid"], code="invalid", params={"value": value}
+            ) from None
+
+    def to_plain(self, value: Any) -> int:
+        return self.to_python(value)
+
+    def from_plain(self, value: Any) -> int:
+        return int(value)
+
+    def formfield(self, **kwargs: Any):
+        return models.Field.formfield(self, **{"form_class": forms.IntegerField, **kwargs})

@@ -63,6 +63,11 @@ RETENTION_RULES: dict[str, str] = {
         "Uploaded evidence (doctors' certificates, proof of public assistance or tax status): "
         "1 year after verification."
     ),
+    "protected_export": (
+        "A protected export waiting for its download: deleted when it expires, 10 minutes "
+        "after it was made (on the next export, on any access to it, and by manage.py "
+        "purge_exports)."
+    ),
     "audit_log": (
         "The audit trail: as long as the longest retention of the data it describes "
         "(payment_5y by default), removed a whole fiscal year of a chain at a time with a "
@@ -220,18 +225,50 @@ INVENTORY: dict[str, Entry] = {
     "attendance.DailyRecord.temperature": Entry(P, "daily record to the guardian", "care_record"),
     "attendance.DailyRecord.notes": Entry(S, "daily record to the guardian", "care_record"),
     # --- billing ---------------------------------------------------------------------------------
+    # A claim's amounts: an amount that depends on an adder or on the household's fee class is
+    # S (encrypted), or not stored (ClaimLine.total and fee_net are computed from the others);
+    # an amount that follows from clear facts and public prices stays P (docs/data-inventory.md,
+    # "Claims: which values are encrypted").
     "billing.ClaimLine.adders": Entry(
-        S, "claim amount per visit (disability and medical-care adders)", "payment_5y"
+        S,
+        "claim amount per visit by adder (disability, medical care, support-needed family)",
+        "payment_5y",
+    ),
+    "billing.ClaimLine.bucket_shares": Entry(
+        S,
+        "the visit's minutes and yen per payer (base, adders, first visit): reveals the adders",
+        "payment_5y",
+    ),
+    "billing.ClaimLine.reduction_reimbursed": Entry(
+        S, "user-fee reduction reimbursed for the visit: follows from the fee class", "payment_5y"
     ),
     "billing.ClaimLine.age_class": Entry(
         P, "the child's age class on the visit (from the birth date): the rate", "payment_5y"
     ),
-    "billing.ClaimLine.reduction_reimbursed": Entry(
-        P, "user-fee reduction reimbursed for the visit", "payment_5y"
+    "billing.ClaimLine.base_amount": Entry(
+        P,
+        "age-class price of the visit: its minutes and age class times the public rates",
+        "payment_5y",
     ),
-    "billing.ClaimLine.fee_gross": Entry(P, "the family's fee for the visit", "payment_5y"),
-    "billing.ClaimLine.fee_net": Entry(
-        P, "the family's fee after the reduction (follows from the fee class)", "payment_5y"
+    "billing.ClaimLine.first_visit_amount": Entry(
+        P,
+        "first-visit adder (after an interview): says nothing of care needs or income",
+        "payment_5y",
+    ),
+    "billing.ClaimLine.fee_gross": Entry(
+        P,
+        "the family's fee before any reduction: the facility's published fee, pro rata",
+        "payment_5y",
+    ),
+    "billing.Claim.total_benefit": Entry(
+        S,
+        "the claim's benefit total: with few children on a claim, it reveals their adders",
+        "payment_5y",
+    ),
+    "billing.Claim.total_reduction_reimbursed": Entry(
+        S,
+        "the claim's reductions: with few children on a claim, it reveals their fee classes",
+        "payment_5y",
     ),
     "billing.ClaimQuery.message": Entry(
         S, "the ward's query about a claimed visit, sent to the facility", "payment_5y"
@@ -248,6 +285,18 @@ INVENTORY: dict[str, Entry] = {
     ),
     "audit.AuditEvent.subject_guardian_ids": Entry(
         P, "whose data it was (guardians): blast-radius queries", "audit_log"
+    ),
+    # --- exports ---------------------------------------------------------------------------------
+    "exports.ProtectedExport.subject_child_ids": Entry(
+        P,
+        "whom a protected export is about, so that each download names them in the audit",
+        "protected_export",
+    ),
+    "exports.ProtectedExport.zip_data": Entry(
+        P,
+        "the exported file, kept only as its AES-256 ZIP (the password is kept nowhere) until "
+        "its owner downloads it",
+        "protected_export",
     ),
     "files.StoredFile.original_name": Entry(
         P, "the uploaded file's own name, shown to those who may open it", "certificate_image_1y"
@@ -296,6 +345,9 @@ NOT_PERSONAL: dict[str, str] = {
     ),
     "audit.AuditEvent.field_names": "names of the fields accessed, never their values",
     "audit.AuditEvent.document_sha256": "hash of a produced document, not its content",
+    "exports.ProtectedExport.zip_name": (
+        "a protected export's file name: a kind, a month, a code or an internal id, no person"
+    ),
 }
 
 #: P fields that should be S (encrypted, need-to-know) once their app encrypts them.
