@@ -324,13 +324,13 @@ RATE_LIMITS = {
 }
 # ACCOUNT_FORMS["signup"] (above) also limits sign-up per e-mail address (RATE_LIMITS["signup"]).
 # allauth's own limits on its pages, counted in the same cache (see docs/accounts.md); its
-# "login_failed" entry stays with the lockout settings above.
+# "login_failed" entry stays with the lockout settings above. (Limits, not passwords: B105.)
 ACCOUNT_RATE_LIMITS = {
     **ACCOUNT_RATE_LIMITS,
     "login": "30/m/ip",
     "signup": "20/m/ip,100/h/ip",
-    "reset_password": "20/m/ip,100/h/ip,5/h/key",
-    "reset_password_from_key": "20/m/ip",
+    "reset_password": "20/m/ip,100/h/ip,5/h/key",  # nosec B105
+    "reset_password_from_key": "20/m/ip",  # nosec B105
 }
 
 LOGGING = {

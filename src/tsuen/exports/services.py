@@ -35,8 +35,9 @@ from tsuen.authz.policy import Action, get_or_404
 from tsuen.core import clock
 from tsuen.exports.models import ProtectedExport
 
-#: Symbols a person reads without doubt on any screen or font: no 0/O, 1/I/L.
-PASSWORD_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"  # noqa: S105 (symbols, not a password)
+#: Symbols a person reads without doubt on any screen or font: no 0/O, 1/I/L. (The alphabet of
+#: the passwords, not a password: ruff S105, bandit B105.)
+PASSWORD_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"  # noqa: S105  # nosec B105
 #: Four groups of five symbols joined by hyphens (the hyphens are part of the password):
 #: 20 symbols of 31, about 99 bits.
 PASSWORD_GROUPS, PASSWORD_GROUP_LENGTH = 4, 5
