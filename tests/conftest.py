@@ -34,8 +34,9 @@ _test_numbers = itertools.count()
 @pytest.fixture(autouse=True)
 def _own_cache_namespace(settings):
     """Each test counts rate limits (and anything else cached) under a key prefix of its own, so
-    that no test inherits another's counters and the shared Redis of the PostgreSQL runs is
-    never cleared (see tests/cachekeys.py)."""
+    that no test inherits another's counters (allauth's re-authentication limit is keyed by the
+    user's id, which SQLite hands out again after a rolled-back test) and the shared Redis of
+    the PostgreSQL runs is never cleared (see tests/cachekeys.py)."""
     caches = copy.deepcopy(settings.CACHES)
     caches["default"]["KEY_PREFIX"] = f"{cachekeys.RUN_PREFIX}{next(_test_numbers)}"
     settings.CACHES = caches
@@ -45,15 +46,6 @@ def _own_cache_namespace(settings):
 def _forget_the_runs_cache_keys():
     yield
     cachekeys.forget_this_runs_keys()
-
-
-@pytest.fixture(autouse=True)
-def _empty_cache():
-    """Each test starts with an empty cache: rate-limit counters (allauth's, keyed by the user's
-    id, which SQLite hands out again after a rolled-back test) must not carry over."""
-    from django.core.cache import cache
-
-    cache.clear()
 
 
 @pytest.fixture(autouse=True)

@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from tests import factories as f
 from tests.billing import scene
+from tests.exports.support import exported
 from tsuen.accounts.models import Role
 from tsuen.accounts.testing import login_with_second_factor
 from tsuen.attendance import services_staff as day_screen
@@ -215,7 +216,7 @@ def test_a_doctors_certificate_follows_the_relationship(world):
             municipality=world.ward, household=child.household, child=child,
             purpose=Purpose.DOCTOR_CERTIFICATE, original_name="診断書.pdf",
             content_type="application/pdf", size=1, sha256="0" * 64,
-            storage_name=f"x{child.pk}.pdf", scan_status="not_scanned",
+            scan_status="not_scanned",
             uploaded_by=child.guardian_user,
         )
         for child in (current, lapsed)
@@ -290,7 +291,8 @@ def test_claims_of_past_months_reach_their_children_through_the_claim(client, wo
     login_with_second_factor(client, manager)
     page = client.get(reverse("billing:claim", args=[claim.pk]))
     assert page.status_code == 200 and child.full_name in page.content.decode()
-    assert client.get(reverse("billing:claim_csv", args=[claim.pk])).status_code == 200
+    _name, csv_bytes, _zip = exported(client, reverse("billing:claim_csv", args=[claim.pk]))
+    assert child.family_name in csv_bytes.decode("utf-8-sig")
     # Generating the month again (a correction before submission) still finds the visit.
     again = billing.generate_claims(manager, 2026, 11)
     assert [c.pk for c in again] == [claim.pk]
@@ -311,7 +313,7 @@ def test_the_payments_officer_reads_who_but_never_care_records(world):
             municipality=world.ward, household=child.household,
             child=child if purpose == Purpose.DOCTOR_CERTIFICATE else None,
             purpose=purpose, original_name="x.pdf", content_type="application/pdf", size=1,
-            sha256="0" * 64, storage_name=f"{purpose}.pdf", scan_status="not_scanned",
+            sha256="0" * 64, scan_status="not_scanned",
             uploaded_by=child.guardian_user,
         )
         for purpose in (Purpose.DOCTOR_CERTIFICATE, Purpose.FEE_EVIDENCE)

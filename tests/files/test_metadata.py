@@ -3,7 +3,6 @@ download view (staff, the public, a family), and nothing but the picture comes b
 
 from __future__ import annotations
 
-import datetime as dt
 import io
 
 import pytest
@@ -17,6 +16,7 @@ from tests import factories as f
 from tests.files.samples import GPS, jpeg_with_gps, metadata_of, png
 from tsuen.accounts.models import Role
 from tsuen.accounts.testing import login_with_second_factor
+from tsuen.core import clock
 from tsuen.files import blobs, images
 from tsuen.files.models import Purpose, StoredFile
 from tsuen.files.services import Owner, UploadRefused, store_upload
@@ -76,8 +76,10 @@ def test_a_facility_photo_loses_its_gps_for_staff_and_the_public_alike(
 def test_a_doctors_certificate_photo_loses_its_gps(client, django_capture_on_commit_callbacks):
     ward = f.municipality()
     guardian, _, child = f.family(ward)
+    # A facility reads a child's certificate while certified and in a live relationship.
+    f.certification(child, f.user(Role.MUNICIPAL_REVIEWER, municipality=ward))
     related = f.facility(ward)
-    f.booking(child, f.place_slot(related, dt.date(2026, 12, 1)), guardian)
+    f.booking(child, f.place_slot(related, clock.today()), guardian)
     staff = f.user(Role.FACILITY_STAFF, facility=related)
     f.second_factor(staff)
     client.force_login(guardian)

@@ -405,7 +405,7 @@ def test_the_national_operator_sees_no_member_of_the_wards_staff(operator_client
 
 def test_only_the_national_operator_starts_a_ward(client, ward):
     login_with_second_factor(client, ward.admin)
-    new_ward = f.municipality()
+    new_ward = f.municipality(staff_networks=())
     for name in ("national:municipality_network", "national:municipality_administrator"):
         response = client.post(
             reverse(name, args=[new_ward.pk]), {"cidr": "203.0.113.0/24", "email": "a@example.jp"}

@@ -27,7 +27,7 @@ def _go(page, locator):
 
 
 def test_the_ward_runs_its_own_staff_on_a_desktop(desktop, live_server, mailoutbox, browser):
-    ward = f.municipality(name="新宿区")
+    ward = f.municipality(name="新宿区", staff_networks=())  # its one range is made below
     # The live server sees the browser at 127.0.0.1: the ward's range for this test.
     StaffNetwork.objects.get_or_create(municipality=ward, cidr="127.0.0.1/32")
     admin = f.user(Role.MUNICIPAL_ADMIN, municipality=ward, full_name="管理 花子")
