@@ -5,7 +5,6 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from tsuen.accounts.forms import InvitationAcceptForm
 from tsuen.accounts.models import Role
 from tsuen.core.forms import RowIdField
 from tsuen.facilities.models import Facility
@@ -54,10 +53,6 @@ class InviteForm(forms.Form):
         label=_("Role"),
         choices=[(Role.FACILITY_STAFF, _("Staff")), (Role.FACILITY_MANAGER, _("Manager"))],
     )
-
-
-#: Accepting an invitation is the same form for a facility's and a ward's staff.
-AcceptForm = InvitationAcceptForm
 
 
 class TemplateSlotForm(forms.Form):

@@ -9,12 +9,12 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
+from tsuen.accounts.views import invitation_accept_page
 from tsuen.authz.policy import Action
 from tsuen.core.views import handle_post, status_of
 from tsuen.facilities import services
 from tsuen.facilities import services_staff as staff
 from tsuen.facilities.forms_staff import (
-    AcceptForm,
     CapacityForm,
     ClosureForm,
     DecideForm,
@@ -110,29 +110,13 @@ def invite(request):
 
 
 def invite_accept(request, token: str):
-    refusal = None
-    try:
-        invitation = staff.invitation_for(token)
-    except staff.StaffRefused as refused:
-        invitation, refusal = None, refused.messages[0]
-    form = AcceptForm(request.POST or None)
-    if invitation and request.method == "POST" and form.is_valid():
-        try:
-            staff.accept_invitation(
-                token, form.cleaned_data["password"], form.cleaned_data["full_name"]
-            )
-        except staff.ValidationError as refused:
-            form.add_error(None, refused)
-        else:
-            messages.success(
-                request,
-                _("Your account is ready. Log in, then set up your authenticator app."),
-            )
-            return redirect("account_login")
-    return render(
+    return invitation_accept_page(
         request,
-        "facilities/staff/invite_accept.html",
-        {"invitation": invitation, "refusal": refusal, "form": form},
+        token,
+        find=staff.invitation_for,
+        accept=staff.accept_invitation,
+        template="facilities/staff/invite_accept.html",
+        done=_("Your account is ready. Log in, then set up your authenticator app."),
     )
 
 

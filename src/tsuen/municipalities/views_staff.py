@@ -10,7 +10,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from tsuen.accounts.forms import InvitationAcceptForm
+from tsuen.accounts.views import invitation_accept_page
 from tsuen.core.middleware import client_address
 from tsuen.core.views import handle_post, status_of
 from tsuen.municipalities import services_networks as networks
@@ -123,34 +123,16 @@ def withdraw_invitation(request, invitation_id: int):
 def invite_accept(request, token: str):
     """The link from the email: anyone holding it sees the page; only a valid token makes the
     account."""
-    refusal = None
-    try:
-        invitation = staff.invitation_for(token)
-    except staff.WardStaffRefused as refused:
-        invitation, refusal = None, refused.messages[0]
-    form = InvitationAcceptForm(_posted(request))
-    if invitation and request.method == "POST" and form.is_valid():
-        try:
-            staff.accept_invitation(
-                token, form.cleaned_data["password"], form.cleaned_data["full_name"]
-            )
-        except staff.ValidationError as refused:
-            form.add_error(None, refused)
-        else:
-            messages.success(
-                request,
-                _(
-                    "Your account is ready. Log in from your office network, then set up your "
-                    "authenticator app."
-                ),
-            )
-            return redirect("account_login")
-    status = 400 if (request.method == "POST" and (refusal or form.errors)) else 200
-    return render(
+    return invitation_accept_page(
         request,
-        "municipalities/staff/invite_accept.html",
-        {"invitation": invitation, "refusal": refusal, "form": form},
-        status=status,
+        token,
+        find=staff.invitation_for,
+        accept=staff.accept_invitation,
+        template="municipalities/staff/invite_accept.html",
+        done=_(
+            "Your account is ready. Log in from your office network, then set up your "
+            "authenticator app."
+        ),
     )
 
 
