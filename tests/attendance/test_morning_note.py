@@ -208,7 +208,7 @@ def test_bad_input_is_explained_in_japanese_and_writes_nothing(client, visit):
     with clock.frozen(MORNING):
         response = post(client, visit, temperature="43.0", pickup="other", pickup_other="")
     page = response.content.decode()
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert "35.0" in page and "42.0" in page
     assert not MorningNote.objects.exists()
 

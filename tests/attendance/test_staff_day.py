@@ -267,7 +267,7 @@ def test_daily_record_draft_then_publish(client, visit):
                 "publish": "1",
             },
         )
-        assert response.status_code == 200  # refused: out-of-range temperature
+        assert response.status_code == 400  # refused: out-of-range temperature
         assert DailyRecord.objects.get().status == RecordStatus.DRAFT
         client.post(
             url,

@@ -199,9 +199,9 @@ def test_bad_form_input_writes_nothing(s, client):
         "period_to": "not a date",
     }
     response = client.post(reverse("booking:regular_request"), data)
-    assert response.status_code == 200
+    assert response.status_code == 400
     data["period_to"] = LAST.isoformat()
     response = client.post(reverse("booking:regular_request"), data)
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert "60" in response.content.decode()
     assert not RegularUseRequest.objects.exists()

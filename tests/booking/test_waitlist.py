@@ -400,10 +400,10 @@ def test_bad_input_on_the_join_form_writes_nothing(client):
     client.force_login(s.user)
     url = reverse("booking:waitlist_join", args=[s.slot.pk])
     response = client.post(url, {"child": s.child.pk, "start": "10:00", "end": "10:30"})
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert "60" in response.content.decode()
     response = client.post(url, {"child": s.child.pk, "start": "", "end": "12:00"})
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert not WaitlistEntry.objects.exists()
 
 
@@ -413,7 +413,7 @@ def test_a_double_submitted_join_waits_once(client):
     url = reverse("booking:waitlist_join", args=[s.slot.pk])
     data = {"child": s.child.pk, "start": "10:00", "end": "12:00"}
     assert client.post(url, data).status_code == 302
-    assert client.post(url, data).status_code == 200
+    assert client.post(url, data).status_code == 400
     assert WaitlistEntry.objects.count() == 1
 
 

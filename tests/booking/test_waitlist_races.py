@@ -76,7 +76,7 @@ def test_a_held_place_goes_only_to_the_offered_family(monkeypatch):
     slot, entry, offered, requests = held_last_place()
     codes = race(requests)
     assert codes[0] == 302  # the acceptance redirects to the waitlist page
-    assert codes[1:].count(200) == RACERS, codes  # every direct booking read "no place left"
+    assert codes[1:].count(400) == RACERS, codes  # every direct booking read "no place left"
     with tenancy.cross_tenant("test check"):
         confirmed = Booking.unscoped.filter(place_slot=slot, status=BookingStatus.CONFIRMED)
         assert [b.child_id for b in confirmed] == [offered.child.pk]

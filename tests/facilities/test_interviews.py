@@ -160,7 +160,7 @@ def test_a_double_submitted_request_books_once(client, family, fac):
     url = reverse("facilities:interview_request", args=[fac.pk])
     client.post(url, {"child": child.pk, "slot": slot.pk})
     again = client.post(url, {"child": child.pk, "slot": slot.pk})
-    assert again.status_code == 200
+    assert again.status_code == 400
     assert Interview.objects.count() == 1
 
 
@@ -176,7 +176,7 @@ def test_bad_input_is_refused_in_japanese_and_writes_nothing(client, family, fac
     response = client.post(
         reverse("facilities:interview_request", args=[fac.pk]), data, HTTP_ACCEPT_LANGUAGE="ja"
     )
-    assert response.status_code == 200
+    assert response.status_code == 400
     body = response.content.decode()
     with translation.override("ja"):
         expected = gettext("Choose the child the interview is for.")
@@ -195,7 +195,7 @@ def test_a_refusal_from_the_service_is_shown_on_the_form(client, family, fac):
         {"child": child.pk, "slot": slot.pk},
         HTTP_ACCEPT_LANGUAGE="en",
     )
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert "already had the first interview" in response.content.decode()
     assert Interview.objects.count() == 1
 

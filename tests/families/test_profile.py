@@ -339,7 +339,7 @@ def test_bad_input_is_refused_in_japanese_and_nothing_is_written(
         response = post(
             client, f"child_edit_{section}", child, data, django_capture_on_commit_callbacks
         )
-    assert response.status_code == 200
+    assert response.status_code == 400
     page = response.content.decode()
     expected = ja(message[0], **(message[1] if len(message) > 1 else {}))
     assert escape(expected) in page, expected

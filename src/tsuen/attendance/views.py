@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 
 from tsuen.attendance import services
 from tsuen.attendance.forms import MorningNoteForm
+from tsuen.core.views import status_of
 
 
 @login_required
@@ -37,7 +38,8 @@ def morning_note(request, booking_id: int):
         else:
             messages.success(request, _("Your note has been sent to the facility."))
             return redirect("attendance:visits")
-    return render(request, "attendance/morning_note.html", {"page": page, "form": form})
+    context = {"page": page, "form": form}
+    return render(request, "attendance/morning_note.html", context, status=status_of(form))
 
 
 @login_required

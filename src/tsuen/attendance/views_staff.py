@@ -20,6 +20,7 @@ from tsuen.attendance.forms_staff import (
     slot_label,
 )
 from tsuen.core import clock
+from tsuen.core.views import status_of
 
 
 def _messages_of(error: ValidationError) -> list[str]:
@@ -135,4 +136,5 @@ def record(request, booking_id: int):
                 else _("The daily record has been saved as a draft."),
             )
             return redirect(f"{_day_url(page.booking.date)}#visit-{booking_id}")
-    return render(request, "attendance/staff/record.html", {"page": page, "form": form})
+    context = {"page": page, "form": form}
+    return render(request, "attendance/staff/record.html", context, status=status_of(form))

@@ -57,7 +57,7 @@ def book(request):
 
     form = BookingForm(request.POST, **form_kwargs)
     if not form.is_valid():
-        return render(request, "booking/book.html", context | {"form": form})
+        return render(request, "booking/book.html", context | {"form": form}, status=400)
     data = form.cleaned_data
     args = (data["children"], page.slot.pk, data["start"], data["end"])
 
@@ -87,6 +87,7 @@ def book(request):
             request,
             "booking/book.html",
             context | {"form": form, "problems": refused.problems},
+            status=400,  # refused: nothing was booked
         )
     messages.success(request, _("Your booking is confirmed."))
     return redirect("booking:list")

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 
 from tsuen.booking import hours, regular, waitlist
 from tsuen.booking.models import Weekday
+from tsuen.core.views import status_of
 
 TIME_INPUT = forms.TimeInput(attrs={"type": "time", "step": 1800}, format="%H:%M")
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -76,7 +77,8 @@ def waitlist_join(request, place_slot_id: int):
                 request, _("You are on the waitlist. We will email you if a place becomes free.")
             )
             return redirect("booking:waitlist")
-    return render(request, "booking/waitlist_join.html", {"page": page, "form": form})
+    context = {"page": page, "form": form}
+    return render(request, "booking/waitlist_join.html", context, status=status_of(form))
 
 
 @login_required
@@ -169,7 +171,8 @@ def regular_request(request):
                 request, _("Your request was sent to the facility. Its answer will show here.")
             )
             return redirect("booking:regular_list")
-    return render(request, "booking/regular_request.html", {"page": page, "form": form})
+    context = {"page": page, "form": form}
+    return render(request, "booking/regular_request.html", context, status=status_of(form))
 
 
 @login_required

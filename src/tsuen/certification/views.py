@@ -12,6 +12,7 @@ from tsuen.accounts.models import Role
 from tsuen.certification import services
 from tsuen.certification.forms import ApplicantForm, ChildFormSet, StartForm
 from tsuen.core import postal, ratelimit
+from tsuen.core.views import status_of
 from tsuen.files.services import UploadRefused
 
 
@@ -43,7 +44,7 @@ def start(request):
             form.add_error(None, exc)
         else:
             return redirect("certification:edit", application.pk)
-    return render(request, "certification/start.html", {"form": form})
+    return render(request, "certification/start.html", {"form": form}, status=status_of(form))
 
 
 @login_required

@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from tsuen.core import ratelimit
+from tsuen.core.views import status_of
 from tsuen.facilities import services
 from tsuen.facilities.forms import InterviewRequestForm, SearchForm
 from tsuen.families import services as families
@@ -68,7 +69,8 @@ def interview_request(request, facility_id: int):
                 _("Your interview request has been sent. The facility will tell you the outcome."),
             )
             return redirect("facilities:interviews")
-    return render(request, "facilities/interview_request.html", {"choices": choices, "form": form})
+    context = {"choices": choices, "form": form}
+    return render(request, "facilities/interview_request.html", context, status=status_of(form))
 
 
 @login_required

@@ -189,6 +189,7 @@ def day_places(request, date: str):
         request,
         "facilities/staff/day_places.html",
         {"day": staff.day_places(request.user, day), "form": form},
+        status=status_of(form),
     )
 
 

@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from tsuen.accounts.models import Role
+from tsuen.core.views import status_of
 from tsuen.families import forms
 from tsuen.families import services as families
 
@@ -93,7 +94,7 @@ def _section(request, child_id: int, section: str):
     context = {"child": kid, "form": form, "title": title, "section": section}
     if section == "health":
         context["certificates"] = families.doctor_certificates(request.user, kid)
-    return render(request, "families/section.html", context)
+    return render(request, "families/section.html", context, status=status_of(form))
 
 
 @login_required
@@ -129,7 +130,10 @@ def edit_contacts(request, child_id: int):
             messages.success(request, _("The emergency contact was added."))
             return redirect("families:child_edit_contacts", child_id)
     return render(
-        request, "families/contacts.html", {"child": kid, "contacts": contacts, "form": form}
+        request,
+        "families/contacts.html",
+        {"child": kid, "contacts": contacts, "form": form},
+        status=status_of(form),
     )
 
 
@@ -150,7 +154,8 @@ def contact_edit(request, contact_id: int):
         form = forms.ContactForm(
             initial={name: getattr(contact, name) for name in families.CONTACT_FIELDS}
         )
-    return render(request, "families/contact_edit.html", {"contact": contact, "form": form})
+    context = {"contact": contact, "form": form}
+    return render(request, "families/contact_edit.html", context, status=status_of(form))
 
 
 @login_required
@@ -173,7 +178,8 @@ def edit_growth(request, child_id: int):
         else:
             messages.success(request, _("The measurement was added."))
             return redirect("families:child_edit_growth", child_id)
-    return render(request, "families/growth.html", {"child": kid, "growth": growth, "form": form})
+    context = {"child": kid, "growth": growth, "form": form}
+    return render(request, "families/growth.html", context, status=status_of(form))
 
 
 @login_required
@@ -212,6 +218,7 @@ def proxy_invite(request):
         request,
         "families/proxy_invite.html",
         {"form": form, "days": families.PROXY_INVITATION_DAYS},
+        status=status_of(form),
     )
 
 
@@ -233,6 +240,7 @@ def proxy_accept(request, token: str):
         request,
         "families/proxy_accept.html",
         {"refusal": refusal, "next": request.get_full_path()},
+        status=400 if request.method == "POST" and refusal else 200,
     )
 
 
