@@ -110,9 +110,9 @@ ROWS = {
         data=lambda w: {"email": "aunt@example.jp"},
     ),
     # The link from the email: anyone holding it sees the page (no personal data on it); only
-    # the account the invitation was sent to can accept, so every actor here is refused.
+    # the account the invitation was sent to can accept, so every actor here is refused (400).
     "families:proxy_accept": Row(200, args=_token),
-    "families:proxy_accept@post": Row(200, {"anonymous": LOGIN}, args=_token, method="post"),
+    "families:proxy_accept@post": Row(400, {"anonymous": LOGIN}, args=_token, method="post"),
     "families:proxy_invitation_revoke": Row(
         404,
         {"anonymous": LOGIN} | ok("guardian", status=302),
