@@ -27,6 +27,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from tsuen.accounts.services import address_taken
 from tsuen.audit import record
 from tsuen.core import clock
 from tsuen.core.tokens import token_hash
@@ -47,18 +48,6 @@ class InvitationRefused(ValidationError):
 class Issued:
     invitation: object  # an accounts.models.Invitation
     token: str  # only in the email's link; the database keeps its hash
-
-
-def address_taken(email: str) -> bool:
-    """Whether an account (or an allauth address) already uses ``email``, in any letter case."""
-    from allauth.account.models import EmailAddress
-
-    from tsuen.accounts.models import User
-
-    return (
-        User.objects.filter(email__iexact=email).exists()
-        or EmailAddress.objects.filter(email__iexact=email).exists()
-    )
 
 
 def issue(

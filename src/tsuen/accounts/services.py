@@ -30,6 +30,16 @@ from tsuen.core import clock
 MIN_TOTP_SECRET_BYTES = 16
 
 
+def address_taken(email: str) -> bool:
+    """Whether an account (or an allauth address) already uses ``email``, in any letter case."""
+    from allauth.account.models import EmailAddress
+
+    return (
+        User.objects.filter(email__iexact=email).exists()
+        or EmailAddress.objects.filter(email__iexact=email).exists()
+    )
+
+
 def create_user(
     email: str,
     password: str | None,
@@ -64,10 +74,7 @@ def create_user(
         errors["facility"] = _("Only facility roles belong to a facility.")
     if role in MUNICIPAL_ROLES and municipality is None:
         errors["municipality"] = _("A municipal role needs a municipality.")
-    if (
-        User.objects.filter(email__iexact=address).exists()
-        or EmailAddress.objects.filter(email__iexact=address).exists()
-    ):
+    if address_taken(address):
         errors["email"] = _("An account with this email address already exists.")
     if errors:
         raise ValidationError(errors)
