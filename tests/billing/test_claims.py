@@ -277,7 +277,7 @@ def test_bad_input_is_refused_and_changes_nothing(world):
     with clock.frozen(s.NOW):
         with pytest.raises(ValidationError, match="between 1 and 12"):
             services.generate_claims(manager, 2026, 13)
-        with pytest.raises(ValidationError, match="once it has begun"):
+        with pytest.raises(ValidationError, match="has not ended yet"):
             services.generate_claims(manager, 2027, 1)
     assert not Claim.objects.exists()
     # A claim of another facility is out of reach.
@@ -330,3 +330,28 @@ def test_same_number_of_queries_for_5_and_50_visits(world):
             services.generate_claims(m, 2026, month)
         counts.append(len(ctx.captured_queries))
     assert counts[0] == counts[1]
+
+
+def test_a_month_that_has_not_ended_is_neither_claimed_nor_submitted(world):
+    """Issue 10: the current month (and a future one) cannot be claimed; a draft of a month
+    cannot be submitted before the month has ended either."""
+    ward, facility, _, manager = world
+    _, _, child = f.family(ward)
+    s.visit(child, facility, dt.date(2026, 11, 5), dt.time(10), dt.time(11))
+    s.visit(child, facility, dt.date(2026, 12, 1), dt.time(10), dt.time(11))
+    with clock.frozen(s.NOW), translation.override("ja"):
+        with pytest.raises(ValidationError) as refused:
+            services.generate_claims(manager, 2026, 12)
+        assert "令和8年12月" in str(refused.value) and "2027年1月1日" in str(refused.value)
+        with pytest.raises(ValidationError, match="令和9年3月"):
+            services.generate_claims(manager, 2027, 3)
+    assert not Claim.objects.exists()
+    [claim] = _generate(manager)  # November, on 1 December
+    # The same draft, submitted on the last day of November, is refused.
+    last_evening = dt.datetime(2026, 11, 30, 18, 0, tzinfo=s.JST)
+    with clock.frozen(last_evening), pytest.raises(ValidationError, match="has not ended yet"):
+        services.submit_claim(manager, claim.pk)
+    claim.refresh_from_db()
+    assert claim.is_draft and claim.submitted_at is None
+    with clock.frozen(s.NOW):
+        assert services.submit_claim(manager, claim.pk).status == ClaimStatus.SUBMITTED

@@ -43,6 +43,10 @@ ROWS = {
     "attendance:staff_record": Row(
         404, {"anonymous": LOGIN} | ok(*RELATED_FACILITY), args=arg("booking")
     ),
+    # Correcting a visit's real times: the facility of the visit.
+    "attendance:staff_times": Row(
+        404, {"anonymous": LOGIN} | ok(*RELATED_FACILITY), args=arg("booking")
+    ),
 }
 
 

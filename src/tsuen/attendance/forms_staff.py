@@ -19,6 +19,26 @@ class TapForm(forms.Form):
 
     ACTIONS = ("check_in", "check_out", "no_show", "undo")
     action = forms.ChoiceField(choices=[(a, a) for a in ACTIONS])
+    #: Asked for only when the times are unusual (the service says which).
+    reason = forms.CharField(
+        label=_("Reason"), max_length=200, required=False, widget=forms.TextInput()
+    )
+
+
+class TimesForm(forms.Form):
+    """A visit's real times, corrected afterwards (on the visit's day), with the reason."""
+
+    checked_in = forms.TimeField(
+        label=_("Checked in"), widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
+    )
+    checked_out = forms.TimeField(
+        label=_("Checked out"), widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
+    )
+    reason = forms.CharField(
+        label=_("Reason for the correction"),
+        max_length=200,
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+    )
 
 
 class CancelDayForm(forms.Form):

@@ -33,11 +33,15 @@ class Attendance(TenantModel):
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
-    #: Minutes billed for the claim, from the real times (a late pick-up extends the visit);
-    #: set at check-out.
+    #: The visit's billed minutes (``rules.visit_billable_minutes`` over the booked and the real
+    #: times), stored at check-out and at a correction for the statistics' sums. The hours page,
+    #: the statement and the claim compute them again with :func:`visit_minutes`.
     billable_minutes = models.PositiveSmallIntegerField(
         _("billable minutes"), null=True, blank=True
     )
+    #: Why the real times are unusual (a check-in after the booked end, a stay well beyond the
+    #: booking, outside the facility's hours) or why staff corrected them: required then.
+    times_reason = EncryptedTextField(_("reason for the times"), blank=True, default="")
     #: When staff last tapped (check-in, check-out or no-show): a mistaken tap can be undone
     #: for a few minutes after it.
     marked_at = models.DateTimeField(null=True, blank=True)
@@ -96,6 +100,33 @@ class DailyRecord(TenantModel):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     published_at = models.DateTimeField(null=True, blank=True)
+
+
+def visit_minutes(booking, policy) -> int:
+    """A booking's minutes as the hours page, the caps, the family's statement and the claim
+    all count them: ``rules.visit_billable_minutes`` over the booked time and, once the child
+    has been checked in and out, the real times. Before that (and for a no-show or a late
+    cancellation) the booked minutes. Reads ``booking.attendance`` (select it with the
+    booking to keep one query)."""
+    from tsuen import rules
+
+    try:
+        attendance = booking.attendance
+    except Attendance.DoesNotExist:
+        attendance = None
+    if (
+        attendance is None
+        or attendance.status != AttendanceStatus.PRESENT
+        or attendance.checked_out_at is None
+    ):
+        return booking.billable_minutes
+    return rules.visit_billable_minutes(
+        booking.starts_at,
+        booking.ends_at,
+        attendance.checked_in_at,
+        attendance.checked_out_at,
+        policy,
+    )
 
 
 # --- Counting visits (on bookings), the same for the ward's dashboard and national statistics -

@@ -22,6 +22,7 @@ from django.db.models import Prefetch
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from tsuen import rules
 from tsuen.attendance.models import Attendance, AttendanceStatus, DailyRecord, MorningNote
@@ -51,7 +52,13 @@ CARE_FIELDS = (
 CONTACT_FIELDS = ("name", "relation", "phone")
 #: What the day screen shows of a child whose relationship with the facility has ended.
 NAME_FIELDS = ("family_name", "given_name")
-ATTENDANCE_FIELDS = ("status", "checked_in_at", "checked_out_at", "billable_minutes")
+ATTENDANCE_FIELDS = (
+    "status",
+    "checked_in_at",
+    "checked_out_at",
+    "billable_minutes",
+    "times_reason",
+)
 
 
 # --- the day screen ---------------------------------------------------------------------------
@@ -176,7 +183,9 @@ def _locked_visit(staff, booking_id: int) -> Booking:
     booking = get_or_404(
         staff,
         Action.ATTENDANCE_RECORD,
-        Booking.objects.select_for_update().select_related("child__household"),
+        Booking.objects.select_for_update(of=("self",)).select_related(
+            "child__household", "facility"
+        ),
         pk=booking_id,
     )
     if booking.status != BookingStatus.CONFIRMED:
@@ -189,17 +198,107 @@ def _child_policy(booking: Booking) -> rules.Policy:
 
 
 def billable_for(booking: Booking, checked_in_at: dt.datetime, checked_out_at: dt.datetime, policy):
-    """Billable minutes from the real times: the visit covers at least the booked time (a
-    late arrival or an early pick-up does not shorten it), and a late pick-up or an early
-    arrival extends it; then the policy's minimum and step (``rules.billable_minutes``)."""
-    start = min(booking.starts_at, checked_in_at)
-    end = max(booking.ends_at, checked_out_at)
-    return rules.billable_minutes(start, end, policy)
+    """The visit's billed minutes from the booked and the real times
+    (``rules.visit_billable_minutes``: the booking counts, real time outside it is added)."""
+    return rules.visit_billable_minutes(
+        booking.starts_at, booking.ends_at, checked_in_at, checked_out_at, policy
+    )
 
 
-def check_in(staff, booking_id: int) -> Attendance:
-    """The child has arrived: records the real time (now)."""
+#: What staff are told before unusual real times are recorded (``rules.visit_time_warnings``).
+TIME_WARNINGS = {
+    rules.CHECK_IN_AFTER_END: gettext_lazy("The check-in is after the booked end of the visit."),
+    rules.LONGER_THAN_BOOKED: gettext_lazy(
+        "The visit runs longer than the booking by more than %(step)d minutes: the extra time "
+        "is billed to the family and in the claim."
+    ),
+    rules.OUTSIDE_OPENING_HOURS: gettext_lazy("The time is outside the facility's opening hours."),
+}
+
+
+class ReasonNeeded(ValidationError):
+    """Unusual real times: staff must give a reason (``warnings``: the messages) to record them."""
+
+    def __init__(self, warnings: list[str]):
+        self.warnings = warnings
+        super().__init__(
+            [*warnings, _("Give a reason to record these times.")], code="reason_required"
+        )
+
+
+def _opening_hours(booking: Booking) -> tuple[dt.datetime | None, dt.datetime | None]:
+    facility = booking.facility
+    tz = timezone.get_current_timezone()
+
+    def on_day(time):
+        return None if time is None else dt.datetime.combine(booking.date, time, tzinfo=tz)
+
+    return on_day(facility.opens_at), on_day(facility.closes_at)
+
+
+def _clean_reason(reason: str | None) -> str:
+    reason = " ".join((reason or "").split())
+    if len(reason) > REASON_MAX_LENGTH:
+        raise ValidationError(
+            _("Keep it to %(max)d characters.") % {"max": REASON_MAX_LENGTH}, code="too_long"
+        )
+    return reason
+
+
+def _require_reason(
+    booking, checked_in, checked_out, policy, reason: str, covered: tuple[str, ...] = ()
+) -> None:
+    """Refuse unusual real times (``rules.visit_time_warnings``) without a reason; the
+    ``covered`` warnings were explained already (at check-in)."""
+    opens, closes = _opening_hours(booking)
+    found = rules.visit_time_warnings(
+        booking.starts_at, booking.ends_at, checked_in, checked_out, policy, opens, closes
+    )
+    found = tuple(w for w in found if w not in covered)
+    if found and not reason:
+        step = {"step": policy.billing_step_minutes}
+        raise ReasonNeeded([str(TIME_WARNINGS[w]) % step for w in found])
+
+
+def claim_submitted_for(booking: Booking):
+    """The submitted claim (latest version, not a draft) of the month holding the visit, from
+    its facility to the child's municipality; ``None`` while the month's claim is a draft or
+    not made. A visit in a submitted claim keeps its times."""
+    from tsuen.billing.models import Claim, ClaimStatus
+
+    latest = (
+        Claim.unscoped.filter(
+            facility_id=booking.facility_id,
+            paying_municipality_id=booking.child.household.municipality_id,
+            year=booking.date.year,
+            month=booking.date.month,
+        )
+        .order_by("-version")
+        .first()
+    )
+    return latest if latest is not None and latest.status != ClaimStatus.DRAFT else None
+
+
+def _refuse_when_claimed(booking: Booking) -> None:
+    from tsuen.billing.services import month_label
+
+    claim = claim_submitted_for(booking)
+    if claim is not None:
+        raise ValidationError(
+            _(
+                "The claim for %(month)s has been submitted, so the times of this visit can no "
+                "longer be changed. If they are wrong, tell the ward."
+            )
+            % {"month": month_label(claim.year, claim.month)},
+            code="claim_submitted",
+        )
+
+
+def check_in(staff, booking_id: int, reason: str = "") -> Attendance:
+    """The child has arrived: records the real time (now). A check-in after the booked end or
+    outside the facility's hours needs a ``reason`` (:class:`ReasonNeeded` without one)."""
     now = clock.now()
+    reason = _clean_reason(reason)
     with transaction.atomic():
         booking = _locked_visit(staff, booking_id)
         if booking.date != timezone.localdate(now):
@@ -218,20 +317,26 @@ def check_in(staff, booking_id: int) -> Attendance:
                 _("%(child)s is already checked in.") % {"child": booking.child.full_name},
                 code="already_in",
             )
+        _require_reason(booking, now, None, _child_policy(booking), reason)
         attendance = Attendance.objects.create(
             booking=booking,
             status=AttendanceStatus.PRESENT,
             checked_in_at=now,
             recorded_by=staff,
             marked_at=now,
+            times_reason=reason,
         )
-        record("create", attendance, fields=("status", "checked_in_at"), subjects=[booking.child])
+        fields = ("status", "checked_in_at") + (("times_reason",) if reason else ())
+        record("create", attendance, fields=fields, subjects=[booking.child])
     return attendance
 
 
-def check_out(staff, booking_id: int) -> Attendance:
-    """The child has been picked up: records the real time (now) and the billable minutes."""
+def check_out(staff, booking_id: int, reason: str = "") -> Attendance:
+    """The child has been picked up: records the real time (now) and the billed minutes. A
+    stay beyond the booking by more than a step, after a check-in past the booked end, or
+    outside the facility's hours needs a ``reason`` (:class:`ReasonNeeded` without one)."""
     now = clock.now()
+    reason = _clean_reason(reason)
     with transaction.atomic():
         booking = _locked_visit(staff, booking_id)
         attendance = Attendance.objects.select_for_update().filter(booking=booking).first()
@@ -249,19 +354,122 @@ def check_out(staff, booking_id: int) -> Attendance:
             raise ValidationError(
                 _("The check-out must be after the check-in."), code="out_before_in"
             )
+        _refuse_when_claimed(booking)
+        policy = _child_policy(booking)
+        # A reason given at check-in covers what was unusual about the check-in.
+        given = reason or attendance.times_reason
+        covered: tuple[str, ...] = ()
+        if attendance.times_reason:
+            opens, closes = _opening_hours(booking)
+            covered = rules.visit_time_warnings(
+                booking.starts_at,
+                booking.ends_at,
+                attendance.checked_in_at,
+                None,
+                policy,
+                opens,
+                closes,
+            )
+        _require_reason(booking, attendance.checked_in_at, now, policy, reason, covered)
         attendance.checked_out_at = now
-        attendance.billable_minutes = billable_for(
-            booking, attendance.checked_in_at, now, _child_policy(booking)
-        )
+        attendance.billable_minutes = billable_for(booking, attendance.checked_in_at, now, policy)
         attendance.marked_at = now
         attendance.recorded_by = staff
+        attendance.times_reason = given
         attendance.save(
-            update_fields=["checked_out_at", "billable_minutes", "marked_at", "recorded_by"]
+            update_fields=[
+                "checked_out_at",
+                "billable_minutes",
+                "marked_at",
+                "recorded_by",
+                "times_reason",
+            ]
         )
+        fields = ("checked_out_at", "billable_minutes") + (("times_reason",) if reason else ())
+        record("update", attendance, fields=fields, subjects=[booking.child])
+    return attendance
+
+
+@dataclass(frozen=True)
+class TimesPage:
+    booking: Booking
+    attendance: Attendance | None
+    #: The submitted claim holding the visit (its times can no longer change), else None.
+    claim: object | None
+
+    @property
+    def claim_month(self) -> str:
+        from tsuen.billing.services import month_label
+
+        return month_label(self.claim.year, self.claim.month) if self.claim else ""
+
+    @property
+    def correctable(self) -> bool:
+        a = self.attendance
+        return (
+            a is not None
+            and a.status == AttendanceStatus.PRESENT
+            and a.checked_out_at is not None
+            and self.claim is None
+        )
+
+
+def times_page(staff, booking_id: int) -> TimesPage:
+    """What the page correcting a visit's real times shows: the visit, its attendance and
+    whether the month's claim holding it is submitted. 404 outside the visit's facility."""
+    booking = get_or_404(
+        staff,
+        Action.ATTENDANCE_RECORD,
+        Booking.objects.select_related("child__household", "facility", "attendance"),
+        pk=booking_id,
+    )
+    attendance = _one(booking, "attendance")
+    record("read", booking, fields=("date", "starts_at", "ends_at"))
+    if attendance is not None:
+        record("read", attendance, fields=ATTENDANCE_FIELDS, subjects=[booking.child])
+    return TimesPage(booking, attendance, claim_submitted_for(booking))
+
+
+def correct_times(
+    staff, booking_id: int, checked_in_at: dt.datetime, checked_out_at: dt.datetime, reason: str
+) -> Attendance:
+    """Correct a visit's real times afterwards, with a reason (audited): the billed minutes
+    follow. Refused once the month's claim for the visit has been submitted."""
+    reason = _clean_reason(reason)
+    if not reason:
+        raise ValidationError(_("Give the reason for the correction."), code="reason_required")
+    with transaction.atomic():
+        booking = _locked_visit(staff, booking_id)
+        attendance = Attendance.objects.select_for_update().filter(booking=booking).first()
+        if attendance is None or attendance.status != AttendanceStatus.PRESENT:
+            raise ValidationError(
+                _("Only a visit the child came to has times to correct."), code="not_present"
+            )
+        _refuse_when_claimed(booking)
+        local = {timezone.localdate(t) for t in (checked_in_at, checked_out_at)}
+        if local != {booking.date}:
+            raise ValidationError(
+                _("Both times must be on the day of the visit."), code="other_day"
+            )
+        if checked_out_at <= checked_in_at:
+            raise ValidationError(
+                _("The check-out must be after the check-in."), code="out_before_in"
+            )
+        if checked_out_at > clock.now():
+            raise ValidationError(_("The check-out cannot be in the future."), code="future")
+        attendance.checked_in_at = checked_in_at
+        attendance.checked_out_at = checked_out_at
+        attendance.billable_minutes = billable_for(
+            booking, checked_in_at, checked_out_at, _child_policy(booking)
+        )
+        attendance.times_reason = reason
+        attendance.recorded_by = staff
+        attendance.marked_at = None  # a correction is not a tap to undo
+        attendance.save()
         record(
             "update",
             attendance,
-            fields=("checked_out_at", "billable_minutes"),
+            fields=("checked_in_at", "checked_out_at", "billable_minutes", "times_reason"),
             subjects=[booking.child],
         )
     return attendance

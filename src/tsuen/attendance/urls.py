@@ -13,4 +13,5 @@ urlpatterns = [
     path("staff/<id:booking_id>/tap/", views_staff.tap, name="staff_tap"),
     path("staff/cancel/", views_staff.cancel_day, name="staff_cancel_day"),
     path("staff/<id:booking_id>/record/", views_staff.record, name="staff_record"),
+    path("staff/<id:booking_id>/times/", views_staff.times, name="staff_times"),
 ]

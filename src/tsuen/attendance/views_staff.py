@@ -3,11 +3,14 @@ service (tsuen.attendance.services_staff), render."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -17,10 +20,11 @@ from tsuen.attendance.forms_staff import (
     DayForm,
     StaffDailyRecordForm,
     TapForm,
+    TimesForm,
     slot_label,
 )
 from tsuen.core import clock
-from tsuen.core.views import status_of
+from tsuen.core.views import handle_post, status_of
 
 
 def _messages_of(error: ValidationError) -> list[str]:
@@ -57,6 +61,7 @@ def tap(request, booking_id: int):
         messages.error(request, _("Choose what to record."))
         return redirect("attendance:staff_day")
     action = form.cleaned_data["action"]
+    reason = form.cleaned_data["reason"]
     do = {
         "check_in": services_staff.check_in,
         "check_out": services_staff.check_out,
@@ -64,7 +69,15 @@ def tap(request, booking_id: int):
         "undo": services_staff.undo,
     }[action]
     try:
-        attendance = do(request.user, booking_id)
+        if action in ("check_in", "check_out"):
+            attendance = do(request.user, booking_id, reason=reason)
+        else:
+            attendance = do(request.user, booking_id)
+    except services_staff.ReasonNeeded as needed:
+        # Unusual times: say what is unusual and ask for the reason before recording.
+        page = services_staff.times_page(request.user, booking_id)
+        context = {"page": page, "warnings": needed.warnings, "action": action, "form": form}
+        return render(request, "attendance/staff/tap_reason.html", context, status=400)
     except ValidationError as error:
         for text in _messages_of(error):
             messages.error(request, text)
@@ -107,6 +120,45 @@ def cancel_day(request):
             )
             return redirect(_day_url(data["date"]))
     return render(request, "attendance/staff/cancel_day.html", {"form": form}, status=400)
+
+
+@login_required
+def times(request, booking_id: int):
+    """Correct a visit's real times afterwards, with a reason (until the claim is submitted)."""
+    page = services_staff.times_page(request.user, booking_id)
+    initial = {}
+    if page.attendance is not None and page.attendance.checked_out_at is not None:
+        initial = {
+            "checked_in": timezone.localtime(page.attendance.checked_in_at).time(),
+            "checked_out": timezone.localtime(page.attendance.checked_out_at).time(),
+        }
+    form = TimesForm(request.POST if request.method == "POST" else None, initial=initial)
+    day = page.booking.date
+
+    def correct(data):
+        tz = timezone.get_current_timezone()
+        return services_staff.correct_times(
+            request.user,
+            booking_id,
+            dt.datetime.combine(day, data["checked_in"], tzinfo=tz),
+            dt.datetime.combine(day, data["checked_out"], tzinfo=tz),
+            data["reason"],
+        )
+
+    done = handle_post(
+        request,
+        form,
+        correct,
+        done=lambda a: (
+            _("The times have been corrected: %(minutes)d billable minutes.")
+            % {"minutes": a.billable_minutes}
+        ),
+        then=lambda a: f"{_day_url(day)}#visit-{booking_id}",
+    )
+    if done:
+        return done
+    context = {"page": page, "form": form}
+    return render(request, "attendance/staff/times.html", context, status=status_of(form))
 
 
 @login_required

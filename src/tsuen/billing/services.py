@@ -20,12 +20,13 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 
 from tsuen import rules
-from tsuen.attendance.models import Attendance, AttendanceStatus
+from tsuen.attendance.models import Attendance, AttendanceStatus, visit_minutes
 from tsuen.audit.services import record, record_many
 from tsuen.authz.policy import Action, filter_allowed, get_or_404, require
 from tsuen.billing.models import Claim, ClaimLine, ClaimQuery, ClaimStatus
 from tsuen.core import clock
 from tsuen.core.csvutil import BOM, csv_row
+from tsuen.core.templatetags.tsuen import date_jp
 from tsuen.core.wareki import wareki_year
 from tsuen.exports.services import Sealed, seal
 from tsuen.facilities.models import Facility, Interview, InterviewStatus
@@ -98,6 +99,18 @@ def check_month(year, month) -> tuple[int, int]:
     return year, month
 
 
+def refuse_unfinished_month(year: int, month: int) -> None:
+    """A month is claimed once it has ended: its visits and times are then final."""
+    _first, last = _month_days(year, month)
+    if last >= clock.today():
+        next_first = last + dt.timedelta(days=1)
+        raise ClaimRefused(
+            _("%(month)s has not ended yet: its claim can be made from %(day)s.")
+            % {"month": month_label(year, month), "day": date_jp(next_first)},
+            code="month_not_ended",
+        )
+
+
 def month_label(year: int, month: int) -> str:
     """'令和8年11月' for November 2026."""
     return f"{wareki_year(dt.date(year, month, 1))}{month}月"
@@ -138,14 +151,9 @@ class _Policies:
 
 
 def _minutes(att: Attendance, policy: rules.Policy) -> int:
-    stored = getattr(att, "billable_minutes", None)
-    if stored:
-        return stored
-    end = att.checked_out_at or att.booking.ends_at
-    start = att.checked_in_at
-    if end <= start:
-        return att.booking.billable_minutes
-    return rules.billable_minutes(start, end, policy)
+    """The visit's billed minutes, as the hours page counts them (``visit_minutes``)."""
+    att.booking.attendance = att  # the attendance is at hand: no query
+    return visit_minutes(att.booking, policy)
 
 
 def _present():
@@ -349,8 +357,7 @@ def generate_claims(manager, year, month) -> list[Claim]:
     """
     year, month = check_month(year, month)
     facility = _managed_facility(manager)
-    if dt.date(year, month, 1) > clock.today():
-        raise ClaimRefused(_("A month can be claimed once it has begun."))
+    refuse_unfinished_month(year, month)
     with transaction.atomic():
         Facility.unscoped.select_for_update().filter(pk=facility.pk).get()
         priced = price_visits(facility, year, month)
@@ -495,6 +502,7 @@ def submit_claim(manager, claim_id: int) -> Claim:
             raise ClaimRefused(_("This claim is already submitted."))
         if not claim.lines.exists():
             raise ClaimRefused(_("A claim without visits cannot be submitted."))
+        refuse_unfinished_month(claim.year, claim.month)
         claim.status = ClaimStatus.SUBMITTED
         claim.submitted_at = clock.now()
         claim.submitted_by = manager
@@ -518,6 +526,7 @@ def correct_claim(manager, claim_id: int) -> Claim:
             raise ClaimRefused(_("Only a submitted claim can be corrected."))
         if Claim.unscoped.filter(supersedes=old).exists():
             raise ClaimRefused(_("This claim already has a correction."))
+        refuse_unfinished_month(old.year, old.month)
         facility = old.facility
         lines = [
             p

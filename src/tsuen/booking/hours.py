@@ -4,9 +4,11 @@ What counts is exactly what the booking service counts against the caps
 (``services.counting_bookings``): confirmed bookings (a no-show stays confirmed) and late
 cancellations marked ``counts_toward_caps`` when the policy says they count; a no-show that the
 policy does not count must have ``counts_toward_caps`` cleared by whoever records it. Minutes
-are the booked billable minutes. The municipality's policy in force on the
-day asked about decides the caps and buckets; buckets are filled by replaying the fiscal year's
-visits in date order (``rules.fund_visits``), so the page shows exactly what a claim would fund.
+are each visit's billed minutes (``attendance.models.visit_minutes``: the booked time, plus real
+time outside it once checked out), the same figure the statement and the claim use. The
+municipality's policy in force on the day asked about decides the caps and buckets; buckets
+are filled by replaying the fiscal year's visits in date order (``rules.fund_visits``), so
+the page shows exactly what a claim would fund.
 
 One query for the bookings of the fiscal year, whatever their number: the page's query count
 does not grow with a family's history.
@@ -20,7 +22,7 @@ from dataclasses import dataclass
 from django.http import Http404
 
 from tsuen import rules
-from tsuen.attendance.models import AttendanceStatus
+from tsuen.attendance.models import AttendanceStatus, visit_minutes
 from tsuen.audit import record, record_many
 from tsuen.authz.policy import Action, filter_allowed, get_or_404, require
 from tsuen.booking import services
@@ -144,17 +146,18 @@ def _summarise(child: Child, on: dt.date, policy_row: MunicipalPolicy | None) ->
     policy = policy_row.to_rules()
     fy_start, fy_end = rules.fiscal_year_bounds(fiscal_year)
     bookings = _counting_bookings(child, fy_start, fy_end)
-    visits = [rules.Visit(b.date, b.billable_minutes) for b in bookings]
+    minutes = [visit_minutes(b, policy) for b in bookings]
+    visits = [rules.Visit(b.date, m) for b, m in zip(bookings, minutes, strict=True)]
     splits = rules.fund_visits(policy, visits, rules.national_last_day(child.birth_date))
     lines = tuple(
         VisitLine(
             b,
-            b.billable_minutes,
+            m,
             _counted_as(b),
             tuple((s.payer, s.minutes) for s in split.shares),
             split.unfunded_minutes,
         )
-        for b, split in zip(bookings, splits, strict=True)
+        for b, m, split in zip(bookings, minutes, splits, strict=True)
     )
 
     def in_month(day: dt.date) -> bool:

@@ -33,6 +33,7 @@ from django.utils.translation import gettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from tsuen import rules
+from tsuen.attendance.models import visit_minutes
 from tsuen.audit import record
 from tsuen.authz.policy import Action, allows_any, filter_allowed, get_or_404
 from tsuen.booking.models import Booking, BookingKind, BookingStatus
@@ -396,10 +397,8 @@ def _evaluate(
     if minutes is not None:
         first, last = rules.fiscal_year_bounds(policy.fiscal_year)
         counted = [
-            (b.date, b.starts_at, b.billable_minutes)
-            for b in counting_bookings([child.pk], first, last).only(
-                "date", "starts_at", "billable_minutes"
-            )
+            (b.date, b.starts_at, visit_minutes(b, policy))
+            for b in counting_bookings([child.pk], first, last).select_related("attendance")
         ]
         visits = [rules.Visit(d, m) for d, _s, m in sorted(counted)]
         visit = rules.Visit(day, minutes)

@@ -58,6 +58,7 @@ from tsuen.rules import (
     eligibility_window,
     fiscal_year_of,
     national_default_policy,
+    visit_billable_minutes,
 )
 
 # The demo's published login, printed by bin/demo (bandit B105).
@@ -535,12 +536,15 @@ def _visit(child, user, slot, staff, fy_rules, *, attended: bool, writer) -> Boo
         billable_minutes=billable_minutes(starts, ends, fy_rules[child.household.municipality_id]),
     )
     if attended:
+        picked_up = ends + dt.timedelta(minutes=5)
+        policy = fy_rules[child.household.municipality_id]
         Attendance.objects.create(
             booking=booking,
             status=AttendanceStatus.PRESENT,
             checked_in_at=starts,
-            checked_out_at=ends + dt.timedelta(minutes=5),
+            checked_out_at=picked_up,
             recorded_by=staff,
+            billable_minutes=visit_billable_minutes(starts, ends, starts, picked_up, policy),
         )
         DailyRecord.objects.create(
             booking=booking,

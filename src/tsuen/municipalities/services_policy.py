@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from tsuen import rules
+from tsuen.attendance.models import VISIT_MINUTES
 from tsuen.audit import record, record_many
 from tsuen.authz.policy import Action, filter_allowed, get_or_404, require
 from tsuen.booking.models import Booking, BookingStatus
@@ -312,9 +313,11 @@ def preview(user, values: dict) -> Preview:
     children = {b.child_id: b.child for b in bookings}
     first_counted = min(month, rules.fiscal_year_bounds(row.fiscal_year)[0])
     counted: dict[int, list[rules.Visit]] = defaultdict(list)
-    for child_id, day, minutes in counting_bookings(children, first_counted, month_end).values_list(
-        "child_id", "date", "billable_minutes"
-    ):
+    # Each visit's billed minutes (its real times once checked out), as the hours page counts.
+    counting = counting_bookings(children, first_counted, month_end).annotate(
+        counted_minutes=VISIT_MINUTES
+    )
+    for child_id, day, minutes in counting.values_list("child_id", "date", "counted_minutes"):
         counted[child_id].append(rules.Visit(day, minutes))
     fee_rows: dict[int, list[HouseholdFeeClass]] = defaultdict(list)
     households = {c.household_id for c in children.values()}

@@ -213,6 +213,11 @@ INVENTORY: dict[str, Entry] = {
     "attendance.Attendance.checked_out_at": Entry(
         P, "attendance, basis of the claim", "payment_5y"
     ),
+    "attendance.Attendance.times_reason": Entry(
+        S,
+        "why staff recorded unusual real times or corrected them (may mention health)",
+        "payment_5y",
+    ),
     "attendance.MorningNote.health": Entry(
         S, "the guardian's note on today's health", "care_record"
     ),

@@ -220,7 +220,7 @@ def near_cap(municipality_id: int, today: dt.date) -> list[NearCap]:
         .values("child_id")
         .annotate(
             **{
-                f"cap{i}": Sum("billable_minutes", filter=Q(date__range=bounds))
+                f"cap{i}": Sum(VISIT_MINUTES, filter=Q(date__range=bounds))
                 for i, bounds in enumerate(periods)
             }
         )

@@ -12,7 +12,17 @@ from .benefit import (
     first_visit_adder_due,
     visit_benefit,
 )
-from .billable import billable_minutes, round_up_to_billing_grid, validate_booking_length
+from .billable import (
+    CHECK_IN_AFTER_END,
+    LONGER_THAN_BOOKED,
+    OUTSIDE_OPENING_HOURS,
+    billable_minutes,
+    minutes_outside_booking,
+    round_up_to_billing_grid,
+    validate_booking_length,
+    visit_billable_minutes,
+    visit_time_warnings,
+)
 from .cancellation import (
     JST,
     cancellation_counts,
@@ -68,14 +78,17 @@ from .visits import Visit
 
 __all__ = [
     "AGED_OUT",
+    "CHECK_IN_AFTER_END",
     "ELIGIBILITY_REASONS",
     "ERROR_CODES",
     "EXCLUDED_ENROLMENT",
     "JST",
+    "LONGER_THAN_BOOKED",
     "NATIONALLY_EXCLUDED",
     "NATIONAL_PAYER",
     "NATIONAL_RATES",
     "NEVER_EXCLUDED",
+    "OUTSIDE_OPENING_HOURS",
     "TOO_YOUNG",
     "Adder",
     "BenefitBreakdown",
@@ -118,6 +131,7 @@ __all__ = [
     "fiscal_year_of",
     "fund_visits",
     "is_late_cancellation",
+    "minutes_outside_booking",
     "month_bounds",
     "national_default_policy",
     "national_last_day",
@@ -134,4 +148,6 @@ __all__ = [
     "user_fee",
     "validate_booking_length",
     "visit_benefit",
+    "visit_billable_minutes",
+    "visit_time_warnings",
 ]

@@ -91,3 +91,94 @@ def validate_booking_length(start: Moment, end: Moment, policy: Policy) -> int:
             f"A booking lasts {minimum} minutes plus whole {step}-minute steps, got {minutes}.",
         )
     return minutes
+
+
+# --- a visit: the booked time and the real times --------------------------------------------
+
+
+def minutes_outside_booking(
+    booked_start: Moment, booked_end: Moment, checked_in: Moment, checked_out: Moment
+) -> int:
+    """Whole clock minutes of the real stay (`checked_in` to `checked_out`) that fall outside
+    the booked time: an early arrival, a late pick-up, or a stay wholly before or after the
+    booking. Never the time between the booking and a stay that did not touch it."""
+    _check_order(booked_start, booked_end)
+    _check_order(checked_in, checked_out)
+    if _kind(booked_start) != _kind(checked_in):
+        raise RuleError("time_kinds_mixed", "Booked and real times are not the same kind.")
+    total = _whole_minutes(checked_in, checked_out)
+    overlap_start, overlap_end = max(checked_in, booked_start), min(checked_out, booked_end)
+    if overlap_end <= overlap_start:  # type: ignore[operator]
+        return total
+    return total - _whole_minutes(overlap_start, overlap_end)
+
+
+def visit_billable_minutes(
+    booked_start: Moment,
+    booked_end: Moment,
+    checked_in: Moment | None,
+    checked_out: Moment | None,
+    policy: Policy,
+) -> int:
+    """The billed minutes of one visit: the one figure of the hours page, the caps, the
+    family's statement and the claim.
+
+    The booked time always counts (a late arrival or an early pick-up does not shorten the
+    visit: the place was held). Once the child has been checked in and out, the minutes of the
+    real stay outside the booking are added (an early arrival, a late pick-up); the time
+    between the booking and a stay that did not touch it is never counted. The sum is then
+    billed at least `billing_minimum_minutes` and rounded up to `billing_step_minutes`.
+    Before the check-out (or for a no-show) the visit counts its booked minutes.
+
+    A 10:00-12:00 booking checked in and out at 14:41 bills 120 minutes; picked up at 12:20,
+    150; arriving at 09:45 and picked up at 12:00, 150.
+    """
+    booked = _whole_minutes(booked_start, booked_end)
+    if checked_in is None or checked_out is None:
+        return round_up_to_billing_grid(booked, policy)
+    extra = minutes_outside_booking(booked_start, booked_end, checked_in, checked_out)
+    return round_up_to_billing_grid(booked + extra, policy)
+
+
+#: Why a visit's real times need a reason from staff before they are recorded.
+CHECK_IN_AFTER_END = "check_in_after_booked_end"
+LONGER_THAN_BOOKED = "longer_than_booked"
+OUTSIDE_OPENING_HOURS = "outside_opening_hours"
+
+
+def visit_time_warnings(
+    booked_start: Moment,
+    booked_end: Moment,
+    checked_in: Moment,
+    checked_out: Moment | None,
+    policy: Policy,
+    opens: Moment | None = None,
+    closes: Moment | None = None,
+) -> tuple[str, ...]:
+    """What is unusual about a visit's real times (empty: nothing), in this order:
+
+    * CHECK_IN_AFTER_END: the check-in is at or after the booked end;
+    * LONGER_THAN_BOOKED: the real stay runs outside the booking by more than one
+      `billing_step_minutes` step (it would bill more than a step beyond the booking);
+    * OUTSIDE_OPENING_HOURS: a real time before `opens` or after `closes` (the facility's
+      hours that day, when it has set them).
+
+    `checked_out` is None at check-in. Times are compared in whole clock minutes.
+    """
+    found = []
+
+    def minute(value: Moment) -> Moment:
+        return value.replace(second=0, microsecond=0) if isinstance(value, datetime) else value
+
+    if minute(checked_in) >= minute(booked_end):  # type: ignore[operator]
+        found.append(CHECK_IN_AFTER_END)
+    if checked_out is not None:
+        extra = minutes_outside_booking(booked_start, booked_end, checked_in, checked_out)
+        if extra > policy.billing_step_minutes:
+            found.append(LONGER_THAN_BOOKED)
+    real = [checked_in] + ([checked_out] if checked_out is not None else [])
+    early = opens is not None and any(minute(t) < minute(opens) for t in real)  # type: ignore[operator]
+    late = closes is not None and any(minute(t) > minute(closes) for t in real)  # type: ignore[operator]
+    if early or late:
+        found.append(OUTSIDE_OPENING_HOURS)
+    return tuple(found)
