@@ -162,3 +162,29 @@ def test_command_ends_aged_out_and_is_idempotent(world, reviewer, applicant):
     assert CertificationStatusChange.objects.filter(certification=cert).count() == 1
     assert late.status == BookingStatus.CANCELLED_BY_FACILITY
     assert late.counts_toward_caps is False
+
+
+def test_an_end_before_submitted_claimed_visits_needs_confirmation(world, reviewer, applicant):
+    """Issue 10: the service refuses, naming the claim, until the ending is confirmed."""
+    from tsuen.billing.models import Claim, ClaimLine
+
+    _hh, kid, cert, fac = world
+    day = D(2026, 5, 12)
+    booking = f.booking(kid, f.place_slot(fac, day), applicant)
+    claim = Claim.objects.create(
+        facility=fac, paying_municipality=cert.municipality, year=2026, month=5
+    )
+    ClaimLine.objects.create(
+        claim=claim, booking=booking, child=kid, date=day, billable_minutes=120, age_class=1
+    )
+    Claim.objects.filter(pk=claim.pk).update(status="queried")  # submitted, then queried
+    with translation.override("ja"), pytest.raises(lifecycle.ClaimsAffected) as asked:
+        lifecycle.end_certification(reviewer, kid.pk, EndReason.MOVED_OUT, D(2026, 5, 11))
+    assert f"{fac.name} (令和8年5月)" in str(asked.value)
+    cert.refresh_from_db()
+    assert cert.ended_on is None
+    lifecycle.end_certification(
+        reviewer, kid.pk, EndReason.MOVED_OUT, D(2026, 5, 11), confirmed=True
+    )
+    cert.refresh_from_db()
+    assert cert.ended_on == D(2026, 5, 11)

@@ -87,3 +87,52 @@ def test_other_ward_gets_404(client, desk):
     login_with_second_factor(client, other)
     for name in ("certification:staff_fee_class", "certification:staff_end"):
         assert client.get(reverse(name, args=[kid.pk])).status_code == 404
+
+
+def _submitted_claim(ward, kid, applicant, day: dt.date, status="submitted"):
+    from tsuen.billing.models import Claim, ClaimLine
+
+    fac = f.facility(ward, name="ひだまり保育園")
+    booking = f.booking(kid, f.place_slot(fac, day), applicant)
+    claim = Claim.objects.create(
+        facility=fac, paying_municipality=ward, year=day.year, month=day.month
+    )
+    ClaimLine.objects.create(
+        claim=claim, booking=booking, child=kid, date=day, billable_minutes=120, age_class=1
+    )
+    Claim.objects.filter(pk=claim.pk).update(status=status)  # as submitted (and paid)
+    return claim
+
+
+def test_an_end_before_visits_of_a_submitted_claim_names_it_and_asks_first(
+    client, desk, applicant, ward
+):
+    """Issue 10: ending a certification before visits that a submitted claim holds names the
+    claim (facility, month) and asks for confirmation; nothing changes until confirmed."""
+    _hh, kid, cert = desk
+    _submitted_claim(ward, kid, applicant, D(2026, 5, 12))
+    _submitted_claim(ward, kid, applicant, D(2026, 4, 20), status="draft")  # not yet sent
+    url = reverse("certification:staff_end", args=[kid.pk])
+    data = {"reason": EndReason.MOVED_OUT, "ended_on": "2026-05-01"}
+    asked = client.post(url, data)
+    assert asked.status_code == 400
+    body = asked.content.decode()
+    assert "ひだまり保育園 (令和8年5月)" in body and "令和8年4月" not in body
+    assert 'name="confirm_claims"' in body
+    cert.refresh_from_db()
+    assert cert.ended_on is None and cert.valid_to == D(2028, 3, 31)
+    # Posting again without ticking the box asks again; ticking it ends the certification.
+    assert client.post(url, data | {"confirm_claims": ""}).status_code == 400
+    assert client.post(url, data | {"confirm_claims": "on"}).status_code == 302
+    cert.refresh_from_db()
+    assert cert.ended_on == D(2026, 5, 1)
+
+
+def test_an_end_after_the_claimed_visits_asks_nothing(client, desk, applicant, ward):
+    _hh, kid, cert = desk
+    _submitted_claim(ward, kid, applicant, D(2026, 5, 12), status="paid")
+    url = reverse("certification:staff_end", args=[kid.pk])
+    answer = client.post(url, {"reason": EndReason.MOVED_OUT, "ended_on": "2026-05-12"})
+    assert answer.status_code == 302
+    cert.refresh_from_db()
+    assert cert.ended_on == D(2026, 5, 12)

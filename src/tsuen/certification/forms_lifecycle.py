@@ -33,3 +33,15 @@ class EndForm(forms.Form):
         widget=DateInput,
         help_text=_("Bookings after this day are cancelled and the family is told."),
     )
+
+    def ask_confirmation(self) -> None:
+        """Add the confirmation box (after the service named the submitted claims)."""
+        self.fields["confirm_claims"] = forms.BooleanField(
+            label=_("I have read the claims above and end the certification anyway"),
+            required=False,
+        )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.data and "confirm_claims" in self.data:
+            self.ask_confirmation()

@@ -30,6 +30,7 @@ from tsuen.certification.models import (
     EndReason,
 )
 from tsuen.core import clock
+from tsuen.core.templatetags.tsuen import date_jp
 from tsuen.families.models import Child, FeeClass, Household, HouseholdFeeClass
 from tsuen.families.services import family_accounts
 from tsuen.notices.kinds import Notice
@@ -180,12 +181,40 @@ def certification_for(staff, child_id: int) -> Certification:
     return certification
 
 
-def end_certification(staff, child_id: int, reason: str, ended_on: dt.date) -> Certification:
+class ClaimsAffected(LifecycleInvalid):
+    """The end date leaves visits of submitted claims uncertified: confirm first."""
+
+
+def submitted_claims_after(child_id: int, last_day: dt.date) -> list:
+    """The submitted (queried, approved or paid) claims holding visits of the child after
+    ``last_day``: (facility name, year, month), each once, oldest month first."""
+    from tsuen.billing.models import ClaimLine, ClaimStatus
+
+    sent = (ClaimStatus.SUBMITTED, ClaimStatus.QUERIED, ClaimStatus.APPROVED, ClaimStatus.PAID)
+    return list(
+        ClaimLine.unscoped.filter(child_id=child_id, date__gt=last_day, claim__status__in=sent)
+        .values_list("claim__facility__name", "claim__year", "claim__month")
+        .distinct()
+        .order_by("claim__year", "claim__month", "claim__facility__name")
+    )
+
+
+def _claims_text(claims: list) -> str:
+    from tsuen.billing.services import month_label
+
+    return "、".join(f"{name} ({month_label(year, month)})" for name, year, month in claims)
+
+
+def end_certification(
+    staff, child_id: int, reason: str, ended_on: dt.date, *, confirmed: bool = False
+) -> Certification:
     """End the child's active certification on ``ended_on`` (the last certified day).
 
     The bookings after ``ended_on`` that have not started are cancelled (hours returned, the
     family told). An end date still to come shortens the validity and keeps the certification
-    active until then; the daily command then marks it ended.
+    active until then; the daily command then marks it ended. When visits after ``ended_on``
+    are in a submitted claim, :class:`ClaimsAffected` names the claims unless ``confirmed``
+    (the ward's review will then flag those visits as not certified).
     """
     if reason not in STAFF_END_REASONS:
         raise LifecycleInvalid(_("Choose the reason for ending the certification."))
@@ -213,6 +242,17 @@ def end_certification(staff, child_id: int, reason: str, ended_on: dt.date) -> C
                     "start": certification.valid_from.isoformat(),
                     "end": certification.valid_to.isoformat(),
                 }
+            )
+        claims = submitted_claims_after(certification.child_id, ended_on)
+        if claims and not confirmed:
+            raise ClaimsAffected(
+                _(
+                    "Visits after %(day)s are in claims already submitted: %(claims)s. Ending "
+                    "the certification on that day leaves them without a certification (the "
+                    "claim review will flag them). Confirm to end it anyway."
+                )
+                % {"day": date_jp(ended_on), "claims": _claims_text(claims)},
+                code="claims_submitted",
             )
         certification.valid_to = ended_on
         certification.ended_on = ended_on

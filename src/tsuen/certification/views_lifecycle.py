@@ -46,7 +46,11 @@ def end(request, child_id: int):
         request,
         form,
         lambda data: lifecycle.end_certification(
-            request.user, child_id, data["reason"], data["ended_on"]
+            request.user,
+            child_id,
+            data["reason"],
+            data["ended_on"],
+            confirmed=bool(data.get("confirm_claims")),
         ),
         done=_("The end of the certification has been saved."),
         then=("certification:staff_end", child_id),
@@ -54,6 +58,8 @@ def end(request, child_id: int):
     )
     if done:
         return done
+    if any(e.code == "claims_submitted" for e in form.non_field_errors().as_data()):
+        form.ask_confirmation()
     certification = lifecycle.certification_for(request.user, child_id)
     return render(
         request,
