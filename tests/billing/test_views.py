@@ -107,6 +107,26 @@ def test_pdf_comes_as_a_protected_zip_and_has_the_japanese_text(client, claimed,
     assert "IPAex" in fonts
 
 
+def test_a_month_that_has_not_ended_is_refused_on_the_pages(client, claimed):
+    """Issue 10: the page offers last month; the current month is refused with the reason, and
+    a draft is not submitted before its month has ended."""
+    manager, _, _, claim = claimed
+    with clock.frozen(s.NOW):  # 1 December 2026
+        login_with_second_factor(client, manager)
+        page = client.get(reverse("billing:claims")).content.decode()
+        assert 'name="month" value="11"' in page and 'name="year" value="2026"' in page
+        bad = client.post(reverse("billing:generate"), {"year": 2026, "month": 12})
+        assert bad.status_code == 400
+        assert "has not ended yet" in bad.content.decode()
+    assert Claim.objects.get().pk == claim.pk
+    with clock.frozen(dt.datetime(2026, 11, 30, 20, 0, tzinfo=s.JST)):
+        login_with_second_factor(client, manager)
+        refused = client.post(reverse("billing:submit", args=[claim.pk]), follow=True)
+        assert "has not ended yet" in refused.content.decode()
+    claim.refresh_from_db()
+    assert claim.is_draft
+
+
 def test_submit_and_correct_through_the_pages(client, claimed):
     manager, _, _, claim = claimed
     login_with_second_factor(client, manager)

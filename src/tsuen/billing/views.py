@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
@@ -18,8 +20,9 @@ from tsuen.exports.views import deliver
 
 
 def _month_form(data=None) -> MonthForm:
-    today = clock.today()
-    return MonthForm(data, initial={"year": today.year, "month": today.month})
+    """The month to claim, last month by default (a month is claimed once it has ended)."""
+    last_month = clock.today().replace(day=1) - dt.timedelta(days=1)
+    return MonthForm(data, initial={"year": last_month.year, "month": last_month.month})
 
 
 def _claims_page(request, form, status=200):
