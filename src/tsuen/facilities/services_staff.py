@@ -11,7 +11,6 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-import jpholiday
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Count, Q
@@ -27,10 +26,12 @@ from tsuen.booking import waitlist
 from tsuen.booking.models import HOLDING_STATUSES, Booking
 from tsuen.booking.signals import place_freed
 from tsuen.core import clock
+from tsuen.facilities import calendar
 from tsuen.facilities.checks import REGISTER_FIELDS, facility_problems
 from tsuen.facilities.models import (
     ClosureDay,
     Facility,
+    HolidayOpening,
     Interview,
     InterviewSlot,
     PlaceSlot,
@@ -271,6 +272,7 @@ class DayOverview:
     date: dt.date
     holiday: str
     closure: ClosureDay | None
+    closed: str = ""  # why the facility is closed that day ("" when open)
     slots: list = field(default_factory=list)  # PlaceSlot with .booked
 
 
@@ -296,18 +298,14 @@ def places_overview(manager, today: dt.date | None = None) -> PlacesOverview:
         TemplateRow(t, over_ratio(t.places, t.staff_planned, t.age_class, ratios))
         for t in PlaceTemplate.objects.filter(facility=facility)
     ]
-    holidays = dict(jpholiday.between(today, last))
+    facts = calendar.day_facts(facility.pk, today, last)
     closures = {
         c.date: c for c in ClosureDay.objects.filter(facility=facility, date__range=(today, last))
     }
     slots = _with_booked(PlaceSlot.objects.filter(facility=facility, date__range=(today, last)))
     days = {
-        today + dt.timedelta(days=n): DayOverview(
-            today + dt.timedelta(days=n),
-            holidays.get(today + dt.timedelta(days=n), ""),
-            closures.get(today + dt.timedelta(days=n)),
-        )
-        for n in range(OVERVIEW_DAYS)
+        day: DayOverview(day, fact.holiday, closures.get(day), calendar.why_closed(fact))
+        for day, fact in facts.items()
     }
     for slot in slots:
         days[slot.date].slots.append(slot)
@@ -343,9 +341,12 @@ def delete_template_slot(manager, template_id: int) -> None:
 
 
 def generate_places(manager, first_day: dt.date, last_day: dt.date) -> list[PlaceSlot]:
-    """Make the days' slots from the weekly template, first_day..last_day. National holidays
-    and closure days are skipped, and so is any day that already has slots: running it twice
-    changes nothing."""
+    """Make the days' slots from the weekly template, first_day..last_day. Days the facility
+    is closed (``facilities.calendar``: closure days, national holidays it has not opened) are
+    skipped, and so is any day that already has slots: running it twice changes nothing. Past
+    days are refused: their places can no longer be booked."""
+    if first_day < clock.today():
+        raise StaffRefused(_("Places cannot be made for days that have passed."))
     if last_day < first_day:
         raise StaffRefused(_("The last day must not be before the first day."))
     if (last_day - first_day).days > 366:
@@ -356,12 +357,7 @@ def generate_places(manager, first_day: dt.date, last_day: dt.date) -> list[Plac
         template: dict[int, list[PlaceTemplate]] = {}
         for t in PlaceTemplate.objects.filter(facility=facility):
             template.setdefault(t.weekday, []).append(t)
-        holidays = set(dict(jpholiday.between(first_day, last_day)))
-        closed = set(
-            ClosureDay.objects.filter(
-                facility=facility, date__range=(first_day, last_day)
-            ).values_list("date", flat=True)
-        )
+        closed = calendar.closed_days(facility.pk, first_day, last_day)
         taken = set(
             PlaceSlot.objects.filter(
                 facility=facility, date__range=(first_day, last_day)
@@ -370,7 +366,7 @@ def generate_places(manager, first_day: dt.date, last_day: dt.date) -> list[Plac
         new = []
         day = first_day
         while day <= last_day:
-            if day not in holidays and day not in closed and day not in taken:
+            if day not in closed and day not in taken:
                 new.extend(
                     PlaceSlot(
                         facility=facility,
@@ -397,6 +393,7 @@ class DayPlaces:
     closure: ClosureDay | None
     slots: list  # PlaceSlot with .booked and .warning
     staff_by_slot: dict
+    closed: str = ""  # why the facility is closed that day ("" when open)
 
 
 def day_places(manager, day: dt.date) -> DayPlaces:
@@ -413,9 +410,11 @@ def day_places(manager, day: dt.date) -> DayPlaces:
         slot.warning = planned is not None and over_ratio(
             slot.capacity, planned, slot.age_class, ratios
         )
-    holiday = jpholiday.is_holiday_name(day) or ""
+    facts = calendar.day_facts(facility.pk, day, day)[day]
     closure = ClosureDay.objects.filter(facility=facility, date=day).first()
-    return DayPlaces(facility, day, holiday, closure, slots, staff)
+    return DayPlaces(
+        facility, day, facts.holiday, closure, slots, staff, calendar.why_closed(facts)
+    )
 
 
 def set_capacity(manager, slot_id: int, capacity: int) -> PlaceSlot:
@@ -445,23 +444,31 @@ def set_capacity(manager, slot_id: int, capacity: int) -> PlaceSlot:
     return slot
 
 
+def _bookings_on(facility, day: dt.date) -> int:
+    return Booking.unscoped.filter(facility=facility, date=day, status__in=HOLDING_STATUSES).count()
+
+
+def _refuse_if_booked(facility, day: dt.date) -> None:
+    booked = _bookings_on(facility, day)
+    if booked:
+        raise StaffRefused(
+            _(
+                "%(count)d bookings are made for this day. Cancel them on the day screen "
+                "first (the families are told), then close the day."
+            )
+            % {"count": booked}
+        )
+
+
 def add_closure(manager, day: dt.date, reason: str = "") -> ClosureDay:
-    """Close a day. A day with bookings is refused: the manager cancels them first on the day
-    screen (the families are told), never silently here."""
+    """Close a day, today or later. A day with bookings is refused: the manager cancels them
+    first on the day screen (the families are told), never silently here."""
+    if day < clock.today():
+        raise StaffRefused(_("A day that has passed cannot be closed."))
     with transaction.atomic():
         facility = facility_of(manager, Action.PLACES_MANAGE)
         facility = Facility.objects.select_for_update().get(pk=facility.pk)
-        booked = Booking.unscoped.filter(
-            facility=facility, date=day, status__in=HOLDING_STATUSES
-        ).count()
-        if booked:
-            raise StaffRefused(
-                _(
-                    "%(count)d bookings are made for this day. Cancel them on the day screen "
-                    "first (the families are told), then close the day."
-                )
-                % {"count": booked}
-            )
+        _refuse_if_booked(facility, day)
         if ClosureDay.objects.filter(facility=facility, date=day).exists():
             raise StaffRefused(_("This day is already closed."))
         closure = ClosureDay.objects.create(facility=facility, date=day, reason=reason)
@@ -472,6 +479,8 @@ def add_closure(manager, day: dt.date, reason: str = "") -> ClosureDay:
 def remove_closure(manager, closure_id: int) -> None:
     with transaction.atomic():
         closure = get_or_404(manager, Action.PLACES_MANAGE, ClosureDay.objects.all(), pk=closure_id)
+        if closure.date < clock.today():
+            raise StaffRefused(_("A day that has passed cannot be opened again."))
         record("delete", closure, fields=["date"])
         closure.delete()
 
@@ -481,6 +490,61 @@ def closures(manager) -> list[ClosureDay]:
     return list(
         ClosureDay.objects.filter(facility=facility, date__gte=clock.today()).order_by("date")
     )
+
+
+def open_holiday(manager, day: dt.date, reason: str = "") -> HolidayOpening:
+    """Open the facility on a national holiday (closed otherwise): its places can then be made
+    from the template and booked. Only a national holiday, today or later."""
+    if not calendar.holiday_name(day):
+        raise StaffRefused(
+            _("%(date)s is not a national holiday: the facility is open unless you close it.")
+            % {"date": day.isoformat()}
+        )
+    if day < clock.today():
+        raise StaffRefused(_("A day that has passed cannot be opened."))
+    with transaction.atomic():
+        facility = facility_of(manager, Action.PLACES_MANAGE)
+        facility = Facility.objects.select_for_update().get(pk=facility.pk)
+        if ClosureDay.objects.filter(facility=facility, date=day).exists():
+            raise StaffRefused(_("This day is on your closure list: open it again there first."))
+        if HolidayOpening.objects.filter(facility=facility, date=day).exists():
+            raise StaffRefused(_("The facility already opens on this holiday."))
+        opening = HolidayOpening.objects.create(facility=facility, date=day, reason=reason)
+        record("create", opening, fields=["date", "reason"])
+    return opening
+
+
+def remove_holiday_opening(manager, opening_id: int) -> None:
+    """Close an opened holiday again: refused while bookings are made for it, or once past."""
+    with transaction.atomic():
+        opening = get_or_404(
+            manager, Action.PLACES_MANAGE, HolidayOpening.objects.all(), pk=opening_id
+        )
+        if opening.date < clock.today():
+            raise StaffRefused(_("A day that has passed cannot be closed."))
+        _refuse_if_booked(opening.facility, opening.date)
+        record("delete", opening, fields=["date"])
+        opening.delete()
+
+
+def holiday_openings(manager) -> list[HolidayOpening]:
+    facility = facility_of(manager, Action.PLACES_MANAGE)
+    return list(
+        HolidayOpening.objects.filter(facility=facility, date__gte=clock.today()).order_by("date")
+    )
+
+
+def upcoming_holidays(manager, today: dt.date | None = None) -> list[tuple[dt.date, str]]:
+    """The national holidays of the coming year that the facility has not opened."""
+    facility = facility_of(manager, Action.PLACES_MANAGE)
+    today = today or clock.today()
+    holidays = calendar.holidays_between(today, today + dt.timedelta(days=365))
+    opened = set(
+        HolidayOpening.objects.filter(facility=facility, date__in=list(holidays)).values_list(
+            "date", flat=True
+        )
+    )
+    return [(day, name) for day, name in sorted(holidays.items()) if day not in opened]
 
 
 # --- interviews --------------------------------------------------------------------------------

@@ -13,6 +13,7 @@ from .benefit import (
     visit_benefit,
 )
 from .billable import billable_minutes, round_up_to_billing_grid, validate_booking_length
+from .calendar import DayFacts, closed_because, is_open
 from .cancellation import (
     JST,
     cancellation_counts,
@@ -89,6 +90,7 @@ __all__ = [
     "CapExcess",
     "CapUsage",
     "ChildBookings",
+    "DayFacts",
     "Eligibility",
     "EligibilityChange",
     "EligibilityEnd",
@@ -110,6 +112,7 @@ __all__ = [
     "cancellation_deadline",
     "cap_usage",
     "check_caps",
+    "closed_because",
     "eligibility_on",
     "eligibility_window",
     "first_visit_adder_again_from",
@@ -118,6 +121,7 @@ __all__ = [
     "fiscal_year_of",
     "fund_visits",
     "is_late_cancellation",
+    "is_open",
     "month_bounds",
     "national_default_policy",
     "national_last_day",
