@@ -115,7 +115,8 @@ def test_the_closures_page_opens_and_closes_a_holiday(client, fac, manager):
     opening = HolidayOpening.objects.get(facility=fac)
     refused = client.post(url, {"action": "open_holiday", "date": "2026-12-22", "reason": ""})
     assert refused.status_code == 400
-    assert "not a national holiday" in refused.content.decode()
+    body = refused.content.decode()
+    assert "not a national holiday" in body or "祝日ではありません" in body
     assert client.post(url, {"action": "unopen", "opening": opening.pk}).status_code == 302
     assert not HolidayOpening.objects.exists()
     past = ClosureDay.objects.create(facility=fac, date=TODAY - dt.timedelta(days=2))
@@ -144,3 +145,24 @@ def test_the_places_overview_says_why_a_day_is_closed(fac, manager):
     assert days[day(2)].closed == "設備点検"
     assert days[dt.date(2027, 1, 1)].closed == "National holiday (元日)"
     assert days[day(1)].closed == ""
+
+
+def test_the_places_of_a_past_day_cannot_be_changed(fac, manager):
+    past = f.place_slot(fac, TODAY - dt.timedelta(days=1), capacity=3)
+    with pytest.raises(staff.StaffRefused, match="day that has passed"):
+        staff.set_capacity(manager, past.pk, 5)
+    past.refresh_from_db()
+    assert past.capacity == 3
+    today = f.place_slot(fac, TODAY, capacity=3)
+    assert staff.set_capacity(manager, today.pk, 5).capacity == 5
+
+
+def test_no_interview_slot_on_a_closed_day(fac):
+    from django.utils import timezone
+
+    worker = f.user(Role.FACILITY_STAFF, facility=fac)
+    starts = timezone.make_aware(dt.datetime.combine(SEIJIN, dt.time(14)))
+    with pytest.raises(staff.StaffRefused, match="成人の日"):
+        staff.add_interview_slot(worker, starts, starts + dt.timedelta(hours=1))
+    HolidayOpening.objects.create(facility=fac, date=SEIJIN)
+    assert staff.add_interview_slot(worker, starts, starts + dt.timedelta(hours=1)).pk

@@ -17,7 +17,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext as _
 
 from tsuen import rules
-from tsuen.facilities.models import ClosureDay, HolidayOpening
+from tsuen.facilities.models import ClosureDay, HolidayOpening, PlaceTemplate
 from tsuen.rules.calendar import CLOSURE, HOLIDAY
 
 
@@ -95,3 +95,11 @@ def open_on(start: dt.date, end: dt.date, *, facility: str = "facility", date: s
     if not holidays:
         return ~Exists(closed)
     return ~Exists(closed) & (~Q(**{f"{date}__in": holidays}) | Exists(opened))
+
+
+def opening_weekdays(facility_id: int) -> set[int]:
+    """The ISO weekdays (1 Monday .. 7 Sunday) on which the facility's weekly template offers
+    places: the days of the week it opens at all."""
+    return set(
+        PlaceTemplate.unscoped.filter(facility_id=facility_id).values_list("weekday", flat=True)
+    )

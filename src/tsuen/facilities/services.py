@@ -31,6 +31,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce, Greatest
 from django.http import Http404
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from tsuen import rules
@@ -517,6 +518,26 @@ def cancel_interview(user, interview_id: int) -> Interview:
     return interview
 
 
+def _refuse_if_not_held_yet(interview: Interview, held_minutes: int) -> None:
+    """An interview is recorded as held (minutes given, so also any acceptance) only once its
+    scheduled time has come: never before its date, never "held" in the future. Declining a
+    request without an interview (0 minutes) may come at any time."""
+    slot = interview.slot
+    if held_minutes and slot is not None and slot.starts_at > clock.now():
+        from tsuen.core.templatetags.tsuen import date_jp
+
+        raise InterviewRefused(
+            _(
+                "This interview is scheduled for %(date)s at %(time)s: record it once it has "
+                "taken place."
+            )
+            % {
+                "date": date_jp(slot.starts_at),
+                "time": timezone.localtime(slot.starts_at).strftime("%H:%M"),
+            }
+        )
+
+
 def decide_interview(
     staff,
     interview_id: int,
@@ -547,6 +568,7 @@ def decide_interview(
         )
         if interview.status != InterviewStatus.REQUESTED:
             raise InterviewRefused(_("This interview has already been decided or cancelled."))
+        _refuse_if_not_held_yet(interview, held_minutes)
         interview.status = InterviewStatus.ACCEPTED if accept else InterviewStatus.DECLINED
         interview.held_minutes = held_minutes
         interview.follow_up_recorded = follow_up_recorded

@@ -15,6 +15,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Count, Q
 from django.http import Http404
+from django.utils import timezone
+from django.utils.dates import WEEKDAYS
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -26,6 +28,7 @@ from tsuen.booking import waitlist
 from tsuen.booking.models import HOLDING_STATUSES, Booking
 from tsuen.booking.signals import place_freed
 from tsuen.core import clock
+from tsuen.core.templatetags.tsuen import date_jp
 from tsuen.facilities import calendar
 from tsuen.facilities.checks import REGISTER_FIELDS, facility_problems
 from tsuen.facilities.models import (
@@ -90,6 +93,7 @@ def update_profile(manager, changes: dict) -> Facility:
         facility = Facility.objects.select_for_update().get(pk=facility.pk)
         current = {name: getattr(facility, name) for name in REGISTER_FIELDS}
         problems = facility_problems(current | changes)
+        problems += template_outside(facility, current | changes)
         if problems:
             raise StaffRefused(problems)
         for name, value in changes.items():
@@ -97,6 +101,28 @@ def update_profile(manager, changes: dict) -> Facility:
         facility.save(update_fields=list(changes))
         record("update", facility, fields=list(changes))
     return facility
+
+
+def template_outside(facility: Facility, values: dict) -> list[str]:
+    """New opening hours must still hold every slot of the weekly template."""
+    opens, closes = values.get("opens_at"), values.get("closes_at")
+    if not (opens and closes):
+        return []
+    outside = PlaceTemplate.objects.filter(facility=facility).filter(
+        Q(starts_at__lt=opens) | Q(ends_at__gt=closes)
+    )
+    return [
+        _(
+            "The weekly template has a slot outside these hours (%(weekday)s %(start)s to "
+            "%(end)s): change or remove it first."
+        )
+        % {
+            "weekday": WEEKDAYS[slot.weekday - 1],
+            "start": _hm(slot.starts_at),
+            "end": _hm(slot.ends_at),
+        }
+        for slot in outside.order_by("weekday", "starts_at")[:3]
+    ]
 
 
 def photos(manager) -> list[StoredFile]:
@@ -312,19 +338,46 @@ def places_overview(manager, today: dt.date | None = None) -> PlacesOverview:
     return PlacesOverview(facility, template, list(days.values()))
 
 
+def _hm(t: dt.time) -> str:
+    return t.strftime("%H:%M")
+
+
+def _outside_hours(facility: Facility, starts_at: dt.time, ends_at: dt.time) -> bool:
+    opens, closes = facility.opens_at, facility.closes_at
+    return bool(opens and closes and (starts_at < opens or ends_at > closes))
+
+
 def add_template_slot(manager, **values) -> PlaceTemplate:
+    """Add a slot to the weekly template: inside the facility's opening hours (when set), and
+    not overlapping another slot of the same weekday and age class."""
     if values["ends_at"] <= values["starts_at"]:
         raise StaffRefused(_("The end time must be after the start time."))
     with transaction.atomic():
         facility = facility_of(manager, Action.PLACES_MANAGE)
-        if PlaceTemplate.objects.filter(
-            facility=facility,
-            weekday=values["weekday"],
-            starts_at=values["starts_at"],
-            age_class=values["age_class"],
-        ).exists():
+        facility = Facility.objects.select_for_update().get(pk=facility.pk)
+        if _outside_hours(facility, values["starts_at"], values["ends_at"]):
             raise StaffRefused(
-                _("This weekday already has a slot at this time for this age class.")
+                _("The facility is open from %(opens)s to %(closes)s: the slot must fit inside.")
+                % {"opens": _hm(facility.opens_at), "closes": _hm(facility.closes_at)}
+            )
+        overlapping = (
+            PlaceTemplate.objects.filter(
+                facility=facility,
+                weekday=values["weekday"],
+                age_class=values["age_class"],
+                starts_at__lt=values["ends_at"],
+                ends_at__gt=values["starts_at"],
+            )
+            .order_by("starts_at")
+            .first()
+        )
+        if overlapping is not None:
+            raise StaffRefused(
+                _(
+                    "This weekday already has a slot for this age class from %(start)s to "
+                    "%(end)s: slots must not overlap."
+                )
+                % {"start": _hm(overlapping.starts_at), "end": _hm(overlapping.ends_at)}
             )
         slot = PlaceTemplate.objects.create(facility=facility, **values)
         record("create", slot, fields=list(values))
@@ -426,6 +479,8 @@ def set_capacity(manager, slot_id: int, capacity: int) -> PlaceSlot:
         slot = get_or_404(
             manager, Action.PLACES_MANAGE, PlaceSlot.objects.select_for_update(), pk=slot_id
         )
+        if slot.date < clock.today():
+            raise StaffRefused(_("The places of a day that has passed cannot be changed."))
         taken = slot.capacity - waitlist.places_left(slot)
         if capacity < taken:
             raise StaffRefused(
@@ -498,7 +553,7 @@ def open_holiday(manager, day: dt.date, reason: str = "") -> HolidayOpening:
     if not calendar.holiday_name(day):
         raise StaffRefused(
             _("%(date)s is not a national holiday: the facility is open unless you close it.")
-            % {"date": day.isoformat()}
+            % {"date": date_jp(day)}
         )
     if day < clock.today():
         raise StaffRefused(_("A day that has passed cannot be opened."))
@@ -600,6 +655,11 @@ def add_interview_slot(
         raise StaffRefused(_("A slot needs room for at least one family."))
     with transaction.atomic():
         facility = facility_of(staff, Action.INTERVIEW_SLOT_MANAGE)
+        closed = calendar.closed_reason(facility.pk, timezone.localdate(starts_at))
+        if closed:
+            raise StaffRefused(
+                _("The facility is closed on this day (%(reason)s).") % {"reason": closed}
+            )
         slot = InterviewSlot.objects.create(
             facility=facility, starts_at=starts_at, ends_at=ends_at, capacity=capacity
         )
