@@ -13,7 +13,7 @@ from tsuen.booking.models import Booking
 from tsuen.certification.models import Application, ApplicationStatus, Certification
 from tsuen.core import clock
 from tsuen.demo import data
-from tsuen.facilities.models import Facility
+from tsuen.facilities.models import Facility, PlaceSlot
 from tsuen.municipalities.models import Municipality, StaffNetwork, policy_for
 
 pytestmark = pytest.mark.django_db
@@ -71,3 +71,28 @@ def test_load_demo_refuses_to_run_outside_debug(settings):
     with pytest.raises(CommandError, match="TSUEN_DEBUG=1"):
         call_command("load_demo")
     assert not Municipality.objects.exists()
+
+
+def test_demo_visits_and_claims_never_fall_on_a_national_holiday(
+    django_capture_on_commit_callbacks,
+):
+    """Loaded in December 2026: last month's claim covers November, whose Tuesdays include
+    文化の日 (11-03); the demo books no visit, and makes no place, on a holiday."""
+    import jpholiday
+
+    today = dt.date(2026, 12, 3)
+    with (
+        django_capture_on_commit_callbacks(execute=True),
+        clock.frozen(dt.datetime(2026, 12, 3, 10, 0, tzinfo=dt.UTC)),
+    ):
+        data.load(today)
+    booked = set(Booking.objects.values_list("date", flat=True))
+    assert dt.date(2026, 11, 5) in booked  # the Thursday after 文化の日 is billed
+    assert not [d for d in booked if jpholiday.is_holiday(d)]
+    slots = set(PlaceSlot.objects.values_list("date", flat=True))
+    assert not [d for d in slots if jpholiday.is_holiday(d)]
+    claim = Claim.objects.get()
+    assert (claim.year, claim.month) == (2026, 11)
+    assert not [
+        d for d in claim.lines.values_list("booking__date", flat=True) if jpholiday.is_holiday(d)
+    ]

@@ -8,7 +8,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from tests import factories as f
 from tsuen.accounts.testing import login_with_second_factor
@@ -177,3 +177,36 @@ def test_the_visits_list_query_count_does_not_grow_with_history(
 
 def test_decimal_is_stored_with_one_decimal(visit):
     assert write(visit, publish=True, temperature="37").temperature == Decimal("37.0")
+
+
+EMPTY = dict(meals=" ", nap="", mood="", toileting="", temperature="", notes="  ")
+
+
+def test_an_empty_record_is_not_published(visit):
+    """An empty draft may be saved; publishing it (or emptying a published one) is refused."""
+    with pytest.raises(ValidationError) as refused, translation.override("en"):
+        write(visit, publish=True, **EMPTY)
+    assert refused.value.code == "empty"
+    assert "empty record cannot be published" in refused.value.messages[0]
+    assert not DailyRecord.objects.exists()
+    assert write(visit, publish=False, **EMPTY).status == RecordStatus.DRAFT
+    write(visit, publish=True, **(EMPTY | {"mood": "ごきげん"}))
+    with pytest.raises(ValidationError):
+        write(visit, publish=True, **EMPTY)
+    assert DailyRecord.objects.get().mood == "ごきげん"
+
+
+def test_no_daily_record_for_a_child_who_did_not_come(visit):
+    from tsuen.attendance.models import Attendance, AttendanceStatus
+
+    Attendance.objects.create(
+        booking=visit.booking, status=AttendanceStatus.NO_SHOW, recorded_by=visit.staff
+    )
+    for publish in (False, True):
+        with pytest.raises(ValidationError) as refused, translation.override("en"):
+            write(visit, publish=publish)
+        assert refused.value.code == "no_show"
+        assert refused.value.messages[0].endswith(
+            "did not come to this visit: there is no day to record."
+        )
+    assert not DailyRecord.objects.exists()

@@ -115,7 +115,7 @@ def _cap(s):
 RULES = [
     (_suspended, "facility_suspended", "This facility is not taking bookings at the moment."),
     (_no_flexible, "kind_not_offered", "This facility does not offer this kind of use."),
-    (_closed, "facility_closed", "The facility is closed on this day."),
+    (_closed, "facility_closed", "The facility is closed on this day (研修)."),
     (
         _no_policy,
         "no_policy",

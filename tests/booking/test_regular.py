@@ -17,7 +17,7 @@ from tsuen.audit.models import AuditEvent
 from tsuen.booking import regular
 from tsuen.booking.models import RegularUseRequest, RegularUseStatus
 from tsuen.core import clock
-from tsuen.facilities.models import InterviewStatus
+from tsuen.facilities.models import InterviewStatus, PlaceTemplate
 
 pytestmark = pytest.mark.django_db
 
@@ -44,6 +44,11 @@ def s():
     s = scene()
     s.facility.offers_regular = True
     s.facility.save()
+    for weekday in range(1, 6):  # the weekly template opens Monday to Friday
+        PlaceTemplate.objects.create(
+            facility=s.facility, weekday=weekday, starts_at=dt.time(9), ends_at=dt.time(17),
+            age_class=s.slot.age_class, places=3,
+        )  # fmt: skip
     return s
 
 
@@ -104,6 +109,16 @@ def test_only_for_a_certified_child(s):
     s.child.certifications.update(valid_to=FIRST - dt.timedelta(days=1))
     with pytest.raises(regular.RegularRequestRefused, match="not certified"):
         ask(s)
+
+
+def test_only_on_a_weekday_the_facility_opens(s):
+    """Saturday (5): the weekly template never opens then; nothing is asked."""
+    with pytest.raises(regular.RegularRequestRefused, match="does not open on Saturday"):
+        ask(s, weekday=5)
+    PlaceTemplate.objects.filter(facility=s.facility, weekday=3).delete()
+    with pytest.raises(regular.RegularRequestRefused, match="does not open on Wednesday"):
+        ask(s)
+    assert not RegularUseRequest.objects.exists()
 
 
 def test_within_the_facilitys_hours(s):

@@ -141,14 +141,15 @@ def test_the_guardian_journey_on_a_phone(phone, ward, tmp_path):
     phone.wait_for_load_state()
     check_accessibility(phone)
     interview = Interview.objects.get()
-    facilities.decide_interview(  # the facility, through its service
-        ward["staff"],
-        interview.pk,
-        accept=True,
-        held_minutes=40,
-        follow_up_recorded=True,
-        notes="面談実施",
-    )
+    with clock.frozen(interview.slot.ends_at):  # recorded once the interview has taken place
+        facilities.decide_interview(  # the facility, through its service
+            ward["staff"],
+            interview.pk,
+            accept=True,
+            held_minutes=40,
+            follow_up_recorded=True,
+            notes="面談実施",
+        )
     phone.goto("/facilities/interviews/")
     check_accessibility(phone)
 

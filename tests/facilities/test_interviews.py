@@ -248,7 +248,7 @@ def test_acceptance_notifies_the_family_and_opens_booking(
 ):
     guardian, _, child = family
     interview = request_interview(guardian, child.pk, interview_slot(fac).pk)
-    with django_capture_on_commit_callbacks(execute=True):
+    with django_capture_on_commit_callbacks(execute=True), clock.frozen(at(3, 11)):
         decided = decide_interview(
             staff_of(fac),
             interview.pk,
@@ -259,7 +259,7 @@ def test_acceptance_notifies_the_family_and_opens_booking(
         )
     assert decided.status == InterviewStatus.ACCEPTED
     assert (decided.held_minutes, decided.follow_up_recorded) == (45, True)
-    assert decided.decided_at == NOW
+    assert decided.decided_at == at(3, 11)
     decided.refresh_from_db()
     assert decided.notes == "食物アレルギーなし。午睡は短め。"
     event = AuditEvent.objects.get(action="update", object_type="facilities.interview")
@@ -278,7 +278,7 @@ def test_a_decline_carries_a_message_to_the_family(family, fac, django_capture_o
     guardian.language = "en"
     guardian.save()
     interview = request_interview(guardian, child.pk, interview_slot(fac).pk)
-    with django_capture_on_commit_callbacks(execute=True):
+    with django_capture_on_commit_callbacks(execute=True), clock.frozen(at(3, 11)):
         decide_interview(
             staff_of(fac),
             interview.pk,
@@ -311,6 +311,38 @@ def test_accepting_needs_an_interview_that_took_place(family, fac):
         )
     interview.refresh_from_db()
     assert interview.status == InterviewStatus.REQUESTED
+
+
+def test_an_interview_is_not_recorded_as_held_before_its_time(family, fac):
+    """Three days before the interview, staff cannot record it as held (nor accept); at its
+    time they can. Declining the request without an interview (0 minutes) is possible."""
+    guardian, _, child = family
+    interview = request_interview(guardian, child.pk, interview_slot(fac).pk)
+    with translation.override("en"):
+        message = refused(
+            decide_interview,
+            staff_of(fac),
+            interview.pk,
+            accept=True,
+            held_minutes=40,
+            follow_up_recorded=True,
+            notes="",
+        )
+    assert message.startswith("This interview is scheduled for ")
+    assert "at 10:00: record it once it has taken place." in message
+    interview.refresh_from_db()
+    assert interview.status == InterviewStatus.REQUESTED and interview.held_minutes is None
+    with clock.frozen(at(3, 10)):
+        decided = decide_interview(
+            staff_of(fac), interview.pk, accept=True, held_minutes=40,
+            follow_up_recorded=True, notes="",
+        )  # fmt: skip
+    assert decided.status == InterviewStatus.ACCEPTED
+    other = request_interview(guardian, f.child(child.household).pk, interview_slot(fac, 4).pk)
+    declined = decide_interview(
+        staff_of(fac), other.pk, accept=False, held_minutes=0, follow_up_recorded=False, notes=""
+    )
+    assert declined.status == InterviewStatus.DECLINED
 
 
 def test_only_staff_of_that_facility_decide(ward, family, fac):

@@ -112,13 +112,13 @@ def test_generator_skips_holidays_and_closures_and_is_idempotent(fac, manager):
     PlaceTemplate.objects.create(
         facility=fac, weekday=1, starts_at=dt.time(13), ends_at=dt.time(16), age_class=1, places=3
     )
-    ClosureDay.objects.create(facility=fac, date=dt.date(2026, 11, 30))
-    made = staff.generate_places(manager, dt.date(2026, 11, 16), dt.date(2026, 12, 7))
+    ClosureDay.objects.create(facility=fac, date=dt.date(2027, 1, 18))
+    made = staff.generate_places(manager, dt.date(2027, 1, 4), dt.date(2027, 1, 25))
     dates = sorted({s.date for s in PlaceSlot.objects.filter(facility=fac)})
-    # 11-23 is 勤労感謝の日 (a Monday), 11-30 is closed.
-    assert dates == [dt.date(2026, 11, 16), dt.date(2026, 12, 7)]
+    # 01-11 is 成人の日 (a Monday), 01-18 is closed.
+    assert dates == [dt.date(2027, 1, 4), dt.date(2027, 1, 25)]
     assert len(made) == 4
-    assert staff.generate_places(manager, dt.date(2026, 11, 16), dt.date(2026, 12, 7)) == []
+    assert staff.generate_places(manager, dt.date(2027, 1, 4), dt.date(2027, 1, 25)) == []
     assert PlaceSlot.objects.filter(facility=fac).count() == 4
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import jpholiday
 from django.utils import timezone
 
 from tests import factories as f
@@ -14,6 +15,7 @@ from tsuen.accounts.models import Role
 from tsuen.booking.models import RegularUseRequest, WaitlistEntry, WaitlistStatus
 from tsuen.certification.models import Certification, CertificationStatus
 from tsuen.core import clock
+from tsuen.facilities.models import HolidayOpening, PlaceTemplate
 from tsuen.municipalities.models import MunicipalPolicy
 
 
@@ -38,12 +40,18 @@ def extend(world):
     facility = f.facility(ward, offers_regular=True)
     f.interview(child, facility, guardian)
     age_class = rules.age_class(child.birth_date, rules.fiscal_year_of(today))
+    for weekday in range(1, 6):  # regular use is asked for a weekday the facility opens
+        PlaceTemplate.objects.create(
+            facility=facility, weekday=weekday, starts_at=dt.time(9), ends_at=dt.time(17),
+            age_class=age_class, places=3,
+        )  # fmt: skip
     _filler, _household, filler = f.family(ward, given_name="満", given_name_kana="ミツル")
 
     def full_slot(days: int, capacity: int = 1):
-        slot = f.place_slot(
-            facility, today + dt.timedelta(days=days), age_class=age_class, capacity=capacity
-        )
+        day = today + dt.timedelta(days=days)
+        if jpholiday.is_holiday(day):  # a holiday is closed: its waitlist cannot be joined
+            HolidayOpening.objects.create(facility=facility, date=day)
+        slot = f.place_slot(facility, day, age_class=age_class, capacity=capacity)
         f.booking(filler, slot, _filler)
         return slot
 

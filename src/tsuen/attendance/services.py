@@ -259,8 +259,20 @@ def write_daily_record(
             raise ValidationError(
                 _("The daily record can be written from the day of the visit."), code="too_early"
             )
+        if Attendance.objects.filter(booking=booking, status=AttendanceStatus.NO_SHOW).exists():
+            raise ValidationError(
+                _("%(child)s did not come to this visit: there is no day to record.")
+                % {"child": booking.child.full_name},
+                code="no_show",
+            )
         if errors:
             raise ValidationError(errors)
+        notes = (notes or "").strip()
+        if publish and not any(fields.values()) and temperature is None and not notes:
+            raise ValidationError(
+                _("An empty record cannot be published: write at least one line for the family."),
+                code="empty",
+            )
         existing = DailyRecord.objects.filter(booking=booking).first()
         if existing and existing.status == RecordStatus.PUBLISHED and not publish:
             raise ValidationError(
@@ -271,7 +283,7 @@ def write_daily_record(
         for name, value in fields.items():
             setattr(daily, name, value)
         daily.temperature = temperature
-        daily.notes = (notes or "").strip()
+        daily.notes = notes
         daily.written_by = staff
         if publish and daily.status != RecordStatus.PUBLISHED:
             daily.status = RecordStatus.PUBLISHED

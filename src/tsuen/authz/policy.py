@@ -73,6 +73,7 @@ PATHS: dict[str, Paths] = {
     # The facility's own screens (issue 4): its template, closures, interview slots, staff.
     "facilities.PlaceTemplate": Paths(facility="facility", municipality="facility__municipality"),
     "facilities.ClosureDay": Paths(facility="facility", municipality="facility__municipality"),
+    "facilities.HolidayOpening": Paths(facility="facility", municipality="facility__municipality"),
     "facilities.InterviewSlot": Paths(facility="facility", municipality="facility__municipality"),
     "facilities.StaffInvitation": Paths(facility="facility", municipality="facility__municipality"),
     "accounts.User": Paths(facility="facility", municipality="facility__municipality"),

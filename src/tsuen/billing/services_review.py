@@ -42,7 +42,8 @@ from tsuen.certification.models import Certification, CertificationStatus
 from tsuen.core import clock
 from tsuen.core.csvutil import BOM, csv_row, formula_safe
 from tsuen.exports.services import Sealed, seal
-from tsuen.facilities.models import ClosureDay, Facility
+from tsuen.facilities import calendar
+from tsuen.facilities.models import Facility
 from tsuen.notices.kinds import Notice
 from tsuen.notices.services import notify
 
@@ -188,9 +189,8 @@ def flag_lines(claim: Claim, lines: list[ClaimLine]) -> dict[int, frozenset[Flag
     attendance = dict(
         Attendance.unscoped.filter(booking_id__in=bookings).values_list("booking_id", "status")
     )
-    closures = ClosureDay.unscoped.filter(
-        facility_id=claim.facility_id, date__range=(first, last)
-    ).values_list("date", flat=True)
+    # Closure days and national holidays the facility had not opened (facilities.calendar).
+    closures = list(calendar.closed_days(claim.facility_id, first, last))
     certified: dict[int, list[tuple[dt.date, dt.date]]] = defaultdict(list)
     for certification in Certification.unscoped.filter(
         child_id__in=children, valid_from__lte=last, valid_to__gte=first

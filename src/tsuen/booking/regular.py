@@ -17,6 +17,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef
 from django.http import Http404
+from django.utils.dates import WEEKDAYS
 from django.utils.translation import gettext as _
 
 from tsuen import rules
@@ -25,6 +26,7 @@ from tsuen.authz.policy import Action, filter_allowed, get_or_404, require
 from tsuen.booking.models import RegularUseRequest, RegularUseStatus
 from tsuen.certification.models import Certification, CertificationStatus
 from tsuen.core import clock, tenancy
+from tsuen.facilities import calendar
 from tsuen.facilities.models import Facility, Interview, InterviewStatus
 from tsuen.families.models import Child
 from tsuen.municipalities.models import MunicipalPolicy, policy_for
@@ -103,6 +105,10 @@ def _check(
         )
     if weekday not in range(7):
         raise RegularRequestRefused(_("Choose a day of the week."))
+    if weekday + 1 not in calendar.opening_weekdays(facility.pk):
+        raise RegularRequestRefused(
+            _("The facility does not open on %(weekday)s.") % {"weekday": WEEKDAYS[weekday]}
+        )
     if end <= start:
         raise RegularRequestRefused(_("The end must be after the start."))
     opens, closes = facility.opens_at, facility.closes_at

@@ -39,6 +39,7 @@ from tsuen.booking.models import (
 )
 from tsuen.booking.regular import requests_for_facility
 from tsuen.core import clock
+from tsuen.facilities import calendar
 from tsuen.facilities.models import PlaceSlot
 from tsuen.notices.kinds import Notice
 from tsuen.notices.services import notify
@@ -135,9 +136,14 @@ def allocate(staff, request_id: int) -> Allocation:
             raise ValidationError(
                 _("This request has already been answered."), code="already_answered"
             )
+        closed = calendar.closed_days(made.facility_id, days[0], days[-1]) if days else {}
         outcomes = []
         for day in days:
             slot = slots.get(day)
+            if slot is None and day in closed:
+                reason = str(booking_services.MESSAGES["facility_closed"])
+                outcomes.append(DateOutcome(day, None, (reason % {"reason": closed[day]},)))
+                continue
             if slot is None:
                 outcomes.append(
                     DateOutcome(

@@ -40,7 +40,8 @@ from tsuen.booking.models import Booking, BookingKind, BookingStatus
 from tsuen.booking.signals import place_freed
 from tsuen.certification.models import Certification, CertificationStatus
 from tsuen.core import clock
-from tsuen.facilities.models import ClosureDay, Interview, InterviewStatus, PlaceSlot
+from tsuen.facilities import calendar
+from tsuen.facilities.models import Interview, InterviewStatus, PlaceSlot
 from tsuen.families.models import Child, HouseholdFeeClass
 from tsuen.families.services import family_accounts
 from tsuen.municipalities.models import MunicipalPolicy, rules_for
@@ -66,7 +67,7 @@ MESSAGES = {
     "not_family": gettext_lazy("Only the family of a child can book for the child."),
     "facility_suspended": gettext_lazy("This facility is not taking bookings at the moment."),
     "kind_not_offered": gettext_lazy("This facility does not offer this kind of use."),
-    "facility_closed": gettext_lazy("The facility is closed on this day."),
+    "facility_closed": gettext_lazy("The facility is closed on this day (%(reason)s)."),
     "no_policy": gettext_lazy(
         "The municipality has not yet set its rules for this day, so it cannot be booked yet."
     ),
@@ -298,10 +299,11 @@ def _evaluate(
     offered = facility.offers_flexible if kind == BookingKind.FLEXIBLE else facility.offers_regular
     if not offered:
         problems.append(_problem("kind_not_offered"))
-    # A national holiday needs no check of its own: a facility is open on a holiday exactly
-    # when it published a place slot for it, and every booking is of a slot.
-    if ClosureDay.unscoped.filter(facility_id=facility.pk, date=day).exists():
-        problems.append(_problem("facility_closed"))
+    # Closure days, and national holidays the facility has not opened (facilities.calendar):
+    # a slot made before the day was closed, or on a holiday, is not enough.
+    closed = calendar.closed_reason(facility.pk, day)
+    if closed:
+        problems.append(_problem("facility_closed", reason=closed))
 
     policy = rules_for(child.household.municipality_id, day, default=False)
     if policy is None:

@@ -45,6 +45,7 @@ from tsuen.booking.models import (
 from tsuen.booking.signals import place_freed
 from tsuen.certification.models import Certification, CertificationStatus
 from tsuen.core import clock, tenancy
+from tsuen.facilities import calendar
 from tsuen.facilities.models import Interview, InterviewStatus, PlaceSlot
 from tsuen.families.models import Child
 from tsuen.municipalities.models import MunicipalPolicy, policy_for
@@ -212,6 +213,11 @@ def join(
         raise WaitlistRefused(_("The end must be after the start."))
     if slot_starts(slot) <= now:
         raise WaitlistRefused(_("This slot has already started."))
+    closed = calendar.closed_reason(slot.facility_id, slot.date)
+    if closed:
+        raise WaitlistRefused(
+            _("The facility is closed on this day (%(reason)s).") % {"reason": closed}
+        )
     with tenancy.cross_tenant("the slot's bookings and queue: counted, nobody disclosed"):
         _require_eligible(child, slot, starts, ends)
         try:
@@ -267,8 +273,8 @@ def _pass_on(slot_id: int, now: dt.datetime) -> tuple[list[WaitlistEntry], list[
     with tenancy.cross_tenant("waitlist offers follow a freed place"), transaction.atomic():
         slot = PlaceSlot.unscoped.select_for_update().select_related("facility").get(pk=slot_id)
         expired = _expire_stale(slot, now)
-        if slot_starts(slot) <= now:
-            return expired, []
+        if slot_starts(slot) <= now or not calendar.is_open(slot.facility_id, slot.date):
+            return expired, []  # no offer of a place on a day the facility is closed
         free = places_left(slot, now)
         if free <= 0:
             return expired, []

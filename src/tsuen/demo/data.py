@@ -28,6 +28,7 @@ from tsuen.certification.models import (
     Certification,
 )
 from tsuen.core import tenancy
+from tsuen.facilities.calendar import closed_days
 from tsuen.facilities.models import (
     Facility,
     FacilityType,
@@ -253,10 +254,13 @@ def _tz_dt(day: dt.date, hour: int, minute: int = 0) -> dt.datetime:
     return dt.datetime.combine(day, dt.time(hour, minute), tzinfo=timezone.get_current_timezone())
 
 
-def _weekdays(first: dt.date, last: dt.date):
+def _weekdays(first: dt.date, last: dt.date, facility: Facility | None = None):
+    """Monday to Friday, first..last; with ``facility``, only the days it is open (never a
+    national holiday or a closure day: ``facilities.calendar``)."""
+    closed = closed_days(facility.pk, first, last) if facility is not None else {}
     day = first
     while day <= last:
-        if day.weekday() < 5:
+        if day.weekday() < 5 and day not in closed:
             yield day
         day += dt.timedelta(days=1)
 
@@ -459,8 +463,8 @@ def _load(today: dt.date) -> list[DemoLogin]:
 
     # The first two Shinjuku children have been interviewed at ひだまり and come regularly.
     # Every facility offers first interviews on weekday afternoons over the next two weeks.
-    for day in list(_weekdays(today + dt.timedelta(days=1), today + dt.timedelta(days=14))):
-        for facility in facilities:
+    for facility in facilities:
+        for day in _weekdays(today + dt.timedelta(days=1), today + dt.timedelta(days=14), facility):
             InterviewSlot.objects.create(
                 facility=facility, starts_at=_tz_dt(day, 14), ends_at=_tz_dt(day, 15), capacity=2
             )
@@ -490,8 +494,8 @@ def _load(today: dt.date) -> list[DemoLogin]:
                 )
     first = today.replace(day=1)
     last = (first + dt.timedelta(days=62)).replace(day=1) - dt.timedelta(days=1)
-    for day in _weekdays(first, last):
-        for facility in facilities:
+    for facility in facilities:
+        for day in _weekdays(first, last, facility):
             for age_class in (0, 1, 2):
                 PlaceSlot.objects.create(
                     facility=facility,
@@ -507,11 +511,13 @@ def _load(today: dt.date) -> list[DemoLogin]:
     }
     for user, child in children[:2]:
         klass = class_of(child.birth_date, FISCAL_YEAR)
-        tuesdays_and_thursdays = [d for d in _weekdays(first, last) if d.weekday() in (1, 3)]
+        tuesdays_and_thursdays = [
+            d for d in _weekdays(first, last, hidamari) if d.weekday() in (1, 3)
+        ]
         days = [d for d in tuesdays_and_thursdays if d < today][-2:] + [
             d for d in tuesdays_and_thursdays if d > today + dt.timedelta(days=1)
         ][:2]
-        if today.weekday() < 5:  # so that the facility's day screen has children today
+        if today in _weekdays(today, today, hidamari):  # the day screen has children today
             days.append(today)
         for day in days:
             slot = PlaceSlot.objects.get(facility=hidamari, date=day, age_class=klass)
@@ -571,7 +577,7 @@ def _last_month_claim(facility, manager, staff, families, today: dt.date, fy_rul
         return
     for user, child in families:
         klass = class_of(child.birth_date, FISCAL_YEAR)
-        for day in _weekdays(first, last):
+        for day in _weekdays(first, last, facility):
             if day.weekday() not in (1, 3) or day < child.certifications.get().valid_from:
                 continue
             slot, _ = PlaceSlot.objects.get_or_create(

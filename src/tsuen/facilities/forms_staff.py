@@ -79,6 +79,11 @@ class ClosureForm(forms.Form):
     reason = forms.CharField(label=_("Reason"), max_length=100, required=False)
 
 
+class HolidayOpeningForm(forms.Form):
+    date = forms.DateField(label=_("National holiday"), widget=DATE)
+    reason = forms.CharField(label=_("Note"), max_length=100, required=False)
+
+
 class InterviewSlotForm(forms.Form):
     starts_at = forms.DateTimeField(label=_("From"), widget=DATETIME)
     ends_at = forms.DateTimeField(label=_("Until"), widget=DATETIME)

@@ -104,6 +104,24 @@ class ClosureDay(TenantModel):
         ]
 
 
+class HolidayOpening(TenantModel):
+    """A national holiday on which the facility opens: without one, a holiday is closed
+    (``facilities.calendar``)."""
+
+    TENANT_PATHS = ("facility__municipality",)
+
+    facility = models.ForeignKey(
+        Facility, on_delete=models.CASCADE, related_name="holiday_openings"
+    )
+    date = models.DateField(_("date"))
+    reason = models.CharField(_("reason"), max_length=100, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["facility", "date"], name="one_opening_per_holiday")
+        ]
+
+
 class InterviewSlot(TenantModel):
     TENANT_PATHS = ("facility__municipality",)
 

@@ -13,7 +13,6 @@ import datetime as dt
 import unicodedata
 from dataclasses import dataclass, field
 
-import jpholiday
 from django.core.exceptions import ValidationError
 from django.core.paginator import Page, Paginator
 from django.db import IntegrityError, transaction
@@ -32,6 +31,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce, Greatest
 from django.http import Http404
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from tsuen import rules
@@ -39,9 +39,9 @@ from tsuen.audit import record, record_many
 from tsuen.authz.policy import Action, allows, filter_allowed, get_or_404, require
 from tsuen.booking.models import HOLDING_STATUSES, Booking
 from tsuen.core import clock, tenancy
+from tsuen.facilities import calendar
 from tsuen.facilities.models import (
     OPEN_INTERVIEW_STATUSES,
-    ClosureDay,
     Facility,
     Interview,
     InterviewSlot,
@@ -82,9 +82,7 @@ def window(today: dt.date) -> tuple[dt.date, dt.date]:
     return today, today + dt.timedelta(days=WINDOW_DAYS - 1)
 
 
-def holidays_between(start: dt.date, end: dt.date) -> dict[dt.date, str]:
-    """National holidays (jpholiday) by date, with their Japanese names."""
-    return dict(jpholiday.between(start, end))
+holidays_between = calendar.holidays_between
 
 
 def _booked(slot_ref: str = "pk"):
@@ -113,11 +111,9 @@ def _left(slot_ref: str = "pk"):
 
 def open_slots(start: dt.date, end: dt.date) -> QuerySet[PlaceSlot]:
     """Slots between ``start`` and ``end`` on days the facility is open, with ``left``."""
-    closed = ClosureDay.unscoped.filter(facility=OuterRef("facility"), date=OuterRef("date"))
     return (
         PlaceSlot.unscoped.filter(date__range=(start, end))
-        .exclude(date__in=list(holidays_between(start, end)))
-        .exclude(Exists(closed))
+        .filter(calendar.open_on(start, end))
         .annotate(left=_left())
     )
 
@@ -125,11 +121,9 @@ def open_slots(start: dt.date, end: dt.date) -> QuerySet[PlaceSlot]:
 def free_places(facility_ids, today: dt.date) -> dict[int, int]:
     """Open places in the next four weeks per facility: one aggregate query."""
     start, end = window(today)
-    closed = ClosureDay.unscoped.filter(facility=OuterRef("facility"), date=OuterRef("date"))
     rows = (
         PlaceSlot.unscoped.filter(facility_id__in=list(facility_ids), date__range=(start, end))
-        .exclude(date__in=list(holidays_between(start, end)))
-        .exclude(Exists(closed))
+        .filter(calendar.open_on(start, end))
         .order_by()
         .values("facility_id")
         .annotate(free=Sum(_left()))
@@ -330,14 +324,9 @@ def facility_page(user, facility_id: int, *, today: dt.date | None = None) -> Fa
             .annotate(left=_left())
             .order_by("age_class", "date", "starts_at")
         )
-        closures = dict(
-            ClosureDay.unscoped.filter(facility=facility, date__range=(start, end)).values_list(
-                "date", "reason"
-            )
-        )
+        facts = calendar.day_facts(facility.pk, start, end)
         interview_slots_open = _open_interview_slots(facility, clock.now()).count()
-    holidays = holidays_between(start, end)
-    calendars = _calendars(facility, slots, closures, holidays)
+    calendars = _calendars(facility, slots, facts)
     return FacilityPage(
         facility,
         photos,
@@ -349,8 +338,9 @@ def facility_page(user, facility_id: int, *, today: dt.date | None = None) -> Fa
     )
 
 
-def _calendars(facility, slots, closures, holidays) -> list[ClassCalendar]:
-    """Per accepted age class, the days with places offered, a closure or a holiday."""
+def _calendars(facility, slots, facts) -> list[ClassCalendar]:
+    """Per accepted age class, the days with places offered, a closure or a holiday (a
+    holiday the facility opened shows its name and its places)."""
     calendars = []
     for age_class in AGE_CLASSES:
         class_slots = [s for s in slots if s.age_class == age_class]
@@ -359,11 +349,11 @@ def _calendars(facility, slots, closures, holidays) -> list[ClassCalendar]:
         if not class_slots:  # "no places offered" says it all; closed days would be noise
             calendars.append(ClassCalendar(age_class, []))
             continue
-        days: dict[dt.date, CalendarDay] = {}
-        for day, reason in closures.items():
-            days[day] = CalendarDay(day, closed=reason or _("Closed"))
-        for day, name in holidays.items():
-            days.setdefault(day, CalendarDay(day, closed=_("National holiday"))).holiday = name
+        days: dict[dt.date, CalendarDay] = {
+            day: CalendarDay(day, closed=calendar.why_closed(fact), holiday=fact.holiday)
+            for day, fact in facts.items()
+            if fact.holiday or fact.closed
+        }
         for s in class_slots:
             day = days.setdefault(s.date, CalendarDay(s.date))
             if not day.closed:
@@ -528,6 +518,26 @@ def cancel_interview(user, interview_id: int) -> Interview:
     return interview
 
 
+def _refuse_if_not_held_yet(interview: Interview, held_minutes: int) -> None:
+    """An interview is recorded as held (minutes given, so also any acceptance) only once its
+    scheduled time has come: never before its date, never "held" in the future. Declining a
+    request without an interview (0 minutes) may come at any time."""
+    slot = interview.slot
+    if held_minutes and slot is not None and slot.starts_at > clock.now():
+        from tsuen.core.templatetags.tsuen import date_jp
+
+        raise InterviewRefused(
+            _(
+                "This interview is scheduled for %(date)s at %(time)s: record it once it has "
+                "taken place."
+            )
+            % {
+                "date": date_jp(slot.starts_at),
+                "time": timezone.localtime(slot.starts_at).strftime("%H:%M"),
+            }
+        )
+
+
 def decide_interview(
     staff,
     interview_id: int,
@@ -558,6 +568,7 @@ def decide_interview(
         )
         if interview.status != InterviewStatus.REQUESTED:
             raise InterviewRefused(_("This interview has already been decided or cancelled."))
+        _refuse_if_not_held_yet(interview, held_minutes)
         interview.status = InterviewStatus.ACCEPTED if accept else InterviewStatus.DECLINED
         interview.held_minutes = held_minutes
         interview.follow_up_recorded = follow_up_recorded

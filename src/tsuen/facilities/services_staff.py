@@ -11,11 +11,12 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-import jpholiday
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Count, Q
 from django.http import Http404
+from django.utils import timezone
+from django.utils.dates import WEEKDAYS
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -27,10 +28,13 @@ from tsuen.booking import waitlist
 from tsuen.booking.models import HOLDING_STATUSES, Booking
 from tsuen.booking.signals import place_freed
 from tsuen.core import clock
+from tsuen.core.templatetags.tsuen import date_jp
+from tsuen.facilities import calendar
 from tsuen.facilities.checks import REGISTER_FIELDS, facility_problems
 from tsuen.facilities.models import (
     ClosureDay,
     Facility,
+    HolidayOpening,
     Interview,
     InterviewSlot,
     PlaceSlot,
@@ -89,6 +93,7 @@ def update_profile(manager, changes: dict) -> Facility:
         facility = Facility.objects.select_for_update().get(pk=facility.pk)
         current = {name: getattr(facility, name) for name in REGISTER_FIELDS}
         problems = facility_problems(current | changes)
+        problems += template_outside(facility, current | changes)
         if problems:
             raise StaffRefused(problems)
         for name, value in changes.items():
@@ -96,6 +101,28 @@ def update_profile(manager, changes: dict) -> Facility:
         facility.save(update_fields=list(changes))
         record("update", facility, fields=list(changes))
     return facility
+
+
+def template_outside(facility: Facility, values: dict) -> list[str]:
+    """New opening hours must still hold every slot of the weekly template."""
+    opens, closes = values.get("opens_at"), values.get("closes_at")
+    if not (opens and closes):
+        return []
+    outside = PlaceTemplate.objects.filter(facility=facility).filter(
+        Q(starts_at__lt=opens) | Q(ends_at__gt=closes)
+    )
+    return [
+        _(
+            "The weekly template has a slot outside these hours (%(weekday)s %(start)s to "
+            "%(end)s): change or remove it first."
+        )
+        % {
+            "weekday": WEEKDAYS[slot.weekday - 1],
+            "start": _hm(slot.starts_at),
+            "end": _hm(slot.ends_at),
+        }
+        for slot in outside.order_by("weekday", "starts_at")[:3]
+    ]
 
 
 def photos(manager) -> list[StoredFile]:
@@ -271,6 +298,7 @@ class DayOverview:
     date: dt.date
     holiday: str
     closure: ClosureDay | None
+    closed: str = ""  # why the facility is closed that day ("" when open)
     slots: list = field(default_factory=list)  # PlaceSlot with .booked
 
 
@@ -296,37 +324,60 @@ def places_overview(manager, today: dt.date | None = None) -> PlacesOverview:
         TemplateRow(t, over_ratio(t.places, t.staff_planned, t.age_class, ratios))
         for t in PlaceTemplate.objects.filter(facility=facility)
     ]
-    holidays = dict(jpholiday.between(today, last))
+    facts = calendar.day_facts(facility.pk, today, last)
     closures = {
         c.date: c for c in ClosureDay.objects.filter(facility=facility, date__range=(today, last))
     }
     slots = _with_booked(PlaceSlot.objects.filter(facility=facility, date__range=(today, last)))
     days = {
-        today + dt.timedelta(days=n): DayOverview(
-            today + dt.timedelta(days=n),
-            holidays.get(today + dt.timedelta(days=n), ""),
-            closures.get(today + dt.timedelta(days=n)),
-        )
-        for n in range(OVERVIEW_DAYS)
+        day: DayOverview(day, fact.holiday, closures.get(day), calendar.why_closed(fact))
+        for day, fact in facts.items()
     }
     for slot in slots:
         days[slot.date].slots.append(slot)
     return PlacesOverview(facility, template, list(days.values()))
 
 
+def _hm(t: dt.time) -> str:
+    return t.strftime("%H:%M")
+
+
+def _outside_hours(facility: Facility, starts_at: dt.time, ends_at: dt.time) -> bool:
+    opens, closes = facility.opens_at, facility.closes_at
+    return bool(opens and closes and (starts_at < opens or ends_at > closes))
+
+
 def add_template_slot(manager, **values) -> PlaceTemplate:
+    """Add a slot to the weekly template: inside the facility's opening hours (when set), and
+    not overlapping another slot of the same weekday and age class."""
     if values["ends_at"] <= values["starts_at"]:
         raise StaffRefused(_("The end time must be after the start time."))
     with transaction.atomic():
         facility = facility_of(manager, Action.PLACES_MANAGE)
-        if PlaceTemplate.objects.filter(
-            facility=facility,
-            weekday=values["weekday"],
-            starts_at=values["starts_at"],
-            age_class=values["age_class"],
-        ).exists():
+        facility = Facility.objects.select_for_update().get(pk=facility.pk)
+        if _outside_hours(facility, values["starts_at"], values["ends_at"]):
             raise StaffRefused(
-                _("This weekday already has a slot at this time for this age class.")
+                _("The facility is open from %(opens)s to %(closes)s: the slot must fit inside.")
+                % {"opens": _hm(facility.opens_at), "closes": _hm(facility.closes_at)}
+            )
+        overlapping = (
+            PlaceTemplate.objects.filter(
+                facility=facility,
+                weekday=values["weekday"],
+                age_class=values["age_class"],
+                starts_at__lt=values["ends_at"],
+                ends_at__gt=values["starts_at"],
+            )
+            .order_by("starts_at")
+            .first()
+        )
+        if overlapping is not None:
+            raise StaffRefused(
+                _(
+                    "This weekday already has a slot for this age class from %(start)s to "
+                    "%(end)s: slots must not overlap."
+                )
+                % {"start": _hm(overlapping.starts_at), "end": _hm(overlapping.ends_at)}
             )
         slot = PlaceTemplate.objects.create(facility=facility, **values)
         record("create", slot, fields=list(values))
@@ -343,9 +394,12 @@ def delete_template_slot(manager, template_id: int) -> None:
 
 
 def generate_places(manager, first_day: dt.date, last_day: dt.date) -> list[PlaceSlot]:
-    """Make the days' slots from the weekly template, first_day..last_day. National holidays
-    and closure days are skipped, and so is any day that already has slots: running it twice
-    changes nothing."""
+    """Make the days' slots from the weekly template, first_day..last_day. Days the facility
+    is closed (``facilities.calendar``: closure days, national holidays it has not opened) are
+    skipped, and so is any day that already has slots: running it twice changes nothing. Past
+    days are refused: their places can no longer be booked."""
+    if first_day < clock.today():
+        raise StaffRefused(_("Places cannot be made for days that have passed."))
     if last_day < first_day:
         raise StaffRefused(_("The last day must not be before the first day."))
     if (last_day - first_day).days > 366:
@@ -356,12 +410,7 @@ def generate_places(manager, first_day: dt.date, last_day: dt.date) -> list[Plac
         template: dict[int, list[PlaceTemplate]] = {}
         for t in PlaceTemplate.objects.filter(facility=facility):
             template.setdefault(t.weekday, []).append(t)
-        holidays = set(dict(jpholiday.between(first_day, last_day)))
-        closed = set(
-            ClosureDay.objects.filter(
-                facility=facility, date__range=(first_day, last_day)
-            ).values_list("date", flat=True)
-        )
+        closed = calendar.closed_days(facility.pk, first_day, last_day)
         taken = set(
             PlaceSlot.objects.filter(
                 facility=facility, date__range=(first_day, last_day)
@@ -370,7 +419,7 @@ def generate_places(manager, first_day: dt.date, last_day: dt.date) -> list[Plac
         new = []
         day = first_day
         while day <= last_day:
-            if day not in holidays and day not in closed and day not in taken:
+            if day not in closed and day not in taken:
                 new.extend(
                     PlaceSlot(
                         facility=facility,
@@ -397,6 +446,7 @@ class DayPlaces:
     closure: ClosureDay | None
     slots: list  # PlaceSlot with .booked and .warning
     staff_by_slot: dict
+    closed: str = ""  # why the facility is closed that day ("" when open)
 
 
 def day_places(manager, day: dt.date) -> DayPlaces:
@@ -413,9 +463,11 @@ def day_places(manager, day: dt.date) -> DayPlaces:
         slot.warning = planned is not None and over_ratio(
             slot.capacity, planned, slot.age_class, ratios
         )
-    holiday = jpholiday.is_holiday_name(day) or ""
+    facts = calendar.day_facts(facility.pk, day, day)[day]
     closure = ClosureDay.objects.filter(facility=facility, date=day).first()
-    return DayPlaces(facility, day, holiday, closure, slots, staff)
+    return DayPlaces(
+        facility, day, facts.holiday, closure, slots, staff, calendar.why_closed(facts)
+    )
 
 
 def set_capacity(manager, slot_id: int, capacity: int) -> PlaceSlot:
@@ -427,6 +479,8 @@ def set_capacity(manager, slot_id: int, capacity: int) -> PlaceSlot:
         slot = get_or_404(
             manager, Action.PLACES_MANAGE, PlaceSlot.objects.select_for_update(), pk=slot_id
         )
+        if slot.date < clock.today():
+            raise StaffRefused(_("The places of a day that has passed cannot be changed."))
         taken = slot.capacity - waitlist.places_left(slot)
         if capacity < taken:
             raise StaffRefused(
@@ -445,23 +499,31 @@ def set_capacity(manager, slot_id: int, capacity: int) -> PlaceSlot:
     return slot
 
 
+def _bookings_on(facility, day: dt.date) -> int:
+    return Booking.unscoped.filter(facility=facility, date=day, status__in=HOLDING_STATUSES).count()
+
+
+def _refuse_if_booked(facility, day: dt.date) -> None:
+    booked = _bookings_on(facility, day)
+    if booked:
+        raise StaffRefused(
+            _(
+                "%(count)d bookings are made for this day. Cancel them on the day screen "
+                "first (the families are told), then close the day."
+            )
+            % {"count": booked}
+        )
+
+
 def add_closure(manager, day: dt.date, reason: str = "") -> ClosureDay:
-    """Close a day. A day with bookings is refused: the manager cancels them first on the day
-    screen (the families are told), never silently here."""
+    """Close a day, today or later. A day with bookings is refused: the manager cancels them
+    first on the day screen (the families are told), never silently here."""
+    if day < clock.today():
+        raise StaffRefused(_("A day that has passed cannot be closed."))
     with transaction.atomic():
         facility = facility_of(manager, Action.PLACES_MANAGE)
         facility = Facility.objects.select_for_update().get(pk=facility.pk)
-        booked = Booking.unscoped.filter(
-            facility=facility, date=day, status__in=HOLDING_STATUSES
-        ).count()
-        if booked:
-            raise StaffRefused(
-                _(
-                    "%(count)d bookings are made for this day. Cancel them on the day screen "
-                    "first (the families are told), then close the day."
-                )
-                % {"count": booked}
-            )
+        _refuse_if_booked(facility, day)
         if ClosureDay.objects.filter(facility=facility, date=day).exists():
             raise StaffRefused(_("This day is already closed."))
         closure = ClosureDay.objects.create(facility=facility, date=day, reason=reason)
@@ -472,6 +534,8 @@ def add_closure(manager, day: dt.date, reason: str = "") -> ClosureDay:
 def remove_closure(manager, closure_id: int) -> None:
     with transaction.atomic():
         closure = get_or_404(manager, Action.PLACES_MANAGE, ClosureDay.objects.all(), pk=closure_id)
+        if closure.date < clock.today():
+            raise StaffRefused(_("A day that has passed cannot be opened again."))
         record("delete", closure, fields=["date"])
         closure.delete()
 
@@ -481,6 +545,61 @@ def closures(manager) -> list[ClosureDay]:
     return list(
         ClosureDay.objects.filter(facility=facility, date__gte=clock.today()).order_by("date")
     )
+
+
+def open_holiday(manager, day: dt.date, reason: str = "") -> HolidayOpening:
+    """Open the facility on a national holiday (closed otherwise): its places can then be made
+    from the template and booked. Only a national holiday, today or later."""
+    if not calendar.holiday_name(day):
+        raise StaffRefused(
+            _("%(date)s is not a national holiday: the facility is open unless you close it.")
+            % {"date": date_jp(day)}
+        )
+    if day < clock.today():
+        raise StaffRefused(_("A day that has passed cannot be opened."))
+    with transaction.atomic():
+        facility = facility_of(manager, Action.PLACES_MANAGE)
+        facility = Facility.objects.select_for_update().get(pk=facility.pk)
+        if ClosureDay.objects.filter(facility=facility, date=day).exists():
+            raise StaffRefused(_("This day is on your closure list: open it again there first."))
+        if HolidayOpening.objects.filter(facility=facility, date=day).exists():
+            raise StaffRefused(_("The facility already opens on this holiday."))
+        opening = HolidayOpening.objects.create(facility=facility, date=day, reason=reason)
+        record("create", opening, fields=["date", "reason"])
+    return opening
+
+
+def remove_holiday_opening(manager, opening_id: int) -> None:
+    """Close an opened holiday again: refused while bookings are made for it, or once past."""
+    with transaction.atomic():
+        opening = get_or_404(
+            manager, Action.PLACES_MANAGE, HolidayOpening.objects.all(), pk=opening_id
+        )
+        if opening.date < clock.today():
+            raise StaffRefused(_("A day that has passed cannot be closed."))
+        _refuse_if_booked(opening.facility, opening.date)
+        record("delete", opening, fields=["date"])
+        opening.delete()
+
+
+def holiday_openings(manager) -> list[HolidayOpening]:
+    facility = facility_of(manager, Action.PLACES_MANAGE)
+    return list(
+        HolidayOpening.objects.filter(facility=facility, date__gte=clock.today()).order_by("date")
+    )
+
+
+def upcoming_holidays(manager, today: dt.date | None = None) -> list[tuple[dt.date, str]]:
+    """The national holidays of the coming year that the facility has not opened."""
+    facility = facility_of(manager, Action.PLACES_MANAGE)
+    today = today or clock.today()
+    holidays = calendar.holidays_between(today, today + dt.timedelta(days=365))
+    opened = set(
+        HolidayOpening.objects.filter(facility=facility, date__in=list(holidays)).values_list(
+            "date", flat=True
+        )
+    )
+    return [(day, name) for day, name in sorted(holidays.items()) if day not in opened]
 
 
 # --- interviews --------------------------------------------------------------------------------
@@ -536,6 +655,11 @@ def add_interview_slot(
         raise StaffRefused(_("A slot needs room for at least one family."))
     with transaction.atomic():
         facility = facility_of(staff, Action.INTERVIEW_SLOT_MANAGE)
+        closed = calendar.closed_reason(facility.pk, timezone.localdate(starts_at))
+        if closed:
+            raise StaffRefused(
+                _("The facility is closed on this day (%(reason)s).") % {"reason": closed}
+            )
         slot = InterviewSlot.objects.create(
             facility=facility, starts_at=starts_at, ends_at=ends_at, capacity=capacity
         )

@@ -22,7 +22,12 @@ from tsuen.booking.models import HOLDING_STATUSES, Booking
 from tsuen.core import clock, postal
 from tsuen.facilities.checks import REGISTER_FIELDS, facility_problems
 from tsuen.facilities.models import Facility, FacilitySuspension, StaffInvitation
-from tsuen.facilities.services_staff import StaffInvited, StaffRefused, send_invitation
+from tsuen.facilities.services_staff import (
+    StaffInvited,
+    StaffRefused,
+    send_invitation,
+    template_outside,
+)
 
 
 def _checked(values: dict) -> dict:
@@ -166,6 +171,9 @@ def update_facility(admin, facility_id: int, values: dict) -> Facility:
     values = _checked(values)
     with transaction.atomic():
         facility = Facility.objects.select_for_update().get(pk=facility_id)
+        outside = template_outside(facility, values)
+        if outside:
+            raise StaffRefused(outside)
         changed = [name for name, value in values.items() if getattr(facility, name) != value]
         for name in changed:
             setattr(facility, name, values[name])

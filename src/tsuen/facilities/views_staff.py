@@ -6,6 +6,7 @@ import datetime as dt
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
@@ -19,6 +20,7 @@ from tsuen.facilities.forms_staff import (
     ClosureForm,
     DecideForm,
     GenerateForm,
+    HolidayOpeningForm,
     InterviewSlotForm,
     InviteForm,
     PhotoDeleteForm,
@@ -169,8 +171,6 @@ def day_places(request, date: str):
     try:
         day = dt.date.fromisoformat(date)
     except ValueError:
-        from django.http import Http404
-
         raise Http404 from None
     form = CapacityForm()
     if request.method == "POST":
@@ -195,11 +195,26 @@ def day_places(request, date: str):
 
 @login_required
 def closures(request):
-    if request.method == "POST" and request.POST.get("action") == "remove":
-        staff.remove_closure(request.user, int(request.POST.get("closure", 0)))
-        messages.success(request, _("The day is open again."))
-        return redirect("facilities:staff_closures")
-    form = ClosureForm(request.POST or None)
+    """Closure days, and the national holidays the facility opens (closed otherwise)."""
+    action = request.POST.get("action") if request.method == "POST" else None
+    error = ""
+    removals = {
+        "remove": ("closure", staff.remove_closure, _("The day is open again.")),
+        "unopen": ("opening", staff.remove_holiday_opening, _("The holiday is closed again.")),
+    }
+    if action in removals:
+        key, remove, done_message = removals[action]
+        try:
+            remove(request.user, int(request.POST.get(key, 0)))
+        except ValueError:
+            raise Http404 from None
+        except staff.StaffRefused as refused:
+            error = " ".join(refused.messages)
+        else:
+            messages.success(request, done_message)
+            return redirect("facilities:staff_closures")
+    form = ClosureForm(request.POST if action == "add" else None)
+    opening_form = HolidayOpeningForm(request.POST if action == "open_holiday" else None)
     done = handle_post(
         request,
         form,
@@ -207,12 +222,27 @@ def closures(request):
         done=_("The day has been closed."),
         then="facilities:staff_closures",
         refused=staff.StaffRefused,
+    ) or handle_post(
+        request,
+        opening_form,
+        lambda data: staff.open_holiday(request.user, data["date"], data["reason"]),
+        done=_("The facility opens on this holiday. Make its places from the template."),
+        then="facilities:staff_closures",
+        refused=staff.StaffRefused,
     )
+    refused = bool(error) or status_of(form) == 400 or status_of(opening_form) == 400
     return done or render(
         request,
         "facilities/staff/closures.html",
-        {"closures": staff.closures(request.user), "form": form},
-        status=status_of(form),
+        {
+            "closures": staff.closures(request.user),
+            "openings": staff.holiday_openings(request.user),
+            "holidays": staff.upcoming_holidays(request.user),
+            "form": form,
+            "opening_form": opening_form,
+            "error": error,
+        },
+        status=400 if refused else 200,
     )
 
 

@@ -342,6 +342,7 @@ NOT_PERSONAL: dict[str, str] = {
     "facilities.Facility.allergy_support": "what a facility offers, not about a child",
     "facilities.Facility.meal_fee": "a facility's price list",
     "facilities.ClosureDay.reason": "why a facility is closed (no child or family)",
+    "facilities.HolidayOpening.reason": "why a facility opens on a holiday (no child or family)",
     "facilities.FacilitySuspension.reason": "why the ward suspended a facility (no person)",
     "national.NationalRateTable.disability": "a national rate in yen per hour, not about a child",
     "national.NationalRateTable.medical_care": "a national rate in yen per hour, not about a child",

@@ -23,6 +23,7 @@ from .billable import (
     visit_billable_minutes,
     visit_time_warnings,
 )
+from .calendar import DayFacts, closed_because, is_open
 from .cancellation import (
     JST,
     cancellation_counts,
@@ -102,6 +103,7 @@ __all__ = [
     "CapExcess",
     "CapUsage",
     "ChildBookings",
+    "DayFacts",
     "Eligibility",
     "EligibilityChange",
     "EligibilityEnd",
@@ -123,6 +125,7 @@ __all__ = [
     "cancellation_deadline",
     "cap_usage",
     "check_caps",
+    "closed_because",
     "eligibility_on",
     "eligibility_window",
     "first_visit_adder_again_from",
@@ -131,6 +134,7 @@ __all__ = [
     "fiscal_year_of",
     "fund_visits",
     "is_late_cancellation",
+    "is_open",
     "minutes_outside_booking",
     "month_bounds",
     "national_default_policy",
