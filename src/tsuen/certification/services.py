@@ -759,20 +759,27 @@ def certify(
             problems.append(_("The application names no child."))
         typed = {e.child_id: (numbers or {}).get(e.child_id, "").strip() for e in entries}
         given = {child_id: number for child_id, number in typed.items() if number}
-        problems += _number_problems(municipality, given)
+        problems += _number_problems(municipality, given, rules.fiscal_year_of(today))
         if problems:
             raise ApplicationInvalid(problems)
 
-        serial = _next_serial(municipality, rules.fiscal_year_of(today))
-        prefix = f"{municipality.certificate_prefix}{rules.fiscal_year_of(today)}-"
+        fiscal_year = rules.fiscal_year_of(today)
+        serial = _next_serial(municipality, fiscal_year)
         taken = set(given.values())
         certifications = []
         for entry, (valid_from, valid_to) in zip(entries, windows, strict=True):
             number = given.get(entry.child_id)
             if number is None:
-                while f"{prefix}{serial:05d}" in taken:
+                while (
+                    rules.format_certificate_number(
+                        municipality.certificate_prefix, fiscal_year, serial
+                    )
+                    in taken
+                ):
                     serial += 1
-                number = f"{prefix}{serial:05d}"
+                number = rules.format_certificate_number(
+                    municipality.certificate_prefix, fiscal_year, serial
+                )
                 serial += 1
             certification = Certification.objects.create(
                 municipality=municipality,
@@ -812,15 +819,32 @@ def certify(
     return certifications
 
 
-def _number_problems(municipality: Municipality, given: dict[int, str]) -> list[str]:
-    """Why numbers the ward typed cannot be used: a wrong format, used twice in the
-    application, or already used in the municipality."""
+def _number_problems(
+    municipality: Municipality, given: dict[int, str], fiscal_year: int
+) -> list[str]:
+    """Why numbers the ward typed cannot be used: a wrong format, another fiscal year than the
+    decision's (``rules.certificate_number_fault``), used twice in the application, or already
+    used in the municipality."""
     problems = []
-    pattern = re.compile(rf"{re.escape(municipality.certificate_prefix)}[0-9]{{4}}-[0-9]{{5}}")
-    example = f"{municipality.certificate_prefix}2026-00001"
+    prefix = municipality.certificate_prefix
+    example = rules.format_certificate_number(prefix, fiscal_year, 1)
     well_formed = []
     for number in sorted(set(given.values())):
-        if not pattern.fullmatch(number):
+        fault = rules.certificate_number_fault(number, prefix, fiscal_year)
+        if fault == rules.certificates.FAULT_FISCAL_YEAR:
+            problems.append(
+                _(
+                    "“%(number)s” names fiscal year %(named)s, but this certification is decided "
+                    "in fiscal year %(year)s (write it like %(example)s)."
+                )
+                % {
+                    "number": number,
+                    "named": rules.parse_certificate_number(number, prefix).fiscal_year,
+                    "year": fiscal_year,
+                    "example": example,
+                }
+            )
+        elif fault is not None:
             problems.append(
                 _(
                     "“%(number)s” is not a certificate number of this municipality "
@@ -951,6 +975,9 @@ class ReviewPage:
     guardians: list[Guardian]
     children: list[Child]
     can_decide: bool
+    #: The shape of a certificate number decided today (the certify form's example and pattern).
+    number_example: str = ""
+    number_pattern: str = ""
 
 
 def review_page(staff, application_id: int) -> ReviewPage:
@@ -962,12 +989,16 @@ def review_page(staff, application_id: int) -> ReviewPage:
     guardians = list(household.guardians.order_by("pk"))
     record("read", household, fields=["postal_code", "prefecture", "city", "address_line"])
     record_many("read", guardians, fields=GUARDIAN_FIELDS)
+    prefix = page.application.municipality.certificate_prefix
+    fiscal_year = rules.fiscal_year_of(clock.today())
     return ReviewPage(
         page=page,
         household=household,
         guardians=guardians,
         children=page.children,
         can_decide=page.application.status in WAITING,
+        number_example=rules.format_certificate_number(prefix, fiscal_year, 1),
+        number_pattern=rules.certificate_number_pattern(prefix, fiscal_year),
     )
 
 

@@ -20,6 +20,13 @@ from .cancellation import (
     is_late_cancellation,
 )
 from .caps import CapCheck, CapUsage, cap_usage, check_caps, reaches_share_of_cap
+from .certificates import (
+    CertificateNumber,
+    certificate_number_fault,
+    certificate_number_pattern,
+    format_certificate_number,
+    parse_certificate_number,
+)
 from .eligibility import (
     AGED_OUT,
     ELIGIBILITY_REASONS,
@@ -88,6 +95,7 @@ __all__ = [
     "CapCheck",
     "CapExcess",
     "CapUsage",
+    "CertificateNumber",
     "ChildBookings",
     "Eligibility",
     "EligibilityChange",
@@ -109,6 +117,8 @@ __all__ = [
     "cancellation_counts",
     "cancellation_deadline",
     "cap_usage",
+    "certificate_number_fault",
+    "certificate_number_pattern",
     "check_caps",
     "eligibility_on",
     "eligibility_window",
@@ -116,12 +126,14 @@ __all__ = [
     "first_visit_adder_due",
     "fiscal_year_bounds",
     "fiscal_year_of",
+    "format_certificate_number",
     "fund_visits",
     "is_late_cancellation",
     "month_bounds",
     "national_default_policy",
     "national_last_day",
     "national_rates",
+    "parse_certificate_number",
     "period_bounds",
     "period_end",
     "policy_change_effect",
