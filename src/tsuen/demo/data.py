@@ -92,7 +92,12 @@ def _policy_rows(shinjuku: Municipality, nakano: Municipality) -> None:
         caps=[{"period": "fiscal_year", "limit_minutes": 160 * HOURS}],
         buckets=[
             {"payer": "national", "period": "month", "limit_minutes": 10 * HOURS, "national": True},
-            {"payer": "tokyo", "period": "fiscal_year", "limit_minutes": None, "national": False},
+            {
+                "payer": "prefecture",
+                "period": "fiscal_year",
+                "limit_minutes": None,
+                "national": False,
+            },
         ],
         reductions_per_hour={
             "public_assistance": 300,
