@@ -28,7 +28,9 @@ def test_demo_world(django_capture_on_commit_callbacks):
     rules = policy_for(shinjuku.pk, TODAY).to_rules()
     assert str(rules.eligibility_end) == "fiscal_year_end_age_3"
     assert [(str(c.period), c.limit_minutes) for c in rules.caps] == [("fiscal_year", 9600)]
-    assert [b.payer for b in rules.buckets] == ["national", "tokyo"]
+    assert [b.payer for b in rules.buckets] == ["national", "prefecture"]
+    # The notices name the head and whom to contact.
+    assert shinjuku.head == "新宿区長" and shinjuku.office_department and shinjuku.office_phone
     nakano = Municipality.objects.get(code="13114")
     assert policy_for(nakano.pk, TODAY).to_rules() == data.national_default_policy(2026)
 

@@ -139,6 +139,9 @@ def test_a_number_the_ward_already_gave_is_kept(client, ward, reviewer):
         ("SJ2026-00001", "is already used in this municipality"),
         ("NK2026-00099", "is not a certificate number of this municipality"),
         ("SJ26-1", "is not a certificate number of this municipality"),
+        ("SJ2026-00000", "is not a certificate number of this municipality"),
+        ("SJ2099-00001", "names fiscal year 2099, but this certification is decided in fiscal"),
+        ("SJ2025-00001", "names fiscal year 2025, but this certification is decided in fiscal"),
     ],
 )
 def test_a_certificate_number_already_used_or_malformed_is_refused(
@@ -154,6 +157,37 @@ def test_a_certificate_number_already_used_or_malformed_is_refused(
     assert not Certification.objects.filter(child=child).exists()
     application.refresh_from_db()
     assert application.status == ApplicationStatus.SUBMITTED
+
+
+def test_the_certify_form_shows_and_checks_the_shape_of_this_years_number(client, ward, reviewer):
+    application = submitted(ward)
+    page = desk(client, reviewer).get(
+        reverse("certification:staff_application", args=[application.pk])
+    )
+    html = page.content.decode()
+    assert 'placeholder="SJ2026-00001"' in html
+    assert 'pattern="SJ2026-[0-9]{5}"' in html
+
+
+def test_a_number_of_another_fiscal_year_is_refused_by_the_service(ward, reviewer):
+    application = submitted(ward)
+    child_id = application.children.get().child_id
+    with pytest.raises(services.ApplicationInvalid, match="names fiscal year 2025"):
+        services.certify(reviewer, application.pk, {child_id: "SJ2025-00001"})
+    assert not Certification.objects.filter(application=application).exists()
+
+
+def test_in_april_the_new_fiscal_year_numbers_start_again(ward, reviewer):
+    with clock.frozen(dt.datetime(2027, 3, 31, 10, 0)):
+        march = submitted(ward)
+        [last_of_year] = services.certify(reviewer, march.pk)
+    with clock.frozen(dt.datetime(2027, 4, 1, 10, 0)):
+        april = submitted(ward)
+        child_id = april.children.get().child_id
+        with pytest.raises(services.ApplicationInvalid, match="names fiscal year 2026"):
+            services.certify(reviewer, april.pk, {child_id: "SJ2026-00005"})
+        [first_of_year] = services.certify(reviewer, april.pk)
+    assert (last_of_year.number, first_of_year.number) == ("SJ2026-00001", "SJ2027-00001")
 
 
 def test_one_number_for_two_children_is_refused(ward, reviewer):

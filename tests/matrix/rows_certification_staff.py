@@ -51,6 +51,12 @@ def extend(world):
             certified_by=world["users"]["municipal_admin"],
         )
     world["notice_certification"] = certification
+    rejected = _application(
+        guardian, world["household"], world["own_child"], ApplicationStatus.REJECTED
+    )
+    rejected.message_to_applicant = "matrix"
+    rejected.save()
+    world["rejected_application"] = rejected
 
 
 def _pk(key):
@@ -97,4 +103,11 @@ ROWS = {
         404, {"anonymous": LOGIN} | ok(*FAMILY), args=_pk("notice_certification")
     ),
     **export_rows("certification:staff_notice", MUNICIPAL, args=_pk("notice_certification")),
+    # The notice of rejection (却下通知書): the same two ways.
+    "certification:rejection_pdf": Row(
+        404, {"anonymous": LOGIN} | ok(*FAMILY), args=_pk("rejected_application")
+    ),
+    **export_rows(
+        "certification:staff_rejection_notice", MUNICIPAL, args=_pk("rejected_application")
+    ),
 }

@@ -165,7 +165,7 @@ def test_the_versions_page_shows_the_version_in_force_and_who_wrote_each(client,
 def test_the_editor_is_prefilled_from_the_version_in_force(client, ward, admin):
     page = desk(client, admin).get(reverse("municipalities:policy_new")).content.decode()
     assert 'name="caps-0-hours" value="48.0"' in page
-    assert 'name="buckets-1-payer" value="ward"' in page
+    assert '<option value="ward" selected>' in page
     assert 'name="effective_from" value="2026-11-27"' in page
 
 
@@ -324,3 +324,148 @@ def test_a_version_page_shows_its_settings_in_words(client, ward, admin):
     assert "2000, 1800, 1600" in text
     assert "Authorised nursery" in text and "a calendar month" in text
     assert "Low-income households" in text
+
+
+# --- coherence (issue 10): payers from a list, caps per period, sane amounts ------------------
+
+
+def national_and(*rest):
+    return [
+        {"payer": "national", "period": "month", "limit_minutes": 600, "national": True},
+        *rest,
+    ]
+
+
+@pytest.mark.parametrize(
+    ("changes", "expected"),
+    [
+        (
+            {"buckets": national_and(
+                {"payer": "tokio", "period": "month", "limit_minutes": None, "national": False}
+            )},
+            "“tokio” is not a payer",
+        ),
+        (
+            {"buckets": national_and(
+                {"payer": "ward", "period": "month", "limit_minutes": None, "national": True}
+            )},
+            "Only the national payer's bucket is the national benefit",
+        ),
+        (
+            {"caps": [
+                {"period": "month", "limit_minutes": 200 * 60},
+                {"period": "fiscal_year", "limit_minutes": 150 * 60},
+            ]},
+            "The monthly cap is above the fiscal-year cap",
+        ),
+        (
+            {"caps": [
+                {"period": "month", "limit_minutes": 48 * 60},
+                {"period": "month", "limit_minutes": 20 * 60},
+            ]},
+            "Two hours caps count over the same period",
+        ),
+        (
+            {"buckets": national_and(
+                {"payer": "ward", "period": "month", "limit_minutes": 600, "national": False},
+                {"payer": "ward", "period": "month", "limit_minutes": None, "national": False},
+            )},
+            "Two funding buckets have the same payer and period",
+        ),
+        (
+            {"reductions_per_hour": {"public_assistance": 300, "tax_exempt": 99_999,
+                                     "low_income": 210, "support_needed": 150}},
+            "at most 3,000 yen an hour",
+        ),
+        ({"caps": [{"period": "month", "limit_minutes": 800 * 60}]}, "at most 744 hours"),
+    ],
+)  # fmt: skip
+def test_incoherent_settings_are_refused_by_the_service(ward, admin, changes, expected):
+    [message] = refused(admin, values(**changes))
+    assert expected in message
+
+
+def test_caps_are_saved_month_first(ward, admin):
+    row = services.save_version(
+        admin,
+        values(
+            caps=[
+                {"period": "fiscal_year", "limit_minutes": 160 * 60},
+                {"period": "month", "limit_minutes": 48 * 60},
+            ]
+        ),
+    )
+    assert [c["period"] for c in row.caps] == ["month", "fiscal_year"]
+
+
+def test_the_payer_is_a_select_and_a_typed_payer_is_refused_with_a_link(client, ward, admin):
+    desk(client, admin)
+    page = client.get(reverse("municipalities:policy_new")).content.decode()
+    assert '<select name="buckets-1-payer"' in page
+    assert 'name="buckets-1-national"' not in page  # the national payer is the national benefit
+    data = form_data(values())
+    data["buckets-1-payer"] = "tokio"
+    response = client.post(reverse("municipalities:policy_new"), data)
+    assert response.status_code == 400
+    html = response.content.decode()
+    summary = html[
+        html.index('id="policy-errors"') : html.index("</div>", html.index('id="policy-errors"'))
+    ]
+    assert 'href="#id_buckets-1-payer"' in summary and "tokio" in summary
+    assert MunicipalPolicy.objects.count() == 1
+
+
+def test_the_error_summary_links_each_refusal_to_its_field_or_section(client, ward, admin):
+    v = values(
+        caps=[
+            {"period": "month", "limit_minutes": 200 * 60},
+            {"period": "fiscal_year", "limit_minutes": 150 * 60},
+        ]
+    )
+    response = desk(client, admin).post(reverse("municipalities:policy_new"), form_data(v))
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert '<a href="#caps">The monthly cap is above the fiscal-year cap' in html
+    assert 'id="caps"' in html
+    data = form_data(values())
+    data["reduction_tax_exempt"] = "99999"
+    html = client.post(reverse("municipalities:policy_new"), data).content.decode()
+    assert 'href="#id_reduction_tax_exempt"' in html
+    assert "less than or equal to 3000" in html
+    data = form_data(values(effective_from=dt.date(2026, 11, 20)))
+    html = client.post(reverse("municipalities:policy_new"), data).content.decode()
+    assert '<a href="#id_effective_from">The effective date cannot be in the past.' in html
+    assert MunicipalPolicy.objects.count() == 1
+
+
+def test_the_default_effective_date_never_collides_with_a_saved_version(client, ward, admin):
+    desk(client, admin)
+    services.save_version(admin, values(effective_from=dt.date(2026, 11, 27)))
+    page = client.get(reverse("municipalities:policy_new")).content.decode()
+    assert 'name="effective_from" value="2026-11-28"' in page
+    services.save_version(admin, values(effective_from=dt.date(2026, 12, 15)))
+    page = client.get(reverse("municipalities:policy_new")).content.decode()
+    assert 'name="effective_from" value="2026-12-16"' in page
+    # Saving the prefilled editor as it is works.
+    response = client.post(reverse("municipalities:policy_new"), form_data(
+        values(effective_from=dt.date(2026, 12, 16))
+    ))  # fmt: skip
+    assert response.status_code == 302
+
+
+def test_on_the_last_day_of_march_the_default_is_the_next_fiscal_year(ward, admin):
+    with clock.frozen(dt.datetime(2027, 3, 30, 10, 0)):
+        services.save_version(admin, values(fiscal_year=2026, effective_from=dt.date(2027, 3, 31)))
+        start = services.starting_point(admin)
+    assert (start.effective_from, start.fiscal_year) == (dt.date(2027, 4, 1), 2027)
+
+
+def test_existing_payers_are_migrated_to_the_list():
+    import importlib
+
+    migration = importlib.import_module("tsuen.municipalities.migrations.0004_payers_from_a_list")
+    assert migration.payer_from_text("national", True, "東京都") == "national"
+    for typed in ("tokyo", "tokio", "Tokyo", "東京都", "東京", "prefecture"):
+        assert migration.payer_from_text(typed, False, "東京都") == "prefecture", typed
+    for typed in ("ward", "setagaya", "municipality", "新宿区"):
+        assert migration.payer_from_text(typed, False, "東京都") == "ward", typed

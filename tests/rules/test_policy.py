@@ -299,3 +299,48 @@ def test_check_date_guards_the_fiscal_year():
     assert policy.check_date(date(2027, 3, 31)) == date(2027, 3, 31)
     raises("date_outside_policy_year", lambda: policy.check_date(date(2026, 3, 31)))
     raises("date_outside_policy_year", lambda: policy.check_date(date(2027, 4, 1)))
+
+
+def test_caps_are_one_per_period_and_ordered_month_before_year():
+    both = (national(), ward())
+    raises(
+        "policy_cap_period_repeated",
+        lambda: Policy(2026, caps=(Cap(M, 1200), Cap(M, 2400)), buckets=both),
+    )
+    raises(
+        "policy_caps_out_of_order",
+        lambda: Policy(2026, caps=(Cap(M, 9600), Cap(FY, 7200)), buckets=both),
+    )
+    # Equal is coherent: the fiscal-year cap then never binds before the month's.
+    Policy(2026, caps=(Cap(M, 7200), Cap(FY, 7200)), buckets=both)
+
+
+def test_buckets_are_one_per_payer_and_period():
+    raises(
+        "policy_bucket_repeated",
+        lambda: Policy(2026, buckets=(national(), ward(M, 600), ward(M, None))),
+    )
+    # The same payer over another period is a different bucket.
+    Policy(2026, caps=(Cap(M, 2400),), buckets=(national(), ward(M, 600), ward(FY, None)))
+
+
+def test_amounts_have_sane_bounds():
+    raises(
+        "policy_hours_above_period",
+        lambda: Policy(2026, caps=(Cap(M, 745 * 60),), buckets=(national(), ward())),
+    )
+    Policy(2026, caps=(Cap(M, 744 * 60),), buckets=(national(), ward()))
+    raises(
+        "policy_reduction_too_large",
+        lambda: Policy(2026, reductions_per_hour={FeeClass.TAX_EXEMPT: 99_999}),
+    )
+    Policy(2026, reductions_per_hour={FeeClass.TAX_EXEMPT: 3_000})
+    rates = BenefitRates(base_per_hour={0: 10_001, 1: 1400, 2: 1400}, adders_per_hour={})
+    raises(
+        "policy_price_too_large",
+        lambda: Policy(
+            2026,
+            caps=(Cap(M, 1200),),
+            buckets=(national(), FundingBucket("ward", M, None, False, rates)),
+        ),
+    )

@@ -185,7 +185,8 @@ def _fee_class_on(household_id: int, day: dt.date) -> rules.FeeClass:
 #: How payers are named on the page; any other payer is shown as the policy spells it.
 PAYER_LABELS = {
     rules.NATIONAL_PAYER: _("National benefit"),
-    "tokyo": _("Tokyo programme"),
+    rules.PREFECTURE_PAYER: _("Prefecture programme"),
+    "tokyo": _("Tokyo programme"),  # claims made before payers came from a list
     "ward": _("Municipality"),
     "municipality": _("Municipality"),
 }

@@ -759,20 +759,27 @@ def certify(
             problems.append(_("The application names no child."))
         typed = {e.child_id: (numbers or {}).get(e.child_id, "").strip() for e in entries}
         given = {child_id: number for child_id, number in typed.items() if number}
-        problems += _number_problems(municipality, given)
+        problems += _number_problems(municipality, given, rules.fiscal_year_of(today))
         if problems:
             raise ApplicationInvalid(problems)
 
-        serial = _next_serial(municipality, rules.fiscal_year_of(today))
-        prefix = f"{municipality.certificate_prefix}{rules.fiscal_year_of(today)}-"
+        fiscal_year = rules.fiscal_year_of(today)
+        serial = _next_serial(municipality, fiscal_year)
         taken = set(given.values())
         certifications = []
         for entry, (valid_from, valid_to) in zip(entries, windows, strict=True):
             number = given.get(entry.child_id)
             if number is None:
-                while f"{prefix}{serial:05d}" in taken:
+                while (
+                    rules.format_certificate_number(
+                        municipality.certificate_prefix, fiscal_year, serial
+                    )
+                    in taken
+                ):
                     serial += 1
-                number = f"{prefix}{serial:05d}"
+                number = rules.format_certificate_number(
+                    municipality.certificate_prefix, fiscal_year, serial
+                )
                 serial += 1
             certification = Certification.objects.create(
                 municipality=municipality,
@@ -812,15 +819,32 @@ def certify(
     return certifications
 
 
-def _number_problems(municipality: Municipality, given: dict[int, str]) -> list[str]:
-    """Why numbers the ward typed cannot be used: a wrong format, used twice in the
-    application, or already used in the municipality."""
+def _number_problems(
+    municipality: Municipality, given: dict[int, str], fiscal_year: int
+) -> list[str]:
+    """Why numbers the ward typed cannot be used: a wrong format, another fiscal year than the
+    decision's (``rules.certificate_number_fault``), used twice in the application, or already
+    used in the municipality."""
     problems = []
-    pattern = re.compile(rf"{re.escape(municipality.certificate_prefix)}[0-9]{{4}}-[0-9]{{5}}")
-    example = f"{municipality.certificate_prefix}2026-00001"
+    prefix = municipality.certificate_prefix
+    example = rules.format_certificate_number(prefix, fiscal_year, 1)
     well_formed = []
     for number in sorted(set(given.values())):
-        if not pattern.fullmatch(number):
+        fault = rules.certificate_number_fault(number, prefix, fiscal_year)
+        if fault == rules.certificates.FAULT_FISCAL_YEAR:
+            problems.append(
+                _(
+                    "“%(number)s” names fiscal year %(named)s, but this certification is decided "
+                    "in fiscal year %(year)s (write it like %(example)s)."
+                )
+                % {
+                    "number": number,
+                    "named": rules.parse_certificate_number(number, prefix).fiscal_year,
+                    "year": fiscal_year,
+                    "example": example,
+                }
+            )
+        elif fault is not None:
             problems.append(
                 _(
                     "“%(number)s” is not a certificate number of this municipality "
@@ -951,6 +975,9 @@ class ReviewPage:
     guardians: list[Guardian]
     children: list[Child]
     can_decide: bool
+    #: The shape of a certificate number decided today (the certify form's example and pattern).
+    number_example: str = ""
+    number_pattern: str = ""
 
 
 def review_page(staff, application_id: int) -> ReviewPage:
@@ -962,42 +989,64 @@ def review_page(staff, application_id: int) -> ReviewPage:
     guardians = list(household.guardians.order_by("pk"))
     record("read", household, fields=["postal_code", "prefecture", "city", "address_line"])
     record_many("read", guardians, fields=GUARDIAN_FIELDS)
+    prefix = page.application.municipality.certificate_prefix
+    fiscal_year = rules.fiscal_year_of(clock.today())
     return ReviewPage(
         page=page,
         household=household,
         guardians=guardians,
         children=page.children,
         can_decide=page.application.status in WAITING,
+        number_example=rules.format_certificate_number(prefix, fiscal_year, 1),
+        number_pattern=rules.certificate_number_pattern(prefix, fiscal_year),
     )
 
 
-NOTICE_FIELDS = ["number", "valid_from", "valid_to"]
+NOTICE_FIELDS = ["number", "valid_from", "valid_to", "ended_on", "end_reason"]
+#: What a notice prints about its addressee (the household's first guardian at its address).
+ADDRESSEE_FIELDS = ["postal_code", "prefecture", "city", "address_line"]
+
+
+def _record_addressee(household: Household) -> None:
+    record("read", household, fields=ADDRESSEE_FIELDS)
+    guardian = household.guardians.order_by("pk").first()
+    if guardian is not None:
+        record("read", guardian, fields=["family_name", "given_name"])
 
 
 def _notice_certification(user, action: Action, certification_id: int) -> Certification:
     return get_or_404(
         user,
         action,
-        Certification.objects.select_related("municipality", "child"),
+        Certification.objects.select_related("municipality", "child", "child__household"),
         pk=certification_id,
     )
 
 
+def _notice_file_name(certification: Certification) -> str:
+    from tsuen.certification.notice import ENDED, certification_kind
+
+    kind = "end" if certification_kind(certification) == ENDED else "notice"
+    return f"certification-{kind}-{certification.number}.pdf"
+
+
 def certification_notice_pdf(user, certification_id: int) -> tuple[str, bytes]:
-    """The certification notice (認定通知書) as a PDF: (file name, bytes), for the child's own
-    family (404 otherwise). The family's own document about itself, so not a protected export
-    (docs/exports.md); the ward's staff use :func:`certification_notice_export`."""
+    """The certification's notice as a PDF: (file name, bytes), for the child's own family
+    (404 otherwise): the 認定通知書, or the 認定終了通知書 once the ward has ended it. The
+    family's own document about itself, so not a protected export (docs/exports.md); the
+    ward's staff use :func:`certification_notice_export`."""
     from tsuen.certification.notice import render_notice
 
     certification = _notice_certification(user, Action.CERTIFICATION_NOTICE, certification_id)
     data = render_notice(certification, clock.today())
+    _record_addressee(certification.child.household)
     record(
         "export",
         certification,
         fields=NOTICE_FIELDS,
         document_sha256=hashlib.sha256(data).hexdigest(),
     )
-    return f"certification-{certification.number}.pdf", data
+    return _notice_file_name(certification), data
 
 
 def notice_for_export(user, certification_id: int) -> Certification:
@@ -1006,19 +1055,82 @@ def notice_for_export(user, certification_id: int) -> Certification:
 
 
 def certification_notice_export(user, certification_id: int, *, request_id: str) -> Sealed:
-    """The certification notice for the ward's case workers, sealed as a protected export
-    (AES-256 ZIP) for ``user``; audited with the ZIP's SHA-256. The file inside is named by
-    the internal id: ZIP directories are readable without the password."""
-    from tsuen.certification.notice import render_notice
+    """The certification's notice (認定通知書 or 認定終了通知書) for the ward's case workers,
+    sealed as a protected export (AES-256 ZIP) for ``user``; audited with the ZIP's SHA-256.
+    The file inside is named by the internal id: ZIP directories are readable without the
+    password."""
+    from tsuen.certification.notice import ENDED, certification_kind, render_notice
 
     certification = notice_for_export(user, certification_id)
+    kind = "end" if certification_kind(certification) == ENDED else "notice"
     sealed = seal(
         user,
         request_id,
-        f"certification-notice-{certification.pk}.pdf",
+        f"certification-{kind}-{certification.pk}.pdf",
         render_notice(certification, clock.today()),
         municipality_id=certification.municipality_id,
         subject_child_ids=[certification.child_id],
     )
+    _record_addressee(certification.child.household)
     record("export", certification, fields=NOTICE_FIELDS, document_sha256=sealed.sha256)
+    return sealed
+
+
+REJECTION_FIELDS = ["status", "message_to_applicant", "submitted_at", "decided_at"]
+
+
+def _rejected(user, action: Action, application_id: int) -> tuple[Application, list[Child]]:
+    application = get_or_404(
+        user,
+        action,
+        Application.objects.select_related("municipality", "household").filter(
+            status=ApplicationStatus.REJECTED
+        ),
+        pk=application_id,
+    )
+    children = [e.child for e in application.children.select_related("child").order_by("pk")]
+    return application, children
+
+
+def rejection_notice_pdf(user, application_id: int) -> tuple[str, bytes]:
+    """The 却下通知書 of a rejected application for its family (404 for anyone else, and for an
+    application that is not rejected)."""
+    from tsuen.certification.notice import render_rejection
+
+    application, children = _rejected(user, Action.CERTIFICATION_NOTICE, application_id)
+    data = render_rejection(application, children, clock.today())
+    _record_addressee(application.household)
+    record(
+        "export",
+        application,
+        fields=REJECTION_FIELDS,
+        subjects=children,
+        document_sha256=hashlib.sha256(data).hexdigest(),
+    )
+    return f"rejection-{application.reference}.pdf", data
+
+
+def rejection_for_export(user, application_id: int) -> Application:
+    """404 unless ``user`` (the ward's case workers) may export the rejection notice."""
+    return _rejected(user, Action.CERTIFICATION_NOTICE_EXPORT, application_id)[0]
+
+
+def rejection_notice_export(user, application_id: int, *, request_id: str) -> Sealed:
+    """The 却下通知書 for the ward's case workers, as a protected export."""
+    from tsuen.certification.notice import render_rejection
+
+    application, children = _rejected(user, Action.CERTIFICATION_NOTICE_EXPORT, application_id)
+    sealed = seal(
+        user,
+        request_id,
+        f"rejection-notice-{application.pk}.pdf",
+        render_rejection(application, children, clock.today()),
+        municipality_id=application.municipality_id,
+        subject_child_ids=[c.pk for c in children],
+    )
+    _record_addressee(application.household)
+    record(
+        "export", application, fields=REJECTION_FIELDS, subjects=children,
+        document_sha256=sealed.sha256,
+    )  # fmt: skip
     return sealed

@@ -45,7 +45,17 @@ urlpatterns = [
         views_staff.notice,
         name="staff_notice",
     ),
-    # The family's own notice.
+    path(
+        "staff/<id:application_id>/rejection-notice/",
+        views_staff.rejection_notice,
+        name="staff_rejection_notice",
+    ),
+    # The family's own notices.
+    path(
+        "<id:application_id>/rejection.pdf",
+        views.rejection_pdf,
+        name="rejection_pdf",
+    ),
     path(
         "certifications/<id:certification_id>/notice.pdf",
         views.notice_pdf,

@@ -173,3 +173,13 @@ def notice_pdf(request, certification_id: int):
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     response["Cache-Control"] = "no-store"
     return response
+
+
+@login_required
+def rejection_pdf(request, application_id: int):
+    """The family's own notice of rejection (却下通知書)."""
+    name, data = services.rejection_notice_pdf(request.user, application_id)
+    response = HttpResponse(data, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    response["Cache-Control"] = "no-store"
+    return response

@@ -137,3 +137,20 @@ def notice(request, certification_id: int):
         ),
         back=back,
     )
+
+
+@login_required
+def rejection_notice(request, application_id: int):
+    """The notice of rejection for the ward's staff, as a protected export."""
+    if request.method == "POST":
+        services.rejection_for_export(request.user, application_id)  # 404
+        back = reverse("certification:staff_application", args=[application_id])
+    else:
+        back = ""
+    return deliver(
+        request,
+        lambda request_id: services.rejection_notice_export(
+            request.user, application_id, request_id=request_id
+        ),
+        back=back,
+    )

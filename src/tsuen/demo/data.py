@@ -94,7 +94,12 @@ def _policy_rows(shinjuku: Municipality, nakano: Municipality) -> None:
         caps=[{"period": "fiscal_year", "limit_minutes": 160 * HOURS}],
         buckets=[
             {"payer": "national", "period": "month", "limit_minutes": 10 * HOURS, "national": True},
-            {"payer": "tokyo", "period": "fiscal_year", "limit_minutes": None, "national": False},
+            {
+                "payer": "prefecture",
+                "period": "fiscal_year",
+                "limit_minutes": None,
+                "national": False,
+            },
         ],
         reductions_per_hour={
             "public_assistance": 300,
@@ -283,6 +288,10 @@ def _load(today: dt.date) -> list[DemoLogin]:
         name_kana="シンジュクク",
         prefecture="東京都",
         certificate_prefix="SJ",
+        head_title="新宿区長",
+        office_department="子ども家庭部 保育課 こども誰でも通園担当",
+        office_phone="03-5273-0000",
+        office_address="〒160-8484 東京都新宿区歌舞伎町1-4-1",
     )
     nakano = Municipality.objects.create(
         code="13114",
@@ -290,6 +299,10 @@ def _load(today: dt.date) -> list[DemoLogin]:
         name_kana="ナカノク",
         prefecture="東京都",
         certificate_prefix="NK",
+        head_title="中野区長",
+        office_department="子ども教育部 保育園・幼稚園課",
+        office_phone="03-3228-0000",
+        office_address="〒164-8501 東京都中野区中野四丁目11番19号",
     )
     wards = {m.code: m for m in (shinjuku, nakano)}
     if settings.DEBUG:

@@ -34,9 +34,17 @@ FEE_CLASS_LABELS = {
     rules.FeeClass.LOW_INCOME: _("Low-income households"),
     rules.FeeClass.SUPPORT_NEEDED: _("Households needing support"),
 }
+#: The payers a bucket may have: a list, never free text (see rules.PAYERS).
+PAYER_CHOICES = [
+    (rules.NATIONAL_PAYER, _("National benefit (国)")),
+    (rules.PREFECTURE_PAYER, _("The prefecture's programme (都道府県)")),
+    (rules.WARD_PAYER, _("The ward's own money (区市町村)")),
+]
 AGE_CLASSES = (0, 1, 2)
 MONTH = rules.Period.MONTH.value  # an empty extra row shows it and is still left out
-HOURS = dict(min_value=Decimal("0.5"), max_value=Decimal("8760"), decimal_places=1)
+HOURS = dict(min_value=Decimal("0.5"), max_value=Decimal("8784"), decimal_places=1)
+#: Where the service's refusals that name no single setting are shown.
+SECTIONS = ("caps", "buckets", "reductions", "staff_ratios")
 
 
 def _minutes(hours: Decimal | None) -> int | None:
@@ -94,7 +102,7 @@ class SettingsForm(forms.Form):
         ]
         for fee_class, label in FEE_CLASS_LABELS.items():
             self.fields[f"reduction_{fee_class}"] = forms.IntegerField(
-                label=label, min_value=0, max_value=100000
+                label=label, min_value=0, max_value=rules.MAX_REDUCTION_PER_HOUR
             )
         for age in AGE_CLASSES:
             self.fields[f"staff_ratio_{age}"] = forms.IntegerField(
@@ -114,12 +122,14 @@ class CapForm(forms.Form):
 
 
 class BucketForm(forms.Form):
-    payer = forms.CharField(label=_("Payer"), max_length=30)
+    # No payer chosen in advance: an untouched extra row stays empty and is left out.
+    payer = forms.ChoiceField(
+        label=_("Payer"), choices=[("", _("Choose the payer")), *PAYER_CHOICES]
+    )
     period = forms.ChoiceField(label=_("Period"), choices=PERIOD_CHOICES, initial=MONTH)
     hours = forms.DecimalField(
         label=_("Hours"), required=False, help_text=_("Empty: no limit."), **HOURS
     )
-    national = forms.BooleanField(label=_("National benefit"), required=False)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -127,7 +137,7 @@ class BucketForm(forms.Form):
             self.fields[f"rate_{age}"] = forms.IntegerField(
                 label=_("Price per hour, age class %(age)s (yen)") % {"age": age},
                 min_value=0,
-                max_value=100000,
+                max_value=rules.MAX_PRICE_PER_HOUR,
                 required=False,
             )
 
@@ -167,13 +177,41 @@ class PolicyEditor:
         )
         self.caps = CapFormSet(data, initial=initial.get("caps"), prefix="caps")
         self.buckets = BucketFormSet(data, initial=initial.get("buckets"), prefix="buckets")
+        self.section_errors: dict[str, list[str]] = {name: [] for name in SECTIONS}
 
     def is_valid(self) -> bool:
         return all([self.settings.is_valid(), self.caps.is_valid(), self.buckets.is_valid()])
 
-    def add_errors(self, messages) -> None:
-        for message in messages:
-            self.settings.add_error(None, message)
+    def add_errors(self, error) -> None:
+        """The service's refusal (``PolicyInvalid``) shown where it belongs: at a setting, in
+        a section of the form, or for the whole version."""
+        for where, messages in error.message_dict.items():
+            for message in messages:
+                if where in SECTIONS:
+                    self.section_errors[where].append(message)
+                elif where in self.settings.fields:
+                    self.settings.add_error(where, message)
+                else:
+                    self.settings.add_error(None, message)
+
+    def summary(self) -> list[tuple[str, str]]:
+        """Every error of the editor as (message, id of the field or section it concerns), in
+        the order of the form, for the summary at its top."""
+        items: list[tuple[str, str]] = [
+            (m, "policy-form") for m in self.settings.non_field_errors()
+        ]
+        for name in self.settings.fields:
+            for message in self.settings.errors.get(name, ()):
+                items.append((message, _field_id(self.settings[name])))
+        for name, formset in (("caps", self.caps), ("buckets", self.buckets)):
+            items += [(m, name) for m in formset.non_form_errors()]
+            for form in formset.forms:
+                for field, messages in form.errors.items():
+                    target = name if field == "__all__" else _field_id(form[field])
+                    items += [(m, target) for m in messages]
+        for name in SECTIONS:
+            items += [(m, name) for m in self.section_errors[name]]
+        return items
 
     def values(self) -> dict:
         """The model's field values from the valid forms."""
@@ -197,6 +235,11 @@ class PolicyEditor:
         return values
 
 
+def _field_id(bound) -> str:
+    """The id of a field's (first) input, for a link to it."""
+    return bound.id_for_label or f"{bound.auto_id}_0"
+
+
 def _kept(formset) -> list[dict]:
     return [
         f.cleaned_data for f in formset.forms if f.cleaned_data and not f.cleaned_data.get("DELETE")
@@ -205,10 +248,10 @@ def _kept(formset) -> list[dict]:
 
 def _bucket(data: dict) -> dict:
     bucket = {
-        "payer": data["payer"].strip(),
+        "payer": data["payer"],
         "period": data["period"],
         "limit_minutes": _minutes(data["hours"]),
-        "national": data["national"],
+        "national": data["payer"] == rules.NATIONAL_PAYER,
     }
     if data.get("rate_0") is not None:
         bucket["rates"] = {
@@ -240,7 +283,6 @@ def _initial(row: MunicipalPolicy) -> dict:
             "payer": b["payer"],
             "period": b["period"],
             "hours": _hours(b["limit_minutes"]),
-            "national": b["national"],
         }
         base = (b.get("rates") or {}).get("base_per_hour") or {}
         bucket |= {f"rate_{a}": base.get(str(a)) for a in AGE_CLASSES}
@@ -251,12 +293,13 @@ def _initial(row: MunicipalPolicy) -> dict:
 def describe(row: MunicipalPolicy) -> dict:
     """A version's list settings with the editor's labels, for reading."""
     periods = dict(PERIOD_CHOICES)
+    payers = dict(PAYER_CHOICES)
     return {
         "excluded": [ENROLMENT_LABELS.get(e, e) for e in row.excluded_enrolments],
         "caps": [(periods.get(c["period"], c["period"]), c["limit_minutes"]) for c in row.caps],
         "buckets": [
             {
-                "payer": b["payer"],
+                "payer": payers.get(b["payer"], b["payer"]),
                 "period": periods.get(b["period"], b["period"]),
                 "limit_minutes": b["limit_minutes"],
                 "national": b["national"],

@@ -32,6 +32,16 @@ class Municipality(models.Model):
         ),
     )
     read_only = models.BooleanField(_("read-only (incident switch)"), default=False)
+    # Who signs the ward's notices (認定通知書 and others) and whom families contact about them.
+    head_title = models.CharField(
+        _("title of the head of the municipality"),
+        max_length=30,
+        blank=True,
+        help_text=_("Signs the notices, e.g. 新宿区長. Empty: the name followed by 長."),
+    )
+    office_department = models.CharField(_("department in charge"), max_length=100, blank=True)
+    office_phone = models.CharField(_("department's phone"), max_length=30, blank=True)
+    office_address = models.CharField(_("office address"), max_length=200, blank=True)
 
     class Meta:
         verbose_name = _("municipality")
@@ -40,6 +50,11 @@ class Municipality(models.Model):
 
     def __str__(self) -> str:
         return f"{self.prefecture}{self.name}"
+
+    @property
+    def head(self) -> str:
+        """The head's title as the notices print it (新宿区長)."""
+        return self.head_title or f"{self.name}長"
 
 
 def default_excluded_enrolments() -> list[str]:

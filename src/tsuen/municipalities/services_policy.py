@@ -93,7 +93,60 @@ RULE_MESSAGES = {
     "policy_staff_ratio_invalid": gettext_lazy(
         "Each age class needs a number of children per adult above zero."
     ),
+    "policy_reduction_too_large": gettext_lazy("A fee reduction can be at most 3,000 yen an hour."),
+    "policy_cap_period_repeated": gettext_lazy(
+        "Two hours caps count over the same period: keep one cap per period."
+    ),
+    "policy_caps_out_of_order": gettext_lazy(
+        "The monthly cap is above the fiscal-year cap: a month cannot allow more hours than "
+        "the whole year."
+    ),
+    "policy_bucket_repeated": gettext_lazy(
+        "Two funding buckets have the same payer and period: merge them into one."
+    ),
+    "policy_hours_above_period": gettext_lazy(
+        "A cap or bucket allows more hours than its period has (a month has at most 744 hours)."
+    ),
+    "policy_price_too_large": gettext_lazy(
+        "A bucket's own price can be at most 10,000 yen an hour."
+    ),
 }
+
+#: Where on the editor each rule's refusal belongs (a field or a section of the form).
+RULE_SECTIONS = {
+    "policy_min_age_invalid": "min_age_months",
+    "policy_excluded_enrolments_missing_national": "excluded_enrolments",
+    "policy_excluded_enrolments_not_allowed": "excluded_enrolments",
+    "policy_billing_minimum_not_positive": "billing_minimum_minutes",
+    "policy_billing_step_invalid": "billing_step_minutes",
+    "policy_cancel_deadline_invalid": "cancel_deadline_days_before",
+    "policy_booking_window_not_positive": "booking_window_days",
+    "policy_reduction_invalid": "reductions",
+    "policy_reduction_too_large": "reductions",
+    "policy_staff_ratio_invalid": "staff_ratios",
+    "policy_no_caps": "caps",
+    "policy_cap_not_positive": "caps",
+    "policy_cap_below_national_hours": "caps",
+    "policy_cap_period_repeated": "caps",
+    "policy_caps_out_of_order": "caps",
+    "policy_hours_above_period": "caps",
+    "fiscal_year_invalid": "fiscal_year",
+}
+#: Every other code of a policy concerns the funding buckets, else the whole version.
+BUCKET_CODES_START = ("policy_bucket", "policy_national", "policy_unlimited", "policy_buckets")
+
+
+def rule_section(code: str) -> str:
+    if code in RULE_SECTIONS:
+        return RULE_SECTIONS[code]
+    if code.startswith(BUCKET_CODES_START) or code in (
+        "rates_invalid",
+        "policy_extension_unfunded",
+        "policy_price_too_large",
+    ):
+        return "buckets"
+    return "__all__"
+
 
 #: The settings a version holds (audited by name on creation).
 SETTINGS = (
@@ -118,7 +171,9 @@ SETTINGS = (
 
 
 class PolicyInvalid(ValidationError):
-    """The new version is refused; ``messages`` say why, in the user's language."""
+    """The new version is refused; ``messages`` say why, in the user's language, and
+    ``message_dict`` where: a setting's name, ``caps``, ``buckets``, ``reductions``,
+    ``staff_ratios``, or ``__all__``."""
 
 
 def rule_message(error: rules.RuleError) -> str:
@@ -195,13 +250,25 @@ def fiscal_years(today: dt.date | None = None) -> list[int]:
     return [current, current + 1]
 
 
+def free_effective_date(municipality_id: int, today: dt.date) -> dt.date:
+    """The first day a new version can take effect without colliding with a saved one or
+    being overtaken by one: tomorrow, or the day after the latest version written for a day
+    after today."""
+    latest = (
+        MunicipalPolicy.objects.filter(municipality_id=municipality_id, effective_from__gt=today)
+        .order_by("-effective_from")
+        .values_list("effective_from", flat=True)
+        .first()
+    )
+    return max(today, latest or today) + dt.timedelta(days=1)
+
+
 def starting_point(user) -> MunicipalPolicy:
-    """An unsaved version to prefill the editor: the one in force today, else the national
-    defaults of this fiscal year. Its effective date is tomorrow."""
+    """An unsaved version to prefill the editor: the settings in force on its effective date
+    (:func:`free_effective_date`), else the national defaults of that day's fiscal year."""
     ward = _ward(user, Action.POLICY_EDIT)
-    today = clock.today()
-    tomorrow = today + dt.timedelta(days=1)
-    return MunicipalPolicy.from_rules(ward, rules_for(ward.pk, today), tomorrow)
+    day = free_effective_date(ward.pk, clock.today())
+    return MunicipalPolicy.from_rules(ward, rules_for(ward.pk, day), day)
 
 
 # --- checking and saving ------------------------------------------------------------------------
@@ -213,30 +280,54 @@ def build(user, values: dict) -> tuple[MunicipalPolicy, rules.Policy]:
     accept the settings. Raises PolicyInvalid."""
     ward = _ward(user, Action.POLICY_EDIT)
     row = MunicipalPolicy(municipality=ward, **{k: values[k] for k in SETTINGS})
-    problems = []
+    problems: dict[str, list[str]] = defaultdict(list)
     first, last = rules.fiscal_year_bounds(row.fiscal_year)
     if not first <= row.effective_from <= last:
-        problems.append(
+        problems["effective_from"].append(
             _("The effective date must lie in fiscal year %(year)s (%(first)s to %(last)s).")
             % {"year": row.fiscal_year, "first": first, "last": last}
         )
     if row.effective_from < clock.today():
-        problems.append(_("The effective date cannot be in the past."))
+        problems["effective_from"].append(_("The effective date cannot be in the past."))
     if MunicipalPolicy.objects.filter(
         municipality=ward, fiscal_year=row.fiscal_year, effective_from=row.effective_from
     ).exists():
-        problems.append(
+        problems["effective_from"].append(
             _("A version of this fiscal year already takes effect on %(day)s; choose another day.")
             % {"day": row.effective_from}
         )
-    try:
-        policy = row.to_rules()
-    except rules.RuleError as error:
-        problems.append(rule_message(error))
-        policy = None
+    problems["buckets"] += _payer_problems(row.buckets)
+    # Caps are kept in one order: the month's, then the fiscal year's.
+    row.caps = sorted(row.caps, key=lambda c: c.get("period") != rules.Period.MONTH)
+    policy = None
+    if not problems["buckets"]:
+        try:
+            policy = row.to_rules()
+        except rules.RuleError as error:
+            problems[rule_section(error.code)].append(rule_message(error))
+    problems = {k: v for k, v in problems.items() if v}
     if problems:
         raise PolicyInvalid(problems)
     return row, policy
+
+
+def _payer_problems(buckets: list[dict]) -> list[str]:
+    """Every bucket's payer comes from the list (national, the prefecture, the ward), and only
+    the national payer's bucket is the national benefit."""
+    problems = []
+    for bucket in buckets:
+        payer = bucket.get("payer")
+        if payer not in rules.PAYERS:
+            problems.append(
+                _(
+                    "“%(payer)s” is not a payer: choose the national benefit, the prefecture "
+                    "or the ward."
+                )
+                % {"payer": payer}
+            )
+        elif bool(bucket.get("national")) != (payer == rules.NATIONAL_PAYER):
+            problems.append(_("Only the national payer's bucket is the national benefit."))
+    return problems
 
 
 def save_version(user, values: dict) -> MunicipalPolicy:

@@ -46,7 +46,7 @@ def new(request):
                 return _editor(request, editor, preview=preview)
             services.save_version(request.user, editor.values())
         except services.PolicyInvalid as exc:
-            editor.add_errors(exc.messages)
+            editor.add_errors(exc)
         else:
             messages.success(request, _("The new policy version was saved."))
             return redirect("municipalities:policy")

@@ -59,6 +59,17 @@ NATIONALLY_EXCLUDED = frozenset(
 NEVER_EXCLUDED = frozenset({Enrolment.UNLICENSED, Enrolment.TEMPORARY})
 
 NATIONAL_PAYER = "national"
+# The payers a ward chooses from for its funding buckets: the national benefit, its prefecture's
+# programme (e.g. Tokyo's), and the ward's own money.
+PREFECTURE_PAYER = "prefecture"
+WARD_PAYER = "ward"
+PAYERS = (NATIONAL_PAYER, PREFECTURE_PAYER, WARD_PAYER)
+# Sane bounds for amounts a ward types: a reduction per hour (the standard fee is 300 yen an
+# hour) and a payer's own price per child-hour (the national base price is 1,700 yen).
+MAX_REDUCTION_PER_HOUR = 3_000
+MAX_PRICE_PER_HOUR = 10_000
+# The longest a period can be, in minutes: a cap or a bucket cannot hold more.
+PERIOD_MAX_MINUTES = {Period.MONTH: 31 * 24 * 60, Period.FISCAL_YEAR: 366 * 24 * 60}
 # The national monthly hours: 10 hours. As a transition a municipality may choose 3 to 10 hours
 # up to and including FY2027 ("until FY2027"); from FY2028 it is 10 hours.
 NATIONAL_MONTHLY_MINUTES = 600
@@ -353,6 +364,44 @@ class Policy:
                     "Eligibility runs to the fiscal year end, but the non-national buckets "
                     "cannot fund all the minutes the caps allow on those extra days.",
                 )
+        self._validate_coherence()
+
+    def _validate_coherence(self) -> None:
+        """One cap per period, the monthly cap no larger than the fiscal-year cap, one bucket
+        per payer and period, and no cap or bucket longer than its period."""
+        periods = [c.period for c in self.caps]
+        if len(set(periods)) != len(periods):
+            raise RuleError(
+                "policy_cap_period_repeated", f"Two caps count over the same period: {periods}."
+            )
+        by_period = {c.period: c.limit_minutes for c in self.caps}
+        month, year = by_period.get(Period.MONTH), by_period.get(Period.FISCAL_YEAR)
+        if month is not None and year is not None and month > year:
+            raise RuleError(
+                "policy_caps_out_of_order",
+                f"The monthly cap ({month}) is above the fiscal-year cap ({year}).",
+            )
+        keys = [(b.payer, b.period) for b in self.buckets]
+        if len(set(keys)) != len(keys):
+            raise RuleError(
+                "policy_bucket_repeated", f"Two buckets have the same payer and period: {keys}."
+            )
+        for item in (*self.caps, *self.buckets):
+            if (item.limit_minutes or 0) > PERIOD_MAX_MINUTES[item.period]:
+                raise RuleError(
+                    "policy_hours_above_period",
+                    f"{item.limit_minutes} minutes do not fit in a {item.period}.",
+                )
+        for bucket in self.buckets:
+            rates = bucket.rates
+            if rates is not None and any(
+                v > MAX_PRICE_PER_HOUR
+                for v in (*rates.base_per_hour.values(), *rates.adders_per_hour.values())
+            ):
+                raise RuleError(
+                    "policy_price_too_large",
+                    f"Bucket {bucket.payer!r} pays more than {MAX_PRICE_PER_HOUR} yen an hour.",
+                )
 
     def _validate_money_and_booking(self) -> None:
         for fee_class, amount in self.reductions_per_hour.items():
@@ -360,6 +409,11 @@ class Policy:
                 raise RuleError(
                     "policy_reduction_invalid",
                     f"Reduction for {fee_class} must be >= 0 (and 0 for no class), got {amount}.",
+                )
+            if amount > MAX_REDUCTION_PER_HOUR:
+                raise RuleError(
+                    "policy_reduction_too_large",
+                    f"Reduction for {fee_class} is above {MAX_REDUCTION_PER_HOUR} yen an hour.",
                 )
         if self.cancel_deadline_days_before < 0 or self.cancel_deadline_time.tzinfo is not None:
             raise RuleError(
