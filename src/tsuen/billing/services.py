@@ -18,7 +18,7 @@ from django.db import transaction
 from django.db.models import Max
 from django.db.models.functions import TruncMonth
 from django.http import Http404
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from tsuen import rules
@@ -602,6 +602,18 @@ CSV_HEADERS = (
 )
 
 
+def _funding_text(shares: list[dict]) -> str:
+    """Who pays the benefit for how many minutes, in words: 国の給付 60分、東京都の事業 60分
+    (the claim CSV is in Japanese, like its headers)."""
+    from tsuen.booking.services import PAYER_LABELS
+
+    with translation.override("ja"):
+        return "、".join(
+            f"{PAYER_LABELS.get(share['payer'], share['payer'])} {share['minutes']}分"
+            for share in shares
+        )
+
+
 def _csv_cells(claim: Claim, line: ClaimLine) -> tuple:
     adders = shown_adders(line.adders)
     return (
@@ -613,7 +625,7 @@ def _csv_cells(claim: Claim, line: ClaimLine) -> tuple:
         line.child.full_name,
         line.age_class,
         line.billable_minutes,
-        " ".join(f"{s['payer']}:{s['minutes']}" for s in line.bucket_shares),
+        _funding_text(line.bucket_shares),
         line.base_amount,
         adders.get(str(rules.Adder.DISABILITY), 0),
         adders.get(str(rules.Adder.MEDICAL_CARE), 0),
