@@ -79,7 +79,7 @@ def test_the_csv_in_japanese_has_japanese_headers_facility_numbers_and_japanese_
 
 
 def test_shift_jis_is_an_option_and_decodes_as_cp932(client, paid):
-    claim, second, officer = paid
+    _claim, second, officer = paid
     login_with_second_factor(client, officer)
     name, raw, _ = _export(client, "ja", encoding="cp932")
     assert name == "claims-202611-sjis.csv" and not raw.startswith(b"\xef\xbb\xbf")

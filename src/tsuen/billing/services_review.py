@@ -19,8 +19,8 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import gettext as _
 from django.utils.translation import get_language, gettext_lazy, pgettext_lazy
+from django.utils.translation import gettext as _
 
 from tsuen import rules
 from tsuen.accounts.models import Role, User
@@ -450,10 +450,7 @@ def export_month(
     if encoding not in CSV_ENCODINGS:
         raise ClaimRefused(_("Choose UTF-8 or Shift_JIS."))
     claims = _exported(user, year, month)
-    if kind == "csv":
-        data = _csv_file(claims, encoding)
-    else:
-        data = _xlsx_file(claims, year, month)
+    data = _csv_file(claims, encoding) if kind == "csv" else _xlsx_file(claims, year, month)
     suffix = "-sjis" if kind == "csv" and encoding == "cp932" else ""
     name = f"claims-{year}{month:02d}{suffix}.{kind}"
     sealed = seal(user, request_id, name, data, municipality_id=user.municipality_id)
