@@ -69,7 +69,7 @@ def test_the_csv_in_japanese_has_japanese_headers_facility_numbers_and_japanese_
     assert name == "claims-202611.csv" and raw.startswith("\ufeff".encode())
     rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"))))
     assert rows[0][:3] == ["請求年月", "事業所番号", "施設名"]
-    assert "請求額合計（円）" in rows[0] and "支払日" in rows[0]
+    assert "請求額合計(円)" in rows[0] and "支払日" in rows[0]
     by_number = {r[1]: r for r in rows[1:]}
     assert set(by_number) == {claim.facility.facility_number, second.facility.facility_number}
     paid_row = by_number[second.facility.facility_number]

@@ -584,6 +584,7 @@ def shown_adders(adders: dict[str, int]) -> dict[str, int]:
 CSV_HEADERS = (
     "請求年月",
     "版",
+    "事業所番号",
     "施設",
     "請求先",
     "利用日",
@@ -617,11 +618,12 @@ def _funding_text(shares: list[dict]) -> str:
 def _csv_cells(claim: Claim, line: ClaimLine) -> tuple:
     adders = shown_adders(line.adders)
     return (
-        f"{claim.year}-{claim.month:02d}",
+        f"{claim.year}年{claim.month}月",
         claim.version,
+        claim.facility.facility_number,
         claim.facility.name,
         claim.paying_municipality.name,
-        line.date.isoformat(),
+        f"{line.date:%Y/%m/%d}",
         line.child.full_name,
         line.age_class,
         line.billable_minutes,
