@@ -63,6 +63,7 @@ class ExportForm(MonthForm):
     encoding = forms.ChoiceField(
         label=_("Character encoding of the CSV"),
         required=False,
+        widget=forms.RadioSelect,
         choices=[
             ("utf-8", _("UTF-8 (with BOM; Excel reads it)")),
             ("cp932", _("Shift_JIS (for systems that read only Shift_JIS)")),
