@@ -181,7 +181,7 @@ def test_the_facility_claim_pdf_and_page_show_no_class_or_household_status(
         ["pdftotext", "-raw", str(path), "-"], capture_output=True, text=True, check=True
     ).stdout
     compact = re.sub(r"\s", "", text)  # the table wraps names and labels in its cells
-    assert "一花" in compact and "3750" in compact and "150" in compact
+    assert "一花" in compact and "3,750" in compact and "150" in compact
     _assert_tells_no_class(text, f"the claim PDF ({language})")
     _assert_tells_no_class(compact, f"the claim PDF ({language})")
     named = {"ja": ("障害児加算", "医療的ケア児加算", "その他の加算")}.get(

@@ -84,8 +84,10 @@ def test_csv_comes_as_a_protected_zip_with_bom_and_japanese_headers(
         )
     assert data.startswith(b"\xef\xbb\xbf")
     rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
-    assert rows[0][:5] == ["請求年月", "版", "施設", "請求先", "利用日"]
-    assert rows[1][4:8] == ["2026-11-05", child.full_name, "1", "120"]
+    assert rows[0][:6] == ["請求年月", "版", "事業所番号", "施設", "請求先", "利用日"]
+    # Japanese dates, as Excel in Japan writes them (the file is in Japanese).
+    assert rows[1][0] == "2026年11月"
+    assert rows[1][5:9] == ["2026/11/05", child.full_name, "1", "120"]
     assert rows[1][-1] == str(2800 + 480)
     assert rows[1][-3:-1] == ["120", "480"]  # to collect (600 - 480), reduction reimbursed
     export = AuditEvent.objects.get(action="export", object_type="billing.claim")
@@ -102,7 +104,9 @@ def test_pdf_comes_as_a_protected_zip_and_has_the_japanese_text(client, claimed,
     text = subprocess.run(
         ["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True
     ).stdout
-    assert "請求書" in text and "令和8年11月" in text and child.given_name in text
+    # In English here (the Japanese document: test_documents.py); names stay in Japanese.
+    assert "Claim for the day-care support programme" in text and "November 2026" in text
+    assert child.given_name in text
     fonts = subprocess.run(["pdffonts", str(path)], capture_output=True, text=True).stdout
     assert "IPAex" in fonts
 
@@ -164,7 +168,7 @@ def test_guardian_statement_page_and_pdf(client, claimed, tmp_path):
     text = subprocess.run(
         ["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True
     ).stdout
-    assert "利用料明細書" in text and child.given_name in text
+    assert "Statement of fees" in text and child.given_name in text
 
 
 def test_statement_shows_only_the_own_household(client, claimed):

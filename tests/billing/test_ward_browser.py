@@ -60,12 +60,14 @@ def test_review_query_approve_pay_and_export_on_a_desktop(desktop, live_server):
     check_accessibility(desktop)
     desktop.fill("#export-year", "2026")
     desktop.fill("#export-month", "11")
+    assert desktop.get_by_label("UTF-8（BOM付き。Excelで開けます）").is_checked()  # the default
+    desktop.get_by_label("Shift_JIS（Shift_JISしか読めないシステム向け）").check()
     # Both exports are protected: the password is asked once (then good for five minutes),
     # each ZIP's password is read off the screen.
     csv_button = desktop.locator("form[action='/billing/ward/export/'] button[value=csv]")
     name, data, first = exports.in_browser(desktop, csv_button.click, check=check_accessibility)
-    assert name == "claims-202611.csv"
-    rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
+    assert name == "claims-202611-sjis.csv"
+    rows = list(csv.reader(io.StringIO(data.decode("cp932"))))
     assert len(rows) == 2 and rows[1][2] == "ひかり保育園"
     desktop.get_by_role("link", name="戻る").click()
     desktop.wait_for_load_state()
@@ -75,5 +77,6 @@ def test_review_query_approve_pay_and_export_on_a_desktop(desktop, live_server):
     name, data, second = exports.in_browser(desktop, xlsx_button.click)
     assert name == "claims-202611.xlsx" and second != first
     values = list(load_workbook(io.BytesIO(data)).active.iter_rows(values_only=True))
-    assert len(values) == 2 and values[1][5] == correction.version == 2
+    assert len(values) == 3 and values[1][5] == correction.version == 2
+    assert values[2][0] == "合計"  # the totals row
     assert Claim.objects.get(pk=claim.pk).status == ClaimStatus.SUPERSEDED

@@ -359,11 +359,11 @@ def test_csv_export_parses_with_bom_and_is_formula_safe(
     assert name == "claims-202611.csv"
     assert raw.startswith("\ufeff".encode())
     rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"))))
-    assert rows[0] == list(services_review.EXPORT_HEADERS)
+    assert rows[0] == services_review.export_headers() and rows[0][1] == "Facility number"
     by_name = {r[2]: r for r in rows[1:]}
     assert set(by_name) == {"ひかり保育園", "'=HYPERLINK(1)"}
     first = by_name["ひかり保育園"]
-    assert first[0] == "2026-11" and first[1] == str(claim.facility_id)
+    assert first[0] == "2026-11" and first[1] == claim.facility.facility_number
     assert first[7:10] == [
         str(claim.total_benefit),
         str(claim.total_reduction_reimbursed),
@@ -384,8 +384,8 @@ def test_xlsx_export_reads_back(client, approved):
     assert name == "claims-202611.xlsx"
     book = load_workbook(io.BytesIO(data))
     rows = list(book.active.iter_rows(values_only=True))
-    assert rows[0] == services_review.EXPORT_HEADERS
-    by_name = {r[2]: r for r in rows[1:]}
+    assert list(rows[0]) == services_review.export_headers()
+    by_name = {r[2]: r for r in rows[1:-1]}  # the last row: the totals
     assert set(by_name) == {"ひかり保育園", "'=HYPERLINK(1)"}
     assert by_name["ひかり保育園"][9] == claim.total_benefit + claim.total_reduction_reimbursed
     assert by_name["'=HYPERLINK(1)"][6] == "Paid"

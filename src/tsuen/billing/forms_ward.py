@@ -57,4 +57,19 @@ class PaidForm(forms.Form):
 
 
 class ExportForm(MonthForm):
-    """The month to export (year and month, as on the facility's claims page)."""
+    """The month to export (year and month, as on the facility's claims page) and the CSV's
+    character encoding (UTF-8 unless Shift_JIS is chosen)."""
+
+    encoding = forms.ChoiceField(
+        label=_("Character encoding of the CSV"),
+        required=False,
+        widget=forms.RadioSelect,
+        choices=[
+            ("utf-8", _("UTF-8 (with BOM; Excel reads it)")),
+            ("cp932", _("Shift_JIS (for systems that read only Shift_JIS)")),
+        ],
+        error_messages={"invalid_choice": _("Choose UTF-8 or Shift_JIS.")},
+    )
+
+    def clean_encoding(self) -> str:
+        return self.cleaned_data.get("encoding") or "utf-8"

@@ -16,7 +16,9 @@ from dataclasses import dataclass, field
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max
+from django.db.models.functions import TruncMonth
 from django.http import Http404
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from tsuen import rules
@@ -30,7 +32,7 @@ from tsuen.core.templatetags.tsuen import date_jp
 from tsuen.core.wareki import wareki_year
 from tsuen.exports.services import Sealed, seal
 from tsuen.facilities.models import Facility, Interview, InterviewStatus
-from tsuen.families.models import FeeClass, Household, HouseholdFeeClass
+from tsuen.families.models import FeeClass, Guardian, Household, HouseholdFeeClass
 from tsuen.municipalities.models import MunicipalPolicy
 from tsuen.national import services as national_services
 
@@ -417,6 +419,17 @@ class ClaimPage:
     def month_label(self) -> str:
         return month_label(self.claim.year, self.claim.month)
 
+    @property
+    def claim_date(self) -> dt.date:
+        """The claim's date: the day it was submitted; a draft is dated today."""
+        if self.claim.submitted_at:
+            return timezone.localdate(self.claim.submitted_at)
+        return clock.today()
+
+    @property
+    def total(self) -> int:
+        return self.claim.total_benefit + self.claim.total_reduction_reimbursed
+
 
 def _claim(user, claim_id: int, action: Action = Action.CLAIM_VIEW) -> Claim:
     return get_or_404(
@@ -580,6 +593,7 @@ def shown_adders(adders: dict[str, int]) -> dict[str, int]:
 CSV_HEADERS = (
     "請求年月",
     "版",
+    "事業所番号",
     "施設",
     "請求先",
     "利用日",
@@ -598,18 +612,31 @@ CSV_HEADERS = (
 )
 
 
+def _funding_text(shares: list[dict]) -> str:
+    """Who pays the benefit for how many minutes, in words: 国の給付 60分、東京都の事業 60分
+    (the claim CSV is in Japanese, like its headers)."""
+    from tsuen.booking.services import PAYER_LABELS
+
+    with translation.override("ja"):
+        return "、".join(
+            f"{PAYER_LABELS.get(share['payer'], share['payer'])} {share['minutes']}分"
+            for share in shares
+        )
+
+
 def _csv_cells(claim: Claim, line: ClaimLine) -> tuple:
     adders = shown_adders(line.adders)
     return (
-        f"{claim.year}-{claim.month:02d}",
+        f"{claim.year}年{claim.month}月",
         claim.version,
+        claim.facility.facility_number,
         claim.facility.name,
         claim.paying_municipality.name,
-        line.date.isoformat(),
+        f"{line.date:%Y/%m/%d}",
         line.child.full_name,
         line.age_class,
         line.billable_minutes,
-        " ".join(f"{s['payer']}:{s['minutes']}" for s in line.bucket_shares),
+        _funding_text(line.bucket_shares),
         line.base_amount,
         adders.get(str(rules.Adder.DISABILITY), 0),
         adders.get(str(rules.Adder.MEDICAL_CARE), 0),
@@ -679,6 +706,10 @@ class FacilityStatement:
     visits: list[PricedVisit]
 
     @property
+    def minutes(self) -> int:
+        return sum(v.billable_minutes for v in self.visits)
+
+    @property
     def gross(self) -> int:
         return sum(v.fee_gross for v in self.visits)
 
@@ -697,10 +728,42 @@ class Statement:
     year: int
     month: int
     facilities: list[FacilityStatement]
+    #: Whom the statement is addressed to: the household's primary guardian (else the first).
+    addressee: Guardian | None = None
+    issued_on: dt.date | None = None
+    #: Every month with a visit of the household, newest first, and the month shown.
+    months: list[dt.date] = field(default_factory=list)
 
     @property
     def month_label(self) -> str:
         return month_label(self.year, self.month)
+
+    @property
+    def first_day(self) -> dt.date:
+        return dt.date(self.year, self.month, 1)
+
+    @property
+    def minutes(self) -> int:
+        return sum(v.billable_minutes for f in self.facilities for v in f.visits)
+
+    @property
+    def to_pay(self) -> int:
+        return sum(f.to_pay for f in self.facilities)
+
+
+def statement_months(household: Household, shown: dt.date) -> list[dt.date]:
+    """The first day of every month in which the household has a visit, and ``shown``,
+    newest first (one query)."""
+    days = (
+        Attendance.unscoped.filter(
+            status=AttendanceStatus.PRESENT, booking__child__household=household
+        )
+        .annotate(month=TruncMonth("booking__date"))
+        .values_list("month", flat=True)
+        .distinct()
+    )
+    months = {d if isinstance(d, dt.date) else d.date() for d in days} | {shown}
+    return sorted((m.replace(day=1) for m in months), reverse=True)
 
 
 def statement(user, year, month) -> Statement:
@@ -727,9 +790,20 @@ def statement(user, year, month) -> Statement:
         visits = price_visits(facility, year, month, booking__child__household=household)
         facilities.append(FacilityStatement(facility, visits))
     children = {v.booking.child_id: v.booking.child for f in facilities for v in f.visits}
+    addressee = household.guardians.order_by("-is_primary", "pk").first()
     record("read", household, subjects=children.values())
+    if addressee is not None:
+        record("read", addressee, ["family_name", "given_name"])
     record_many("read", [v.attendance for f in facilities for v in f.visits])
-    return Statement(household, year, month, facilities)
+    return Statement(
+        household,
+        year,
+        month,
+        facilities,
+        addressee=addressee,
+        issued_on=clock.today(),
+        months=statement_months(household, dt.date(year, month, 1)),
+    )
 
 
 def statement_pdf(user, year, month) -> tuple[str, bytes]:

@@ -8,6 +8,7 @@ reaches the ward. docs/billing.md, "The ward's claim review", explains the rules
 
 from __future__ import annotations
 
+import codecs
 import datetime as dt
 import io
 from collections import defaultdict
@@ -18,8 +19,8 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import get_language, gettext_lazy, pgettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from tsuen import rules
 from tsuen.accounts.models import Role, User
@@ -366,32 +367,42 @@ def mark_paid(user, claim_id: int, paid_on: dt.date) -> Claim:
 
 # --- the export for the finance system ----------------------------------------------------------
 
-EXPORT_HEADERS = (
-    "請求年月",
-    "施設番号",
-    "施設名",
-    "請求先コード",
-    "請求先",
-    "版",
-    "状態",
-    "給付費(円)",
-    "利用者負担軽減額(円)",
-    "請求額合計(円)",
-    "提出日",
-    "承認日",
-    "支払日",
+#: The finance export's columns: (header in the user's language, width in an Excel sheet).
+EXPORT_COLUMNS = (
+    (pgettext_lazy("finance export", "Claim month"), 12),
+    (pgettext_lazy("finance export", "Facility number"), 13),
+    (pgettext_lazy("finance export", "Facility"), 28),
+    (pgettext_lazy("finance export", "Payer code"), 11),
+    (pgettext_lazy("finance export", "Paying municipality"), 16),
+    (pgettext_lazy("finance export", "Version"), 6),
+    (pgettext_lazy("finance export", "Status"), 12),
+    (pgettext_lazy("finance export", "Benefit (yen)"), 14),
+    (pgettext_lazy("finance export", "Reduction reimbursed (yen)"), 16),
+    (pgettext_lazy("finance export", "Total claimed (yen)"), 16),
+    (pgettext_lazy("finance export", "Submitted on"), 12),
+    (pgettext_lazy("finance export", "Approved on"), 12),
+    (pgettext_lazy("finance export", "Paid on"), 12),
 )
+#: The yen columns (0-based), summed on the workbook's totals row.
+YEN_COLUMNS = (7, 8, 9)
 
 
-def _day(moment: dt.datetime | None) -> str:
-    return timezone.localdate(moment).isoformat() if moment else ""
+def export_headers() -> list[str]:
+    """The finance export's headers in the user's language."""
+    return [str(header) for header, _width in EXPORT_COLUMNS]
+
+
+def _day(moment: dt.datetime | None) -> dt.date | None:
+    return timezone.localdate(moment) if moment else None
 
 
 def _export_rows(claims: list[Claim]) -> list[tuple]:
+    """One row per claim, as values (dates as dates, yen as whole numbers); the CSV writes
+    them as text, the workbook as typed cells."""
     return [
         (
-            f"{c.year}-{c.month:02d}",
-            c.facility_id,
+            dt.date(c.year, c.month, 1),
+            c.facility.facility_number,
             c.facility.name,
             c.paying_municipality.code,
             c.paying_municipality.name,
@@ -417,18 +428,31 @@ def _exported(user, year: int, month: int) -> list[Claim]:
 
 
 EXPORT_KINDS = ("csv", "xlsx")
+#: The CSV's character encodings: UTF-8 with a byte-order mark (Excel reads it as UTF-8),
+#: or Shift_JIS (Microsoft's cp932) for finance systems that read nothing else.
+CSV_ENCODINGS = ("utf-8", "cp932")
+#: What stands in a Shift_JIS file for a character it cannot hold (the geta mark, 〓, as
+#: Japanese systems print an unrepresentable character).
+GETA = "〓"
 
 
-def export_month(user, year: int, month: int, kind: str, *, request_id: str) -> Sealed:
+def export_month(
+    user, year: int, month: int, kind: str, *, request_id: str, encoding: str = "utf-8"
+) -> Sealed:
     """The month's approved and paid claims to the user's ward for the finance system, one row
-    per claim, as CSV (UTF-8 with BOM, formula-safe cells: the claim CSV's escaping) or an
-    Excel workbook, sealed as a protected export (AES-256 ZIP) for ``user``. One ``export``
-    event per claim with the ZIP's SHA-256 (one on the ward's chain when the month is empty)."""
+    per claim with the facility's number (事業所番号), headers in the user's language, as CSV
+    (UTF-8 with BOM or Shift_JIS; formula-safe cells: the claim CSV's escaping) or an Excel
+    workbook (typed dates and numbers, widths, frozen header, totals row), sealed as a
+    protected export (AES-256 ZIP) for ``user``. One ``export`` event per claim with the ZIP's
+    SHA-256 (one on the ward's chain when the month is empty)."""
     if kind not in EXPORT_KINDS:
         raise ClaimRefused(_("Choose CSV or Excel."))
+    if encoding not in CSV_ENCODINGS:
+        raise ClaimRefused(_("Choose UTF-8 or Shift_JIS."))
     claims = _exported(user, year, month)
-    data = _csv_file(claims) if kind == "csv" else _xlsx_file(claims, year, month)
-    name = f"claims-{year}{month:02d}.{kind}"
+    data = _csv_file(claims, encoding) if kind == "csv" else _xlsx_file(claims, year, month)
+    suffix = "-sjis" if kind == "csv" and encoding == "cp932" else ""
+    name = f"claims-{year}{month:02d}{suffix}.{kind}"
     sealed = seal(user, request_id, name, data, municipality_id=user.municipality_id)
     if not claims:
         record("export", municipality_id=user.municipality_id, document_sha256=sealed.sha256)
@@ -436,22 +460,76 @@ def export_month(user, year: int, month: int, kind: str, *, request_id: str) -> 
     return sealed
 
 
-def _csv_file(claims: list[Claim]) -> bytes:
-    text = BOM + csv_row(EXPORT_HEADERS) + "".join(csv_row(r) for r in _export_rows(claims))
-    return text.encode("utf-8")
+def _japanese() -> bool:
+    return (get_language() or "ja").startswith("ja")
+
+
+def _csv_text(value) -> str:
+    """A CSV cell's text: a day as 2026/12/10 in Japanese (as Excel in Japan writes and reads
+    a date), 2026-12-10 in another language."""
+    if value is None:
+        return ""
+    if isinstance(value, dt.date):
+        return value.strftime("%Y/%m/%d") if _japanese() else value.isoformat()
+    return value
+
+
+def _csv_file(claims: list[Claim], encoding: str = "utf-8") -> bytes:
+    rows = []
+    for row in _export_rows(claims):
+        month, *rest = row
+        label = f"{month.year}年{month.month}月" if _japanese() else f"{month:%Y-%m}"
+        rows.append([label, *(_csv_text(v) for v in rest)])
+    text = csv_row(export_headers()) + "".join(csv_row(r) for r in rows)
+    if encoding == "cp932":
+        return text.encode("cp932", errors="geta")
+    return (BOM + text).encode("utf-8")
+
+
+def _geta(error: UnicodeEncodeError) -> tuple[str, int]:
+    return GETA * (error.end - error.start), error.end
+
+
+codecs.register_error("geta", _geta)
 
 
 def _xlsx_file(claims: list[Claim], year: int, month: int) -> bytes:
-    """The same rows as the CSV in an Excel workbook: one sheet named ``YYYY-MM``, numbers as
-    numbers, text that would start a formula written as text (never run)."""
+    """The same rows in an Excel workbook: one sheet named ``YYYY-MM``, dates as dates and yen
+    as numbers (with separators), the header frozen and bold, columns wide enough, and a
+    totals row; text that would start a formula written as text (never run)."""
     from openpyxl import Workbook
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
 
     book = Workbook()
     sheet = book.active
     sheet.title = f"{year}-{month:02d}"
-    sheet.append(EXPORT_HEADERS)
-    for row in _export_rows(claims):
+    sheet.append(export_headers())
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    rows = _export_rows(claims)
+    month_format = 'yyyy"年"m"月"' if _japanese() else "yyyy-mm"
+    day_format = "yyyy/mm/dd" if _japanese() else "yyyy-mm-dd"
+    for row in rows:
         sheet.append([_xlsx_cell(v) for v in row])
+        line = sheet.max_row
+        sheet.cell(line, 1).number_format = month_format
+        for column in (11, 12, 13):
+            sheet.cell(line, column).number_format = day_format
+    if rows:
+        sheet.append(
+            [str(pgettext_lazy("finance export", "Total"))]
+            + [None] * (YEN_COLUMNS[0] - 1)
+            + [sum(row[i] for row in rows) for i in YEN_COLUMNS]
+        )
+        for cell in sheet[sheet.max_row]:
+            cell.font = Font(bold=True)
+    for line in sheet.iter_rows(min_row=2, min_col=YEN_COLUMNS[0] + 1, max_col=YEN_COLUMNS[-1] + 1):
+        for cell in line:
+            cell.number_format = "#,##0"
+    for index, (_header, width) in enumerate(EXPORT_COLUMNS, start=1):
+        sheet.column_dimensions[get_column_letter(index)].width = width
+    sheet.freeze_panes = "A2"
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()

@@ -34,6 +34,7 @@ def _list_page(request, export: ExportForm | None = None, status: int = 200):
         initial={
             "year": filters.year or last_month.year,
             "month": filters.month or last_month.month,
+            "encoding": "utf-8",
         }
     )
     page = review.received_claims(request.user, filters, request.GET.get("page"))
@@ -127,10 +128,11 @@ def export(request):
             form.add_error(None, _("Choose CSV or Excel."))
         return _list_page(request, export=form, status=400)
     year, month = form.cleaned_data["year"], form.cleaned_data["month"]
+    encoding = form.cleaned_data["encoding"]
     return deliver(
         request,
         lambda request_id: review.export_month(
-            request.user, year, month, kind, request_id=request_id
+            request.user, year, month, kind, request_id=request_id, encoding=encoding
         ),
         back=reverse("billing:ward_claims"),
     )

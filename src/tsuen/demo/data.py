@@ -30,6 +30,7 @@ from tsuen.certification.models import (
 from tsuen.core import tenancy
 from tsuen.facilities.calendar import closed_days
 from tsuen.facilities.models import (
+    BankAccountType,
     Facility,
     FacilityType,
     Interview,
@@ -314,10 +315,30 @@ def _load(today: dt.date) -> list[DemoLogin]:
     _policy_rows(shinjuku, nakano)
 
     facilities = []
-    for ward, name, kana, kind, postal, address, lat, lon, regular, medical, allergy in FACILITIES:
+    for n, (
+        ward,
+        name,
+        kana,
+        kind,
+        postal,
+        address,
+        lat,
+        lon,
+        regular,
+        medical,
+        allergy,
+    ) in enumerate(FACILITIES, start=1):
         facilities.append(
             Facility.objects.create(
                 municipality=wards[ward],
+                # A made-up facility number (事業所番号: the prefecture's 13, then eight
+                # digits) and bank account for the claims (振込先).
+                facility_number=f"{ward[:2]}{ward[2:]}{n:05d}",
+                bank_name="みらい銀行",
+                bank_branch=f"{wards[ward].name}支店",
+                bank_account_type=BankAccountType.ORDINARY,
+                bank_account_number=f"{1234560 + n:07d}",
+                bank_account_holder=kana.replace(" ", "")[:100],
                 name=name,
                 name_kana=kana,
                 facility_type=kind,

@@ -3,6 +3,8 @@ facility, or the facility's manager keeping its profile."""
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from decimal import Decimal
 
 from django.utils.translation import gettext as _
@@ -15,6 +17,7 @@ REGISTER_FIELDS = (
     "facility_type",
     "name",
     "name_kana",
+    "facility_number",
     "postal_code",
     "address",
     "latitude",
@@ -31,9 +34,61 @@ REGISTER_FIELDS = (
     "opens_at",
     "closes_at",
 )
+#: The account the ward pays the claims into (振込先): the facility's manager keeps it.
+BANK_FIELDS = (
+    "bank_name",
+    "bank_branch",
+    "bank_account_type",
+    "bank_account_number",
+    "bank_account_holder",
+)
+_FACILITY_NUMBER = re.compile(r"^\d{10}$")
+_ACCOUNT_NUMBER = re.compile(r"^\d{7}$")
+#: An account holder as banks write it: katakana (full or half width), Latin capitals and
+#: digits, spaces and the few marks a name in a transfer may carry.
+_HOLDER = re.compile(r"^[\u30A0-\u30FF\uFF66-\uFF9FA-Z0-9 ()（）.．,，\-‐ー/]+$")
 #: Japan from Okinotorishima to Etorofu, Yonaguni to Minamitorishima (with a margin).
 LATITUDES = (Decimal(20), Decimal(46))
 LONGITUDES = (Decimal(122), Decimal(154))
+
+
+def normalised(text: str | None) -> str:
+    """Full-width digits and letters made half-width, spaces trimmed (numbers typed in a
+    Japanese input method arrive full width)."""
+    return unicodedata.normalize("NFKC", text or "").strip()
+
+
+def facility_number_problems(number: str, prefecture_code: str | None = None) -> list[str]:
+    """What is wrong with a facility number (事業所番号): empty is allowed (not yet known)."""
+    if not number:
+        return []
+    if not _FACILITY_NUMBER.match(number):
+        return [_("Enter the facility number (事業所番号) as ten digits.")]
+    if prefecture_code and number[:2] != prefecture_code:
+        return [
+            _("The facility number must begin with the prefecture's code %(code)s.")
+            % {"code": prefecture_code}
+        ]
+    return []
+
+
+def bank_problems(values: dict) -> list[str]:
+    """What is wrong with the bank account (``BANK_FIELDS``, normalised): all or nothing."""
+    given = [name for name in BANK_FIELDS if values.get(name)]
+    if not given:
+        return []
+    problems = []
+    if len(given) < len(BANK_FIELDS):
+        problems.append(
+            _("Enter every part of the bank account (bank, branch, type, number, holder), or none.")
+        )
+    number = values.get("bank_account_number") or ""
+    if number and not _ACCOUNT_NUMBER.match(number):
+        problems.append(_("Enter the account number as seven digits."))
+    holder = values.get("bank_account_holder") or ""
+    if holder and not _HOLDER.match(holder):
+        problems.append(_("Write the account holder in katakana, as the bank has it."))
+    return problems
 
 
 def facility_problems(values: dict) -> list[str]:
@@ -65,4 +120,5 @@ def facility_problems(values: dict) -> list[str]:
         problems.append(_("Enter both the opening and the closing time, or neither."))
     if opens and closes and closes <= opens:
         problems.append(_("The closing time must be after the opening time."))
+    problems += facility_number_problems(values.get("facility_number") or "")
     return problems

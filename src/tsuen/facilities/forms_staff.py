@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from tsuen.accounts.models import Role
 from tsuen.core.forms import RowIdField
+from tsuen.facilities.checks import BANK_FIELDS
 from tsuen.facilities.models import Facility
 from tsuen.facilities.services_staff import PROFILE_FIELDS
 
@@ -30,6 +31,18 @@ class ProfileForm(forms.ModelForm):
         model = Facility
         fields = PROFILE_FIELDS
         widgets = {"opens_at": TIME, "closes_at": TIME}
+
+
+class BankAccountForm(forms.ModelForm):
+    """The account the ward pays the claims into (振込先); services_staff checks it."""
+
+    class Meta:
+        model = Facility
+        fields = BANK_FIELDS
+        help_texts = {
+            "bank_account_number": _("Seven digits."),
+            "bank_account_holder": _("In katakana, as the bank has it (for example ホイクエン)."),
+        }
 
 
 class PhotoForm(forms.Form):

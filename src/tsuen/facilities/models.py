@@ -17,6 +17,11 @@ class FacilityType(models.TextChoices):
     SPARE_CAPACITY = "spare_capacity", _("Spare capacity (余裕活用型)")
 
 
+class BankAccountType(models.TextChoices):
+    ORDINARY = "ordinary", _("Ordinary (普通)")
+    CURRENT = "current", _("Current (当座)")
+
+
 class Facility(TenantModel):
     TENANT_PATHS = ("municipality",)
 
@@ -50,14 +55,41 @@ class Facility(TenantModel):
     what_to_bring = models.TextField(_("what to bring"), blank=True)
     access = models.TextField(_("access"), blank=True)
     suspended = models.BooleanField(_("suspended"), default=False)
+    #: The official facility number (事業所番号, ten digits, the first two the prefecture's
+    #: code) that the ward registers; claims and the finance export carry it.
+    facility_number = models.CharField(
+        _("facility number (事業所番号)"),
+        max_length=10,
+        blank=True,
+        help_text=_("Ten digits; the first two are the prefecture's code."),
+    )
+    # The account the ward pays the claims into (振込先), kept by the facility's manager.
+    bank_name = models.CharField(_("bank"), max_length=60, blank=True)
+    bank_branch = models.CharField(_("branch"), max_length=60, blank=True)
+    bank_account_type = models.CharField(
+        _("account type"), max_length=10, choices=BankAccountType.choices, blank=True
+    )
+    bank_account_number = models.CharField(_("account number"), max_length=7, blank=True)
+    bank_account_holder = models.CharField(_("account holder (kana)"), max_length=100, blank=True)
 
     class Meta:
         verbose_name = _("facility")
         verbose_name_plural = _("facilities")
         ordering = ["municipality", "name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["facility_number"],
+                condition=~models.Q(facility_number=""),
+                name="one_facility_per_number",
+            )
+        ]
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def has_bank_account(self) -> bool:
+        return bool(self.bank_account_number)
 
     def accepts(self, age_class: int) -> bool:
         return bool(getattr(self, f"accepts_class_{age_class}", False))

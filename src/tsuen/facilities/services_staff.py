@@ -30,7 +30,8 @@ from tsuen.booking.signals import place_freed
 from tsuen.core import clock
 from tsuen.core.templatetags.tsuen import date_jp
 from tsuen.facilities import calendar
-from tsuen.facilities.checks import REGISTER_FIELDS, facility_problems
+from tsuen.facilities.checks import BANK_FIELDS, REGISTER_FIELDS, bank_problems, facility_problems
+from tsuen.facilities.checks import normalised as _normalised
 from tsuen.facilities.models import (
     ClosureDay,
     Facility,
@@ -123,6 +124,30 @@ def template_outside(facility: Facility, values: dict) -> list[str]:
         }
         for slot in outside.order_by("weekday", "starts_at")[:3]
     ]
+
+
+def update_bank_account(manager, values: dict) -> Facility:
+    """Save the account the ward pays the claims into (振込先, ``BANK_FIELDS``): every part or
+    none, the number seven digits, the holder in katakana. Audited with the fields changed."""
+    unknown = set(values) - set(BANK_FIELDS)
+    if unknown:
+        raise ValueError(f"not bank fields: {sorted(unknown)}")
+    values = {name: _normalised(values.get(name)) for name in BANK_FIELDS}
+    if values["bank_account_holder"]:
+        values["bank_account_holder"] = values["bank_account_holder"].upper()
+    problems = bank_problems(values)
+    if problems:
+        raise StaffRefused(problems)
+    with transaction.atomic():
+        facility = facility_of(manager, Action.FACILITY_MANAGE)
+        facility = Facility.objects.select_for_update().get(pk=facility.pk)
+        changed = [name for name in BANK_FIELDS if getattr(facility, name) != values[name]]
+        for name in changed:
+            setattr(facility, name, values[name])
+        if changed:
+            facility.save(update_fields=changed)
+            record("update", facility, fields=changed)
+    return facility
 
 
 def photos(manager) -> list[StoredFile]:

@@ -20,7 +20,12 @@ from tsuen.audit import record, record_many
 from tsuen.authz.policy import Action, allows, filter_allowed, get_or_404, require
 from tsuen.booking.models import HOLDING_STATUSES, Booking
 from tsuen.core import clock, postal
-from tsuen.facilities.checks import REGISTER_FIELDS, facility_problems
+from tsuen.facilities.checks import (
+    REGISTER_FIELDS,
+    facility_number_problems,
+    facility_problems,
+    normalised,
+)
 from tsuen.facilities.models import Facility, FacilitySuspension, StaffInvitation
 from tsuen.facilities.services_staff import (
     StaffInvited,
@@ -30,11 +35,23 @@ from tsuen.facilities.services_staff import (
 )
 
 
-def _checked(values: dict) -> dict:
+def _checked(values: dict, municipality, facility_id: int | None = None) -> dict:
+    """The values checked (every problem listed) and normalised; ``municipality`` is the
+    facility's, whose prefecture begins the facility number."""
     unknown = set(values) - set(REGISTER_FIELDS)
     if unknown:
         raise ValueError(f"not register fields: {sorted(unknown)}")
+    values = values | {"facility_number": normalised(values.get("facility_number"))}
     problems = facility_problems(values)
+    number = values["facility_number"]
+    if number and not problems:
+        problems += facility_number_problems(number, municipality.code[:2])
+    if (
+        number
+        and not problems
+        and Facility.unscoped.filter(facility_number=number).exclude(pk=facility_id).exists()
+    ):
+        problems.append(_("Another facility already has this facility number."))
     if problems:
         raise StaffRefused(problems)
     digits = postal.normalise_code(values["postal_code"])
@@ -159,7 +176,7 @@ def register_facility(admin, values: dict) -> Facility:
 
     if not may_register(admin):
         raise Http404
-    values = _checked(values)
+    values = _checked(values, admin.municipality)
     with transaction.atomic():
         facility = Facility.objects.create(municipality_id=admin.municipality_id, **values)
         record("create", facility, fields=list(values))
@@ -167,8 +184,8 @@ def register_facility(admin, values: dict) -> Facility:
 
 
 def update_facility(admin, facility_id: int, values: dict) -> Facility:
-    facility_to_supervise(admin, facility_id)
-    values = _checked(values)
+    facility = facility_to_supervise(admin, facility_id)
+    values = _checked(values, facility.municipality, facility_id)
     with transaction.atomic():
         facility = Facility.objects.select_for_update().get(pk=facility_id)
         outside = template_outside(facility, values)

@@ -15,7 +15,9 @@ from tsuen.authz.policy import Action
 from tsuen.core.views import handle_post, status_of
 from tsuen.facilities import services
 from tsuen.facilities import services_staff as staff
+from tsuen.facilities.checks import BANK_FIELDS
 from tsuen.facilities.forms_staff import (
+    BankAccountForm,
     CapacityForm,
     ClosureForm,
     DecideForm,
@@ -36,11 +38,20 @@ from tsuen.files.services import UploadRefused
 def profile(request):
     facility = staff.facility_of(request.user, Action.FACILITY_MANAGE)
     form = ProfileForm(instance=facility)
+    bank_form = BankAccountForm(instance=facility)
     photo_form = PhotoForm()
     if request.method == "POST":
         action = request.POST.get("action")
         try:
-            if action == "photo":
+            if action == "bank":
+                bank_form = BankAccountForm(request.POST, instance=facility)
+                if bank_form.is_valid():
+                    staff.update_bank_account(
+                        request.user, {n: bank_form.cleaned_data[n] for n in BANK_FIELDS}
+                    )
+                    messages.success(request, _("The bank account has been saved."))
+                    return redirect("facilities:staff_profile")
+            elif action == "photo":
                 photo_form = PhotoForm(request.POST, request.FILES)
                 if photo_form.is_valid():
                     staff.add_photo(request.user, photo_form.cleaned_data["photo"])
@@ -61,13 +72,15 @@ def profile(request):
                     messages.success(request, _("The profile has been saved."))
                     return redirect("facilities:staff_profile")
         except (staff.StaffRefused, UploadRefused) as refused:
-            (photo_form if action == "photo" else form).add_error(None, refused)
+            chosen = {"photo": photo_form, "bank": bank_form}.get(action, form)
+            chosen.add_error(None, refused)
     return render(
         request,
         "facilities/staff/profile.html",
         {
             "facility": facility,
             "form": form,
+            "bank_form": bank_form,
             "photo_form": photo_form,
             "photos": staff.photos(request.user),
         },
