@@ -33,3 +33,21 @@ class EndForm(forms.Form):
         widget=DateInput,
         help_text=_("Bookings after this day are cancelled and the family is told."),
     )
+
+
+class ChildrenFilterForm(forms.Form):
+    """The filters of the ward's list of certified children; the facility is one of the ward's."""
+
+    text = forms.CharField(
+        label=_("Certificate number, name or reading"), required=False, max_length=100
+    )
+    facility = forms.TypedChoiceField(
+        label=_("Facility used"), required=False, coerce=int, empty_value=None
+    )
+    include_ended = forms.BooleanField(label=_("Include ended certifications"), required=False)
+
+    def __init__(self, *args, facilities=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["facility"].choices = [("", _("All facilities"))] + [
+            (f.pk, f.name) for f in facilities
+        ]

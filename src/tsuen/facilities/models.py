@@ -50,6 +50,16 @@ class Facility(TenantModel):
     what_to_bring = models.TextField(_("what to bring"), blank=True)
     access = models.TextField(_("access"), blank=True)
     suspended = models.BooleanField(_("suspended"), default=False)
+    #: Where tsuen tells the facility of a new interview request, a booking or a family's
+    #: cancellation; empty (the default) sends nothing.
+    notice_email = models.EmailField(
+        _("email for notices to the facility"),
+        blank=True,
+        help_text=_(
+            "New first interview requests, bookings and cancellations by families are sent "
+            "here. Leave empty to receive no email."
+        ),
+    )
 
     class Meta:
         verbose_name = _("facility")

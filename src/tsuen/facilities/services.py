@@ -32,6 +32,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce, Greatest
 from django.http import Http404
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from tsuen import rules
@@ -51,7 +52,7 @@ from tsuen.facilities.models import (
 from tsuen.families.models import Child
 from tsuen.files.models import Purpose, StoredFile
 from tsuen.notices.kinds import Notice
-from tsuen.notices.services import notify
+from tsuen.notices.services import notify, notify_facility
 
 #: "The next four weeks": today and the 27 days after it.
 WINDOW_DAYS = 28
@@ -494,6 +495,14 @@ def request_interview(user, child_id: int, slot_id: int, *, facility_id: int | N
                     % {"name": child.given_name}
                 ) from None
         record("create", interview, fields=["status", "slot", "facility"])
+        starts = timezone.localtime(slot.starts_at)
+        notify_facility(
+            Notice.FACILITY_INTERVIEW_REQUESTED,
+            slot.facility,
+            day=starts.date(),
+            start=starts.strftime("%H:%M"),
+            path=reverse("facilities:staff_interview_decide", args=[interview.pk]),
+        )
     return interview
 
 
