@@ -45,6 +45,11 @@ def _end(world):
 
 
 ROWS = {
+    # Issue 10: the ward's list of certified children (its case workers; ward B's reviewer
+    # sees ward B's list).
+    "certification:staff_children": Row(
+        404, {"anonymous": LOGIN} | ok(*DESK, "municipal_payments", "other_ward_reviewer")
+    ),
     # Issue 9 item 7: the payments officer reads the page (certificate numbers, fee-class
     # validity) without its form; only the desk saves (the @save rows).
     "certification:staff_fee_class@own": Row(

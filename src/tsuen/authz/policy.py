@@ -214,6 +214,20 @@ def facility_staff_related_to_child(user, paths: Paths) -> Q | None:
     return (_in(paths.child, booked) | _in(paths.child, interviewed)) & _in(paths.child, certified)
 
 
+def facility_staff_interviewing_household(user, paths: Paths) -> Q | None:
+    """Staff of a facility holding an open first interview (asked for or accepted) with a
+    child of the household: they call the guardian to arrange or move it (issue 10)."""
+    if not user.is_facility or not user.facility_id or paths.household is None:
+        return None
+    from tsuen.facilities.models import Interview, InterviewStatus
+
+    open_interviews = Interview.unscoped.filter(
+        facility_id=user.facility_id,
+        status__in=[InterviewStatus.REQUESTED, InterviewStatus.ACCEPTED],
+    ).values("child__household_id")
+    return _in(paths.household, open_interviews)
+
+
 def facility_staff_of_facility(user, paths: Paths) -> Q | None:
     """Staff (any facility role) of the facility that owns the row."""
     if not user.is_facility or not user.facility_id or paths.facility is None:
@@ -383,6 +397,8 @@ class Action(StrEnum):
     # export; a protected export is downloaded by its owner only.
     CERTIFICATION_NOTICE_EXPORT = "certification.notice.export"
     EXPORT_DOWNLOAD = "export.download"
+    # Issue 10: the interview desk shows the guardian's phone (checked on the guardian).
+    INTERVIEW_GUARDIAN_CONTACT = "interview.guardian_contact"
 
 
 _REVIEWER, _PAYMENTS, _ADMIN, _AUDITOR = (
@@ -461,6 +477,8 @@ POLICY: dict[Action, tuple[Rule, ...]] = {
     Action.STAFF_MANAGE: (facility_manager_of_facility,),
     # Interview slots: any staff of the facility (they hold the interviews).
     Action.INTERVIEW_SLOT_MANAGE: (facility_staff_of_facility,),
+    # The guardians' phone numbers, for the facility holding an open interview with the family.
+    Action.INTERVIEW_GUARDIAN_CONTACT: (facility_staff_interviewing_household,),
     Action.BOOKING_VIEW: (
         guardian_of_household,
         facility_staff_of_facility,

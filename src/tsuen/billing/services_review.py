@@ -123,6 +123,26 @@ def received_claims(
     )
 
 
+@dataclass(frozen=True)
+class ClaimsWaiting:
+    """The payments officer's next tasks: claims to review, claims approved and still to pay."""
+
+    to_review: list[Claim]  # submitted, oldest submission first
+    to_pay: list[Claim]  # approved, oldest approval first
+    to_review_count: int
+    to_pay_count: int
+
+
+def claims_waiting(user, limit: int = 10) -> ClaimsWaiting:
+    """The first ``limit`` claims of each kind, with the counts (no person's data on them)."""
+    received = _received(user)
+    to_review = received.filter(status=ClaimStatus.SUBMITTED).order_by("submitted_at", "pk")
+    to_pay = received.filter(status=ClaimStatus.APPROVED).order_by("approved_at", "pk")
+    return ClaimsWaiting(
+        list(to_review[:limit]), list(to_pay[:limit]), to_review.count(), to_pay.count()
+    )
+
+
 # --- one claim and its flags ------------------------------------------------------------------
 
 

@@ -46,7 +46,7 @@ from tsuen.families.models import Child, HouseholdFeeClass
 from tsuen.families.services import family_accounts
 from tsuen.municipalities.models import MunicipalPolicy, rules_for
 from tsuen.notices.kinds import Notice
-from tsuen.notices.services import notify
+from tsuen.notices.services import notify, notify_facility
 
 #: Lock the slot and the child before recounting. Only the control run of the race tests
 #: switches this off (it must then oversell).
@@ -635,7 +635,19 @@ def _write(user, pairs: Sequence[tuple[Child, PlaceSlot]], start, end, kind) -> 
             end=end.strftime("%H:%M"),
             path=reverse("booking:list"),
         )
+        notify_facility(
+            Notice.FACILITY_BOOKING_MADE,
+            slot.facility,
+            day=slot.date,
+            start=start.strftime("%H:%M"),
+            end=end.strftime("%H:%M"),
+            path=_staff_day_path(slot.date),
+        )
     return bookings
+
+
+def _staff_day_path(day: dt.date) -> str:
+    return f"{reverse('attendance:staff_day')}?date={day.isoformat()}"
 
 
 def book(
@@ -755,6 +767,15 @@ def cancel(user, booking_id: int) -> Booking:
         record("update", booking, fields=("status", "counts_toward_caps", "cancelled_at"))
         slot = booking.place_slot
         transaction.on_commit(lambda: place_freed.send(sender=Booking, place_slot=slot, now=now))
+        local = timezone.localtime
+        notify_facility(
+            Notice.FACILITY_BOOKING_CANCELLED,
+            booking.facility,
+            day=booking.date,
+            start=local(booking.starts_at).strftime("%H:%M"),
+            end=local(booking.ends_at).strftime("%H:%M"),
+            path=_staff_day_path(booking.date),
+        )
     return booking
 
 

@@ -45,3 +45,21 @@ class EndForm(forms.Form):
         super().__init__(*args, **kwargs)
         if self.data and "confirm_claims" in self.data:
             self.ask_confirmation()
+
+
+class ChildrenFilterForm(forms.Form):
+    """The filters of the ward's list of certified children; the facility is one of the ward's."""
+
+    text = forms.CharField(
+        label=_("Certificate number, name or reading"), required=False, max_length=100
+    )
+    facility = forms.TypedChoiceField(
+        label=_("Facility used"), required=False, coerce=int, empty_value=None
+    )
+    include_ended = forms.BooleanField(label=_("Include ended certifications"), required=False)
+
+    def __init__(self, *args, facilities=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["facility"].choices = [("", _("All facilities"))] + [
+            (f.pk, f.name) for f in facilities
+        ]

@@ -19,8 +19,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from tsuen.audit import record
-from tsuen.authz.policy import Action, allows, filter_allowed, get_or_404
+from tsuen.audit import record, record_many
+from tsuen.authz.policy import Action, allows, filter_allowed, get_or_404, require
 from tsuen.booking.models import Booking, BookingStatus
 from tsuen.booking.signals import place_freed
 from tsuen.certification.models import (
@@ -30,6 +30,7 @@ from tsuen.certification.models import (
     EndReason,
 )
 from tsuen.core import clock
+from tsuen.core.kana import normalise_kana
 from tsuen.core.templatetags.tsuen import date_jp
 from tsuen.families.models import Child, FeeClass, Household, HouseholdFeeClass
 from tsuen.families.services import family_accounts
@@ -50,8 +51,9 @@ class LifecycleInvalid(ValidationError):
 class FeeClassPage:
     child: Child
     rows: list[HouseholdFeeClass]
-    certifications: list[Certification]
+    certifications: list[Certification]  # each with ``changes`` (its status history)
     can_verify: bool  # the reviewer and the administrator; the payments officer reads only
+    can_end: bool = False  # an active certification, and a reviewer or administrator
 
 
 def _child(staff, child_id: int) -> Child:
@@ -83,13 +85,95 @@ def fee_classes_for(staff, child_id: int) -> FeeClassPage:
             staff, Action.CERTIFICATION_VIEW, Certification.objects.filter(child=child)
         ).order_by("-valid_from", "-pk")
     )
+    changes: dict[int, list] = {c.pk: [] for c in certifications}
+    for change in CertificationStatusChange.objects.filter(
+        certification_id__in=list(changes)
+    ).order_by("at", "pk"):
+        changes[change.certification_id].append(change)
+    for certification in certifications:
+        certification.changes = changes[certification.pk]
     record("read", child, fields=("family_name", "given_name", "birth_date"))
     for row in rows:
         record("read", row, fields=("fee_class", "valid_from", "valid_to"), subjects=[child])
     for certification in certifications:
-        record("read", certification, fields=CERTIFICATE_FIELDS)
+        record("read", certification, fields=(*CERTIFICATE_FIELDS, "end_reason"))
     can_verify = allows(staff, Action.HOUSEHOLD_FEE_CLASS_VERIFY, household)
-    return FeeClassPage(child, rows, certifications, can_verify)
+    can_end = any(
+        c.status == CertificationStatus.ACTIVE and allows(staff, Action.CERTIFICATION_END, c)
+        for c in certifications
+    )
+    return FeeClassPage(child, rows, certifications, can_verify, can_end)
+
+
+# --- The ward's list of certified children ----------------------------------------------------
+
+CHILDREN_PAGE_SIZE = 50
+
+
+@dataclass(frozen=True)
+class ChildrenFilters:
+    text: str = ""  # certificate number, name or reading (several words: all must match)
+    facility: int | None = None  # children booked or interviewed at this facility
+    include_ended: bool = False
+
+
+def _word_matches(word: str) -> Q:
+    q = (
+        Q(number__icontains=word)
+        | Q(child__family_name__contains=word)
+        | Q(child__given_name__contains=word)
+    )
+    try:
+        kana = normalise_kana(word).replace("\u3000", "")
+    except ValidationError:
+        return q
+    return q | Q(child__family_name_kana__contains=kana) | Q(child__given_name_kana__contains=kana)
+
+
+def ward_facilities(staff) -> list:
+    """The ward's facilities, for the list's facility filter (by reading)."""
+    from tsuen.facilities.models import Facility
+
+    return list(
+        filter_allowed(staff, Action.FACILITY_WARD_VIEW, Facility.objects.all())
+        .order_by("name_kana", "name", "pk")
+        .only("pk", "name")
+    )
+
+
+def certified_children(staff, filters: ChildrenFilters, page: int | str = 1):
+    """The ward's certified children, one certificate per row (the current ones; with
+    ``include_ended`` the ended ones too), by reading. For the ward's case workers only (404 for
+    everyone else). Only the page's rows are read, and each is recorded in the audit log."""
+    from django.core.paginator import Paginator
+
+    from tsuen.families.services import LIST_FIELDS
+
+    require(staff, Action.FEE_CLASS_DESK_VIEW, Household)
+    certifications = filter_allowed(
+        staff,
+        Action.CERTIFICATION_VIEW,
+        Certification.objects.select_related("child"),
+    )
+    if not filters.include_ended:
+        certifications = certifications.filter(status=CertificationStatus.ACTIVE)
+    for word in filters.text.replace("\u3000", " ").split()[:5]:
+        certifications = certifications.filter(_word_matches(word))
+    if filters.facility:
+        from tsuen.facilities.models import Interview
+
+        booked = Booking.objects.filter(facility_id=filters.facility).values("child_id")
+        interviewed = Interview.objects.filter(facility_id=filters.facility).values("child_id")
+        certifications = certifications.filter(Q(child_id__in=booked) | Q(child_id__in=interviewed))
+    ordered = certifications.order_by(
+        "child__family_name_kana", "child__given_name_kana", "child_id", "-valid_from", "-pk"
+    )
+    result = Paginator(ordered, CHILDREN_PAGE_SIZE).get_page(page)
+    rows = list(result.object_list)
+    result.object_list = rows
+    record_many("list", [c.child for c in rows], fields=LIST_FIELDS)
+    record_many("list", rows, fields=CERTIFICATE_FIELDS)
+    return result
 
 
 def _overlaps(a_from: dt.date, a_to: dt.date | None, b_from: dt.date, b_to: dt.date | None):

@@ -445,7 +445,9 @@ def submit(user, application_id: int, entries: dict | None = None, evidence=None
         application.entries = entries
         application.declared_fee_class = entries["fee_class"]
         _move(application, ApplicationStatus.SUBMITTED, user)
-        application.submitted_at = clock.now()
+        # The first submission date stays after a correction: the ward's wait (and the family's
+        # place in the queue) counts from the day the family first asked.
+        application.submitted_at = application.submitted_at or clock.now()
         application.message_to_applicant = ""
         application.save()
         record("update", application, fields=[*ENTRY_FIELDS, "status"], subjects=children)
@@ -931,7 +933,7 @@ def review_queue(staff, filters: QueueFilters, page: int | str = 1):
     ``queue_children`` (the named children, prefetched).
     """
     from django.core.paginator import Paginator
-    from django.db.models import Prefetch, Q
+    from django.db.models import Max, Prefetch, Q
 
     require(staff, Action.APPLICATION_REVIEW, Application)
     statuses = [filters.status] if filters.status in WAITING else list(WAITING)
@@ -951,19 +953,52 @@ def review_queue(staff, filters: QueueFilters, page: int | str = 1):
             Q(child__family_name_kana__contains=kana) | Q(child__given_name_kana__contains=kana)
         ).values("application_id")
         applications = applications.filter(pk__in=matching)
-    applications = applications.select_related("municipality").prefetch_related(
-        Prefetch(
-            "children",
-            queryset=ApplicationChild.objects.select_related("child").order_by("pk"),
-            to_attr="queue_children",
+    applications = (
+        applications.select_related("municipality", "applicant__guardian")
+        .annotate(
+            last_submitted_at=Max(
+                "history__at", filter=Q(history__to_status=ApplicationStatus.SUBMITTED)
+            )
+        )
+        .prefetch_related(
+            Prefetch(
+                "children",
+                queryset=ApplicationChild.objects.select_related("child").order_by("pk"),
+                to_attr="queue_children",
+            )
         )
     )
     paginator = Paginator(applications.order_by("submitted_at", "pk"), QUEUE_PAGE_SIZE)
     result = paginator.get_page(page)
     rows = list(result.object_list)
     result.object_list = rows
+    today = clock.today()
+    for row in rows:
+        row.applicant_name = _applicant_name(row)
+        first = timezone.localdate(row.submitted_at) if row.submitted_at else None
+        last = timezone.localdate(row.last_submitted_at) if row.last_submitted_at else None
+        row.days_waiting = (today - first).days if first else None
+        row.resubmitted_on = last if first and last and last > first else None
     record_many("list", [entry for row in rows for entry in row.queue_children], fields=["child"])
+    guardians = [row.applicant.guardian for row in rows if _guardian_of(row.applicant)]
+    record_many("list", guardians, fields=["family_name", "given_name"])
     return result
+
+
+def _guardian_of(user) -> Guardian | None:
+    try:
+        return user.guardian
+    except Guardian.DoesNotExist:
+        return None
+
+
+def _applicant_name(application: Application) -> str:
+    """Who applied: the applicant's guardian row, else the name typed on the application."""
+    guardian = _guardian_of(application.applicant)
+    if guardian is not None:
+        return guardian.full_name
+    typed = (application.entries or {}).get("guardian") or {}
+    return " ".join(p for p in (typed.get("family_name"), typed.get("given_name")) if p)
 
 
 @dataclass

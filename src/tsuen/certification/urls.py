@@ -34,6 +34,7 @@ urlpatterns = [
     ),
     path("staff/<id:application_id>/reject/", views_staff.reject, name="staff_reject"),
     path("staff/<id:application_id>/certify/", views_staff.certify, name="staff_certify"),
+    path("staff/children/", views_lifecycle.children, name="staff_children"),
     path(
         "staff/children/<id:child_id>/fee-class/",
         views_lifecycle.fee_class,

@@ -11,7 +11,7 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 
 from tsuen.certification import lifecycle
-from tsuen.certification.forms_lifecycle import EndForm, FeeClassForm
+from tsuen.certification.forms_lifecycle import ChildrenFilterForm, EndForm, FeeClassForm
 from tsuen.core.views import handle_post, status_of
 
 
@@ -66,4 +66,23 @@ def end(request, child_id: int):
         "certification/lifecycle/end.html",
         {"certification": certification, "child": certification.child, "form": form},
         status=status_of(form),
+    )
+
+
+@login_required
+def children(request):
+    """The ward's certified children, searchable, each leading to its certification page."""
+    facilities = lifecycle.ward_facilities(request.user) if request.user.is_municipal else []
+    form = ChildrenFilterForm(request.GET or None, facilities=facilities)
+    filters = lifecycle.ChildrenFilters()
+    if form.is_bound and form.is_valid():
+        filters = lifecycle.ChildrenFilters(**form.cleaned_data)
+    page = lifecycle.certified_children(request.user, filters, request.GET.get("page", 1))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "certification/lifecycle/children.html",
+        {"form": form, "page_obj": page, "query": query.urlencode()},
+        status=400 if form.is_bound and not form.is_valid() else 200,
     )

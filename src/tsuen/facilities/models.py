@@ -71,6 +71,16 @@ class Facility(TenantModel):
     )
     bank_account_number = models.CharField(_("account number"), max_length=7, blank=True)
     bank_account_holder = models.CharField(_("account holder (kana)"), max_length=100, blank=True)
+    #: Where tsuen tells the facility of a new interview request, a booking or a family's
+    #: cancellation; empty (the default) sends nothing.
+    notice_email = models.EmailField(
+        _("email for notices to the facility"),
+        blank=True,
+        help_text=_(
+            "New first interview requests, bookings and cancellations by families are sent "
+            "here. Leave empty to receive no email."
+        ),
+    )
 
     class Meta:
         verbose_name = _("facility")

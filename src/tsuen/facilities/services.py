@@ -51,7 +51,7 @@ from tsuen.facilities.models import (
 from tsuen.families.models import Child
 from tsuen.files.models import Purpose, StoredFile
 from tsuen.notices.kinds import Notice
-from tsuen.notices.services import notify
+from tsuen.notices.services import notify, notify_facility
 
 #: "The next four weeks": today and the 27 days after it.
 WINDOW_DAYS = 28
@@ -484,6 +484,14 @@ def request_interview(user, child_id: int, slot_id: int, *, facility_id: int | N
                     % {"name": child.given_name}
                 ) from None
         record("create", interview, fields=["status", "slot", "facility"])
+        starts = timezone.localtime(slot.starts_at)
+        notify_facility(
+            Notice.FACILITY_INTERVIEW_REQUESTED,
+            slot.facility,
+            day=starts.date(),
+            start=starts.strftime("%H:%M"),
+            path=reverse("facilities:staff_interview_decide", args=[interview.pk]),
+        )
     return interview
 
 

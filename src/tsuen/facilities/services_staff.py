@@ -12,6 +12,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.db import transaction
 from django.db.models import Count, Q
 from django.http import Http404
@@ -65,6 +66,7 @@ PROFILE_FIELDS = (
     "offers_flexible",
     "medical_care_support",
     "allergy_support",
+    "notice_email",
 )
 
 
@@ -95,6 +97,11 @@ def update_profile(manager, changes: dict) -> Facility:
         current = {name: getattr(facility, name) for name in REGISTER_FIELDS}
         problems = facility_problems(current | changes)
         problems += template_outside(facility, current | changes)
+        if changes.get("notice_email"):
+            try:
+                validate_email(changes["notice_email"])
+            except ValidationError:
+                problems.append(_("Enter the email address for notices as name@example.jp."))
         if problems:
             raise StaffRefused(problems)
         for name, value in changes.items():
@@ -666,7 +673,81 @@ def interview_desk(staff) -> InterviewDesk:
             [i.child for i in shown],
             fields=["family_name", "given_name"],
         )
+    add_interview_details(staff, requests)
     return InterviewDesk(facility, slots, requests, decided)
+
+
+#: What the interview desk shows of a child and its guardians (issue 10).
+INTERVIEW_CHILD_FIELDS = ("birth_date", "allergies", "medical_care")
+INTERVIEW_GUARDIAN_FIELDS = ("family_name", "given_name", "phone")
+
+
+@dataclass(frozen=True)
+class InterviewDetails:
+    """What the facility needs to prepare a first interview."""
+
+    age_class: int | None  # on the interview's day (or today, without a slot)
+    certification: object | None  # the active certification the facility may see
+    care: bool  # whether the care needs below may be shown (Action.CHILD_CARE_VIEW)
+    allergies: list
+    medical_care: bool | None
+    guardians: list  # those whose phone the facility may see (INTERVIEW_GUARDIAN_CONTACT)
+
+
+def add_interview_details(staff, interviews: list[Interview]) -> None:
+    """Set ``details`` (:class:`InterviewDetails`) on each interview: the child's age class,
+    certification, allergies and medical-care need, and the guardians' phones -- each read
+    only as far as the policy allows, and recorded in the audit log. A fixed number of
+    queries whatever the number of interviews."""
+    from tsuen.certification.models import Certification, CertificationStatus
+    from tsuen.families.models import Child, Guardian
+    from tsuen.rules.age import age_class
+    from tsuen.rules.periods import fiscal_year_of
+
+    if not interviews:
+        return
+    child_ids = {i.child_id for i in interviews}
+    cared = {
+        c.pk: c
+        for c in filter_allowed(staff, Action.CHILD_CARE_VIEW, Child.objects.all()).filter(
+            pk__in=child_ids
+        )
+    }
+    certifications = {
+        c.child_id: c
+        for c in filter_allowed(staff, Action.CERTIFICATION_VIEW, Certification.objects.all())
+        .filter(child_id__in=child_ids, status=CertificationStatus.ACTIVE)
+        .order_by("valid_from")
+    }
+    households = {i.child.household_id for i in interviews}
+    guardians: dict[int, list] = {h: [] for h in households}
+    for g in (
+        filter_allowed(staff, Action.INTERVIEW_GUARDIAN_CONTACT, Guardian.objects.all())
+        .filter(household_id__in=households)
+        .order_by("-is_primary", "pk")
+    ):
+        guardians[g.household_id].append(g)
+    today = clock.today()
+    for interview in interviews:
+        child = interview.child
+        day = timezone.localdate(interview.slot.starts_at) if interview.slot_id else today
+        try:
+            klass = age_class(child.birth_date, fiscal_year_of(day))
+        except ValueError:
+            klass = None
+        care = cared.get(child.pk)
+        interview.details = InterviewDetails(
+            age_class=klass,
+            certification=certifications.get(child.pk),
+            care=care is not None,
+            allergies=list(care.allergies or []) if care is not None else [],
+            medical_care=care.medical_care if care is not None else None,
+            guardians=guardians.get(child.household_id, []),
+        )
+    record_many("read", list(cared.values()), fields=INTERVIEW_CHILD_FIELDS)
+    record_many("read", list(certifications.values()), fields=["status", "valid_to"])
+    shown_guardians = [g for gs in guardians.values() for g in gs]
+    record_many("read", shown_guardians, fields=INTERVIEW_GUARDIAN_FIELDS)
 
 
 def add_interview_slot(
@@ -717,4 +798,5 @@ def interview_for_decision(staff, interview_id: int) -> Interview:
     )
     record("read", interview, fields=["status", "held_minutes", "notes"])
     record("read", interview.child, fields=["family_name", "given_name"])
+    add_interview_details(staff, [interview])
     return interview

@@ -22,3 +22,7 @@ class Notice(models.TextChoices):
     # Issue 9 item 8: an invitation to a ward's staff (by its administrator, or the national
     # operator for its first administrator).
     WARD_STAFF_INVITATION = "ward_staff_invitation"
+    # Issue 10: to the facility's own notice address (Facility.notice_email), when it has one.
+    FACILITY_INTERVIEW_REQUESTED = "facility_interview_requested"
+    FACILITY_BOOKING_MADE = "facility_booking_made"
+    FACILITY_BOOKING_CANCELLED = "facility_booking_cancelled"

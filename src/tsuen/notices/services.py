@@ -46,3 +46,17 @@ def notify(kind: Notice, user, **context) -> None:
     subject, body = render(kind, user.language, context)
     address = user.email
     transaction.on_commit(lambda: send_email.enqueue(address, subject, body))
+
+
+def notify_facility(kind: Notice, facility, **context) -> None:
+    """Queue notice ``kind`` to the facility's notice address once the current transaction
+    commits; nothing when the facility has set no address (the setting is off by default).
+
+    The email goes to a shared mailbox: it says what happened and when, never who (staff log in
+    to see the child). It is written in the site's language (Japanese)."""
+    address = facility.notice_email
+    if not address:
+        return
+    context = {"facility_name": facility.name, "site_url": settings.SITE_URL, **context}
+    subject, body = render(kind, settings.LANGUAGE_CODE, context)
+    transaction.on_commit(lambda: send_email.enqueue(address, subject, body))

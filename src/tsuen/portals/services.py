@@ -3,9 +3,10 @@ national operator)."""
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
-from tsuen.authz.policy import Action, filter_allowed, require
+from tsuen.authz.policy import Action, allows_any, filter_allowed, require
 from tsuen.certification.models import (
     WAITING,
     Application,
@@ -89,4 +90,60 @@ def family_home(user) -> FamilyHome:
     record_many("list", bookings, fields=["date", "starts_at", "ends_at"])
     return FamilyHome(
         [ChildCard(c, certs.get(c.pk), upcoming[c.pk]) for c in children], applications
+    )
+
+
+@dataclass(frozen=True)
+class FacilityHome:
+    """The facility's start page: counts that lead to the day's tasks (no person's data)."""
+
+    facility: object
+    today: object
+    visits_today: int
+    interview_requests: int
+    regular_requests: int
+    claim_year: int
+    claim_month: int
+    claims: list | None  # last month's claims (the ones to send this month); None: not shown
+
+
+def facility_home(user) -> FacilityHome:
+    """Today's booked children, open interview requests, regular-use requests waiting and, for
+    the manager, the state of last month's claims (sent to the ward in this month)."""
+    from tsuen.billing.models import Claim, ClaimStatus
+    from tsuen.booking.models import Booking, BookingStatus, RegularUseRequest, RegularUseStatus
+    from tsuen.facilities.models import Interview, InterviewStatus
+    from tsuen.facilities.services_staff import facility_of
+
+    facility = facility_of(user, Action.FACILITY_VIEW)
+    today = clock.today()
+    visits = filter_allowed(user, Action.FACILITY_DAY_VIEW, Booking.objects.all()).filter(
+        facility=facility, date=today, status=BookingStatus.CONFIRMED
+    )
+    interviews = filter_allowed(user, Action.INTERVIEW_DECIDE, Interview.objects.all()).filter(
+        facility=facility, status=InterviewStatus.REQUESTED
+    )
+    regular = filter_allowed(
+        user, Action.REGULAR_REQUEST_ALLOCATE, RegularUseRequest.objects.all()
+    ).filter(facility=facility, status=RegularUseStatus.REQUESTED)
+    first_of_month = today.replace(day=1)
+    last_month = first_of_month - dt.timedelta(days=1)
+    claims = None
+    if allows_any(user, Action.CLAIM_VIEW, Claim):
+        claims = list(
+            filter_allowed(user, Action.CLAIM_VIEW, Claim.objects.all())
+            .filter(facility=facility, year=last_month.year, month=last_month.month)
+            .exclude(status=ClaimStatus.SUPERSEDED)
+            .select_related("paying_municipality")
+            .order_by("paying_municipality__name", "-version")
+        )
+    return FacilityHome(
+        facility=facility,
+        today=today,
+        visits_today=visits.count(),
+        interview_requests=interviews.count(),
+        regular_requests=regular.count(),
+        claim_year=last_month.year,
+        claim_month=last_month.month,
+        claims=claims,
     )

@@ -8,6 +8,7 @@ from django.shortcuts import redirect, render
 
 from tsuen.accounts.models import Role
 from tsuen.authz.policy import Action, allows_any
+from tsuen.billing.models import Claim
 from tsuen.families import services as families
 from tsuen.families.models import Child, Household
 from tsuen.portals import services as stats
@@ -50,6 +51,7 @@ def facility_home(request):
         "portals/facility.html",
         {
             "facility": request.user.facility,
+            "home": stats.facility_home(request.user),
             "children": families.children_for(request.user),
             "child_url": _child_page(request.user),
         },
@@ -70,6 +72,10 @@ def _child_page(user) -> str:
 def municipality_home(request):
     _only(request, *(r for r, p in PORTAL_OF_ROLE.items() if p == "portals:municipality"))
     context = {"figures": stats.municipality_figures(request.user)}
+    if allows_any(request.user, Action.CLAIM_APPROVE, Claim):
+        from tsuen.billing.services_review import claims_waiting
+
+        context["claims_waiting"] = claims_waiting(request.user)
     # The auditor sees figures, never a person: the policy grants CHILD_LIST to case workers.
     if allows_any(request.user, Action.CHILD_LIST, Child):
         page = families.children_page(request.user, request.GET.get("page"))

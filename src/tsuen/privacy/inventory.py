@@ -341,6 +341,7 @@ NOT_PERSONAL: dict[str, str] = {
     "facilities.Facility.postal_code": "a facility's public address (published for families)",
     "facilities.Facility.address": "a facility's public address (published for families)",
     "facilities.Facility.phone": "a facility's public phone number",
+    "facilities.Facility.notice_email": "the facility's office mailbox for notices (no person)",
     "facilities.Facility.medical_care_support": "what a facility offers, not about a child",
     "facilities.Facility.allergy_support": "what a facility offers, not about a child",
     "facilities.Facility.meal_fee": "a facility's price list",
