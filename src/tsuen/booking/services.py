@@ -817,9 +817,31 @@ class ListedBooking:
 
 
 @dataclass(frozen=True)
+class PastBooking:
+    booking: Booking
+    #: What became of it, in the family's words: attended (利用済み), no-show (欠席), attendance
+    #: not recorded yet, or the cancellation -- never "confirmed" for a visit that is over.
+    outcome: str
+
+
+@dataclass(frozen=True)
 class BookingList:
     upcoming: list[ListedBooking]
-    past: list[Booking]
+    past: list[PastBooking]
+
+
+def past_outcome(booking: Booking) -> str:
+    """The outcome of a booking whose time is over (its attendance must be selected)."""
+    from tsuen.attendance.models import AttendanceStatus
+
+    if booking.status != BookingStatus.CONFIRMED:
+        return booking.get_status_display()
+    attendance = getattr(booking, "attendance", None)
+    if attendance is None:
+        return str(_("Attendance not recorded yet"))
+    if attendance.status == AttendanceStatus.NO_SHOW:
+        return str(_("No-show"))
+    return str(_("Attended"))
 
 
 #: How many past bookings the list shows (the hours page shows the rest).
@@ -842,7 +864,11 @@ def bookings_for(user) -> BookingList:
         Booking.objects.select_related("child__household", "facility", "place_slot"),
     )
     upcoming = list(base.filter(ends_at__gte=now).order_by("starts_at", "pk"))
-    past = list(base.filter(ends_at__lt=now).order_by("-starts_at", "-pk")[:PAST_SHOWN])
+    past = list(
+        base.select_related("attendance")
+        .filter(ends_at__lt=now)
+        .order_by("-starts_at", "-pk")[:PAST_SHOWN]
+    )
     live = [b for b in upcoming if b.status == BookingStatus.CONFIRMED]
     policies = _policies({key for b in live for key in _policy_keys(b)})
     listed = []
@@ -852,8 +878,9 @@ def bookings_for(user) -> BookingList:
             continue
         deadline = _deadline(b, policies)
         listed.append(ListedBooking(b, deadline, b.starts_at > now, now > deadline))
-    record_many("list", upcoming + past, fields=BOOKING_FIELDS)
-    return BookingList(listed, past)
+    record_many("list", upcoming, fields=BOOKING_FIELDS)
+    record_many("list", past, fields=(*BOOKING_FIELDS, "attendance"))
+    return BookingList(listed, [PastBooking(b, past_outcome(b)) for b in past])
 
 
 def _policies(keys: set[tuple[int, dt.date]]) -> dict[tuple[int, dt.date], rules.Policy]:
