@@ -215,3 +215,14 @@ def test_a_past_booking_says_what_became_of_it_never_confirmed(client, s):
     # newest first: cancelled (23), not recorded (22), no-show (21), attended (20)
     assert shown == ["キャンセル済み", "出欠の記録待ち", "欠席", "利用済み"]
     assert "確定" not in past
+
+
+def test_a_full_slot_leads_to_its_waitlist_from_every_booking_step(client, s):
+    s.fill()
+    join = reverse("booking:waitlist_join", args=[s.slot.pk])
+    assert join in client.get(book_url(s)).content.decode()  # the form says full
+    checked = client.post(book_url(s), form(s, "check")).content.decode()
+    assert "キャンセル待ち" in checked and join in checked.split('role="alert"')[1]
+    refused = client.post(book_url(s), form(s, "confirm"))
+    assert refused.status_code == 400
+    assert join in refused.content.decode().split('role="alert"')[1]
