@@ -730,7 +730,7 @@ def cancel(user, booking_id: int) -> Booking:
     booking = get_or_404(
         user,
         Action.BOOKING_CANCEL,
-        Booking.objects.select_related("facility", "child__household", "place_slot"),
+        Booking.objects.select_related("facility", "child__household", "place_slot", "booked_by"),
         pk=booking_id,
     )
     now = clock.now()
@@ -751,9 +751,29 @@ def cancel(user, booking_id: int) -> Booking:
         booking.cancelled_at = now
         booking.save(update_fields=["status", "counts_toward_caps", "cancelled_at"])
         record("update", booking, fields=("status", "counts_toward_caps", "cancelled_at"))
+        _tell_family_cancelled(booking, late=late, counts=counts)
         slot = booking.place_slot
         transaction.on_commit(lambda: place_freed.send(sender=Booking, place_slot=slot, now=now))
     return booking
+
+
+def _tell_family_cancelled(booking: Booking, *, late: bool, counts: bool) -> None:
+    """Confirm a family's cancellation by email to the household's accounts (on commit)."""
+    for recipient in family_accounts(
+        booking.child.household_id, booked_by=booking.booked_by, fallback=booking.booked_by
+    ):
+        notify(
+            Notice.BOOKING_CANCELLED,
+            recipient,
+            child_name=booking.child.full_name,
+            facility_name=booking.facility.name,
+            date=booking.date.isoformat(),
+            start=timezone.localtime(booking.starts_at, _tz()).strftime("%H:%M"),
+            end=timezone.localtime(booking.ends_at, _tz()).strftime("%H:%M"),
+            late=late,
+            counts=counts,
+            path=reverse("booking:list"),
+        )
 
 
 def cancel_by_facility(staff_user, booking_ids: Iterable[int], reason: str) -> list[Booking]:
