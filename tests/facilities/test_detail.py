@@ -169,10 +169,12 @@ def test_the_calendar_of_the_childs_own_age_class_is_open(client, ward, family):
 
 def test_the_family_reaches_regular_use_and_the_waitlist_from_the_page(client, ward, family):
     guardian, _, _child = family
-    fac = f.facility(ward)
+    fac = f.facility(ward, offers_regular=True)
     client.force_login(guardian)
     body = get(client, fac).content.decode()
     assert f"{reverse('booking:regular_request')}?facility={fac.pk}" in body
+    flexible_only = f.facility(ward, offers_regular=False)
+    assert reverse("booking:regular_request") not in get(client, flexible_only).content.decode()
     assert f'href="{reverse("booking:waitlist")}"' in body
     navigation = body.split('class="sections"')[1].split("</nav>")[0]
     assert reverse("booking:regular_list") in navigation
