@@ -251,3 +251,28 @@ def test_the_family_is_told_when_the_facility_cancels():
     assert "感染症のため休園 & 消毒" in message.body  # plain text: nothing HTML-escaped
     assert "/bookings/" in message.body
     assert s.facility.name in message.subject
+
+
+@pytest.mark.parametrize(
+    ("at", "says"),
+    [
+        (dt.datetime(2026, 12, 9, 17, 0), "利用時間は元に戻りました"),
+        (dt.datetime(2026, 12, 9, 17, 1), "利用したものとして数えます"),
+    ],
+)
+def test_the_family_gets_an_email_when_it_cancels(
+    at, says, settings, django_capture_on_commit_callbacks
+):
+    settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
+    s = scene()
+    booking = booked(s)
+    other = f.user()  # the household's second guardian hears of it too
+    f.guardian(s.child.household, other)
+    mail.outbox.clear()
+    with clock.frozen(at), django_capture_on_commit_callbacks(execute=True):
+        services.cancel(s.user, booking.pk)
+    [message] = [m for m in mail.outbox if s.user.email in m.to]
+    assert [m.subject for m in mail.outbox if other.email in m.to] == [message.subject]
+    assert s.facility.name in message.subject
+    assert says in message.body
+    assert "10:00–12:00" in message.body and "/bookings/" in message.body

@@ -187,3 +187,42 @@ def test_page_query_counts_do_not_grow_with_history(client, s, page, django_asse
         f.booking(s.child, slot, s.user)
     with django_assert_num_queries(len(few.captured_queries)):
         assert load().status_code == 200
+
+
+def test_a_past_booking_says_what_became_of_it_never_confirmed(client, s):
+    from tsuen.attendance.models import Attendance, AttendanceStatus
+    from tsuen.core import tenancy
+
+    outcomes = {}
+    for day, outcome in ((20, "present"), (21, "no_show"), (22, None), (23, "cancelled")):
+        slot = f.place_slot(s.facility, dt.date(2026, 11, day), age_class=s.slot.age_class)
+        b = f.booking(s.child, slot, s.user)
+        if outcome == "cancelled":
+            b.status = BookingStatus.CANCELLED
+            b.save()
+        elif outcome:
+            with tenancy.cross_tenant("test: the facility records attendance"):
+                Attendance.objects.create(
+                    booking=b,
+                    status=outcome,
+                    checked_in_at=b.starts_at if outcome == AttendanceStatus.PRESENT else None,
+                    recorded_by=f.user("facility_staff", facility=s.facility),
+                )
+        outcomes[day] = b
+    page = client.get(reverse("booking:list")).content.decode()
+    past = page.split("過去の予約")[1]
+    shown = re.findall(r'class="outcome">([^<]+)<', past)
+    # newest first: cancelled (23), not recorded (22), no-show (21), attended (20)
+    assert shown == ["キャンセル済み", "出欠の記録待ち", "欠席", "利用済み"]
+    assert "確定" not in past
+
+
+def test_a_full_slot_leads_to_its_waitlist_from_every_booking_step(client, s):
+    s.fill()
+    join = reverse("booking:waitlist_join", args=[s.slot.pk])
+    assert join in client.get(book_url(s)).content.decode()  # the form says full
+    checked = client.post(book_url(s), form(s, "check")).content.decode()
+    assert "キャンセル待ち" in checked and join in checked.split('role="alert"')[1]
+    refused = client.post(book_url(s), form(s, "confirm"))
+    assert refused.status_code == 400
+    assert join in refused.content.decode().split('role="alert"')[1]

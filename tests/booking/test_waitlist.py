@@ -155,7 +155,8 @@ def test_a_freed_place_is_offered_to_the_first_waiting_entry(django_capture_on_c
     second.refresh_from_db()
     assert first.status == WaitlistStatus.OFFERED
     assert first.offered_at == NOW
-    assert first.offer_expires_at == NOW + dt.timedelta(hours=waitlist.WAITLIST_OFFER_HOURS)
+    # 10:00 + 12 hours would end at 22:00, in the night: the hold ends at 10:00 the next day.
+    assert first.offer_expires_at == NOW + dt.timedelta(days=1)
     assert second.status == WaitlistStatus.WAITING
     offers = [m.to for m in mail.outbox if reverse("booking:waitlist") in m.body]
     assert offers == [[s.user.email]]
@@ -207,7 +208,9 @@ def test_the_offer_email_names_the_facility_and_the_deadline(django_capture_on_c
     entry.refresh_from_db()
     [message] = mail.outbox
     assert s.facility.name in message.subject
-    assert "22:00" in message.body  # 10:00 + 12 hours, Japan time
+    # 10:00 + 12 hours would be 22:00: the offer is held until 10:00 the next morning.
+    assert entry.offer_expires_at == NOW + dt.timedelta(days=1)
+    assert "22:00" not in message.body
     assert reverse("booking:waitlist") in message.body
 
 
@@ -221,6 +224,25 @@ def test_an_offer_never_lasts_past_the_slots_start():
     entry.refresh_from_db()
     assert entry.offer_expires_at == waitlist.slot_starts(s.slot)
     assert entry.offer_expires_at < now + dt.timedelta(hours=waitlist.WAITLIST_OFFER_HOURS)
+
+
+@pytest.mark.parametrize(
+    ("offered", "held_until"),
+    [(dt.time(7), dt.time(19)), (dt.time(8), dt.time(20)), (dt.time(9), None)],
+)
+def test_an_offer_never_ends_in_the_night(offered, held_until):
+    s, _ = full_scene()
+    entry = join(s)
+    at = dt.datetime.combine(NOW.date(), offered, tzinfo=NOW.tzinfo)
+    with clock.frozen(at):
+        Booking.objects.update(status=BookingStatus.CANCELLED)
+        waitlist.offer_next(s.slot)
+    entry.refresh_from_db()
+    if held_until is None:  # 21:00 would be night: 10:00 the next morning
+        expected = dt.datetime.combine(NOW.date() + dt.timedelta(days=1), dt.time(10))
+    else:
+        expected = dt.datetime.combine(NOW.date(), held_until)
+    assert entry.offer_expires_at == expected.replace(tzinfo=NOW.tzinfo)
 
 
 def test_an_open_offer_holds_the_place():

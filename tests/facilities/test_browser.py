@@ -47,6 +47,7 @@ def test_a_visitor_searches_and_reads_a_facility_page_on_a_phone(phone):
     _facility_with_places()
     phone.goto("/facilities/")
     check_accessibility(phone)
+    phone.click("details.fold > summary")  # the filters are folded behind one button
     phone.fill("input[name=area]", "高田馬場")
     phone.check("input[name=free_places]")
     phone.get_by_role("button", name="検索").or_(

@@ -146,3 +146,36 @@ def test_the_page_query_count_does_not_grow_with_slots(
     client.force_login(guardian)
     with django_assert_max_num_queries(12):
         assert get(client, fac).status_code == 200
+
+
+def _opened_classes(body: str) -> list[str]:
+    import re
+
+    return re.findall(r'<details class="calendar-class" open>\s*<summary><h3 id="class-(\d)"', body)
+
+
+def test_the_calendar_of_the_childs_own_age_class_is_open(client, ward, family):
+    guardian, _, _child = family  # class 1 this fiscal year
+    fac = f.facility(ward)
+    for age_class in (0, 1, 2):
+        f.place_slot(fac, day(1), age_class=age_class, capacity=2)
+    client.force_login(guardian)
+    body = get(client, fac).content.decode()
+    assert _opened_classes(body) == ["1"]
+    assert "（お子さまのクラス）" in body
+    client.logout()  # a visitor without children sees the first class open
+    assert _opened_classes(get(client, fac).content.decode()) == ["0"]
+
+
+def test_the_family_reaches_regular_use_and_the_waitlist_from_the_page(client, ward, family):
+    guardian, _, _child = family
+    fac = f.facility(ward, offers_regular=True)
+    client.force_login(guardian)
+    body = get(client, fac).content.decode()
+    assert f"{reverse('booking:regular_request')}?facility={fac.pk}" in body
+    flexible_only = f.facility(ward, offers_regular=False)
+    assert reverse("booking:regular_request") not in get(client, flexible_only).content.decode()
+    assert f'href="{reverse("booking:waitlist")}"' in body
+    navigation = body.split('class="sections"')[1].split("</nav>")[0]
+    assert reverse("booking:regular_list") in navigation
+    assert reverse("booking:waitlist") in navigation

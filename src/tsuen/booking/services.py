@@ -744,7 +744,7 @@ def cancel(user, booking_id: int) -> Booking:
     booking = get_or_404(
         user,
         Action.BOOKING_CANCEL,
-        Booking.objects.select_related("facility", "child__household", "place_slot"),
+        Booking.objects.select_related("facility", "child__household", "place_slot", "booked_by"),
         pk=booking_id,
     )
     now = clock.now()
@@ -765,6 +765,7 @@ def cancel(user, booking_id: int) -> Booking:
         booking.cancelled_at = now
         booking.save(update_fields=["status", "counts_toward_caps", "cancelled_at"])
         record("update", booking, fields=("status", "counts_toward_caps", "cancelled_at"))
+        _tell_family_cancelled(booking, late=late, counts=counts)
         slot = booking.place_slot
         transaction.on_commit(lambda: place_freed.send(sender=Booking, place_slot=slot, now=now))
         local = timezone.localtime
@@ -777,6 +778,25 @@ def cancel(user, booking_id: int) -> Booking:
             path=_staff_day_path(booking.date),
         )
     return booking
+
+
+def _tell_family_cancelled(booking: Booking, *, late: bool, counts: bool) -> None:
+    """Confirm a family's cancellation by email to the household's accounts (on commit)."""
+    for recipient in family_accounts(
+        booking.child.household_id, booked_by=booking.booked_by, fallback=booking.booked_by
+    ):
+        notify(
+            Notice.BOOKING_CANCELLED,
+            recipient,
+            child_name=booking.child.full_name,
+            facility_name=booking.facility.name,
+            date=booking.date.isoformat(),
+            start=timezone.localtime(booking.starts_at, _tz()).strftime("%H:%M"),
+            end=timezone.localtime(booking.ends_at, _tz()).strftime("%H:%M"),
+            late=late,
+            counts=counts,
+            path=reverse("booking:list"),
+        )
 
 
 def cancel_by_facility(staff_user, booking_ids: Iterable[int], reason: str) -> list[Booking]:
@@ -840,9 +860,31 @@ class ListedBooking:
 
 
 @dataclass(frozen=True)
+class PastBooking:
+    booking: Booking
+    #: What became of it, in the family's words: attended (利用済み), no-show (欠席), attendance
+    #: not recorded yet, or the cancellation -- never "confirmed" for a visit that is over.
+    outcome: str
+
+
+@dataclass(frozen=True)
 class BookingList:
     upcoming: list[ListedBooking]
-    past: list[Booking]
+    past: list[PastBooking]
+
+
+def past_outcome(booking: Booking) -> str:
+    """The outcome of a booking whose time is over (its attendance must be selected)."""
+    from tsuen.attendance.models import AttendanceStatus
+
+    if booking.status != BookingStatus.CONFIRMED:
+        return booking.get_status_display()
+    attendance = getattr(booking, "attendance", None)
+    if attendance is None:
+        return str(_("Attendance not recorded yet"))
+    if attendance.status == AttendanceStatus.NO_SHOW:
+        return str(_("No-show"))
+    return str(_("Attended"))
 
 
 #: How many past bookings the list shows (the hours page shows the rest).
@@ -865,7 +907,11 @@ def bookings_for(user) -> BookingList:
         Booking.objects.select_related("child__household", "facility", "place_slot"),
     )
     upcoming = list(base.filter(ends_at__gte=now).order_by("starts_at", "pk"))
-    past = list(base.filter(ends_at__lt=now).order_by("-starts_at", "-pk")[:PAST_SHOWN])
+    past = list(
+        base.select_related("attendance")
+        .filter(ends_at__lt=now)
+        .order_by("-starts_at", "-pk")[:PAST_SHOWN]
+    )
     live = [b for b in upcoming if b.status == BookingStatus.CONFIRMED]
     policies = _policies({key for b in live for key in _policy_keys(b)})
     listed = []
@@ -875,8 +921,9 @@ def bookings_for(user) -> BookingList:
             continue
         deadline = _deadline(b, policies)
         listed.append(ListedBooking(b, deadline, b.starts_at > now, now > deadline))
-    record_many("list", upcoming + past, fields=BOOKING_FIELDS)
-    return BookingList(listed, past)
+    record_many("list", upcoming, fields=BOOKING_FIELDS)
+    record_many("list", past, fields=(*BOOKING_FIELDS, "attendance"))
+    return BookingList(listed, [PastBooking(b, past_outcome(b)) for b in past])
 
 
 def _policies(keys: set[tuple[int, dt.date]]) -> dict[tuple[int, dt.date], rules.Policy]:

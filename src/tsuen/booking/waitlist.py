@@ -3,7 +3,8 @@
 A family joins the waitlist of a *full* slot for one of its children. When a place is freed
 (the booking service sends ``signals.place_freed`` on a cancellation), the place is offered to
 the first waiting entry, in the order the entries were made, by email with an expiry
-(``WAITLIST_OFFER_HOURS``, never after the slot starts). While an offer is open the place is
+(``WAITLIST_OFFER_HOURS``; a hold that would end in the night ends at 10:00 the next morning;
+never after the slot starts). While an offer is open the place is
 *held*: :func:`held_places` counts it as taken, so that the booking service does not give it to
 someone else (``places left = capacity - confirmed bookings - held_places``). The family
 accepts (:func:`accept` books through the booking service) or withdraws; an unanswered offer
@@ -251,7 +252,9 @@ def join(
 
 
 def _expires(slot: PlaceSlot, now: dt.datetime) -> dt.datetime:
-    return min(now + dt.timedelta(hours=WAITLIST_OFFER_HOURS), slot_starts(slot))
+    """The offer's hold: ``WAITLIST_OFFER_HOURS``, moved to 10:00 if it would end in the
+    night, never past the slot's start (rules.offer_hold_ends)."""
+    return rules.offer_hold_ends(now, WAITLIST_OFFER_HOURS, slot_starts(slot))
 
 
 def _expire_stale(slot: PlaceSlot, now: dt.datetime) -> list[WaitlistEntry]:

@@ -286,6 +286,8 @@ class CalendarDay:
 class ClassCalendar:
     age_class: int
     days: list[CalendarDay]
+    #: The ids of the viewer's children in this age class (its calendar opens for them).
+    children: list[int] = field(default_factory=list)
 
 
 @dataclass
@@ -297,6 +299,11 @@ class FacilityPage:
     interview_slots_open: int
     start: dt.date
     end: dt.date
+
+    @property
+    def opens_child_class(self) -> bool:
+        """Whether a calendar is one of the viewer's children's classes (opened for them)."""
+        return any(calendar.children for calendar in self.calendars)
 
 
 def facility_page(user, facility_id: int, *, today: dt.date | None = None) -> FacilityPage:
@@ -327,6 +334,7 @@ def facility_page(user, facility_id: int, *, today: dt.date | None = None) -> Fa
         facts = calendar.day_facts(facility.pk, start, end)
         interview_slots_open = _open_interview_slots(facility, clock.now()).count()
     calendars = _calendars(facility, slots, facts)
+    _mark_children(user, calendars, today)
     return FacilityPage(
         facility,
         photos,
@@ -360,6 +368,24 @@ def _calendars(facility, slots, facts) -> list[ClassCalendar]:
                 day.slots.append(SlotView(s, s.left))
         calendars.append(ClassCalendar(age_class, [days[d] for d in sorted(days)]))
     return calendars
+
+
+def _mark_children(user, calendars: list[ClassCalendar], today: dt.date) -> None:
+    """Name the family's children on the calendar of their age class this fiscal year."""
+    if not user.is_authenticated or not user.is_family or not calendars:
+        return
+    children = list(
+        filter_allowed(user, Action.CHILD_LIST, Child.objects.all()).order_by("birth_date", "pk")
+    )
+    record_many("list", children, fields=("birth_date",))
+    by_class = {shown.age_class: shown for shown in calendars}
+    fiscal_year = rules.fiscal_year_of(today)
+    for child in children:
+        if child.birth_date > rules.fiscal_year_bounds(fiscal_year)[1]:
+            continue
+        shown = by_class.get(rules.age_class(child.birth_date, fiscal_year))
+        if shown is not None:
+            shown.children.append(child.pk)
 
 
 def _bookable_children(user, facility) -> list[Child]:

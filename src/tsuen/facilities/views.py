@@ -35,10 +35,12 @@ def search(request):
         )
     query = request.GET.copy()
     query.pop("page", None)
+    # The filters fold behind one button; its label says how many are set.
+    chosen = sum(1 for name in form.fields if request.GET.get(name, "") not in ("", "0"))
     return render(
         request,
         "facilities/search.html",
-        {"form": form, "result": result, "query": query.urlencode()},
+        {"form": form, "result": result, "query": query.urlencode(), "chosen": chosen},
     )
 
 

@@ -10,6 +10,8 @@ class Notice(models.TextChoices):
     INTERVIEW_OUTCOME = "interview_outcome"
     BOOKING_CONFIRMED = "booking_confirmed"
     BOOKING_CANCELLED_BY_FACILITY = "booking_cancelled_by_facility"
+    # Issue 10: the family's own cancellation, confirmed to the family.
+    BOOKING_CANCELLED = "booking_cancelled"
     WAITLIST_OFFER = "waitlist_offer"
     CANCELLATION_DEADLINE_REMINDER = "cancellation_deadline_reminder"
     PROXY_INVITATION = "proxy_invitation"

@@ -53,6 +53,7 @@ from .errors import ERROR_CODES, RuleError
 from .fees import FeeBreakdown, user_fee
 from .funding import BucketShare, BucketSplit, fund_visits, split_into_buckets
 from .money import pro_rata
+from .offers import offer_hold_ends
 from .periods import (
     Period,
     fiscal_year_bounds,
@@ -161,6 +162,7 @@ __all__ = [
     "national_default_policy",
     "national_last_day",
     "national_rates",
+    "offer_hold_ends",
     "parse_certificate_number",
     "period_bounds",
     "period_end",
