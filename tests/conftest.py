@@ -49,6 +49,19 @@ def _forget_the_runs_cache_keys():
 
 
 @pytest.fixture(autouse=True)
+def _default_language():
+    """Each test starts in the default language (Japanese): a request of an earlier test may
+    have left another language active in this thread (the locale middleware activates the
+    request's language and does not undo it)."""
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
+
+
+@pytest.fixture(autouse=True)
 def _test_scope():
     """Test set-up code creates rows in several wards; views run under their own scope."""
     with tenancy.cross_tenant("test set-up"):
