@@ -147,12 +147,12 @@ def test_the_pages_show_the_same_minutes_and_yen(client, one):
         page = client.get(reverse("booking:hours")).content.decode()
         statement = client.get(reverse("billing:statement", args=[2026, 11])).content.decode()
     assert "This month (2026-11): 2.5 h" in page
-    assert re.search(r"<td>150</td>\s*<td>750</td>", statement)
+    assert re.search(r'<td class="num">2 h 30 min</td>\s*<td class="num">750</td>', statement)
     claim = billing._latest(one.facility, 2026, 11)[one.ward.pk]
     with clock.frozen(s.NOW):
         login_with_second_factor(client, one.manager)
         body = client.get(reverse("billing:claim", args=[claim.pk])).content.decode()
-    assert "<td>150</td>" in body
+    assert '<td class="num">150</td>' in body
 
 
 @pytest.mark.parametrize(

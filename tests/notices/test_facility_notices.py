@@ -80,7 +80,8 @@ def test_no_address_no_email(django_capture_on_commit_callbacks):
     with clock.frozen(NOW), django_capture_on_commit_callbacks(execute=True):
         booking = services.book(s.user, s.child.pk, s.slot.pk, T(10), T(12))
         services.cancel(s.user, booking.pk)
-    assert [m[0] for m in queued_mail()] == [s.user.email]  # the family's confirmation only
+    # the family's confirmation and its cancellation email only
+    assert [m[0] for m in queued_mail()] == [s.user.email, s.user.email]
 
 
 def test_a_refused_booking_tells_nobody(s, django_capture_on_commit_callbacks):
