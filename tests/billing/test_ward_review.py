@@ -83,7 +83,7 @@ def test_the_list_filters_and_totals(client, claimed):
     body = client.get(reverse("billing:ward_claims")).content.decode()
     assert "ひかり保育園" in body and "そら園" not in body  # a draft stays with the facility
     assert f"<td>{claim.total_benefit + claim.total_reduction_reimbursed:,}</td>" in body
-    services.submit_claim(s.manager_of(other_facility), draft.pk)
+    _submit(s.manager_of(other_facility), draft.pk)
     url = reverse("billing:ward_claims")
     both = client.get(url).content.decode()
     assert "2 claims" in both and "そら園" in both
@@ -192,7 +192,7 @@ def _many(lines: int):
         s.visit(kid, facility, day, dt.time(10), dt.time(11))
     with clock.frozen(s.NOW):
         [claim] = services.generate_claims(manager, 2026, 11)
-        services.submit_claim(manager, claim.pk)
+        _submit(manager, claim.pk)
     return claim, payments_officer(ward)
 
 
@@ -246,7 +246,7 @@ def test_query_approve_and_pay_tell_the_manager(
     )
     correction = services.correct_claim(manager, claim.pk)
     with django_capture_on_commit_callbacks(execute=True):
-        services.submit_claim(manager, correction.pk)
+        _submit(manager, correction.pk)
     query = ClaimQuery.objects.get()
     assert query.answered_in == correction and query.answered_at is not None
     assert AuditEvent.objects.filter(
@@ -337,7 +337,7 @@ def approved(claimed):
     s.visit(child, other, dt.date(2026, 11, 20))
     with clock.frozen(s.NOW):
         [second] = services.generate_claims(s.manager_of(other), 2026, 11)
-    services.submit_claim(s.manager_of(other), second.pk)
+    _submit(s.manager_of(other), second.pk)
     services_review.approve(officer, second.pk)
     services_review.mark_paid(officer, second.pk, dt.date(2026, 12, 10))
     return claim, second, officer
@@ -417,3 +417,9 @@ def test_the_ward_nav_links_claims_for_payments_and_admin(client, role, shown):
     user = payments_officer(f.municipality(), role)
     body = _page(client, user, "portals:municipality").content.decode()
     assert (f'href="{reverse("billing:ward_claims")}"' in body) is shown
+
+
+def _submit(manager, claim_id):
+    """Submit as the facility does: confirming the effects shown."""
+    token = services.submit_effects(manager, claim_id).token
+    return services.submit_claim(manager, claim_id, confirm_token=token)

@@ -41,8 +41,9 @@ ROWS = {
         method="post",
         data=_month,
     ),
+    # Submitting: without the confirmation token the post answers the confirmation page.
     "billing:submit": Row(
-        404, {"anonymous": LOGIN, "facility_manager": 302}, args=arg("claim"), method="post"
+        404, {"anonymous": LOGIN, "facility_manager": 200}, args=arg("claim"), method="post"
     ),
     "billing:correct": Row(
         404, {"anonymous": LOGIN, "facility_manager": 302}, args=arg("claim"), method="post"

@@ -15,7 +15,7 @@ def _submitted(world, month: int):
     manager = world["users"]["facility_manager"]
     with clock.frozen(scene.NOW):
         [claim] = services.generate_claims(manager, 2026, month)
-        services.submit_claim(manager, claim.pk)
+        _submit(manager, claim.pk)
     return claim
 
 
@@ -62,3 +62,9 @@ ROWS = {
         data=lambda world: {"paid_on": clock.today().isoformat()},
     ),
 }
+
+
+def _submit(manager, claim_id):
+    """Submit as the facility does: confirming the effects shown."""
+    token = services.submit_effects(manager, claim_id).token
+    return services.submit_claim(manager, claim_id, confirm_token=token)

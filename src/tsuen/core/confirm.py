@@ -32,7 +32,8 @@ def require(given: str | None, expected: str) -> None:
     if given != expected:
         raise ValidationError(
             _(
-                "Something changed since you checked. Look at what will happen now and confirm again."
+                "Something changed since you checked. Look at what will happen now and "
+                "confirm again."
             ),
             code="changed",
         )
