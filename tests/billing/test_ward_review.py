@@ -9,6 +9,7 @@ import hashlib
 import io
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import translation
 from openpyxl import load_workbook
@@ -152,6 +153,37 @@ def test_closure_no_show_and_ended_certification_are_flagged(claimed):
         frozenset({Flag.CLOSURE_DAY}),
         frozenset({Flag.NO_ATTENDANCE, Flag.NOT_CERTIFIED}),
     ]
+
+
+def test_approving_a_claim_with_flagged_visits_asks_first(client, claimed):
+    """A flagged claim: the approve button leads to a page listing the flagged visits; the
+    service refuses without its token or when the flags changed; the confirmation approves."""
+    claim, _manager, child, officer = claimed
+    ClosureDay.objects.create(facility=claim.facility, date=dt.date(2026, 11, 5))
+    with pytest.raises(ValidationError) as refused:
+        services_review.approve(officer, claim.pk)
+    assert refused.value.code == "not_confirmed"
+    url = reverse("billing:ward_approve", args=[claim.pk])
+    check = _page(client, officer, "billing:ward_claim", claim.pk)
+    assert check.status_code == 200
+    response = client.post(url)
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert 'data-testid="effect-flagged">1 / 2<' in body and child.given_name in body
+    token = response.context["token"]
+    claim.refresh_from_db()
+    assert claim.status == ClaimStatus.SUBMITTED
+    # A second flag appears after the page was shown: the old token is refused (400).
+    Attendance.objects.filter(booking__date=dt.date(2026, 11, 12)).update(
+        status=AttendanceStatus.NO_SHOW
+    )
+    assert client.post(url, {"confirm": token}).status_code == 400
+    claim.refresh_from_db()
+    assert claim.status == ClaimStatus.SUBMITTED
+    token = client.post(url).context["token"]
+    assert client.post(url, {"confirm": token}).status_code == 302
+    claim.refresh_from_db()
+    assert claim.status == ClaimStatus.APPROVED
 
 
 def test_a_deleted_attendance_and_a_visit_elsewhere_over_the_cap(claimed):
