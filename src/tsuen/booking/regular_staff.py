@@ -255,7 +255,7 @@ def allocate(staff, request_id: int, *, confirm_token: str | None = None) -> All
             facility_name=made.facility.name,
             booked=len(allocation.created),
             refused=len(allocation.refused),
-            reason="",
+            declined=False,
             path=reverse("booking:regular_list"),
         )
     return allocation
@@ -291,7 +291,7 @@ def decline(staff, request_id: int, reason: str) -> RegularUseRequest:
             facility_name=made.facility.name,
             booked=0,
             refused=len(locked.outcome),
-            reason=reason,
+            declined=True,  # the reason itself stays behind the login
             path=reverse("booking:regular_list"),
         )
     return locked
