@@ -199,7 +199,9 @@ def test_the_ward_finance_export_names_no_child_and_no_class(client, claim):
         manager, claim.pk, confirm_token=services.submit_effects(manager, claim.pk).token
     )
     officer = payments_officer(claim.paying_municipality)
-    services_review.approve(officer, claim.pk)
+    # Flagged visits ask first: confirm the flags shown.
+    token = services_review.approval_token(services_review.review_page(officer, claim.pk))
+    services_review.approve(officer, claim.pk, confirm_token=token)
     login_with_second_factor(client, officer)
     _, data, _ = exports.exported(
         client, reverse("billing:ward_export"), {"year": 2026, "month": 11, "format": "csv"}
