@@ -163,7 +163,23 @@ def test_cancel_day_returns_hours_and_tells_families():
         with clock.frozen(at(8)):
             with pytest.raises(ValidationError):
                 staff_services.cancel_day(visit.staff, VISIT_DAY, "  ")
-            count = staff_services.cancel_day(visit.staff, VISIT_DAY, "感染症のため休園")
+            effects = staff_services.cancel_day_effects(
+                visit.staff, VISIT_DAY, None, "感染症のため休園"
+            )
+            assert (effects.bookings, effects.families) == (2, 2)
+            # Without the confirmation nothing is cancelled.
+            with pytest.raises(ValidationError) as refused:
+                staff_services.cancel_day(visit.staff, VISIT_DAY, "感染症のため休園")
+            assert refused.value.code == "not_confirmed"
+            assert (
+                visit.booking.__class__.objects.filter(
+                    status=BookingStatus.CANCELLED_BY_FACILITY
+                ).count()
+                == 0
+            )
+            count = staff_services.cancel_day(
+                visit.staff, VISIT_DAY, "感染症のため休園", confirm_token=effects.token
+            )
     call_command("db_worker", "--batch", "--no-startup-delay", verbosity=0)
     assert count == 2
     with tenancy.cross_tenant("test"):
@@ -174,18 +190,49 @@ def test_cancel_day_returns_hours_and_tells_families():
     assert "感染症のため休園" in mail.outbox[0].body
 
 
-def test_cancel_day_view(client, visit, django_capture_on_commit_callbacks):
+def test_cancel_day_view_asks_first(client, visit, django_capture_on_commit_callbacks):
+    """The form's post shows what will happen and cancels nothing; the confirmation cancels."""
+    form = {"date": VISIT_DAY.isoformat(), "place_slot": str(visit.slot.pk), "reason": "休園"}
     with clock.frozen(at(8)), django_capture_on_commit_callbacks(execute=True):
         login_with_second_factor(client, visit.staff)
+        response = client.post(reverse("attendance:staff_cancel_day"), form)
+        assert response.status_code == 200
+        page = response.content.decode()
+        assert "Confirm the cancellation" in page
+        assert 'data-testid="effect-bookings">1<' in page
+        assert 'data-testid="effect-families">1<' in page
+        visit.booking.refresh_from_db()
+        assert visit.booking.status == BookingStatus.CONFIRMED
+        token = response.context["effects"].token
+        # A stale token (the effects changed since they were shown) is refused: 400.
+        response = client.post(reverse("attendance:staff_cancel_day"), form | {"confirm": "x"})
+        assert response.status_code == 400
+        assert "Something changed" in response.content.decode()
+        visit.booking.refresh_from_db()
+        assert visit.booking.status == BookingStatus.CONFIRMED
         response = client.post(
-            reverse("attendance:staff_cancel_day"),
-            {"date": VISIT_DAY.isoformat(), "place_slot": str(visit.slot.pk), "reason": "休園"},
-            follow=True,
+            reverse("attendance:staff_cancel_day"), form | {"confirm": token}, follow=True
         )
     assert response.status_code == 200
-    assert "1" in response.content.decode()
+    assert "1 bookings cancelled" in response.content.decode()
     visit.booking.refresh_from_db()
     assert visit.booking.status == BookingStatus.CANCELLED_BY_FACILITY
+
+
+def test_cancel_day_refused_when_a_booking_was_added_after_the_check():
+    with tenancy.cross_tenant("test"):
+        visit = Visit()
+        with clock.frozen(at(8)):
+            effects = staff_services.cancel_day_effects(visit.staff, VISIT_DAY, None, "休園")
+            other = f.family(visit.ward, given_name="二葉")
+            f.booking(other[2], visit.slot, other[0], start=dt.time(13), end=dt.time(15))
+            with pytest.raises(ValidationError) as refused:
+                staff_services.cancel_day(
+                    visit.staff, VISIT_DAY, "休園", confirm_token=effects.token
+                )
+        assert refused.value.code == "changed"
+        visit.booking.refresh_from_db()
+        assert visit.booking.status == BookingStatus.CONFIRMED
 
 
 def test_day_screen_shows_care_not_fee_class_and_is_audited(

@@ -38,6 +38,13 @@ def test_generate_and_submit_last_months_claim_on_a_tablet(tablet, live_server):
     assert "請求" in tablet.content()  # the child's line is on the claim
     tablet.locator(f"main form[action='/billing/claims/{claim.pk}/submit/'] button").click()
     tablet.wait_for_load_state()
+    # The confirmation: what will be sent; nothing is submitted yet.
+    assert tablet.locator("[data-testid=effect-visits]").inner_text() == "2"
+    check_accessibility(tablet)
+    claim.refresh_from_db()
+    assert claim.status == ClaimStatus.DRAFT
+    tablet.locator("main button.danger").click()
+    tablet.wait_for_load_state()
     check_accessibility(tablet)
     claim.refresh_from_db()
     assert claim.status == ClaimStatus.SUBMITTED

@@ -195,9 +195,13 @@ def test_the_facility_claim_pdf_and_page_show_no_class_or_household_status(
 
 def test_the_ward_finance_export_names_no_child_and_no_class(client, claim):
     claim, manager = claim
-    services.submit_claim(manager, claim.pk)
+    services.submit_claim(
+        manager, claim.pk, confirm_token=services.submit_effects(manager, claim.pk).token
+    )
     officer = payments_officer(claim.paying_municipality)
-    services_review.approve(officer, claim.pk)
+    # Flagged visits ask first: confirm the flags shown.
+    token = services_review.approval_token(services_review.review_page(officer, claim.pk))
+    services_review.approve(officer, claim.pk, confirm_token=token)
     login_with_second_factor(client, officer)
     _, data, _ = exports.exported(
         client, reverse("billing:ward_export"), {"year": 2026, "month": 11, "format": "csv"}
@@ -211,7 +215,9 @@ def test_the_ward_finance_export_names_no_child_and_no_class(client, claim):
 
 def test_the_ward_sums_encrypted_totals_in_python(claim):
     claim, manager = claim
-    services.submit_claim(manager, claim.pk)
+    services.submit_claim(
+        manager, claim.pk, confirm_token=services.submit_effects(manager, claim.pk).token
+    )
     officer = payments_officer(claim.paying_municipality)
     page = services_review.received_claims(officer)
     assert (page.total_benefit, page.total_reduction_reimbursed) == (9050, 690)

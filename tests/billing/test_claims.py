@@ -217,7 +217,15 @@ def test_draft_regenerates_and_submitted_claim_is_immutable(world):
     assert again.pk == claim.pk and again.lines.count() == 2
 
     with clock.frozen(s.NOW):
-        services.submit_claim(manager, claim.pk)
+        effects = services.submit_effects(manager, claim.pk)
+        assert (effects.visits, effects.children) == (2, 1)
+        assert effects.total == again.total_benefit + again.total_reduction_reimbursed == 2800
+        # Not confirmed, or confirmed for other effects: refused, still a draft.
+        for token in (None, "", "other"):
+            with pytest.raises(ValidationError):
+                services.submit_claim(manager, claim.pk, confirm_token=token)
+        assert Claim.objects.get(pk=claim.pk).status == ClaimStatus.DRAFT
+        services.submit_claim(manager, claim.pk, confirm_token=effects.token)
     claim.refresh_from_db()
     assert claim.status == ClaimStatus.SUBMITTED
     claim.total_benefit = 1
@@ -244,7 +252,9 @@ def test_correction_is_a_new_version_showing_the_difference(world):
     first = s.visit(child, facility, dt.date(2026, 11, 5), dt.time(10), dt.time(11))
     [claim] = _generate(manager)
     with clock.frozen(s.NOW):
-        services.submit_claim(manager, claim.pk)
+        services.submit_claim(
+            manager, claim.pk, confirm_token=services.submit_effects(manager, claim.pk).token
+        )
     # The check-out was recorded wrong: the child left at 11:30. A forgotten visit is added.
     first.checked_out_at = first.checked_out_at.replace(hour=11, minute=30)
     if hasattr(first, "billable_minutes"):
@@ -264,7 +274,11 @@ def test_correction_is_a_new_version_showing_the_difference(world):
     with pytest.raises(services.ClaimRefused):
         services.correct_claim(manager, claim.pk)  # one correction per version
     with clock.frozen(s.NOW):
-        services.submit_claim(manager, correction.pk)
+        services.submit_claim(
+            manager,
+            correction.pk,
+            confirm_token=services.submit_effects(manager, correction.pk).token,
+        )
     claim.refresh_from_db()
     assert claim.status == ClaimStatus.SUPERSEDED
     assert claim.total_benefit == 1400  # the submitted version never changed
@@ -286,7 +300,7 @@ def test_bad_input_is_refused_and_changes_nothing(world):
     with pytest.raises(Http404):
         services.claim_page(other_manager, claim.pk)
     with pytest.raises(Http404):
-        services.submit_claim(other_manager, claim.pk)
+        services.submit_claim(other_manager, claim.pk, confirm_token="x")
     with pytest.raises(Http404):
         services.generate_claims(f.user(), *NOV)
     assert Claim.objects.get().status == ClaimStatus.DRAFT

@@ -134,8 +134,26 @@ def test_a_month_that_has_not_ended_is_refused_on_the_pages(client, claimed):
 def test_submit_and_correct_through_the_pages(client, claimed):
     manager, _, _, claim = claimed
     login_with_second_factor(client, manager)
-    assert client.post(reverse("billing:submit", args=[claim.pk])).status_code == 302
-    again = client.post(reverse("billing:submit", args=[claim.pk]), follow=True)
+    url = reverse("billing:submit", args=[claim.pk])
+    # The first post only shows what will be sent; the claim stays a draft.
+    check = client.post(url)
+    assert check.status_code == 200
+    effects = check.context["effects"]
+    assert (effects.visits, effects.total) == (
+        claim.lines.count(),
+        claim.total_benefit + claim.total_reduction_reimbursed,
+    )
+    assert 'data-testid="effect-visits">' in check.content.decode()
+    claim.refresh_from_db()
+    assert claim.is_draft
+    # A token of other effects is refused (400) and changes nothing.
+    assert client.post(url, {"confirm": "stale"}).status_code == 400
+    claim.refresh_from_db()
+    assert claim.is_draft
+    assert client.post(url, {"confirm": effects.token}).status_code == 302
+    claim.refresh_from_db()
+    assert not claim.is_draft
+    again = client.post(url, follow=True)
     assert "already submitted" in again.content.decode()
     response = client.post(reverse("billing:correct", args=[claim.pk]))
     correction = Claim.objects.get(supersedes=claim)

@@ -43,7 +43,9 @@ def test_review_query_approve_pay_and_export_on_a_desktop(desktop, live_server):
 
     # The facility answers with a correction (its own screens are tested in test_billing_browser).
     correction = services.correct_claim(manager, claim.pk)
-    services.submit_claim(manager, correction.pk)
+    services.submit_claim(
+        manager, correction.pk, confirm_token=services.submit_effects(manager, correction.pk).token
+    )
 
     desktop.goto(f"/billing/ward/claims/{correction.pk}/")
     check_accessibility(desktop)

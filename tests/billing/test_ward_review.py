@@ -9,6 +9,7 @@ import hashlib
 import io
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import translation
 from openpyxl import load_workbook
@@ -83,7 +84,7 @@ def test_the_list_filters_and_totals(client, claimed):
     body = client.get(reverse("billing:ward_claims")).content.decode()
     assert "ひかり保育園" in body and "そら園" not in body  # a draft stays with the facility
     assert f"<td>{claim.total_benefit + claim.total_reduction_reimbursed:,}</td>" in body
-    services.submit_claim(s.manager_of(other_facility), draft.pk)
+    _submit(s.manager_of(other_facility), draft.pk)
     url = reverse("billing:ward_claims")
     both = client.get(url).content.decode()
     assert "2 claims" in both and "そら園" in both
@@ -154,6 +155,37 @@ def test_closure_no_show_and_ended_certification_are_flagged(claimed):
     ]
 
 
+def test_approving_a_claim_with_flagged_visits_asks_first(client, claimed):
+    """A flagged claim: the approve button leads to a page listing the flagged visits; the
+    service refuses without its token or when the flags changed; the confirmation approves."""
+    claim, _manager, child, officer = claimed
+    ClosureDay.objects.create(facility=claim.facility, date=dt.date(2026, 11, 5))
+    with pytest.raises(ValidationError) as refused:
+        services_review.approve(officer, claim.pk)
+    assert refused.value.code == "not_confirmed"
+    url = reverse("billing:ward_approve", args=[claim.pk])
+    check = _page(client, officer, "billing:ward_claim", claim.pk)
+    assert check.status_code == 200
+    response = client.post(url)
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert 'data-testid="effect-flagged">1 / 2<' in body and child.given_name in body
+    token = response.context["token"]
+    claim.refresh_from_db()
+    assert claim.status == ClaimStatus.SUBMITTED
+    # A second flag appears after the page was shown: the old token is refused (400).
+    Attendance.objects.filter(booking__date=dt.date(2026, 11, 12)).update(
+        status=AttendanceStatus.NO_SHOW
+    )
+    assert client.post(url, {"confirm": token}).status_code == 400
+    claim.refresh_from_db()
+    assert claim.status == ClaimStatus.SUBMITTED
+    token = client.post(url).context["token"]
+    assert client.post(url, {"confirm": token}).status_code == 302
+    claim.refresh_from_db()
+    assert claim.status == ClaimStatus.APPROVED
+
+
 def test_a_deleted_attendance_and_a_visit_elsewhere_over_the_cap(claimed):
     claim, _manager, child, _officer = claimed
     elsewhere = f.facility(claim.paying_municipality)
@@ -192,7 +224,7 @@ def _many(lines: int):
         s.visit(kid, facility, day, dt.time(10), dt.time(11))
     with clock.frozen(s.NOW):
         [claim] = services.generate_claims(manager, 2026, 11)
-        services.submit_claim(manager, claim.pk)
+        _submit(manager, claim.pk)
     return claim, payments_officer(ward)
 
 
@@ -246,7 +278,7 @@ def test_query_approve_and_pay_tell_the_manager(
     )
     correction = services.correct_claim(manager, claim.pk)
     with django_capture_on_commit_callbacks(execute=True):
-        services.submit_claim(manager, correction.pk)
+        _submit(manager, correction.pk)
     query = ClaimQuery.objects.get()
     assert query.answered_in == correction and query.answered_at is not None
     assert AuditEvent.objects.filter(
@@ -337,7 +369,7 @@ def approved(claimed):
     s.visit(child, other, dt.date(2026, 11, 20))
     with clock.frozen(s.NOW):
         [second] = services.generate_claims(s.manager_of(other), 2026, 11)
-    services.submit_claim(s.manager_of(other), second.pk)
+    _submit(s.manager_of(other), second.pk)
     services_review.approve(officer, second.pk)
     services_review.mark_paid(officer, second.pk, dt.date(2026, 12, 10))
     return claim, second, officer
@@ -417,3 +449,9 @@ def test_the_ward_nav_links_claims_for_payments_and_admin(client, role, shown):
     user = payments_officer(f.municipality(), role)
     body = _page(client, user, "portals:municipality").content.decode()
     assert (f'href="{reverse("billing:ward_claims")}"' in body) is shown
+
+
+def _submit(manager, claim_id):
+    """Submit as the facility does: confirming the effects shown."""
+    token = services.submit_effects(manager, claim_id).token
+    return services.submit_claim(manager, claim_id, confirm_token=token)

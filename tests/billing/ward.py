@@ -28,6 +28,8 @@ def submitted_claim(ward=None, visits=(dt.date(2026, 11, 5), dt.date(2026, 11, 1
         s.visit(child, facility, day, dt.time(10), dt.time(12))
     with clock.frozen(s.NOW):
         [claim] = services.generate_claims(manager, 2026, 11)
-        services.submit_claim(manager, claim.pk)
+        services.submit_claim(
+            manager, claim.pk, confirm_token=services.submit_effects(manager, claim.pk).token
+        )
     claim.refresh_from_db()
     return claim, manager, child

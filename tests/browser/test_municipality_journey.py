@@ -66,6 +66,10 @@ def test_the_ward_certifies_and_pays_on_a_desktop(desktop, live_server, tmp_path
 
     # Certified: a certificate number, and the notice to download.
     _press(desktop, "/certify/")
+    # The confirmation page: the child and its validity; nothing certified yet.
+    assert desktop.locator("[data-testid=effect-children] li").count() == 1
+    assert not Certification.objects.filter(application=application).exists()
+    _press(desktop, "/certify/")
     certification = Certification.objects.get(application=application)
     assert certification.number.startswith("SJ") and certification.number in desktop.content()
     assert Application.objects.get(pk=application.pk).status == ApplicationStatus.CERTIFIED
@@ -88,6 +92,10 @@ def test_the_ward_certifies_and_pays_on_a_desktop(desktop, live_server, tmp_path
     desktop.wait_for_load_state()
     check_accessibility(desktop)
     _press(desktop, f"/billing/ward/claims/{claim.pk}/approve/")
+    if Claim.objects.get(pk=claim.pk).status != ClaimStatus.APPROVED:
+        # Flagged visits: the confirmation page lists them first.
+        assert desktop.locator("[data-testid=effect-flagged]").count() == 1
+        _press(desktop, f"/billing/ward/claims/{claim.pk}/approve/")
     assert Claim.objects.get(pk=claim.pk).status == ClaimStatus.APPROVED
 
     desktop.goto(f"/billing/ward/?year={claim.year}&month={claim.month}")

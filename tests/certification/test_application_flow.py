@@ -81,7 +81,7 @@ def test_the_whole_journey(client, ward, applicant, reviewer, django_capture_on_
     assert reverse("certification:pdf", args=[application.pk]) in status
 
     with django_capture_on_commit_callbacks(execute=True):
-        [certification] = services.certify(reviewer, application.pk)
+        [certification] = _certify(reviewer, application.pk)
     assert certification.number == "SJ2026-00001"
     assert (certification.valid_from, certification.valid_to) == (
         dt.date(2026, 5, 11),
@@ -198,3 +198,15 @@ def test_no_reduction_needs_no_evidence(client, ward, applicant):
     response = client.post(reverse("certification:edit", args=[application.pk]), post_data(plain))
     assert response.status_code == 302
     assert StoredFile.objects.count() == 0
+
+
+def _certify(staff, application_id, numbers=None):
+    """Certify as the desk does: confirming the effects shown."""
+    token = services.decision_effects(staff, application_id, "certify").token
+    return services.certify(staff, application_id, numbers, confirm_token=token)
+
+
+def _reject(staff, application_id, reason):
+    """Reject as the desk does: confirming the effects shown."""
+    token = services.decision_effects(staff, application_id, "reject").token
+    return services.reject(staff, application_id, reason, confirm_token=token)

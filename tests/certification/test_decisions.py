@@ -73,7 +73,7 @@ def test_status_page_for_a_correction_request(client, ward, applicant, reviewer)
 
 def test_status_page_for_a_certified_application(client, ward, applicant, reviewer):
     application = submitted(ward, applicant)
-    services.certify(reviewer, application.pk)
+    _certify(reviewer, application.pk)
     page = status_page(client, application)
     assert "Certified." in page
     assert "SJ2026-00001" in page
@@ -83,7 +83,7 @@ def test_status_page_for_a_certified_application(client, ward, applicant, review
 
 def test_status_page_for_a_rejected_application(client, ward, applicant, reviewer):
     application = submitted(ward, applicant)
-    services.reject(reviewer, application.pk, "区外に転出済みのため")
+    _reject(reviewer, application.pk, "区外に転出済みのため")
     page = status_page(client, application)
     assert "was not certified" in page
     assert "区外に転出済みのため" in page
@@ -93,7 +93,7 @@ def test_status_page_for_a_rejected_application(client, ward, applicant, reviewe
 
 def test_the_list_shows_where_each_application_stands(client, ward, applicant, reviewer):
     first = submitted(ward, applicant)
-    services.certify(reviewer, first.pk)
+    _certify(reviewer, first.pk)
     services.start(applicant, ward.pk)
     client.force_login(applicant)
     page = client.get(reverse("certification:list")).content.decode()
@@ -114,24 +114,24 @@ def test_certificate_numbers_are_unique_and_sequential_within_the_municipality(w
         dict(entries["children"][0], given_name="二葉", birth_date="2025-03-01")
     )
     two_children = services.submit(two_children.applicant, two_children.pk, entries, evidence())
-    numbers = [c.number for c in services.certify(reviewer, two_children.pk)]
-    numbers += [c.number for c in services.certify(reviewer, submitted(ward).pk)]
+    numbers = [c.number for c in _certify(reviewer, two_children.pk)]
+    numbers += [c.number for c in _certify(reviewer, submitted(ward).pk)]
     assert numbers == ["SJ2026-00008", "SJ2026-00009", "SJ2026-00010"]
     nakano = services.start(f.user(Role.GUARDIAN), other.pk)
     entries = answers()
     entries["address"]["postal_code"] = "164-0001"
     nakano = services.submit(nakano.applicant, nakano.pk, entries, evidence())
-    [first_in_nakano] = services.certify(other_reviewer, nakano.pk)
+    [first_in_nakano] = _certify(other_reviewer, nakano.pk)
     assert first_in_nakano.number == "NK2026-00001"
     assert Certification.objects.filter(number__startswith="SJ").count() == 4
 
 
 def test_validity_runs_from_the_first_eligible_day_to_the_last(ward, reviewer):
     # born 2024-04-10: eligible now, until two days before the third birthday
-    [older] = services.certify(reviewer, submitted(ward).pk)
+    [older] = _certify(reviewer, submitted(ward).pk)
     assert (older.valid_from, older.valid_to) == (dt.date(2026, 5, 11), dt.date(2027, 4, 8))
     # born 2026-02-01: six months old on 2026-07-31 (the day before the 6-month anniversary)
-    [baby] = services.certify(reviewer, submitted(ward, birth_date="2026-02-01").pk)
+    [baby] = _certify(reviewer, submitted(ward, birth_date="2026-02-01").pk)
     assert (baby.valid_from, baby.valid_to) == (dt.date(2026, 7, 31), dt.date(2029, 1, 30))
 
 
@@ -143,14 +143,14 @@ def test_validity_follows_a_ward_extension_to_the_fiscal_year_end(ward, reviewer
         {"payer": "ward", "period": "month", "limit_minutes": 600, "national": False},
     ]
     policy.save()
-    [extended] = services.certify(reviewer, submitted(ward).pk)
+    [extended] = _certify(reviewer, submitted(ward).pk)
     assert extended.valid_to == dt.date(2028, 3, 31)
 
 
 def test_a_child_who_aged_out_before_the_decision_is_not_certified(ward, reviewer):
     application = submitted(ward, birth_date="2023-05-20")  # eligible until 2026-05-18
     with clock.frozen(dt.datetime(2026, 5, 25, 9)), pytest.raises(services.ApplicationInvalid):
-        services.certify(reviewer, application.pk)
+        _certify(reviewer, application.pk)
     application.refresh_from_db()
     assert application.status == ApplicationStatus.SUBMITTED
     assert not Certification.objects.exists()
@@ -167,13 +167,13 @@ def test_only_reviewers_and_administrators_of_the_ward_decide(ward):
     ]
     for outsider in outsiders:
         with pytest.raises(Http404):
-            services.certify(outsider, application.pk)
+            _certify(outsider, application.pk)
         with pytest.raises(Http404):
-            services.reject(outsider, application.pk, "x")
+            _reject(outsider, application.pk, "x")
         with pytest.raises(Http404):
             services.request_correction(outsider, application.pk, "x")
     admin = f.user(Role.MUNICIPAL_ADMIN, municipality=ward)
-    assert services.certify(admin, application.pk)
+    assert _certify(admin, application.pk)
 
 
 def test_decisions_follow_the_status(ward, reviewer):
@@ -181,23 +181,23 @@ def test_decisions_follow_the_status(ward, reviewer):
     with pytest.raises(services.ApplicationInvalid):
         services.request_correction(reviewer, application.pk, "   ")
     with pytest.raises(services.ApplicationInvalid):
-        services.reject(reviewer, application.pk, "")
-    services.certify(reviewer, application.pk)
+        _reject(reviewer, application.pk, "")
+    _certify(reviewer, application.pk)
     for decide in (
-        lambda: services.certify(reviewer, application.pk),
-        lambda: services.reject(reviewer, application.pk, "late"),
+        lambda: _certify(reviewer, application.pk),
+        lambda: _reject(reviewer, application.pk, "late"),
         lambda: services.request_correction(reviewer, application.pk, "late"),
     ):
         with pytest.raises(services.ApplicationInvalid):
             decide()
     draft = services.start(f.user(Role.GUARDIAN), ward.pk)
     with pytest.raises(services.ApplicationInvalid):
-        services.certify(reviewer, draft.pk)
+        _certify(reviewer, draft.pk)
 
 
 def test_a_child_with_an_active_certification_is_not_certified_twice(ward, reviewer, applicant):
     first = submitted(ward, applicant)
-    services.certify(reviewer, first.pk)
+    _certify(reviewer, first.pk)
     again = services.start(applicant, ward.pk)
     entries = answers()
     entries["children"][0]["child_id"] = first.entries["children"][0]["child_id"]
@@ -205,7 +205,7 @@ def test_a_child_with_an_active_certification_is_not_certified_twice(ward, revie
     again.save()
     again = services.submit(applicant, again.pk, None, evidence())
     with pytest.raises(services.ApplicationInvalid) as refused:
-        services.certify(reviewer, again.pk)
+        _certify(reviewer, again.pk)
     assert "already holds an active certification" in " ".join(refused.value.messages)
 
 
@@ -265,3 +265,15 @@ def test_the_postal_endpoint_answers_json(client, ward, applicant):
     }
     missing = client.get(reverse("certification:postal", args=["0000000"]))
     assert (missing.status_code, missing.json()) == (404, {"found": False})
+
+
+def _certify(staff, application_id, numbers=None):
+    """Certify as the desk does: confirming the effects shown."""
+    token = services.decision_effects(staff, application_id, "certify").token
+    return services.certify(staff, application_id, numbers, confirm_token=token)
+
+
+def _reject(staff, application_id, reason):
+    """Reject as the desk does: confirming the effects shown."""
+    token = services.decision_effects(staff, application_id, "reject").token
+    return services.reject(staff, application_id, reason, confirm_token=token)

@@ -39,6 +39,10 @@ def test_a_reviewer_certifies_from_the_queue_on_a_desktop(desktop, live_server):
     check_accessibility(desktop)
     desktop.locator("form[action$='/certify/'] button").click()
     desktop.wait_for_load_state()
+    check_accessibility(desktop)  # the confirmation: the child and its validity
+    assert not Certification.objects.filter(application=application).exists()
+    desktop.locator("form[action$='/certify/'] button.danger").click()
+    desktop.wait_for_load_state()
     certification = Certification.objects.get(application=application)
     assert certification.number in desktop.content()
     check_accessibility(desktop)

@@ -42,7 +42,7 @@ def test_the_queue_lists_waiting_applications_oldest_first(client, ward, reviewe
         older = submitted(ward, family_name_kana="アオキ", given_name_kana="イチカ")
     newer = submitted(ward, family_name_kana="サトウ", given_name_kana="ニコ")
     decided = submitted(ward)
-    services.reject(reviewer, decided.pk, "住所が区外です")
+    _reject(reviewer, decided.pk, "住所が区外です")
     page = desk(client, reviewer).get(reverse("certification:staff_queue")).content.decode()
     assert page.index(older.reference) < page.index(newer.reference)
     assert decided.reference not in page
@@ -100,10 +100,15 @@ def test_the_application_page_shows_the_household_and_evidence(client, ward, rev
 def test_certify_through_the_page(client, ward, reviewer, django_capture_on_commit_callbacks):
     application = submitted(ward)
     desk(client, reviewer)
+    url = reverse("certification:staff_certify", args=[application.pk])
+    # The first post shows what will be decided and certifies nothing.
+    check = client.post(url)
+    assert check.status_code == 200 and "一花" in check.content.decode()
+    assert not Certification.objects.filter(application=application).exists()
+    assert client.post(url, {"confirm": "stale"}).status_code == 400
+    assert not Certification.objects.filter(application=application).exists()
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(
-            reverse("certification:staff_certify", args=[application.pk]), follow=True
-        )
+        response = client.post(url, {"confirm": check.context["effects"].token}, follow=True)
     page = response.content.decode()
     certification = Certification.objects.get(application=application)
     assert f"Certified: {certification.number}." in page
@@ -120,7 +125,9 @@ def test_certify_through_the_page(client, ward, reviewer, django_capture_on_comm
 def _certify_with(client, application, number):
     child = application.children.get().child
     url = reverse("certification:staff_certify", args=[application.pk])
-    return client.post(url, {f"number-{child.pk}": number}), child
+    check = client.post(url, {f"number-{child.pk}": number})
+    token = check.context["effects"].token
+    return client.post(url, {f"number-{child.pk}": number, "confirm": token}), child
 
 
 def test_a_number_the_ward_already_gave_is_kept(client, ward, reviewer):
@@ -130,7 +137,7 @@ def test_a_number_the_ward_already_gave_is_kept(client, ward, reviewer):
     assert Certification.objects.get(child=child).number == "SJ2026-00042"
     # Automatic numbers continue after it, never on it.
     later = submitted(ward)
-    services.certify(reviewer, later.pk)
+    _certify(reviewer, later.pk)
     assert Certification.objects.get(application=later).number == "SJ2026-00043"
 
 
@@ -149,7 +156,7 @@ def test_a_certificate_number_already_used_or_malformed_is_refused(
     client, ward, reviewer, number, message
 ):
     first = submitted(ward)
-    services.certify(reviewer, first.pk)  # takes SJ2026-00001
+    _certify(reviewer, first.pk)  # takes SJ2026-00001
     application = submitted(ward)
     response, child = _certify_with(desk(client, reviewer), application, number)
     assert response.status_code == 400
@@ -208,7 +215,7 @@ def test_one_number_for_two_children_is_refused(ward, reviewer):
         translation.override("en"),
         pytest.raises(services.ApplicationInvalid, match="given to two children"),
     ):
-        services.certify(reviewer, application.pk, dict.fromkeys(ids, "SJ2026-00007"))
+        _certify(reviewer, application.pk, dict.fromkeys(ids, "SJ2026-00007"))
     assert not Certification.objects.filter(application=application).exists()
 
 
@@ -237,7 +244,12 @@ def test_reject_through_the_page(client, ward, reviewer):
     assert "Give the reason for the rejection." in response.content.decode()
     application.refresh_from_db()
     assert application.status == ApplicationStatus.SUBMITTED
-    response = client.post(url, {"reason": "区外にお住まいです"}, follow=True)
+    check = client.post(url, {"reason": "区外にお住まいです"})
+    assert check.status_code == 200 and "区外にお住まいです" in check.content.decode()
+    application.refresh_from_db()
+    assert application.status == ApplicationStatus.SUBMITTED
+    token = check.context["effects"].token
+    response = client.post(url, {"reason": "区外にお住まいです", "confirm": token}, follow=True)
     assert "The application was rejected." in response.content.decode()
     application.refresh_from_db()
     assert application.status == ApplicationStatus.REJECTED
@@ -276,7 +288,7 @@ def test_reads_are_audited(client, ward, reviewer, django_capture_on_commit_call
 
 def test_the_notice_pdf_names_the_ward_number_and_validity(client, ward, reviewer, tmp_path):
     application = submitted(ward)
-    [certification] = services.certify(reviewer, application.pk)
+    [certification] = _certify(reviewer, application.pk)
     client.force_login(application.applicant)
     detail = client.get(reverse("certification:detail", args=[application.pk])).content.decode()
     url = reverse("certification:notice_pdf", args=[certification.pk])
@@ -306,7 +318,7 @@ def test_the_ward_takes_the_notice_as_a_protected_export(
     client, ward, reviewer, tmp_path, django_capture_on_commit_callbacks
 ):
     application = submitted(ward)
-    [certification] = services.certify(reviewer, application.pk)
+    [certification] = _certify(reviewer, application.pk)
     desk(client, reviewer)
     url = reverse("certification:staff_notice", args=[certification.pk])
     with django_capture_on_commit_callbacks(execute=True):
@@ -326,3 +338,15 @@ def test_the_ward_takes_the_notice_as_a_protected_export(
     client.logout()
     client.force_login(application.applicant)
     assert exports.ask(client, url).status_code == 404
+
+
+def _certify(staff, application_id, numbers=None):
+    """Certify as the desk does: confirming the effects shown."""
+    token = services.decision_effects(staff, application_id, "certify").token
+    return services.certify(staff, application_id, numbers, confirm_token=token)
+
+
+def _reject(staff, application_id, reason):
+    """Reject as the desk does: confirming the effects shown."""
+    token = services.decision_effects(staff, application_id, "reject").token
+    return services.reject(staff, application_id, reason, confirm_token=token)

@@ -17,7 +17,19 @@ def test_a_certified_child_links_to_its_fee_class_and_end_pages(client, ward, re
     url = reverse("certification:staff_application", args=[application.pk])
     page = desk(client, reviewer).get(url).content.decode()
     assert "/fee-class/" not in page and "/end/" not in page  # nothing certified yet
-    [certification] = services.certify(reviewer, application.pk)
+    [certification] = _certify(reviewer, application.pk)
     page = client.get(url).content.decode()
     for name in ("certification:staff_fee_class", "certification:staff_end"):
         assert f'href="{reverse(name, args=[certification.child_id])}"' in page
+
+
+def _certify(staff, application_id, numbers=None):
+    """Certify as the desk does: confirming the effects shown."""
+    token = services.decision_effects(staff, application_id, "certify").token
+    return services.certify(staff, application_id, numbers, confirm_token=token)
+
+
+def _reject(staff, application_id, reason):
+    """Reject as the desk does: confirming the effects shown."""
+    token = services.decision_effects(staff, application_id, "reject").token
+    return services.reject(staff, application_id, reason, confirm_token=token)

@@ -266,3 +266,32 @@ def test_interview_with_requests_cannot_be_deleted(fac, worker, family):
     Interview.objects.create(facility=fac, slot=slot, child=kid, requested_by=guardian)
     with pytest.raises(staff.StaffRefused):
         staff.delete_interview_slot(worker, slot.pk)
+
+
+def test_removing_a_template_row_asks_first(client, fac, manager):
+    """The row's button shows what removing it does (slots already made from today on stay)
+    and removes nothing; the service refuses without the token; the confirmation removes."""
+    from django.core.exceptions import ValidationError
+
+    from tsuen.core import clock
+
+    row = PlaceTemplate.objects.create(
+        facility=fac, weekday=2, starts_at=dt.time(9), ends_at=dt.time(12), age_class=1, places=3
+    )
+    with clock.frozen(dt.datetime(2026, 12, 1, 10, tzinfo=dt.timezone(dt.timedelta(hours=9)))):
+        f.place_slot(fac, dt.date(2026, 12, 8), age_class=1, starts_at=dt.time(9))  # a Tuesday
+        with pytest.raises(ValidationError):
+            staff.delete_template_slot(manager, row.pk)
+        c = _client(client, manager)
+        url = reverse("facilities:staff_places")
+        check = c.post(url, {"action": "delete", "template": str(row.pk)})
+        assert check.status_code == 200
+        effects = check.context["effects"]
+        assert effects.future_slots == 1
+        assert PlaceTemplate.objects.filter(pk=row.pk).exists()
+        stale = c.post(url, {"action": "delete", "template": str(row.pk), "confirm": "x"})
+        assert stale.status_code == 400 and PlaceTemplate.objects.filter(pk=row.pk).exists()
+        done = c.post(url, {"action": "delete", "template": str(row.pk), "confirm": effects.token})
+    assert done.status_code == 302
+    assert not PlaceTemplate.objects.filter(pk=row.pk).exists()
+    assert PlaceSlot.objects.filter(date=dt.date(2026, 12, 8)).exists()

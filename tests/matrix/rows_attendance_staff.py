@@ -15,6 +15,7 @@ def extend(world):
         world["own_child"], slot, world["users"]["guardian"], start=dt.time(9), end=dt.time(10)
     )
     world["staff_regular_request"] = _regular_request(world)
+    world["staff_regular_request_to_decline"] = _regular_request(world, weekday=1)
 
 
 def _today(world):
@@ -33,10 +34,11 @@ ROWS = {
         method="post",
         data=lambda world: {"action": "no_show"},
     ),
-    # Cancelling a day: a facility user cancels its own facility's bookings only.
+    # Cancelling a day: a facility user cancels its own facility's bookings only. Without the
+    # confirmation token the post answers the confirmation page (200), cancelling nothing.
     "attendance:staff_cancel_day": Row(
         404,
-        {"anonymous": LOGIN} | ok(*FACILITY, status=302),
+        {"anonymous": LOGIN} | ok(*FACILITY),
         method="post",
         data=_today,
     ),
@@ -50,13 +52,13 @@ ROWS = {
 }
 
 
-def _regular_request(world):
+def _regular_request(world, weekday=0):
     from tsuen.booking.models import RegularUseRequest
 
     return RegularUseRequest.objects.create(
         child=world["own_child"],
         facility=world["related_facility"],
-        weekday=0,
+        weekday=weekday,
         starts_at=dt.time(9),
         ends_at=dt.time(12),
         period_from=dt.date(2027, 1, 4),
@@ -68,12 +70,39 @@ def _regular_request(world):
 ROWS |= {
     # The facility's list of regular-use requests: any facility user (its own requests only).
     "booking:staff_regular": Row(404, {"anonymous": LOGIN} | ok(*FACILITY)),
-    # Allocating: the facility asked (no slots in the world: every date is left out, 200 with
-    # the reasons).
+    # One request: its proposal (no slots in the world: every date would be left out, shown
+    # with the reasons) or its answer; the facility asked.
+    "booking:staff_regular_request": Row(
+        404, {"anonymous": LOGIN} | ok(*RELATED_FACILITY), args=arg("staff_regular_request")
+    ),
+    # Allocating without the confirmation token of the proposal: refused (400), nothing booked.
     "booking:staff_regular_allocate": Row(
         404,
-        {"anonymous": LOGIN} | ok(*RELATED_FACILITY),
+        {"anonymous": LOGIN} | ok(*RELATED_FACILITY, status=400),
         args=arg("staff_regular_request"),
         method="post",
     ),
+    # With the token of the proposal shown: answered, then the result page (302).
+    "booking:staff_regular_allocate@confirmed": Row(
+        404,
+        {"anonymous": LOGIN} | ok(*RELATED_FACILITY, status=302),
+        args=arg("staff_regular_request"),
+        method="post",
+        data=lambda world: {"confirm": _proposal_token(world)},
+    ),
+    # Declining with a reason for the family.
+    "booking:staff_regular_decline": Row(
+        404,
+        {"anonymous": LOGIN} | ok(*RELATED_FACILITY, status=302),
+        args=arg("staff_regular_request_to_decline"),
+        method="post",
+        data=lambda world: {"reason": "定員に達しています"},
+    ),
 }
+
+
+def _proposal_token(world):
+    from tsuen.booking import regular_staff
+
+    staff = world["users"]["facility_staff"]
+    return regular_staff.request_page(staff, world["staff_regular_request"].pk).proposal.token

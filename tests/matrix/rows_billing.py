@@ -41,8 +41,17 @@ ROWS = {
         method="post",
         data=_month,
     ),
+    # Submitting: without the confirmation token the post answers the confirmation page.
     "billing:submit": Row(
-        404, {"anonymous": LOGIN, "facility_manager": 302}, args=arg("claim"), method="post"
+        404, {"anonymous": LOGIN, "facility_manager": 200}, args=arg("claim"), method="post"
+    ),
+    # With the token of the effects shown: submitted (302 to the claim).
+    "billing:submit@confirmed": Row(
+        404,
+        {"anonymous": LOGIN, "facility_manager": 302},
+        args=arg("claim"),
+        method="post",
+        data=lambda world: {"confirm": _submit_token(world)},
     ),
     "billing:correct": Row(
         404, {"anonymous": LOGIN, "facility_manager": 302}, args=arg("claim"), method="post"
@@ -55,3 +64,8 @@ ROWS = {
         404, {"anonymous": LOGIN} | ok(*FAMILY), args=lambda world: [2026, 11]
     ),
 }
+
+
+def _submit_token(world):
+    manager = world["users"]["facility_manager"]
+    return services.submit_effects(manager, world["claim"].pk).token

@@ -15,7 +15,7 @@ def _submitted(world, month: int):
     manager = world["users"]["facility_manager"]
     with clock.frozen(scene.NOW):
         [claim] = services.generate_claims(manager, 2026, month)
-        services.submit_claim(manager, claim.pk)
+        _submit(manager, claim.pk)
     return claim
 
 
@@ -25,7 +25,8 @@ def extend(world):
     world["ward_claim"] = _submitted(world, 8)
     world["ward_claim_to_approve"] = _submitted(world, 9)
     world["ward_claim_to_pay"] = _submitted(world, 10)
-    services_review.approve(world["users"]["municipal_payments"], world["ward_claim_to_pay"].pk)
+    officer = world["users"]["municipal_payments"]
+    _approve(officer, world["ward_claim_to_pay"].pk)
 
 
 def _query(world):
@@ -48,11 +49,20 @@ ROWS = {
         method="post",
         data=_query,
     ),
+    # The world's claims have flagged visits: the first post answers the confirmation page
+    # listing them (200); the post with its token approves (302).
     "billing:ward_approve": Row(
+        404,
+        {"anonymous": LOGIN} | ok(*PAYMENTS),
+        args=arg("ward_claim_to_approve"),
+        method="post",
+    ),
+    "billing:ward_approve@confirmed": Row(
         404,
         {"anonymous": LOGIN} | ok(*PAYMENTS, status=302),
         args=arg("ward_claim_to_approve"),
         method="post",
+        data=lambda world: {"confirm": _approval_token(world)},
     ),
     "billing:ward_pay": Row(
         404,
@@ -62,3 +72,25 @@ ROWS = {
         data=lambda world: {"paid_on": clock.today().isoformat()},
     ),
 }
+
+
+def _submit(manager, claim_id):
+    """Submit as the facility does: confirming the effects shown."""
+    token = services.submit_effects(manager, claim_id).token
+    return services.submit_claim(manager, claim_id, confirm_token=token)
+
+
+def _approval_token(world):
+    from tsuen.core import tenancy
+
+    officer = world["users"]["municipal_payments"]
+    with tenancy.tenant(officer.municipality_id):
+        page = services_review.review_page(officer, world["ward_claim_to_approve"].pk)
+        return services_review.approval_token(page)
+
+
+def _approve(officer, claim_id):
+    """Approve as the ward does: confirming the flagged visits shown, if any."""
+    page = services_review.review_page(officer, claim_id)
+    token = services_review.approval_token(page)
+    return services_review.approve(officer, claim_id, confirm_token=token)

@@ -73,10 +73,17 @@ ROWS = {
     ),
     "certification:staff_reject": Row(
         404,
-        {"anonymous": LOGIN} | ok(*DESK, status=302),
+        {"anonymous": LOGIN} | ok(*DESK),  # the confirmation page: nothing decided yet
         args=_pk("review_application"),
         method="post",
         data=lambda world: {"reason": "matrix"},
+    ),
+    "certification:staff_reject@confirmed": Row(
+        404,
+        {"anonymous": LOGIN} | ok(*DESK, status=302),
+        args=_pk("review_application"),
+        method="post",
+        data=lambda world: {"reason": "matrix", "confirm": _token(world, "review_application")},
     ),
     "certification:staff_request_correction": Row(
         404,
@@ -85,17 +92,31 @@ ROWS = {
         method="post",
         data=lambda world: {"message": "matrix"},
     ),
+    # Certifying: the first post answers the confirmation page (200); the post with its token
+    # certifies (302).
     "certification:staff_certify": Row(
+        404,
+        {"anonymous": LOGIN} | ok(*DESK),
+        args=_pk("certify_application"),
+        method="post",
+    ),
+    "certification:staff_certify@confirmed": Row(
         404,
         {"anonymous": LOGIN} | ok(*DESK, status=302),
         args=_pk("certify_application"),
         method="post",
+        data=lambda world: {"confirm": _token(world, "certify_application", "certify")},
     ),
     "certification:staff_certify@other_ward": Row(
         404,
         {"anonymous": LOGIN} | ok("other_ward_reviewer", status=302),
         args=_pk("other_certify_application"),
         method="post",
+        data=lambda world: {
+            "confirm": _token(
+                world, "other_certify_application", "certify", user="other_ward_reviewer"
+            )
+        },
     ),
     # The notice: the family opens its own (not a protected export: its own document); the
     # ward's case workers take it as a protected export (issue 9 item 4).
@@ -111,3 +132,13 @@ ROWS = {
         "certification:staff_rejection_notice", MUNICIPAL, args=_pk("rejected_application")
     ),
 }
+
+
+def _token(world, key, decision="reject", user="municipal_reviewer"):
+    """The confirmation token the desk's confirmation page would carry."""
+    from tsuen.certification import services
+    from tsuen.core import tenancy
+
+    with tenancy.cross_tenant("matrix: the token of the confirmation page"):
+        staff = world["users"][user]
+        return services.decision_effects(staff, world[key].pk, decision).token

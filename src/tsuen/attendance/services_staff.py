@@ -25,13 +25,14 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from tsuen import rules
+from tsuen.attendance.forms_staff import slot_label
 from tsuen.attendance.models import Attendance, AttendanceStatus, DailyRecord, MorningNote
 from tsuen.attendance.services import NOTE_FIELDS, RECORD_FIELDS, child_of_visit
 from tsuen.audit import record, record_many
 from tsuen.authz.policy import Action, filter_allowed, get_or_404, require
 from tsuen.booking import services as booking_services
 from tsuen.booking.models import Booking, BookingStatus
-from tsuen.core import clock
+from tsuen.core import clock, confirm
 from tsuen.facilities.models import PlaceSlot
 from tsuen.families.models import Child, EmergencyContact
 from tsuen.municipalities.models import rules_for
@@ -558,14 +559,24 @@ def slots_of_day(staff, day: dt.date) -> list[PlaceSlot]:
     )
 
 
-def cancel_day(staff, day: dt.date, reason: str, place_slot_id: int | None = None) -> int:
-    """Cancel every booking of the staff member's facility on ``day`` (or in one slot of it)
-    for the facility (closure, an outbreak): the hours return and each family is told, with
-    the reason (``booking.services.cancel_by_facility``). Visits already begun (a child checked
-    in or marked) stay. Answers how many bookings were cancelled."""
-    require(staff, Action.BOOKING_CANCEL_BY_FACILITY, Booking)
-    if not staff.is_facility or not staff.facility_id:
-        raise Http404
+@dataclass(frozen=True)
+class DayCancelEffects:
+    """What cancelling a day (or one slot of it) would do: the bookings it cancels, the
+    families told, per slot. ``token`` is what the confirmation posts back."""
+
+    day: dt.date
+    slot: PlaceSlot | None
+    booking_ids: tuple[int, ...]
+    families: int
+    per_slot: tuple[tuple[str, int], ...]
+    token: str
+
+    @property
+    def bookings(self) -> int:
+        return len(self.booking_ids)
+
+
+def _clean_reason(reason: str) -> str:
     reason = " ".join((reason or "").split())
     if not reason:
         raise ValidationError(_("Tell the families why."), code="reason_required")
@@ -573,9 +584,22 @@ def cancel_day(staff, day: dt.date, reason: str, place_slot_id: int | None = Non
         raise ValidationError(
             _("Keep it to %(max)d characters.") % {"max": REASON_MAX_LENGTH}, code="too_long"
         )
+    return reason
+
+
+def cancel_day_effects(
+    staff, day: dt.date, place_slot_id: int | None = None, reason: str = ""
+) -> DayCancelEffects:
+    """What :func:`cancel_day` would do now (nothing is written). Refuses what cancel_day
+    refuses (no reason, a past day, a slot of another day)."""
+    require(staff, Action.BOOKING_CANCEL_BY_FACILITY, Booking)
+    if not staff.is_facility or not staff.facility_id:
+        raise Http404
+    reason = _clean_reason(reason)
     if day < clock.today():
         raise ValidationError(_("A past day cannot be cancelled."), code="past")
     bookings = filter_allowed(staff, Action.BOOKING_CANCEL_BY_FACILITY, Booking.objects.all())
+    slot = None
     if place_slot_id is not None:
         slot = PlaceSlot.objects.filter(
             pk=place_slot_id, facility_id=staff.facility_id, date=day
@@ -583,14 +607,51 @@ def cancel_day(staff, day: dt.date, reason: str, place_slot_id: int | None = Non
         if slot is None:
             raise ValidationError(_("Choose a slot of that day."), code="slot")
         bookings = bookings.filter(place_slot=slot)
-    ids = list(
+    rows = list(
         bookings.filter(date=day, status=BookingStatus.CONFIRMED, attendance__isnull=True)
+        .select_related("place_slot", "child")
         .order_by("pk")
-        .values_list("pk", flat=True)
     )
-    if not ids:
+    counts: dict[PlaceSlot, int] = {}
+    for booking in rows:
+        counts[booking.place_slot] = counts.get(booking.place_slot, 0) + 1
+    per_slot = tuple(
+        (slot_label(s), n)
+        for s, n in sorted(counts.items(), key=lambda item: (item[0].starts_at, item[0].age_class))
+    )
+    ids = tuple(b.pk for b in rows)
+    families = len({b.child.household_id for b in rows})
+    return DayCancelEffects(
+        day,
+        slot,
+        ids,
+        families,
+        per_slot,
+        confirm.token("cancel_day", day, place_slot_id, reason, ids),
+    )
+
+
+def cancel_day(
+    staff,
+    day: dt.date,
+    reason: str,
+    place_slot_id: int | None = None,
+    *,
+    confirm_token: str | None = None,
+) -> int:
+    """Cancel every booking of the staff member's facility on ``day`` (or in one slot of it)
+    for the facility (closure, an outbreak): the hours return and each family is told, with
+    the reason (``booking.services.cancel_by_facility``). Visits already begun (a child checked
+    in or marked) stay. Refused unless ``confirm_token`` is the token of the effects shown
+    (:func:`cancel_day_effects`) and they are still the same. Answers how many bookings were
+    cancelled."""
+    effects = cancel_day_effects(staff, day, place_slot_id, reason)
+    confirm.require(confirm_token, effects.token)
+    if not effects.booking_ids:
         return 0
-    return len(booking_services.cancel_by_facility(staff, ids, reason))
+    return len(
+        booking_services.cancel_by_facility(staff, effects.booking_ids, _clean_reason(reason))
+    )
 
 
 # --- the daily record page --------------------------------------------------------------------

@@ -23,7 +23,7 @@ from tsuen.attendance.forms_staff import (
     TimesForm,
     slot_label,
 )
-from tsuen.core import clock
+from tsuen.core import clock, confirm
 from tsuen.core.views import handle_post, status_of
 
 
@@ -96,6 +96,9 @@ def tap(request, booking_id: int):
 
 @login_required
 def cancel_day(request):
+    """Two steps: the form posts here without a ``confirm`` token and gets the confirmation
+    page (what will be cancelled); that page posts back with the token and the day is
+    cancelled (refused if anything changed in between)."""
     if request.method != "POST":
         return redirect("attendance:staff_day")
     slots_day = clock.today()
@@ -107,12 +110,28 @@ def cancel_day(request):
     form = CancelDayForm(request.POST, slots=services_staff.slots_of_day(request.user, slots_day))
     if form.is_valid():
         data = form.cleaned_data
+        token = request.POST.get(confirm.FIELD)
         try:
+            effects = services_staff.cancel_day_effects(
+                request.user, data["date"], data["place_slot"], data["reason"]
+            )
+            if not token:
+                context = {"form": form, "effects": effects, "reason": data["reason"]}
+                return render(request, "attendance/staff/cancel_day_confirm.html", context)
             count = services_staff.cancel_day(
-                request.user, data["date"], data["reason"], data["place_slot"]
+                request.user,
+                data["date"],
+                data["reason"],
+                data["place_slot"],
+                confirm_token=token,
             )
         except ValidationError as error:
             form.add_error(None, error)
+            if token and getattr(error, "code", None) == "changed":
+                context = {"form": form, "effects": effects, "reason": data["reason"]}
+                return render(
+                    request, "attendance/staff/cancel_day_confirm.html", context, status=400
+                )
         else:
             messages.success(
                 request,

@@ -26,7 +26,7 @@ from tsuen.attendance.models import Attendance, AttendanceStatus, visit_minutes
 from tsuen.audit.services import record, record_many
 from tsuen.authz.policy import Action, filter_allowed, get_or_404, require
 from tsuen.billing.models import Claim, ClaimLine, ClaimQuery, ClaimStatus
-from tsuen.core import clock
+from tsuen.core import clock, confirm
 from tsuen.core.csvutil import BOM, csv_row
 from tsuen.core.templatetags.tsuen import date_jp
 from tsuen.core.wareki import wareki_year
@@ -507,10 +507,51 @@ def claim_page(user, claim_id: int) -> ClaimPage:
     )
 
 
-def submit_claim(manager, claim_id: int) -> Claim:
+@dataclass(frozen=True)
+class SubmitEffects:
+    """What submitting a draft claim sends to the ward: the visits, children and yen, fixed
+    from then on. ``token`` is what the confirmation posts back."""
+
+    claim: Claim
+    visits: int
+    children: int
+    benefit: int
+    reduction_reimbursed: int
+    token: str
+
+    @property
+    def total(self) -> int:
+        return self.benefit + self.reduction_reimbursed
+
+
+def submit_effects(manager, claim_id: int) -> SubmitEffects:
+    """What :func:`submit_claim` would send now (nothing is written)."""
+    claim = _claim(manager, claim_id, Action.CLAIM_SUBMIT)
+    return _submit_effects(claim)
+
+
+def _submit_effects(claim: Claim) -> SubmitEffects:
+    lines = list(
+        ClaimLine.unscoped.filter(claim=claim).order_by("pk").values_list("pk", "child_id")
+    )
+    benefit, reduction = claim.total_benefit, claim.total_reduction_reimbursed
+    return SubmitEffects(
+        claim,
+        len(lines),
+        len({child for _pk, child in lines}),
+        benefit,
+        reduction,
+        confirm.token("submit_claim", claim.pk, claim.status, tuple(lines), benefit, reduction),
+    )
+
+
+def submit_claim(manager, claim_id: int, *, confirm_token: str | None = None) -> Claim:
+    """Submit a draft claim to the ward. Refused unless ``confirm_token`` is the token of the
+    effects shown (:func:`submit_effects`) and they are still the same."""
     with transaction.atomic():
         claim = _claim(manager, claim_id, Action.CLAIM_SUBMIT)
         claim = Claim.unscoped.select_for_update().get(pk=claim.pk)
+        confirm.require(confirm_token, _submit_effects(claim).token)
         if not claim.is_draft:
             raise ClaimRefused(_("This claim is already submitted."))
         if not claim.lines.exists():

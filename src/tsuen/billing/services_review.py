@@ -40,7 +40,7 @@ from tsuen.billing.services import (
     totals_by_payer,
 )
 from tsuen.certification.models import Certification, CertificationStatus
-from tsuen.core import clock
+from tsuen.core import clock, confirm
 from tsuen.core.csvutil import BOM, csv_row, formula_safe
 from tsuen.exports.services import Sealed, seal
 from tsuen.facilities import calendar
@@ -341,8 +341,19 @@ def query_line(user, claim_id: int, line_id: int, message: str) -> ClaimQuery:
     return query
 
 
-def approve(user, claim_id: int) -> Claim:
-    """Approve a submitted claim with no open query (sets approved_at)."""
+def approval_token(review: ClaimReview) -> str:
+    """What the confirmation of approving a claim with flagged visits posts back: the flagged
+    visits and their flags, and the total, as shown."""
+    flagged = tuple((row.line.pk, tuple(sorted(row.flags))) for row in review.lines if row.flags)
+    claim = review.claim
+    total = claim.total_benefit + claim.total_reduction_reimbursed
+    return confirm.token("approve", claim.pk, claim.version, flagged, total)
+
+
+def approve(user, claim_id: int, *, confirm_token: str | None = None) -> Claim:
+    """Approve a submitted claim with no open query (sets approved_at). A claim with flagged
+    visits is approved only with ``confirm_token``: the token of the flagged visits shown
+    (:func:`approval_token`), refused when they changed."""
     with transaction.atomic():
         claim = _claim(user, claim_id, lock=True)
         if ClaimQuery.unscoped.filter(claim=claim, answered_at__isnull=True).exists():
@@ -357,6 +368,13 @@ def approve(user, claim_id: int) -> Claim:
                 _("Only a submitted claim can be approved; this one is %(status)s.")
                 % {"status": claim.get_status_display()}
             )
+        lines = list(ClaimLine.unscoped.filter(claim=claim).select_related("child"))
+        found = flag_lines(claim, lines)
+        if any(found[line.pk] for line in lines):
+            shown = ClaimReview(
+                claim, [ReviewedLine(line, sorted(found[line.pk])) for line in lines], {}, []
+            )
+            confirm.require(confirm_token, approval_token(shown))
         claim.status = ClaimStatus.APPROVED
         claim.approved_at = clock.now()
         claim.save(update_fields=["status", "approved_at"])

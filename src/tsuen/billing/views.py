@@ -6,6 +6,7 @@ import datetime as dt
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -15,7 +16,7 @@ from django.views.decorators.http import require_POST
 from tsuen.billing import services
 from tsuen.billing.forms import MonthForm
 from tsuen.billing.models import ClaimImmutable
-from tsuen.core import clock
+from tsuen.core import clock, confirm
 from tsuen.exports.views import deliver
 
 
@@ -80,7 +81,34 @@ def _act(request, claim_id: int, action, done: str):
 @login_required
 @require_POST
 def submit(request, claim_id: int):
-    return _act(request, claim_id, services.submit_claim, _("The claim has been submitted."))
+    """Two steps: without a ``confirm`` token the post answers the confirmation page (the
+    visits, children and yen sent); with it the claim is submitted (refused, with the page
+    again, if the claim changed in between)."""
+    token = request.POST.get(confirm.FIELD)
+    if token:
+        try:
+            services.submit_claim(request.user, claim_id, confirm_token=token)
+        except ValidationError as error:
+            if getattr(error, "code", None) != "changed":
+                for message in error.messages:
+                    messages.error(request, message)
+                return redirect("billing:claim", claim_id)
+            errors = error.messages
+        else:
+            messages.success(request, _("The claim has been submitted."))
+            return redirect("billing:claim", claim_id)
+    else:
+        errors = []
+    effects = services.submit_effects(request.user, claim_id)
+    if not effects.claim.is_draft:
+        messages.error(request, _("This claim is already submitted."))
+        return redirect("billing:claim", claim_id)
+    return render(
+        request,
+        "billing/submit_confirm.html",
+        {"effects": effects, "errors": errors},
+        status=400 if errors else 200,
+    )
 
 
 @login_required

@@ -8,6 +8,7 @@ import datetime as dt
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -16,7 +17,7 @@ from django.views.decorators.http import require_POST
 from tsuen.billing import services_review as review
 from tsuen.billing.forms_ward import ClaimFilterForm, ExportForm, PaidForm, QueryForm
 from tsuen.billing.services import ClaimRefused
-from tsuen.core import clock
+from tsuen.core import clock, confirm
 from tsuen.exports.views import deliver, post_only
 
 
@@ -92,9 +93,20 @@ def query(request, claim_id: int):
 @login_required
 @require_POST
 def approve(request, claim_id: int):
+    """A claim with flagged visits asks first: the post without a ``confirm`` token answers
+    the confirmation page listing them; with the token the claim is approved."""
+    token = request.POST.get(confirm.FIELD)
+    page = review.review_page(request.user, claim_id)
+    if page.flagged and page.can_approve and not token:
+        context = {"page": page, "token": review.approval_token(page), "errors": ()}
+        return render(request, "billing/ward/approve_confirm.html", context)
     try:
-        review.approve(request.user, claim_id)
-    except ClaimRefused as error:
+        review.approve(request.user, claim_id, confirm_token=token)
+    except ValidationError as error:
+        if getattr(error, "code", None) == "changed":
+            page = review.review_page(request.user, claim_id)
+            context = {"page": page, "token": review.approval_token(page), "errors": error.messages}
+            return render(request, "billing/ward/approve_confirm.html", context, status=400)
         return _claim_page(request, claim_id, errors=error.messages, status=400)
     messages.success(request, _("The claim was approved."))
     return redirect("billing:ward_claim", claim_id)

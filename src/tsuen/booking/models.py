@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from tsuen.core import clock
 from tsuen.core.tenancy import TenantModel
-from tsuen.privacy.fields import EncryptedTextField
+from tsuen.privacy.fields import EncryptedJSONField, EncryptedTextField
 
 
 class BookingKind(models.TextChoices):
@@ -183,6 +183,19 @@ class RegularUseRequest(TenantModel):
     )
     created_at = models.DateTimeField(default=clock.now)
     decided_at = models.DateTimeField(null=True, blank=True)
+    # The facility's answer, kept so the result page can be reopened: each date of the period,
+    # booked or left out with the reasons (tsuen.booking.regular_staff). Encrypted: the reasons
+    # tell of the child's hours against the caps.
+    outcome = EncryptedJSONField(default=list, null=False, blank=True)
+    # Why the facility declined the request, shown to the family. Free text: encrypted (S).
+    decline_reason = EncryptedTextField(_("reason for declining"), blank=True, default="")
+
+    @property
+    def outcome_days(self) -> list[dict]:
+        """The stored outcome with its dates as dates (for the pages)."""
+        import datetime as dt
+
+        return [o | {"day": dt.date.fromisoformat(o["day"])} for o in self.outcome or []]
 
     class Meta:
         verbose_name = _("regular use request")

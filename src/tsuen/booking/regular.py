@@ -43,7 +43,16 @@ REQUEST_FIELDS = (
     "note",
     "status",
 )
-LIST_FIELDS = ("weekday", "starts_at", "ends_at", "period_from", "period_to", "status")
+LIST_FIELDS = (
+    "weekday",
+    "starts_at",
+    "ends_at",
+    "period_from",
+    "period_to",
+    "status",
+    "decline_reason",
+    "outcome",
+)
 CHILD_NAME_FIELDS = ("family_name", "given_name")
 
 

@@ -18,11 +18,11 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.http import HttpResponseNotAllowed
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
@@ -37,8 +37,8 @@ from tsuen.booking.models import (
     RegularUseRequest,
     RegularUseStatus,
 )
-from tsuen.booking.regular import requests_for_facility
-from tsuen.core import clock
+from tsuen.booking.regular import REQUEST_FIELDS, requests_for_facility
+from tsuen.core import clock, confirm
 from tsuen.facilities import calendar
 from tsuen.facilities.models import PlaceSlot
 from tsuen.notices.kinds import Notice
@@ -47,32 +47,61 @@ from tsuen.notices.services import notify
 #: Booking rules that do not apply to a facility's allocation (see the module docstring).
 NOT_FOR_ALLOCATION = frozenset({"window_not_open"})
 
-__all__ = ["Allocation", "DateOutcome", "allocate", "request_dates", "requests_for_facility"]
+__all__ = [
+    "Allocation",
+    "DateOutcome",
+    "allocate",
+    "decline",
+    "request_dates",
+    "request_page",
+    "requests_for_facility",
+]
 
 
 @dataclass(frozen=True)
 class DateOutcome:
     day: dt.date
-    booking: Booking | None
+    booked: bool
     reasons: tuple[str, ...] = ()
+    booking: Booking | None = None
 
     @property
     def ok(self) -> bool:
-        return self.booking is not None
+        return self.booked
+
+    def stored(self) -> dict:
+        return {"day": self.day.isoformat(), "booked": self.booked, "reasons": list(self.reasons)}
 
 
 @dataclass(frozen=True)
 class Allocation:
+    """The dates of a request, each booked or left out with its reasons: a proposal (nothing
+    written yet), the allocation just made, or the stored answer reopened."""
+
     request: RegularUseRequest
     outcomes: tuple[DateOutcome, ...]
 
     @property
-    def created(self) -> list[Booking]:
-        return [o.booking for o in self.outcomes if o.booking is not None]
+    def created(self) -> list[DateOutcome]:
+        return [o for o in self.outcomes if o.booked]
 
     @property
     def refused(self) -> list[DateOutcome]:
-        return [o for o in self.outcomes if o.booking is None]
+        return [o for o in self.outcomes if not o.booked]
+
+    @property
+    def token(self) -> str:
+        """What the confirmation of this proposal posts back (the dates booked)."""
+        booked = tuple((o.day, o.booked) for o in self.outcomes)
+        return confirm.token("allocate", self.request.pk, self.request.status, booked)
+
+    @classmethod
+    def of_stored(cls, made: RegularUseRequest) -> Allocation:
+        outcomes = tuple(
+            DateOutcome(dt.date.fromisoformat(o["day"]), o["booked"], tuple(o["reasons"]))
+            for o in made.outcome or []
+        )
+        return cls(made, outcomes)
 
 
 def _staff_message(problem) -> str:
@@ -116,95 +145,162 @@ def _slots(made: RegularUseRequest, days: list[dt.date]) -> dict[dt.date, PlaceS
     return found
 
 
-def allocate(staff, request_id: int) -> Allocation:
-    """Allocate an open request of the staff member's facility: book every date that the
-    booking rules allow, trim the others with their reasons. 404 outside the facility."""
-    made = get_or_404(
+DECLINE_REASON_MAX = 500
+
+
+def _request(staff, request_id: int) -> RegularUseRequest:
+    return get_or_404(
         staff,
         Action.REGULAR_REQUEST_ALLOCATE,
         RegularUseRequest.objects.select_related("child__household", "facility"),
         pk=request_id,
     )
+
+
+def _book_dates(staff, made: RegularUseRequest, now: dt.datetime) -> Allocation:
+    """Inside the caller's transaction: lock the slots and the child, book every date the
+    booking rules allow and answer the outcome of each date. The request must be open."""
     child = made.child
-    now = clock.now()
     days = request_dates(made)
+    slots = _slots(made, days)
+    booking_services._lock([s.pk for s in slots.values()], [child.pk])
+    locked = RegularUseRequest.unscoped.select_for_update().get(pk=made.pk)
+    if locked.status != RegularUseStatus.REQUESTED:
+        raise ValidationError(_("This request has already been answered."), code="already_answered")
+    closed = calendar.closed_days(made.facility_id, days[0], days[-1]) if days else {}
+    outcomes = []
+    for day in days:
+        slot = slots.get(day)
+        if slot is None and day in closed:
+            reason = str(booking_services.MESSAGES["facility_closed"]) % {"reason": closed[day]}
+            outcomes.append(DateOutcome(day, False, (reason,)))
+            continue
+        if slot is None:
+            reason = _("The facility has no places for this age class at that time.")
+            outcomes.append(DateOutcome(day, False, (reason,)))
+            continue
+        preview = booking_services._evaluate(
+            child, slot, made.starts_at, made.ends_at, BookingKind.REGULAR, now,
+            full_detail=False,
+        )  # fmt: skip
+        problems = [p for p in preview.problems if p.code not in NOT_FOR_ALLOCATION]
+        if problems:
+            outcomes.append(DateOutcome(day, False, tuple(_staff_message(p) for p in problems)))
+            continue
+        try:
+            with transaction.atomic():
+                booking = Booking.unscoped.create(
+                    child=child,
+                    facility=slot.facility,
+                    place_slot=slot,
+                    date=day,
+                    starts_at=preview.starts_at,
+                    ends_at=preview.ends_at,
+                    kind=BookingKind.REGULAR,
+                    status=BookingStatus.CONFIRMED,
+                    billable_minutes=preview.minutes,
+                    counts_toward_caps=True,
+                    booked_by=staff,
+                )
+        except IntegrityError:
+            # PostgreSQL's exclusion constraint: an overlapping booking slipped in.
+            reason = str(booking_services.MESSAGES["overlap"]) % {"child": child.full_name}
+            outcomes.append(DateOutcome(day, False, (reason,)))
+            continue
+        record("create", booking, fields=booking_services.BOOKING_FIELDS)
+        outcomes.append(DateOutcome(day, True, (), booking))
+    return Allocation(locked, tuple(outcomes))
+
+
+@dataclass(frozen=True)
+class RequestPage:
+    """The staff page of one request: while it is open, the proposal (what allocating would
+    book now, and what not and why); once answered, the answer (reopenable)."""
+
+    request: RegularUseRequest
+    proposal: Allocation | None
+    answer: Allocation | None
+
+
+def request_page(staff, request_id: int) -> RequestPage:
+    """The page of a request of the staff member's facility. The proposal is the allocation
+    itself run and rolled back, so it sees the caps fill date by date as the real one will.
+    404 outside the facility."""
+    made = _request(staff, request_id)
+    record("read", made, fields=REQUEST_FIELDS)
+    if made.status != RegularUseStatus.REQUESTED:
+        return RequestPage(made, None, Allocation.of_stored(made))
     with transaction.atomic():
-        slots = _slots(made, days)
-        booking_services._lock([s.pk for s in slots.values()], [child.pk])
-        locked = RegularUseRequest.unscoped.select_for_update().get(pk=made.pk)
-        if locked.status != RegularUseStatus.REQUESTED:
-            raise ValidationError(
-                _("This request has already been answered."), code="already_answered"
-            )
-        closed = calendar.closed_days(made.facility_id, days[0], days[-1]) if days else {}
-        outcomes = []
-        for day in days:
-            slot = slots.get(day)
-            if slot is None and day in closed:
-                reason = str(booking_services.MESSAGES["facility_closed"])
-                outcomes.append(DateOutcome(day, None, (reason % {"reason": closed[day]},)))
-                continue
-            if slot is None:
-                outcomes.append(
-                    DateOutcome(
-                        day,
-                        None,
-                        (_("The facility has no places for this age class at that time."),),
-                    )
-                )
-                continue
-            preview = booking_services._evaluate(
-                child, slot, made.starts_at, made.ends_at, BookingKind.REGULAR, now,
-                full_detail=False,
-            )  # fmt: skip
-            problems = [p for p in preview.problems if p.code not in NOT_FOR_ALLOCATION]
-            if problems:
-                reasons = tuple(_staff_message(p) for p in problems)
-                outcomes.append(DateOutcome(day, None, reasons))
-                continue
-            try:
-                with transaction.atomic():
-                    booking = Booking.unscoped.create(
-                        child=child,
-                        facility=slot.facility,
-                        place_slot=slot,
-                        date=day,
-                        starts_at=preview.starts_at,
-                        ends_at=preview.ends_at,
-                        kind=BookingKind.REGULAR,
-                        status=BookingStatus.CONFIRMED,
-                        billable_minutes=preview.minutes,
-                        counts_toward_caps=True,
-                        booked_by=staff,
-                    )
-            except IntegrityError:
-                # PostgreSQL's exclusion constraint: an overlapping booking slipped in.
-                outcomes.append(
-                    DateOutcome(
-                        day,
-                        None,
-                        (str(booking_services.MESSAGES["overlap"]) % {"child": child.full_name},),
-                    )
-                )
-                continue
-            record("create", booking, fields=booking_services.BOOKING_FIELDS)
-            outcomes.append(DateOutcome(day, booking))
-        allocation = Allocation(locked, tuple(outcomes))
+        proposal = _book_dates(staff, made, clock.now())
+        transaction.set_rollback(True)  # a proposal books nothing (and audits nothing)
+    return RequestPage(made, Allocation(made, proposal.outcomes), None)
+
+
+def allocate(staff, request_id: int, *, confirm_token: str | None = None) -> Allocation:
+    """Allocate an open request of the staff member's facility: book every date that the
+    booking rules allow, trim the others with their reasons. Refused unless ``confirm_token``
+    is the token of the proposal shown (:func:`request_page`) and the same dates are still
+    bookable. 404 outside the facility."""
+    made = _request(staff, request_id)
+    now = clock.now()
+    with transaction.atomic():
+        allocation = _book_dates(staff, made, now)
+        # A refusal here rolls back every booking just made.
+        confirm.require(confirm_token, Allocation(made, allocation.outcomes).token)
+        locked = allocation.request
         locked.status = (
             RegularUseStatus.ALLOCATED if allocation.created else RegularUseStatus.REFUSED
         )
         locked.decided_at = now
-        locked.save(update_fields=["status", "decided_at"])
-        record("update", locked, fields=("status", "decided_at"))
+        locked.outcome = [o.stored() for o in allocation.outcomes]
+        locked.save(update_fields=["status", "decided_at", "outcome"])
+        record("update", locked, fields=("status", "decided_at", "outcome"))
         notify(
             Notice.REGULAR_USE_ANSWERED,
             locked.requested_by,
             facility_name=made.facility.name,
             booked=len(allocation.created),
-            refused=len(allocation.outcomes) - len(allocation.created),
+            refused=len(allocation.refused),
+            declined=False,
             path=reverse("booking:regular_list"),
         )
     return allocation
+
+
+def decline(staff, request_id: int, reason: str) -> RegularUseRequest:
+    """Decline an open request with a reason the family reads (nothing is booked)."""
+    made = _request(staff, request_id)
+    reason = " ".join((reason or "").split())
+    if not reason:
+        raise ValidationError(_("Tell the family why."), code="reason_required")
+    if len(reason) > DECLINE_REASON_MAX:
+        raise ValidationError(
+            _("Keep it to %(max)d characters.") % {"max": DECLINE_REASON_MAX}, code="too_long"
+        )
+    with transaction.atomic():
+        locked = RegularUseRequest.unscoped.select_for_update().get(pk=made.pk)
+        if locked.status != RegularUseStatus.REQUESTED:
+            raise ValidationError(
+                _("This request has already been answered."), code="already_answered"
+            )
+        locked.status = RegularUseStatus.REFUSED
+        locked.decided_at = clock.now()
+        locked.decline_reason = reason
+        locked.outcome = [
+            DateOutcome(day, False, (reason,)).stored() for day in request_dates(locked)
+        ]
+        locked.save(update_fields=["status", "decided_at", "decline_reason", "outcome"])
+        record("update", locked, fields=("status", "decided_at", "decline_reason", "outcome"))
+        notify(
+            Notice.REGULAR_USE_ANSWERED,
+            locked.requested_by,
+            facility_name=made.facility.name,
+            booked=0,
+            refused=len(locked.outcome),
+            declined=True,  # the reason itself stays behind the login
+            path=reverse("booking:regular_list"),
+        )
+    return locked
 
 
 # --- views (thin: call the service above, render) ---------------------------------------------
@@ -220,17 +316,48 @@ def staff_regular(request):
     )
 
 
+def _request_page(request, request_id: int, *, error: str = "", reason: str = "", status=200):
+    page = request_page(request.user, request_id)
+    context = {"page": page, "error": error, "reason": reason}
+    return render(request, "booking/staff/regular_request.html", context, status=status)
+
+
+@login_required
+def staff_regular_request(request, request_id: int):
+    """One request: the proposal with its confirmation and the decline form while it is open,
+    the answer once given (the page allocation and declining redirect to: reload-safe)."""
+    return _request_page(request, request_id)
+
+
 @login_required
 def staff_regular_allocate(request, request_id: int):
     if request.method != "POST":
-        return HttpResponseNotAllowed(["POST"])
+        return redirect("booking:staff_regular_request", request_id)
     try:
-        allocation = allocate(request.user, request_id)
-    except ValidationError as error:
-        return render(
-            request,
-            "booking/staff/regular_allocated.html",
-            {"error": " ".join(error.messages)},
-            status=400,
+        allocation = allocate(
+            request.user, request_id, confirm_token=request.POST.get(confirm.FIELD)
         )
-    return render(request, "booking/staff/regular_allocated.html", {"allocation": allocation})
+    except ValidationError as error:
+        return _request_page(request, request_id, error=" ".join(error.messages), status=400)
+    # The flash message names no child: it may show on whatever page comes next.
+    messages.success(
+        request,
+        _("Allocated: %(booked)d days booked, %(left)d days left out.")
+        % {"booked": len(allocation.created), "left": len(allocation.refused)},
+    )
+    return redirect("booking:staff_regular_request", request_id)
+
+
+@login_required
+def staff_regular_decline(request, request_id: int):
+    if request.method != "POST":
+        return redirect("booking:staff_regular_request", request_id)
+    reason = request.POST.get("reason", "")
+    try:
+        decline(request.user, request_id, reason)
+    except ValidationError as error:
+        return _request_page(
+            request, request_id, error=" ".join(error.messages), reason=reason, status=400
+        )
+    messages.success(request, _("The request was declined; the family is told why."))
+    return redirect("booking:staff_regular_request", request_id)

@@ -28,6 +28,16 @@ urlpatterns: list = [
     # The facility allocates regular use (tsuen.booking.regular_staff).
     path("staff/regular/", regular_staff.staff_regular, name="staff_regular"),
     path(
+        "staff/regular/<id:request_id>/",
+        regular_staff.staff_regular_request,
+        name="staff_regular_request",
+    ),
+    path(
+        "staff/regular/<id:request_id>/decline/",
+        regular_staff.staff_regular_decline,
+        name="staff_regular_decline",
+    ),
+    path(
         "staff/regular/<id:request_id>/allocate/",
         regular_staff.staff_regular_allocate,
         name="staff_regular_allocate",

@@ -43,7 +43,7 @@ from tsuen.certification.models import (
     CertificationStatus,
     CertificationStatusChange,
 )
-from tsuen.core import clock, postal
+from tsuen.core import clock, confirm, postal
 from tsuen.core.kana import normalise_kana
 from tsuen.exports.services import Sealed, seal
 from tsuen.families.models import Child, FeeClass, Guardian, Household, HouseholdFeeClass, Sex
@@ -692,18 +692,65 @@ def request_correction(staff, application_id: int, message: str) -> Application:
     return application
 
 
-def reject(staff, application_id: int, reason: str) -> Application:
+#: The states in which an application can still be rejected.
+REJECTABLE = (ApplicationStatus.SUBMITTED, ApplicationStatus.CORRECTION_REQUESTED)
+
+
+@dataclass(frozen=True)
+class DecisionEffects:
+    """What certifying or rejecting an application decides: for each child, certified from
+    and until (certify) or not (reject). ``token`` is what the confirmation posts back."""
+
+    application: Application
+    decision: str  # "certify" or "reject"
+    children: tuple[tuple[Child, dt.date | None, dt.date | None], ...]
+    token: str
+
+
+def _decision_effects(application: Application, decision: str) -> DecisionEffects:
+    entries = list(application.children.select_related("child").order_by("pk"))
+    today = clock.today()
+    if decision == "certify":
+        policy = rules_for(application.municipality_id, today)
+        rows = []
+        for entry in entries:
+            window = rules.eligibility_window(entry.child.birth_date, policy)
+            rows.append((entry.child, max(today, window.first_day), window.last_day))
+    else:
+        rows = [(entry.child, None, None) for entry in entries]
+    shown = tuple((child.pk, start, end) for child, start, end in rows)
+    token = confirm.token(decision, application.pk, application.status, shown)
+    return DecisionEffects(application, decision, tuple(rows), token)
+
+
+def decision_effects(staff, application_id: int, decision: str) -> DecisionEffects:
+    """What :func:`certify` or :func:`reject` would decide now (nothing is written)."""
+    if decision not in ("certify", "reject"):
+        raise Http404
+    application = get_or_404(
+        staff, Action.APPLICATION_REVIEW, Application.objects.all(), pk=application_id
+    )
+    effects = _decision_effects(application, decision)
+    for child, _start, _end in effects.children:
+        record("read", child, fields=("family_name", "given_name", "birth_date"))
+    return effects
+
+
+def reject(
+    staff, application_id: int, reason: str, *, confirm_token: str | None = None
+) -> Application:
     """Refuse an application (submitted, or waiting for a correction) with the reason."""
     reason = (reason or "").strip()
     if not reason:
         raise ApplicationInvalid(_("Give the reason for the rejection."))
     with transaction.atomic():
         application = _locked(staff, Action.APPLICATION_REVIEW, application_id)
-        if application.status not in (
-            ApplicationStatus.SUBMITTED,
-            ApplicationStatus.CORRECTION_REQUESTED,
-        ):
+        if application.status not in REJECTABLE:
             raise ApplicationInvalid(_("This application has already been decided."))
+        try:
+            confirm.require(confirm_token, _decision_effects(application, "reject").token)
+        except ValidationError as error:  # shown on the reason field of the page
+            raise ApplicationInvalid(error.messages[0], code=error.code) from error
         application.message_to_applicant = reason
         application.decided_at = clock.now()
         _move(application, ApplicationStatus.REJECTED, staff, note=reason)
@@ -714,7 +761,11 @@ def reject(staff, application_id: int, reason: str) -> Application:
 
 
 def certify(
-    staff, application_id: int, numbers: dict[int, str] | None = None
+    staff,
+    application_id: int,
+    numbers: dict[int, str] | None = None,
+    *,
+    confirm_token: str | None = None,
 ) -> list[Certification]:
     """Certify every child of a submitted application.
 
@@ -731,6 +782,8 @@ def certify(
         application = _locked(staff, Action.APPLICATION_REVIEW, application_id)
         if application.status != ApplicationStatus.SUBMITTED:
             raise ApplicationInvalid(_("Only a submitted application can be certified."))
+        # Refused unless the effects shown (decision_effects) were confirmed and still hold.
+        confirm.require(confirm_token, _decision_effects(application, "certify").token)
         now, today = clock.now(), clock.today()
         policy = rules_for(application.municipality_id, today)
         # The serial lock: one certifier at a time per municipality.

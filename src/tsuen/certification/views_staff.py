@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -15,6 +16,8 @@ from django.views.decorators.http import require_POST
 
 from tsuen.certification import services
 from tsuen.certification.forms_staff import CorrectionForm, QueueFilterForm, RejectForm
+from tsuen.certification.models import ApplicationStatus
+from tsuen.core import confirm
 from tsuen.core.views import handle_post
 from tsuen.exports.views import deliver
 
@@ -87,11 +90,26 @@ def request_correction(request, application_id: int):
     )  # fmt: skip
 
 
+def _confirm_page(request, effects, *, reason="", numbers=None, errors=(), status=200):
+    context = {"effects": effects, "reason": reason, "numbers": numbers or {}, "errors": errors}
+    return render(request, "certification/staff/decision_confirm.html", context, status=status)
+
+
 @login_required
 @require_POST
 def reject(request, application_id: int):
+    """Two steps: the reason posted without a ``confirm`` token answers the confirmation
+    page (which children, the reason the family reads); with the token the application is
+    rejected."""
+    form = RejectForm(request.POST)
+    token = request.POST.get(confirm.FIELD)
+    if form.is_valid() and (form.cleaned_data["reason"] or "").strip() and not token:
+        effects = services.decision_effects(request.user, application_id, "reject")
+        if effects.application.status in services.REJECTABLE:
+            return _confirm_page(request, effects, reason=form.cleaned_data["reason"])
     return _decide_with_text(
-        request, application_id, RejectForm, "reason", services.reject,
+        request, application_id, RejectForm, "reason",
+        lambda user, pk, reason: services.reject(user, pk, reason, confirm_token=token),
         _("The application was rejected. The family is told why."), "rejection",
     )  # fmt: skip
 
@@ -99,17 +117,30 @@ def reject(request, application_id: int):
 @login_required
 @require_POST
 def certify(request, application_id: int):
+    """Two steps: without a ``confirm`` token the post answers the confirmation page (each
+    child and its validity); with the token every child is certified."""
     # Optional numbers the ward already gave a child ("number-<child id>"; empty: automatic).
     numbers = {
         int(key.removeprefix("number-")): value
         for key, value in request.POST.items()
         if key.startswith("number-") and key.removeprefix("number-").isdigit()
     }
+    token = request.POST.get(confirm.FIELD)
+    if not token:
+        effects = services.decision_effects(request.user, application_id, "certify")
+        if effects.application.status == ApplicationStatus.SUBMITTED:
+            return _confirm_page(request, effects, numbers=numbers)
+        # Not certifiable: the service says why.
     try:
-        certifications = services.certify(request.user, application_id, numbers)
+        certifications = services.certify(
+            request.user, application_id, numbers, confirm_token=token
+        )
     except services.ApplicationInvalid as exc:
         _refused(request, exc)
         return _application_page(request, application_id, numbers=numbers, status=400)
+    except ValidationError as exc:  # the effects changed since they were shown
+        effects = services.decision_effects(request.user, application_id, "certify")
+        return _confirm_page(request, effects, numbers=numbers, errors=exc.messages, status=400)
     messages.success(
         request,
         _("Certified: %(numbers)s.") % {"numbers": ", ".join(c.number for c in certifications)},

@@ -623,7 +623,9 @@ def _last_month_claim(facility, manager, staff, families, today: dt.date, fy_rul
             )
             _visit(child, user, slot, staff, fy_rules, attended=True, writer=manager)
     for claim in billing.generate_claims(manager, first.year, first.month):
-        billing.submit_claim(manager, claim.pk)
+        billing.submit_claim(
+            manager, claim.pk, confirm_token=billing.submit_effects(manager, claim.pk).token
+        )
 
 
 def existing_logins() -> list[DemoLogin]:

@@ -28,7 +28,7 @@ from tsuen.authz.policy import Action, filter_allowed, get_or_404
 from tsuen.booking import waitlist
 from tsuen.booking.models import HOLDING_STATUSES, Booking
 from tsuen.booking.signals import place_freed
-from tsuen.core import clock
+from tsuen.core import clock, confirm
 from tsuen.core.templatetags.tsuen import date_jp
 from tsuen.facilities import calendar
 from tsuen.facilities.checks import BANK_FIELDS, REGISTER_FIELDS, bank_problems, facility_problems
@@ -416,11 +416,42 @@ def add_template_slot(manager, **values) -> PlaceTemplate:
     return slot
 
 
-def delete_template_slot(manager, template_id: int) -> None:
+@dataclass(frozen=True)
+class TemplateDeleteEffects:
+    """What removing a row of the weekly template does: new days get no such slot; the
+    slots already made from it (and their bookings) stay. ``token`` is what the confirmation
+    posts back."""
+
+    template: PlaceTemplate
+    future_slots: int
+    future_bookings: int
+    token: str
+
+
+def template_delete_effects(manager, template_id: int) -> TemplateDeleteEffects:
+    """What :func:`delete_template_slot` would do now (nothing is written)."""
+    slot = get_or_404(manager, Action.PLACES_MANAGE, PlaceTemplate.objects.all(), pk=template_id)
+    made = PlaceSlot.objects.filter(
+        facility_id=slot.facility_id,
+        date__gte=clock.today(),
+        date__iso_week_day=slot.weekday,
+        starts_at=slot.starts_at,
+        age_class=slot.age_class,
+    )
+    bookings = Booking.objects.filter(place_slot__in=made, status__in=HOLDING_STATUSES).count()
+    values = (slot.weekday, slot.starts_at, slot.ends_at, slot.age_class, slot.places)
+    return TemplateDeleteEffects(
+        slot, made.count(), bookings, confirm.token("template_delete", slot.pk, values)
+    )
+
+
+def delete_template_slot(manager, template_id: int, *, confirm_token: str | None = None) -> None:
+    """Remove a row of the weekly template. Refused unless ``confirm_token`` is the token of
+    the effects shown (:func:`template_delete_effects`) and the row is unchanged."""
     with transaction.atomic():
-        slot = get_or_404(
-            manager, Action.PLACES_MANAGE, PlaceTemplate.objects.all(), pk=template_id
-        )
+        effects = template_delete_effects(manager, template_id)
+        confirm.require(confirm_token, effects.token)
+        slot = effects.template
         record("delete", slot, fields=["weekday", "starts_at", "age_class"])
         slot.delete()
 

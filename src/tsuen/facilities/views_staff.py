@@ -6,12 +6,14 @@ import datetime as dt
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from tsuen.accounts.views import invitation_accept_page
 from tsuen.authz.policy import Action
+from tsuen.core import confirm
 from tsuen.core.views import handle_post, status_of
 from tsuen.facilities import services
 from tsuen.facilities import services_staff as staff
@@ -138,9 +140,27 @@ def invite_accept(request, token: str):
 @login_required
 def places(request):
     if request.method == "POST" and request.POST.get("action") == "delete":
-        staff.delete_template_slot(request.user, int(request.POST.get("template", 0)))
-        messages.success(request, _("The slot has been removed from the template."))
-        return redirect("facilities:staff_places")
+        # Two steps: the row's button shows what removing it does; the confirmation removes.
+        template_id = (
+            int(request.POST.get("template", 0))
+            if request.POST.get("template", "").isdigit()
+            else 0
+        )
+        token = request.POST.get(confirm.FIELD)
+        effects = staff.template_delete_effects(request.user, template_id)
+        if token:
+            try:
+                staff.delete_template_slot(request.user, template_id, confirm_token=token)
+            except ValidationError as error:
+                context = {"effects": staff.template_delete_effects(request.user, template_id),
+                           "errors": error.messages}  # fmt: skip
+                return render(
+                    request, "facilities/staff/template_delete_confirm.html", context, status=400
+                )
+            messages.success(request, _("The slot has been removed from the template."))
+            return redirect("facilities:staff_places")
+        context = {"effects": effects, "errors": ()}
+        return render(request, "facilities/staff/template_delete_confirm.html", context)
     form = TemplateSlotForm(request.POST or None)
     done = handle_post(
         request,

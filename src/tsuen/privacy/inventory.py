@@ -209,6 +209,14 @@ INVENTORY: dict[str, Entry] = {
         "regular use request: the family's word to the facility (may mention health)",
         "care_record",
     ),
+    "booking.RegularUseRequest.outcome": Entry(
+        S,
+        "regular use: the dates booked or left out, with the reasons (hours, caps)",
+        "care_record",
+    ),
+    "booking.RegularUseRequest.decline_reason": Entry(
+        S, "regular use: the facility's reason for declining, shown to the family", "care_record"
+    ),
     "attendance.Attendance.checked_in_at": Entry(P, "attendance, basis of the claim", "payment_5y"),
     "attendance.Attendance.checked_out_at": Entry(
         P, "attendance, basis of the claim", "payment_5y"
