@@ -209,9 +209,13 @@ FILE_UPLOAD_PERMISSIONS = 0o600
 FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
 
 # --- Mail and background tasks ---------------------------------------------------------------
-MAILERS = {
-    "default": {"BACKEND": env("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")}
-}
+# A development server appends every email (web server's and worker's alike) to one readable
+# file, var/mail.log (tsuen.core.mail); production sets TSUEN_EMAIL_BACKEND to a real one.
+DEV_MAIL_FILE = VAR_DIR / "mail.log"
+_DEFAULT_MAIL_BACKEND = (
+    "tsuen.core.mail.DevMailBackend" if DEBUG else "django.core.mail.backends.console.EmailBackend"
+)
+MAILERS = {"default": {"BACKEND": env("EMAIL_BACKEND", _DEFAULT_MAIL_BACKEND)}}
 DEFAULT_FROM_EMAIL = env("FROM_EMAIL", "no-reply@tsuen.example.jp")
 #: The public address of the site, for links in emails and calendar feeds.
 SITE_URL = env("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
