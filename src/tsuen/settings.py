@@ -171,7 +171,10 @@ ACCOUNT_EMAIL_VERIFICATION = "mandatory"
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_PREVENT_ENUMERATION = True
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = True
-ACCOUNT_EMAIL_SUBJECT_PREFIX = "[tsuen] "
+#: The service's name where no ward brands it (sign-up and password emails); a ward's own name
+#: is ``Municipality.service_label``.
+SERVICE_NAME = env("SERVICE_NAME", "こども誰でも通園")
+ACCOUNT_EMAIL_SUBJECT_PREFIX = f"【{SERVICE_NAME}】"
 ACCOUNT_RATE_LIMITS = {"login_failed": "10/m/ip,5/5m/key"}
 MFA_SUPPORTED_TYPES = ["totp", "webauthn", "recovery_codes"]
 MFA_PASSKEY_LOGIN_ENABLED = True

@@ -24,9 +24,9 @@ from tsuen.attendance.models import Attendance, AttendanceStatus
 from tsuen.audit.services import record, record_many
 from tsuen.authz.policy import Action, filter_allowed, get_or_404, require
 from tsuen.billing.models import Claim, ClaimLine, ClaimQuery, ClaimStatus
-from tsuen.core import clock
+from tsuen.core import clock, dates
 from tsuen.core.csvutil import BOM, csv_row
-from tsuen.core.wareki import wareki_year
+from tsuen.core.wareki import japanese_month
 from tsuen.exports.services import Sealed, seal
 from tsuen.facilities.models import Facility, Interview, InterviewStatus
 from tsuen.families.models import FeeClass, Household, HouseholdFeeClass
@@ -99,8 +99,9 @@ def check_month(year, month) -> tuple[int, int]:
 
 
 def month_label(year: int, month: int) -> str:
-    """'令和8年11月' for November 2026."""
-    return f"{wareki_year(dt.date(year, month, 1))}{month}月"
+    """'令和8年11月' for November 2026 (2026年11月 where the ward chose western years): the
+    claim's documents are Japanese whatever the reader's language."""
+    return japanese_month(dt.date(year, month, 1), era=not dates.western_years())
 
 
 def _month_days(year: int, month: int) -> tuple[dt.date, dt.date]:

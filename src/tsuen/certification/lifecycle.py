@@ -17,6 +17,7 @@ from django.db.models import Q
 from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
 
 from tsuen.audit import record
@@ -29,7 +30,7 @@ from tsuen.certification.models import (
     CertificationStatusChange,
     EndReason,
 )
-from tsuen.core import clock
+from tsuen.core import clock, dates
 from tsuen.families.models import Child, FeeClass, Household, HouseholdFeeClass
 from tsuen.families.services import family_accounts
 from tsuen.notices.kinds import Notice
@@ -132,8 +133,8 @@ def set_fee_class(
                         "Change that row first."
                     )
                     % {
-                        "start": r.valid_from.isoformat(),
-                        "end": r.valid_to.isoformat() if r.valid_to else _("(open)"),
+                        "start": dates.date_text(r.valid_from),
+                        "end": dates.date_text(r.valid_to) if r.valid_to else _("(open)"),
                     }
                 )
         if closing is not None:
@@ -210,8 +211,8 @@ def end_certification(staff, child_id: int, reason: str, ended_on: dt.date) -> C
             raise LifecycleInvalid(
                 _("The end date must lie within the certification (%(start)s to %(end)s).")
                 % {
-                    "start": certification.valid_from.isoformat(),
-                    "end": certification.valid_to.isoformat(),
+                    "start": dates.date_text(certification.valid_from),
+                    "end": dates.date_text(certification.valid_to),
                 }
             )
         certification.valid_to = ended_on
@@ -279,14 +280,15 @@ def tell_family(certification: Certification, cancelled: list[Booking]) -> None:
     for b in cancelled:
         start = timezone.localtime(b.starts_at, tz).strftime("%H:%M")
         end = timezone.localtime(b.ends_at, tz).strftime("%H:%M")
-        lines.append(f"{b.facility.name} {b.date.isoformat()} {start}–{end}")
+        day = dates.date_lazy(b.date)  # written in each recipient's language
+        lines.append(format_lazy("{} {} {}–{}", b.facility.name, day, start, end))
     for recipient in recipients:
         notify(
             Notice.CERTIFICATION_ENDED,
             recipient,
             child_name=child.full_name,
             municipality_name=certification.municipality.name,
-            last_day=(certification.ended_on or certification.valid_to).isoformat(),
+            last_day=certification.ended_on or certification.valid_to,
             reason=str(EndReason(certification.end_reason).label),
             cancelled=lines,
             path=reverse("booking:list"),

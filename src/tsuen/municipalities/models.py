@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -32,6 +33,20 @@ class Municipality(models.Model):
         ),
     )
     read_only = models.BooleanField(_("read-only (incident switch)"), default=False)
+    western_years = models.BooleanField(
+        _("western years in dates"),
+        default=False,
+        help_text=_("Dates read 2026年12月3日 instead of 令和8年12月3日 (the default)."),
+    )
+    service_name = models.CharField(
+        _("service name"),
+        max_length=60,
+        blank=True,
+        help_text=_(
+            "The name the ward gives the service, at the start of every email subject "
+            "(e.g. 新宿区 こども誰でも通園). Empty: the municipality's name and こども誰でも通園."
+        ),
+    )
 
     class Meta:
         verbose_name = _("municipality")
@@ -40,6 +55,11 @@ class Municipality(models.Model):
 
     def __str__(self) -> str:
         return f"{self.prefecture}{self.name}"
+
+    @property
+    def service_label(self) -> str:
+        """The service as the ward brands it (email subjects)."""
+        return self.service_name or f"{self.name} {settings.SERVICE_NAME}"
 
 
 def default_excluded_enrolments() -> list[str]:
