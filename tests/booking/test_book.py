@@ -139,7 +139,7 @@ RULES = [
     (
         _cap,
         "cap_exceeded",
-        "試験 太郎 would go over the limit of 10 hours (2026-12-01 to 2026-12-31): "
+        "試験 太郎 would go over the limit of 10 hours (1 Dec 2026 to 31 Dec 2026): "
         "9 hours are already booked or used, and this visit adds 2.",
     ),
 ]
