@@ -98,3 +98,36 @@ def test_demo_visits_and_claims_never_fall_on_a_national_holiday(
     assert not [
         d for d in claim.lines.values_list("booking__date", flat=True) if jpholiday.is_holiday(d)
     ]
+
+
+def test_load_demo_address_becomes_the_site_address_of_every_link(settings, tmp_path, capsys):
+    """``--address`` is kept in var/local.env, which every later manage.py command reads; the
+    links of emails and calendar feeds are built on it."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from tsuen.notices.feeds import feed_url
+
+    settings.DEBUG = True
+    settings.VAR_DIR = tmp_path
+    settings.SITE_URL = settings.SITE_URL  # restored after the test
+    (tmp_path / "local.env").write_text("TSUEN_SECRET_KEY=kept\nTSUEN_SITE_URL=http://old\n")
+    call_command("load_demo", address="https://demo.example.jp:8443/")
+    assert "https://demo.example.jp:8443/guardian/" in capsys.readouterr().out
+    kept = (tmp_path / "local.env").read_text().splitlines()
+    assert kept == ["TSUEN_SECRET_KEY=kept", "TSUEN_SITE_URL=https://demo.example.jp:8443"]
+    assert feed_url("t0ken").startswith("https://demo.example.jp:8443/calendar/")
+    # A later process (runserver, db_worker) reads it.
+    root = Path(__file__).resolve().parent.parent
+    shown = subprocess.run(
+        [sys.executable, "manage.py", "shell", "-c",
+         "from django.conf import settings; print(settings.SITE_URL)"],
+        cwd=root, capture_output=True, text=True, check=True,
+        env={k: v for k, v in os.environ.items() if k != "TSUEN_SITE_URL"}
+        | {"TSUEN_VAR_DIR": str(tmp_path), "TSUEN_DEBUG": "1"},
+    )  # fmt: skip
+    assert shown.stdout.strip().splitlines()[-1] == "https://demo.example.jp:8443"
+    with pytest.raises(CommandError, match="https://host:port"):
+        call_command("load_demo", address="demo.example.jp")

@@ -30,16 +30,42 @@ def test_before_showa_is_refused():
 
 
 @pytest.mark.django_db
-def test_template_filter_shows_western_and_era_year():
+def test_template_filter_reads_era_years_in_japanese_and_day_month_year_in_english():
     from django.template import engines
     from django.utils import translation
 
-    tpl = engines["django"].from_string("{% load tsuen %}{{ d|date_jp }}")
+    tpl = engines["django"].from_string("{% load tsuen %}{{ d|date_jp }}|{{ d|month_jp }}")
     with translation.override("ja"):
-        assert tpl.render({"d": dt.date(2026, 11, 26)}) == "2026年11月26日（令和8年）"
+        assert tpl.render({"d": dt.date(2026, 12, 3)}) == "令和8年12月3日|令和8年12月"
     with translation.override("en"):
-        assert "2026" in tpl.render({"d": dt.date(2026, 11, 26)})
-        assert "令和8年" in tpl.render({"d": dt.date(2026, 11, 26)})
+        assert tpl.render({"d": dt.date(2026, 12, 3)}) == "3 Dec 2026|December 2026"
+
+
+@pytest.mark.django_db
+def test_a_ward_that_chose_western_years_reads_them_everywhere():
+    from django.template import engines
+    from django.utils import translation
+
+    from tests import factories
+    from tsuen.core import dates
+
+    ward = factories.municipality(western_years=True)
+    tpl = engines["django"].from_string(
+        '{% load tsuen %}{{ d|date_jp }}|{{ d|date_jp:"D" }}|{{ d|month_jp }}|{{ m|datetime_jp }}'
+    )
+    context = {"d": dt.date(2026, 12, 3), "m": dt.datetime(2026, 12, 3, 5, 30, tzinfo=dt.UTC)}
+    with translation.override("ja"), dates.ward_style(ward):
+        assert (
+            tpl.render(context)
+            == "2026年12月3日|2026年12月3日（木）|2026年12月|2026年12月3日 14:30"
+        )
+    with translation.override("ja"), dates.ward_style(lambda: None):
+        assert (
+            tpl.render(context)
+            == "令和8年12月3日|令和8年12月3日（木）|令和8年12月|令和8年12月3日 14:30"
+        )
+    with translation.override("en"), dates.ward_style(ward):
+        assert tpl.render(context) == "3 Dec 2026|Thu 3 Dec 2026|December 2026|3 Dec 2026 14:30"
 
 
 @pytest.mark.django_db
@@ -51,4 +77,4 @@ def test_a_moment_is_dated_in_japan_not_in_utc():
     # 2026-12-31 20:00 UTC is already New Year's Day in Tokyo.
     moment = dt.datetime(2026, 12, 31, 20, 0, tzinfo=dt.UTC)
     with translation.override("ja"):
-        assert tpl.render({"d": moment}) == "2027年1月1日（令和9年）"
+        assert tpl.render({"d": moment}) == "令和9年1月1日"

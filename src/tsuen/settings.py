@@ -171,7 +171,10 @@ ACCOUNT_EMAIL_VERIFICATION = "mandatory"
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_PREVENT_ENUMERATION = True
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = True
-ACCOUNT_EMAIL_SUBJECT_PREFIX = "[tsuen] "
+#: The service's name where no ward brands it (sign-up and password emails); a ward's own name
+#: is ``Municipality.service_label``.
+SERVICE_NAME = env("SERVICE_NAME", "こども誰でも通園")
+ACCOUNT_EMAIL_SUBJECT_PREFIX = f"【{SERVICE_NAME}】"
 ACCOUNT_RATE_LIMITS = {"login_failed": "10/m/ip,5/5m/key"}
 MFA_SUPPORTED_TYPES = ["totp", "webauthn", "recovery_codes"]
 MFA_PASSKEY_LOGIN_ENABLED = True
@@ -209,9 +212,13 @@ FILE_UPLOAD_PERMISSIONS = 0o600
 FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
 
 # --- Mail and background tasks ---------------------------------------------------------------
-MAILERS = {
-    "default": {"BACKEND": env("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")}
-}
+# A development server appends every email (web server's and worker's alike) to one readable
+# file, var/mail.log (tsuen.core.mail); production sets TSUEN_EMAIL_BACKEND to a real one.
+DEV_MAIL_FILE = VAR_DIR / "mail.log"
+_DEFAULT_MAIL_BACKEND = (
+    "tsuen.core.mail.DevMailBackend" if DEBUG else "django.core.mail.backends.console.EmailBackend"
+)
+MAILERS = {"default": {"BACKEND": env("EMAIL_BACKEND", _DEFAULT_MAIL_BACKEND)}}
 DEFAULT_FROM_EMAIL = env("FROM_EMAIL", "no-reply@tsuen.example.jp")
 #: The public address of the site, for links in emails and calendar feeds.
 SITE_URL = env("SITE_URL", "http://127.0.0.1:8000").rstrip("/")

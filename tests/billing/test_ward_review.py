@@ -309,8 +309,8 @@ def test_query_approve_and_pay_tell_the_manager(
     assert queried[0] == paid_notice[0] == manager.email
     # In the manager's language (Japanese by default).
     assert "照会" in queried[1] and "支払" in paid_notice[1]
-    assert "2026-11-05" in queried[2] and "この日は" not in queried[2]
-    assert "2026-12-10" in paid_notice[2]
+    assert "令和8年11月5日" in queried[2] and "この日は" not in queried[2]
+    assert "令和8年12月10日" in paid_notice[2]
     assert (
         AuditEvent.objects.filter(
             action="update", object_type="billing.claim", object_id=str(correction.pk)

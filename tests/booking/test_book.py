@@ -139,7 +139,7 @@ RULES = [
     (
         _cap,
         "cap_exceeded",
-        "試験 太郎 would go over the limit of 10 hours (2026-12-01 to 2026-12-31): "
+        "試験 太郎 would go over the limit of 10 hours (1 Dec 2026 to 31 Dec 2026): "
         "9 hours are already booked or used, and this visit adds 2.",
     ),
 ]
@@ -186,7 +186,7 @@ def test_the_booking_window_opens_the_policys_days_ahead():
     s = scene(day=dt.date(2027, 1, 2))  # 32 days after 1 December
     error = refused(s)
     assert error.code == "window_not_open"
-    assert error.message == "Bookings open 31 days ahead: this day can be booked from 2026-12-02."
+    assert error.message == "Bookings open 31 days ahead: this day can be booked from 2 Dec 2026."
     with clock.frozen(dt.datetime(2026, 12, 2, 0, 0)):
         services.book(s.user, s.child.pk, s.slot.pk, T(10), T(12))
 

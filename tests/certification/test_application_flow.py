@@ -90,7 +90,7 @@ def test_the_whole_journey(client, ward, applicant, reviewer, django_capture_on_
     fee_class = HouseholdFeeClass.objects.get(household=application.household)
     assert (fee_class.fee_class, fee_class.verified_by) == ("tax_exempt", reviewer)
     status = client.get(response.url).content.decode()
-    assert "SJ2026-00001" in status and "2027年4月8日" in status
+    assert "SJ2026-00001" in status and "令和9年4月8日" in status
     assert "SJ2026-00001" in queued()[-1].body
 
 

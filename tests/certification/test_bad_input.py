@@ -88,7 +88,7 @@ CASES = {
     "child past the age limit": (
         child(birth_date="2023-04-01"),
         evidence(),
-        "the child has passed the age limit of the programme (eligible until 2026-03-30)",
+        "the child has passed the age limit of the programme (eligible until 30 Mar 2026)",
     ),
     "evidence missing for a reduced fee": (
         answers(),

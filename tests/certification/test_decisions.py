@@ -77,7 +77,7 @@ def test_status_page_for_a_certified_application(client, ward, applicant, review
     page = status_page(client, application)
     assert "Certified." in page
     assert "SJ2026-00001" in page
-    assert "May 11, 2026" in page and "April 8, 2027" in page
+    assert "11 May 2026" in page and "8 Apr 2027" in page
     assert "一花" in page
 
 

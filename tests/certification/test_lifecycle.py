@@ -122,7 +122,8 @@ def test_ending_cancels_only_bookings_after_the_end_and_tells_the_family(
     call_command("db_worker", "--batch", "--no-startup-delay", verbosity=0)
     assert [m.to for m in mail.outbox] == [[applicant.email]]
     body = mail.outbox[0].body
-    assert "2026-07-01" in body and "2026-06-30" in body
+    assert "令和8年7月1日" in body and "令和8年6月30日" in body
+    assert "2026-0" not in body
     assert fac.name in body
 
 

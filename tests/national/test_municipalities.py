@@ -55,7 +55,8 @@ def test_a_new_municipality_starts_with_the_national_defaults_for_the_fiscal_yea
     }
     created = events.get(object_type="municipalities.municipality")
     assert sorted(created.field_names) == [
-        "certificate_prefix", "code", "name", "name_kana", "prefecture",
+        "certificate_prefix", "code", "name", "name_kana", "prefecture", "service_name",
+        "western_years",
     ]  # fmt: skip
 
 

@@ -1,12 +1,15 @@
 """Notices are rendered in the recipient's language and sent by the database task worker only
 after the change that caused them commits."""
 
+import datetime as dt
+
 import pytest
 from django.core import mail
 from django.core.management import call_command
 from django.db import transaction
 
 from tests import factories as f
+from tsuen.accounts.models import Role
 from tsuen.notices.kinds import Notice
 from tsuen.notices.services import notify
 
@@ -15,7 +18,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 CONTEXT = dict(
     child_name="見本 一花",
     facility_name="ひだまり保育園",
-    date="2026-12-01",
+    date=dt.date(2026, 12, 1),
     start="10:00",
     end="12:00",
     path="/bookings/",
@@ -46,3 +49,38 @@ def test_a_rolled_back_change_sends_nothing():
         raise RuntimeError("the booking failed")
     work()
     assert mail.outbox == []
+
+
+def test_dates_read_in_the_recipients_language_and_wards_style():
+    ward = f.municipality(name="新宿区")
+    western = f.municipality(name="西暦区", western_years=True)
+    ja = f.user(Role.MUNICIPAL_REVIEWER, municipality=ward)
+    en = f.user(Role.MUNICIPAL_REVIEWER, municipality=ward, language="en")
+    other = f.user(Role.MUNICIPAL_REVIEWER, municipality=western)
+    with transaction.atomic():
+        for account in (ja, en, other):
+            notify(Notice.BOOKING_CONFIRMED, account, **CONTEXT)
+    work()
+    by_address = {m.to[0]: m for m in mail.outbox}
+    assert "令和8年12月1日" in by_address[ja.email].body
+    assert "1 Dec 2026" in by_address[en.email].body
+    assert "2026年12月1日" in by_address[other.email].body
+    assert not any("2026-12-01" in m.body or "2026-12-01" in m.subject for m in mail.outbox)
+
+
+def test_the_subject_names_the_service_as_the_ward_brands_it():
+    named = f.municipality(name="新宿区", service_name="しんじゅく こども通園")
+    plain = f.municipality(name="中野区")
+    guardian = f.user()
+    f.guardian(f.household(plain), guardian)
+    staff = f.user(Role.MUNICIPAL_REVIEWER, municipality=named)
+    nobody = f.user()  # a new account, no household yet
+    with transaction.atomic():
+        for account in (guardian, staff, nobody):
+            notify(Notice.BOOKING_CONFIRMED, account, **CONTEXT)
+    work()
+    subjects = {m.to[0]: m.subject for m in mail.outbox}
+    assert subjects[staff.email].startswith("【しんじゅく こども通園】")
+    assert subjects[guardian.email].startswith(f"【{plain.name} こども誰でも通園】")
+    assert subjects[nobody.email].startswith("【こども誰でも通園】")
+    assert not any("tsuen" in subject for subject in subjects.values())

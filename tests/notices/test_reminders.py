@@ -56,7 +56,8 @@ def test_the_reminder_is_sent_once_by_the_worker(family):
     message = mail.outbox[0]
     assert message.to == [guardian.email]
     assert "ひだまり保育園" in message.subject
-    assert "2026-12-01 17:00" in message.body and "一花" in message.body
+    assert "令和8年12月1日 17:00" in message.body and "一花" in message.body
+    assert "2026-12" not in message.body  # no ISO date in Japanese prose
     assert "http://127.0.0.1:8000/bookings/" in message.body
     remind_at(2026, 12, 1, 9, 30)  # the next run
     remind_at(2026, 12, 1, 16, 0)
@@ -105,7 +106,7 @@ def test_the_deadline_follows_the_policy_of_the_bookings_date(family):
     remind_at(2026, 11, 30, 13, 0)
     work()
     assert len(mail.outbox) == 1
-    assert "2026-12-01 12:00" in mail.outbox[0].body
+    assert "令和8年12月1日 12:00" in mail.outbox[0].body
 
 
 def test_cancelled_bookings_are_not_reminded(family):
@@ -131,6 +132,7 @@ def test_every_guardian_and_the_proxy_who_booked_are_told_in_their_language(fami
     assert set(by_address) == {guardian.email, second.email, proxy.email}
     assert stranger.email not in by_address
     assert "cancel" in by_address[second.email].body
+    assert "1 Dec 2026 17:00" in by_address[second.email].body
 
 
 def test_the_task_runs_the_same_job(family):

@@ -120,7 +120,7 @@ def test_the_chart_is_inline_svg_with_a_bar_per_month(client, world):
     assert "<script" not in page.split("<main", 1)[1]
     table = page.split('id="trend-table"', 1)[1].split("</table>", 1)[0]
     assert table.count('<th scope="row">') == 12
-    assert '<th scope="row">2026-04</th><td>0</td><td>0</td><td>5</td>' in table
+    assert '<th scope="row">April 2026</th><td>0</td><td>0</td><td>5</td>' in table
 
 
 def test_the_auditor_sees_figures_but_no_names(client, world, django_capture_on_commit_callbacks):

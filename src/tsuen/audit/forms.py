@@ -8,7 +8,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from tsuen.audit.actions import Action
-from tsuen.audit.search import KIND_CHANGES, KIND_READS, object_types
+from tsuen.audit.search import KIND_CHANGES, KIND_READS, object_type_label, object_types
 from tsuen.core.forms import ROW_ID_MAX
 
 
@@ -22,7 +22,8 @@ def _kinds():
 
 
 def _object_types():
-    return [("", _("Any object type")), *((label, label) for label in object_types())]
+    choices = [(label, object_type_label(label)) for label in object_types()]
+    return [("", _("Any object type")), *sorted(choices, key=lambda c: str(c[1]))]
 
 
 class AuditSearchForm(forms.Form):

@@ -16,9 +16,11 @@ import re
 from dataclasses import dataclass, field
 
 from django.apps import apps
+from django.core.exceptions import FieldDoesNotExist
 from django.core.paginator import Page, Paginator
 from django.db.models import Q, QuerySet
 from django.utils import timezone
+from django.utils.text import capfirst
 
 from tsuen.accounts.models import FAMILY_ROLES, Role, User
 from tsuen.audit.actions import CHANGE_ACTIONS, READ_ACTIONS, Action
@@ -73,6 +75,16 @@ class Row:
     children: list[ChildRef] = field(default_factory=list)
 
     @property
+    def object_label(self) -> str:
+        """The kind of object in words (施設, 予約), not its model label."""
+        return object_type_label(self.event.object_type)
+
+    @property
+    def field_labels(self) -> list[str]:
+        """The fields touched, by their labels (生年月日), not their identifiers."""
+        return field_labels(self.event.object_type, self.event.field_names)
+
+    @property
     def role(self) -> str:
         """The actor's role in words ("system" and "anonymous" as recorded)."""
         role = self.event.actor_role
@@ -84,8 +96,38 @@ class Row:
 
 
 def object_types() -> list[str]:
-    """Every model label an event can name, for the object-type filter."""
-    return sorted(model._meta.label_lower for model in apps.get_models())
+    """Every model label an event can name (tsuen's own models), for the object-type filter."""
+    return sorted(
+        model._meta.label_lower
+        for model in apps.get_models()
+        if model.__module__.startswith("tsuen.")
+    )
+
+
+def _model(label: str):
+    try:
+        return apps.get_model(label) if label else None
+    except (LookupError, ValueError):
+        return None
+
+
+def object_type_label(label: str) -> str:
+    """施設 for ``facilities.facility``: the model's name in the reader's language (the raw
+    label only for a model that no longer exists)."""
+    model = _model(label)
+    return capfirst(model._meta.verbose_name) if model else label
+
+
+def field_labels(label: str, names) -> list[str]:
+    """The fields' labels (生年月日 for ``birth_date``); a name the model no longer has stays."""
+    model = _model(label)
+    labels = []
+    for name in names or ():
+        try:
+            labels.append(capfirst(model._meta.get_field(name).verbose_name))
+        except (AttributeError, FieldDoesNotExist):
+            labels.append(name)
+    return labels
 
 
 def _day_start(day: dt.date) -> dt.datetime:

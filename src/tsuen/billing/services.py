@@ -26,10 +26,10 @@ from tsuen.attendance.models import Attendance, AttendanceStatus, visit_minutes
 from tsuen.audit.services import record, record_many
 from tsuen.authz.policy import Action, filter_allowed, get_or_404, require
 from tsuen.billing.models import Claim, ClaimLine, ClaimQuery, ClaimStatus
-from tsuen.core import clock, confirm
+from tsuen.core import clock, confirm, dates
 from tsuen.core.csvutil import BOM, csv_row
 from tsuen.core.templatetags.tsuen import date_jp
-from tsuen.core.wareki import wareki_year
+from tsuen.core.wareki import japanese_month
 from tsuen.exports.services import Sealed, seal
 from tsuen.facilities.models import Facility, Interview, InterviewStatus
 from tsuen.families.models import FeeClass, Guardian, Household, HouseholdFeeClass
@@ -114,8 +114,9 @@ def refuse_unfinished_month(year: int, month: int) -> None:
 
 
 def month_label(year: int, month: int) -> str:
-    """'令和8年11月' for November 2026."""
-    return f"{wareki_year(dt.date(year, month, 1))}{month}月"
+    """'令和8年11月' for November 2026 (2026年11月 where the ward chose western years): the
+    claim's documents are Japanese whatever the reader's language."""
+    return japanese_month(dt.date(year, month, 1), era=not dates.western_years())
 
 
 def _month_days(year: int, month: int) -> tuple[dt.date, dt.date]:

@@ -40,7 +40,7 @@ from tsuen.billing.services import (
     totals_by_payer,
 )
 from tsuen.certification.models import Certification, CertificationStatus
-from tsuen.core import clock, confirm
+from tsuen.core import clock, confirm, dates
 from tsuen.core.csvutil import BOM, csv_row, formula_safe
 from tsuen.exports.services import Sealed, seal
 from tsuen.facilities import calendar
@@ -307,7 +307,7 @@ def _tell_managers(kind: Notice, claim: Claim, **context) -> None:
         notify(
             kind,
             manager,
-            month=month_label(claim.year, claim.month),
+            month=dates.month_lazy(dt.date(claim.year, claim.month, 1)),
             payer_name=claim.paying_municipality.name,
             version=claim.version,
             path=reverse("billing:claim", args=[claim.pk]),
@@ -337,7 +337,7 @@ def query_line(user, claim_id: int, line_id: int, message: str) -> ClaimQuery:
         claim.save(update_fields=["status"])
         record("create", query, ["message"], subjects=[line.child])
         record("update", claim, ["status"])
-        _tell_managers(Notice.CLAIM_QUERIED, claim, visit_date=line.date.isoformat())
+        _tell_managers(Notice.CLAIM_QUERIED, claim, visit_date=line.date)
     return query
 
 
@@ -399,7 +399,7 @@ def mark_paid(user, claim_id: int, paid_on: dt.date) -> Claim:
         claim.paid_at = timezone.make_aware(dt.datetime.combine(paid_on, dt.time(12)))
         claim.save(update_fields=["status", "paid_at"])
         record("update", claim, ["status", "paid_at"])
-        _tell_managers(Notice.CLAIM_PAID, claim, paid_on=paid_on.isoformat())
+        _tell_managers(Notice.CLAIM_PAID, claim, paid_on=paid_on)
     return claim
 
 

@@ -39,7 +39,7 @@ from tsuen.authz.policy import Action, allows_any, filter_allowed, get_or_404
 from tsuen.booking.models import Booking, BookingKind, BookingStatus
 from tsuen.booking.signals import place_freed
 from tsuen.certification.models import Certification, CertificationStatus
-from tsuen.core import clock
+from tsuen.core import clock, dates
 from tsuen.facilities import calendar
 from tsuen.facilities.models import Interview, InterviewStatus, PlaceSlot
 from tsuen.families.models import Child, HouseholdFeeClass
@@ -369,7 +369,11 @@ def _evaluate(
     elif day > today + dt.timedelta(days=policy.booking_window_days):
         opens = day - dt.timedelta(days=policy.booking_window_days)
         problems.append(
-            _problem("window_not_open", days=policy.booking_window_days, opens=opens.isoformat())
+            _problem(
+                "window_not_open",
+                days=policy.booking_window_days,
+                opens=dates.date_text(opens),
+            )
         )
 
     overlapping = (
@@ -417,8 +421,8 @@ def _evaluate(
                         "cap_exceeded",
                         child=name,
                         limit=hours(line.limit),
-                        first=line.period_start.isoformat(),
-                        last=line.period_end.isoformat(),
+                        first=dates.date_text(line.period_start),
+                        last=dates.date_text(line.period_end),
                         used=hours(line.used),
                         adds=hours(minutes),
                     )
@@ -630,7 +634,7 @@ def _write(user, pairs: Sequence[tuple[Child, PlaceSlot]], start, end, kind) -> 
             user,
             child_name=child.full_name,
             facility_name=slot.facility.name,
-            date=slot.date.isoformat(),
+            date=slot.date,
             start=start.strftime("%H:%M"),
             end=end.strftime("%H:%M"),
             path=reverse("booking:list"),
@@ -838,7 +842,7 @@ def cancel_by_facility(staff_user, booking_ids: Iterable[int], reason: str) -> l
                     recipient,
                     child_name=booking.child.full_name,
                     facility_name=booking.facility.name,
-                    date=booking.date.isoformat(),
+                    date=booking.date,
                     start=timezone.localtime(booking.starts_at, _tz()).strftime("%H:%M"),
                     end=timezone.localtime(booking.ends_at, _tz()).strftime("%H:%M"),
                     reason=reason,

@@ -320,10 +320,10 @@ def _send_offer(entry: WaitlistEntry, slot: PlaceSlot) -> None:
         entry.requested_by,
         child_name=entry.child.given_name,
         facility_name=slot.facility.name,
-        date=slot.date.isoformat(),
+        date=slot.date,
         start=local(entry.starts_at).strftime("%H:%M"),
         end=local(entry.ends_at).strftime("%H:%M"),
-        expires=local(entry.offer_expires_at).strftime("%Y-%m-%d %H:%M"),
+        expires=entry.offer_expires_at,
         path=reverse("booking:waitlist"),
     )
 

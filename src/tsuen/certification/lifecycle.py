@@ -17,6 +17,7 @@ from django.db.models import Q
 from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
 
 from tsuen.audit import record, record_many
@@ -29,7 +30,7 @@ from tsuen.certification.models import (
     CertificationStatusChange,
     EndReason,
 )
-from tsuen.core import clock
+from tsuen.core import clock, dates
 from tsuen.core.kana import normalise_kana
 from tsuen.core.templatetags.tsuen import date_jp
 from tsuen.families.models import Child, FeeClass, Household, HouseholdFeeClass
@@ -217,8 +218,8 @@ def set_fee_class(
                         "Change that row first."
                     )
                     % {
-                        "start": r.valid_from.isoformat(),
-                        "end": r.valid_to.isoformat() if r.valid_to else _("(open)"),
+                        "start": dates.date_text(r.valid_from),
+                        "end": dates.date_text(r.valid_to) if r.valid_to else _("(open)"),
                     }
                 )
         if closing is not None:
@@ -323,8 +324,8 @@ def end_certification(
             raise LifecycleInvalid(
                 _("The end date must lie within the certification (%(start)s to %(end)s).")
                 % {
-                    "start": certification.valid_from.isoformat(),
-                    "end": certification.valid_to.isoformat(),
+                    "start": dates.date_text(certification.valid_from),
+                    "end": dates.date_text(certification.valid_to),
                 }
             )
         claims = submitted_claims_after(certification.child_id, ended_on)
@@ -403,14 +404,15 @@ def tell_family(certification: Certification, cancelled: list[Booking]) -> None:
     for b in cancelled:
         start = timezone.localtime(b.starts_at, tz).strftime("%H:%M")
         end = timezone.localtime(b.ends_at, tz).strftime("%H:%M")
-        lines.append(f"{b.facility.name} {b.date.isoformat()} {start}–{end}")
+        day = dates.date_lazy(b.date)  # written in each recipient's language
+        lines.append(format_lazy("{} {} {}–{}", b.facility.name, day, start, end))
     for recipient in recipients:
         notify(
             Notice.CERTIFICATION_ENDED,
             recipient,
             child_name=child.full_name,
             municipality_name=certification.municipality.name,
-            last_day=(certification.ended_on or certification.valid_to).isoformat(),
+            last_day=certification.ended_on or certification.valid_to,
             reason=str(EndReason(certification.end_reason).label),
             cancelled=lines,
             path=reverse("booking:list"),

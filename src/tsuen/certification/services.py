@@ -43,7 +43,7 @@ from tsuen.certification.models import (
     CertificationStatus,
     CertificationStatusChange,
 )
-from tsuen.core import clock, confirm, postal
+from tsuen.core import clock, confirm, dates, postal
 from tsuen.core.kana import normalise_kana
 from tsuen.exports.services import Sealed, seal
 from tsuen.families.models import Child, FeeClass, Guardian, Household, HouseholdFeeClass, Sex
@@ -221,7 +221,7 @@ def check_entries(
                         "%(section)s: the child has passed the age limit of the programme "
                         "(eligible until %(day)s)."
                     )
-                    % {"section": section, "day": window.last_day.isoformat()}
+                    % {"section": section, "day": dates.date_text(window.last_day)}
                 )
     return entries, problems
 
@@ -802,7 +802,7 @@ def certify(
             if window.last_day < valid_from:
                 problems.append(
                     _("%(name)s has passed the age limit (eligible until %(day)s).")
-                    % {"name": child.given_name, "day": window.last_day.isoformat()}
+                    % {"name": child.given_name, "day": dates.date_text(window.last_day)}
                 )
             if child.pk in already:
                 problems.append(

@@ -7,6 +7,11 @@ class CoreConfig(AppConfig):
 
     def ready(self) -> None:
         from django.core import checks
+        from django.db.models import fields
+
+        from tsuen.core.forms import BLANK_LABEL
+
+        fields.BLANK_CHOICE_LABEL = BLANK_LABEL  # Django's documented hook (6.1)
 
         from tsuen.core.checks import check_shared_cache
 

@@ -3,6 +3,11 @@
 from __future__ import annotations
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
+
+#: The empty choice of every select, in words (Django's own is "- Select an option -" or
+#: "---------"); installed as Django's ``BLANK_CHOICE_LABEL`` by ``CoreConfig.ready``.
+BLANK_LABEL = _("Choose…")
 
 #: The largest id a 64-bit primary key holds. An id typed or posted beyond it is junk: asking
 #: the database for it would overflow (SQLite) instead of finding nothing.

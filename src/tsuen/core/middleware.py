@@ -8,7 +8,7 @@ from functools import lru_cache
 
 from django.conf import settings
 
-from tsuen.core import context, tenancy
+from tsuen.core import context, dates, tenancy
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
@@ -99,5 +99,10 @@ class RequestContextMiddleware:
     def __call__(self, request):
         actor = context.actor_for(request.user, client_address(request))
         request.actor = actor
-        with context.acting_as(actor), scope_for(request.user):
+        user = request.user
+        with (
+            context.acting_as(actor),
+            scope_for(user),
+            dates.ward_style(lambda: dates.ward_of(user)),
+        ):
             return self.get_response(request)

@@ -30,3 +30,17 @@ def wareki(day: dt.date, *, gannen: bool = True) -> str:
 def wareki_year(day: dt.date) -> str:
     name, year = era_year(day)
     return f"{name}{'元' if year == 1 else year}年"
+
+
+def japanese_date(day: dt.date, *, era: bool = True) -> str:
+    """'令和8年12月3日' (era years) or '2026年12月3日' (western years)."""
+    return wareki(day) if era else f"{day.year}年{day.month}月{day.day}日"
+
+
+def japanese_month(day: dt.date, *, era: bool = True) -> str:
+    """'令和8年12月' (era years) or '2026年12月' (western years)."""
+    return f"{wareki_year(day) if era else f'{day.year}年'}{day.month}月"
+
+
+#: Weekday names, Monday first (``date.weekday()``).
+WEEKDAYS = "月火水木金土日"

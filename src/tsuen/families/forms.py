@@ -56,7 +56,7 @@ class HealthForm(forms.Form):
         label=_("Illnesses"), help_text=_("Illnesses the facility must know about, one per line.")
     )
     vaccinations = LinesField(
-        label=_("Vaccinations"), help_text=_("One per line with its date, e.g. BCG 2024-10-01.")
+        label=_("Vaccinations"), help_text=_("One per line with its date, e.g. BCG 1 Oct 2024.")
     )
     certificate = forms.FileField(
         label=_("Doctor's certificate (PDF, JPEG or PNG)"),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -42,6 +43,20 @@ class Municipality(models.Model):
     office_department = models.CharField(_("department in charge"), max_length=100, blank=True)
     office_phone = models.CharField(_("department's phone"), max_length=30, blank=True)
     office_address = models.CharField(_("office address"), max_length=200, blank=True)
+    western_years = models.BooleanField(
+        _("western years in dates"),
+        default=False,
+        help_text=_("Dates read 2026年12月3日 instead of 令和8年12月3日 (the default)."),
+    )
+    service_name = models.CharField(
+        _("service name"),
+        max_length=60,
+        blank=True,
+        help_text=_(
+            "The name the ward gives the service, at the start of every email subject "
+            "(e.g. 新宿区 こども誰でも通園). Empty: the municipality's name and こども誰でも通園."
+        ),
+    )
 
     class Meta:
         verbose_name = _("municipality")
@@ -55,6 +70,11 @@ class Municipality(models.Model):
     def head(self) -> str:
         """The head's title as the notices print it (新宿区長)."""
         return self.head_title or f"{self.name}長"
+
+    @property
+    def service_label(self) -> str:
+        """The service as the ward brands it (email subjects)."""
+        return self.service_name or f"{self.name} {settings.SERVICE_NAME}"
 
 
 def default_excluded_enrolments() -> list[str]:

@@ -8,12 +8,13 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from tsuen.core.forms import BLANK_LABEL
 from tsuen.core.kana import normalise_kana
 from tsuen.municipalities.models import Municipality
 from tsuen.national.models import NationalRateTable
 from tsuen.national.prefectures import CHOICES, CODE_OF
 
-_PREFECTURES = [("", "---------"), *CHOICES]
+_PREFECTURES = [("", BLANK_LABEL), *CHOICES]
 
 
 class MunicipalityFilterForm(forms.Form):
@@ -30,7 +31,15 @@ class MunicipalityForm(forms.ModelForm):
 
     class Meta:
         model = Municipality
-        fields = ["code", "name", "name_kana", "prefecture", "certificate_prefix"]
+        fields = [
+            "code",
+            "name",
+            "name_kana",
+            "prefecture",
+            "certificate_prefix",
+            "service_name",
+            "western_years",
+        ]
         help_texts = {
             "certificate_prefix": _(
                 "Two to six capital letters, e.g. SJ: certificate numbers read SJ2026-00001."

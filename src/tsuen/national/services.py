@@ -27,7 +27,15 @@ from tsuen.core.tenancy import cross_tenant
 from tsuen.municipalities.models import Municipality, MunicipalPolicy
 from tsuen.national.models import NationalRateTable
 
-MUNICIPALITY_FIELDS = ("code", "name", "name_kana", "prefecture", "certificate_prefix")
+MUNICIPALITY_FIELDS = (
+    "code",
+    "name",
+    "name_kana",
+    "prefecture",
+    "certificate_prefix",
+    "service_name",
+    "western_years",
+)
 #: Counts below this are shown as "< 5": a count of one or two can single out a family.
 SMALL_CELL = 5
 #: The fiscal years a rate table can be kept for (the programme starts in FY2025).

@@ -87,10 +87,10 @@ def _remind(booking: Booking, deadline: dt.datetime, now: dt.datetime) -> bool:
     context = dict(
         child_name=booking.child.given_name,
         facility_name=booking.facility.name,
-        date=booking.date.isoformat(),
+        date=booking.date,
         start=local(booking.starts_at).strftime("%H:%M"),
         end=local(booking.ends_at).strftime("%H:%M"),
-        deadline=local(deadline).strftime("%Y-%m-%d %H:%M"),
+        deadline=deadline,
         path=_bookings_path(),
     )
     try:

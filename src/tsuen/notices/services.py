@@ -15,14 +15,20 @@ from django.tasks import task
 from django.template.loader import render_to_string
 from django.utils import translation
 
+from tsuen.core import dates
 from tsuen.notices.kinds import Notice
 
 
-def render(kind: Notice, language: str, context: dict) -> tuple[str, str]:
-    with translation.override(language):
+def render(kind: Notice, language: str, context: dict, ward=None) -> tuple[str, str]:
+    """Subject and body in ``language``, dates in ``ward``'s style (``core.dates``): date and
+    datetime values in ``context`` become text (令和8年12月3日, 3 Dec 2026); the subject starts
+    with the service's name as the ward brands it."""
+    with translation.override(language), dates.ward_style(ward):
+        context = dates.texts(context)
         subject = render_to_string(f"notices/{kind}.subject.txt", context).strip()
         body = render_to_string(f"notices/{kind}.body.txt", context)
-    return " ".join(subject.split()), body
+    service = ward.service_label if ward is not None else settings.SERVICE_NAME
+    return f"【{service}】" + " ".join(subject.split()), body
 
 
 @task()
@@ -30,7 +36,7 @@ def send_email(to: str, subject: str, body: str) -> None:
     from django.core.mail import EmailMessage
 
     EmailMessage(
-        subject=settings.ACCOUNT_EMAIL_SUBJECT_PREFIX + subject,
+        subject=subject,
         body=body,
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[to],
@@ -40,10 +46,11 @@ def send_email(to: str, subject: str, body: str) -> None:
 def notify(kind: Notice, user, **context) -> None:
     """Queue notice ``kind`` to ``user`` once the current transaction commits.
 
-    ``context`` goes to the templates (plus ``user`` and ``site_url``); pass ids and display
-    strings, not model instances with sensitive fields."""
+    ``context`` goes to the templates (plus ``user`` and ``site_url``); pass ids, display
+    strings and dates (written in the recipient's style), not model instances with sensitive
+    fields. The recipient's ward (``core.dates.ward_of``) names the service in the subject."""
     context = {"user": user, "site_url": settings.SITE_URL, **context}
-    subject, body = render(kind, user.language, context)
+    subject, body = render(kind, user.language, context, dates.ward_of(user))
     address = user.email
     transaction.on_commit(lambda: send_email.enqueue(address, subject, body))
 

@@ -6,13 +6,14 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
+from tsuen.core import dates
 from tsuen.reports import charts, services
 from tsuen.reports.forms import SORT_CHOICES, DashboardForm
 
 
 def _charts(trend: list[services.TrendMonth]) -> list[charts.BarChart]:
     labels = [f"{m.month.month}" for m in trend]
-    span = {"first": f"{trend[0].month:%Y-%m}", "last": f"{trend[-1].month:%Y-%m}"}
+    span = {"first": dates.month_text(trend[0].month), "last": dates.month_text(trend[-1].month)}
     return [
         charts.bar_chart(
             "trend-visits",

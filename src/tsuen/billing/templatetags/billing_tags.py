@@ -5,13 +5,11 @@ from __future__ import annotations
 import datetime as dt
 
 from django import template
-from django.utils import formats
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from tsuen.billing.services import shown_adders as _shown_adders
 from tsuen.booking.services import PAYER_LABELS
-from tsuen.core.wareki import wareki, wareki_year
+from tsuen.core import dates
 
 register = template.Library()
 
@@ -30,29 +28,18 @@ def shown_adders(adders: dict) -> list[tuple[str, int]]:
     return list(_shown_adders(adders or {}).items())
 
 
-def _japanese() -> bool:
-    return (get_language() or "ja").startswith("ja")
-
-
 @register.filter
 def doc_date(day: dt.date | None) -> str:
-    """A date as a claim or statement prints it: 令和8年11月5日 in Japanese, the language's
-    long date in another language (never ISO)."""
-    if day is None:
-        return ""
-    if _japanese():
-        return wareki(day)
-    return formats.date_format(day, "DATE_FORMAT")
+    """A date as a claim or statement prints it: the one date style (core.dates), never ISO."""
+    return dates.date_text(day)
 
 
 @register.filter
 def doc_month(value) -> str:
     """A month (anything with ``year`` and ``month``: a claim, a statement, a date) as a
-    document prints it: 令和8年11月 in Japanese, November 2026 in English."""
-    first = dt.date(value.year, value.month, 1)
-    if _japanese():
-        return f"{wareki_year(first)}{first.month}月"
-    return formats.date_format(first, "YEAR_MONTH_FORMAT")
+    document prints it: 令和8年11月 (or 2026年11月 where the ward chose western years),
+    November 2026 in English."""
+    return dates.month_text(dt.date(value.year, value.month, 1))
 
 
 @register.filter
@@ -62,7 +49,7 @@ def hours(minutes: int | None) -> str:
     if minutes is None:
         return ""
     h, m = divmod(int(minutes), 60)
-    if _japanese():
+    if dates.is_japanese():
         return f"{h}時間{m}分" if m else f"{h}時間"
     return _("%(h)d h %(m)02d min") % {"h": h, "m": m} if m else _("%(h)d h") % {"h": h}
 

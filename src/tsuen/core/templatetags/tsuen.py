@@ -1,35 +1,42 @@
-"""Template helpers: dates with 和暦 beside the western year."""
+"""Template helpers: dates in the language's one style (``core.dates``), yen."""
 
 from __future__ import annotations
 
 import datetime as dt
 
 from django import template
-from django.utils import formats, timezone
-from django.utils.translation import get_language
 
-from tsuen.core.wareki import wareki, wareki_year
+from tsuen.core import dates
+from tsuen.core.wareki import wareki
 
 register = template.Library()
 
 
 @register.filter
-def date_jp(value: dt.date | dt.datetime | None) -> str:
-    """'2026年11月26日（令和8年）' in Japanese; the English date with (令和8年) in English."""
-    if value is None:
-        return ""
-    if isinstance(value, dt.datetime):
-        # An aware moment is dated where the user is (JST), not in UTC as stored.
-        day = (timezone.localtime(value) if timezone.is_aware(value) else value).date()
-    else:
-        day = value
-    if (get_language() or "ja").startswith("ja"):
-        return f"{day.year}年{day.month}月{day.day}日（{wareki_year(day)}）"
-    return f"{formats.date_format(day, 'DATE_FORMAT')} ({wareki_year(day)})"
+def date_jp(value: dt.date | dt.datetime | None, weekday: str = "") -> str:
+    """The date in the language's one style (``core.dates``): 令和8年12月3日 (or 2026年12月3日 where
+    the ward chose western years), "3 Dec 2026" in English. ``date_jp:"D"`` adds the weekday."""
+    return dates.date_text(value, weekday=bool(weekday))
+
+
+@register.filter
+def month_jp(value, month=None) -> str:
+    """The month: 令和8年12月 / 2026年12月 / December 2026. Of a date, or of a year and a month
+    (``{{ claim.year|month_jp:claim.month }}``)."""
+    if month not in (None, "") and value not in (None, ""):
+        value = dt.date(int(value), int(month), 1)
+    return dates.month_text(value)
+
+
+@register.filter
+def datetime_jp(value: dt.datetime | None) -> str:
+    """Date and local time: 令和8年12月3日 14:05 / 3 Dec 2026 14:05."""
+    return dates.datetime_text(value)
 
 
 @register.filter(name="wareki")
 def wareki_filter(value: dt.date | None) -> str:
+    """Always in era years (documents that must read 和暦 whatever the ward's screen style)."""
     return "" if value is None else wareki(value)
 
 

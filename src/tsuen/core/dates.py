@@ -1,0 +1,129 @@
+"""One date style per language, for screens, emails, CSVs and PDFs alike.
+
+Japanese reads 令和8年12月3日 and 令和8年12月, or 2026年12月3日 and 2026年12月 where the ward chose
+western years (``Municipality.western_years``); English reads "3 Dec 2026" and "December 2026".
+Never ISO in prose: ISO stays for machine formats (``<input type=date>``, ``datetime=``
+attributes, file names, API values).
+
+Which ward's choice applies is held in a context variable: the request middleware sets it for
+the logged-in user's ward (lazily, so a page without dates costs no query), ``notices.notify``
+for the recipient's; with no ward known the era style (the default) applies.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+
+from django.utils import dateformat, timezone, translation
+from django.utils.functional import lazy
+
+from tsuen.core.wareki import WEEKDAYS, japanese_date, japanese_month
+
+# A bool, or a callable answering the municipality (or None) whose choice applies.
+_style: ContextVar[bool | Callable[[], object] | None] = ContextVar(
+    "tsuen_date_style", default=None
+)
+
+
+@contextmanager
+def ward_style(source) -> Iterator[None]:
+    """Date in the style of ``source``: a Municipality, None (the default, era years), or a
+    callable returning either (resolved once, at the first date formatted)."""
+    value = source if callable(source) else bool(getattr(source, "western_years", False))
+    token = _style.set(value)
+    try:
+        yield
+    finally:
+        _style.reset(token)
+
+
+def western_years() -> bool:
+    value = _style.get()
+    if callable(value):
+        municipality = value()
+        value = bool(getattr(municipality, "western_years", False))
+        _style.set(value)  # resolved once per context
+    return bool(value)
+
+
+def is_japanese() -> bool:
+    return (translation.get_language() or "ja").startswith("ja")
+
+
+def _day(value: dt.date | dt.datetime) -> dt.date:
+    if isinstance(value, dt.datetime):
+        # An aware moment is dated where the user is (JST), not in UTC as stored.
+        return (timezone.localtime(value) if timezone.is_aware(value) else value).date()
+    return value
+
+
+def date_text(value: dt.date | dt.datetime | None, *, weekday: bool = False) -> str:
+    """令和8年12月3日 / 2026年12月3日 / 3 Dec 2026, with the weekday if asked: 令和8年12月3日（木）,
+    Thu 3 Dec 2026."""
+    if not isinstance(value, dt.date):
+        return ""  # like Django's date filter: nothing for what is not a date
+    day = _day(value)
+    if is_japanese():
+        text = japanese_date(day, era=not western_years())
+        return f"{text}（{WEEKDAYS[day.weekday()]}）" if weekday else text
+    return dateformat.format(day, "D j M Y" if weekday else "j M Y")
+
+
+def month_text(value: dt.date | dt.datetime | None) -> str:
+    """令和8年12月 / 2026年12月 / December 2026."""
+    if not isinstance(value, dt.date):
+        return ""
+    day = _day(value)
+    if is_japanese():
+        return japanese_month(day, era=not western_years())
+    return dateformat.format(day, "F Y")
+
+
+def datetime_text(value: dt.datetime | None) -> str:
+    """The date as ``date_text`` and the local time: 令和8年12月3日 14:05 / 3 Dec 2026 14:05."""
+    if not isinstance(value, dt.datetime):
+        return date_text(value)
+    local = timezone.localtime(value) if timezone.is_aware(value) else value
+    return f"{date_text(local.date())} {local:%H:%M}"
+
+
+def texts(values: dict) -> dict:
+    """``values`` with every date and moment replaced by its text (for email contexts)."""
+    return {
+        k: datetime_text(v)
+        if isinstance(v, dt.datetime)
+        else date_text(v)
+        if isinstance(v, dt.date)
+        else v
+        for k, v in values.items()
+    }
+
+
+def ward_of(user):
+    """The municipality whose style and service name apply to ``user``: a municipal account's
+    own, a facility's ward, a guardian's (or proxy's) household's ward; None otherwise."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return None
+    from tsuen.core import tenancy
+    from tsuen.municipalities.models import Municipality
+
+    if user.municipality_id:
+        return Municipality.objects.filter(pk=user.municipality_id).first()
+    with tenancy.cross_tenant("a user's own ward, for date style and service name"):
+        if user.facility_id:
+            return Municipality.objects.filter(facilities__id=user.facility_id).first()
+        return (
+            Municipality.objects.filter(households__guardians__user=user).first()
+            or Municipality.objects.filter(
+                households__proxies__user=user, households__proxies__revoked_at__isnull=True
+            ).first()
+        )
+
+
+#: The same, written only when shown: a notice's context is built before the recipient's
+#: language and ward apply (``notices.notify``), so pass these for values inside strings.
+date_lazy = lazy(date_text, str)
+month_lazy = lazy(month_text, str)
