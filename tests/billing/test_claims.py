@@ -356,16 +356,18 @@ def test_a_month_that_has_not_ended_is_neither_claimed_nor_submitted(world):
     with clock.frozen(s.NOW), translation.override("ja"):
         with pytest.raises(ValidationError) as refused:
             services.generate_claims(manager, 2026, 12)
-        assert "令和8年12月" in str(refused.value) and "2027年1月1日" in str(refused.value)
+        assert "令和8年12月" in str(refused.value) and "令和9年1月1日" in str(refused.value)
         with pytest.raises(ValidationError, match="令和9年3月"):
             services.generate_claims(manager, 2027, 3)
     assert not Claim.objects.exists()
     [claim] = _generate(manager)  # November, on 1 December
     # The same draft, submitted on the last day of November, is refused.
     last_evening = dt.datetime(2026, 11, 30, 18, 0, tzinfo=s.JST)
+    token = services.submit_effects(manager, claim.pk).token
     with clock.frozen(last_evening), pytest.raises(ValidationError, match="has not ended yet"):
-        services.submit_claim(manager, claim.pk)
+        services.submit_claim(manager, claim.pk, confirm_token=token)
     claim.refresh_from_db()
     assert claim.is_draft and claim.submitted_at is None
     with clock.frozen(s.NOW):
-        assert services.submit_claim(manager, claim.pk).status == ClaimStatus.SUBMITTED
+        submitted = services.submit_claim(manager, claim.pk, confirm_token=token)
+        assert submitted.status == ClaimStatus.SUBMITTED

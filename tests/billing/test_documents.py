@@ -110,7 +110,9 @@ def test_a_draft_claim_is_marked_and_a_submitted_one_is_dated_the_day_it_was_sen
     draft = claim_text(manager, claim, tmp_path)
     assert "下書き" in draft and "令和8年12月1日" in draft  # dated today (the draft)
     with clock.frozen(s.NOW + dt.timedelta(days=2)):
-        services.submit_claim(manager, claim.pk)
+        services.submit_claim(
+            manager, claim.pk, confirm_token=services.submit_effects(manager, claim.pk).token
+        )
     sent = claim_text(manager, claim, tmp_path)
     assert "下書き" not in sent
     assert "令和8年12月3日" in sent and "提出済み" in sent

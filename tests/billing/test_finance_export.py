@@ -48,7 +48,12 @@ def paid():
     s.visit(child, other, dt.date(2026, 11, 20), dt.time(9), dt.time(15))
     with clock.frozen(s.NOW):
         [second] = services.generate_claims(s.manager_of(other), 2026, 11)
-    services.submit_claim(s.manager_of(other), second.pk)
+    second_manager = s.manager_of(other)
+    services.submit_claim(
+        second_manager,
+        second.pk,
+        confirm_token=services.submit_effects(second_manager, second.pk).token,
+    )
     services_review.approve(officer, second.pk)
     services_review.mark_paid(officer, second.pk, dt.date(2026, 12, 10))
     for c in (claim, second):

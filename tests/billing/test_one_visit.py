@@ -34,6 +34,12 @@ def at(hour: int, minute: int = 0, second: int = 0, day: dt.date = DAY) -> dt.da
     return dt.datetime.combine(day, dt.time(hour, minute, second), tzinfo=JST)
 
 
+def _submit(manager, claim_id):
+    """Submit the claim as its confirmation page does (w-confirm: with the effects' token)."""
+    token = billing.submit_effects(manager, claim_id).token
+    return billing.submit_claim(manager, claim_id, confirm_token=token)
+
+
 @pytest.fixture(autouse=True)
 def _english(settings):
     settings.LANGUAGE_CODE = "en"
@@ -128,7 +134,7 @@ def test_the_1441_taps_bill_the_booking_everywhere_and_a_correction_follows(
     # Once the month's claim is submitted the times stay as claimed.
     claim = billing._latest(one.facility, 2026, 11)[one.ward.pk]
     with clock.frozen(s.NOW):
-        billing.submit_claim(one.manager, claim.pk)
+        _submit(one.manager, claim.pk)
         with pytest.raises(ValidationError, match="has been submitted") as refused:
             room.correct_times(one.staff, one.booking.pk, at(10), at(12), "再訂正")
     assert "令和8年11月" in str(refused.value)
@@ -146,7 +152,7 @@ def test_the_pages_show_the_same_minutes_and_yen(client, one):
     with clock.frozen(at(9, day=dt.date(2026, 11, 30))):
         page = client.get(reverse("booking:hours")).content.decode()
         statement = client.get(reverse("billing:statement", args=[2026, 11])).content.decode()
-    assert "This month (2026-11): 2.5 h" in page
+    assert "This month (November 2026): 2.5 h" in page
     assert re.search(r'<td class="num">2 h 30 min</td>\s*<td class="num">750</td>', statement)
     claim = billing._latest(one.facility, 2026, 11)[one.ward.pk]
     with clock.frozen(s.NOW):
@@ -238,7 +244,7 @@ def test_the_times_page_corrects_until_the_claim_is_submitted(client, one):
     assert Attendance.objects.get().billable_minutes == 180
     with clock.frozen(s.NOW):
         [claim] = billing.generate_claims(one.manager, 2026, 11)
-        billing.submit_claim(one.manager, claim.pk)
+        _submit(one.manager, claim.pk)
         login_with_second_factor(client, one.staff)
         page = client.get(url)
         assert "has been submitted" in page.content.decode()

@@ -101,13 +101,13 @@ def _regular_world():
 def test_regular_allocation_skips_a_holiday_with_its_reason():
     """The reported case: allocation booked 2027-01-11 (成人の日) because a slot existed."""
     _s, made, staff = _regular_world()
-    allocation = regular_staff.allocate(staff, made.pk)
+    allocation = _allocate(staff, made.pk)
     outcomes = {o.day: o for o in allocation.outcomes}
     assert not outcomes[SEIJIN].ok
     assert outcomes[SEIJIN].reasons == (
         "The facility is closed on this day (National holiday (成人の日)).",
     )
-    assert sorted(b.date for b in allocation.created) == [
+    assert sorted(o.day for o in allocation.created) == [
         dt.date(2027, 1, 18),
         dt.date(2027, 1, 25),
     ]
@@ -117,7 +117,7 @@ def test_regular_allocation_skips_a_holiday_with_its_reason():
 def test_regular_allocation_names_the_holiday_even_without_a_slot():
     s, made, staff = _regular_world()
     s.slot.delete()
-    allocation = regular_staff.allocate(staff, made.pk)
+    allocation = _allocate(staff, made.pk)
     [holiday] = [o for o in allocation.outcomes if o.day == SEIJIN]
     assert "成人の日" in holiday.reasons[0]
 
@@ -143,3 +143,9 @@ def test_no_offer_is_made_for_a_place_on_a_closed_day():
     assert waitlist.offer_next(s.slot) == []
     entry.refresh_from_db()
     assert entry.status == WaitlistStatus.WAITING
+
+
+def _allocate(staff, request_id):
+    """Allocate as the page does: confirm the proposal shown."""
+    token = regular_staff.request_page(staff, request_id).proposal.token
+    return regular_staff.allocate(staff, request_id, confirm_token=token)

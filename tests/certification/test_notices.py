@@ -78,7 +78,7 @@ def test_the_certification_notice_has_every_part_of_an_administrative_notice(
     client, ward, reviewer, tmp_path, django_capture_on_commit_callbacks
 ):
     application = submitted(ward)
-    [certification] = services.certify(reviewer, application.pk)
+    [certification] = _certify(reviewer, application.pk)
     client.force_login(application.applicant)
     with django_capture_on_commit_callbacks(execute=True):
         response = client.get(reverse("certification:notice_pdf", args=[certification.pk]))
@@ -101,7 +101,7 @@ def test_an_ended_certification_gets_its_own_end_notice_never_a_reprint(
     client, ward, reviewer, tmp_path
 ):
     application = submitted(ward)
-    [certification] = services.certify(reviewer, application.pk)
+    [certification] = _certify(reviewer, application.pk)
     with clock.frozen(dt.datetime(2026, 7, 1, 10, 0)):
         lifecycle.end_certification(
             reviewer, certification.child_id, EndReason.MOVED_OUT, dt.date(2026, 6, 30)
@@ -125,7 +125,7 @@ def test_the_ward_exports_the_end_notice_for_an_ended_certification(
     client, ward, reviewer, tmp_path
 ):
     application = submitted(ward)
-    [certification] = services.certify(reviewer, application.pk)
+    [certification] = _certify(reviewer, application.pk)
     lifecycle.end_certification(
         reviewer, certification.child_id, EndReason.REQUESTED, dt.date(2026, 5, 11)
     )
@@ -142,7 +142,7 @@ def test_a_rejection_gets_a_notice_with_the_reasons_and_the_kyoji(client, ward, 
     client.force_login(application.applicant)
     url = reverse("certification:rejection_pdf", args=[application.pk])
     assert client.get(url).status_code == 404  # nothing rejected yet
-    services.reject(reviewer, application.pk, "区外にお住まいのため対象外です。")
+    _reject(reviewer, application.pk, "区外にお住まいのため対象外です。")
     detail = client.get(reverse("certification:detail", args=[application.pk])).content.decode()
     assert url in detail
     response = client.get(url)
@@ -171,3 +171,15 @@ def test_a_rejection_gets_a_notice_with_the_reasons_and_the_kyoji(client, ward, 
 def test_without_a_title_the_head_is_the_ward_name_with_cho(ward):
     ward.head_title = ""
     assert ward.head == "新宿区長"
+
+
+def _certify(staff, application_id, numbers=None):
+    """Certify as the desk does: confirming the effects shown."""
+    token = services.decision_effects(staff, application_id, "certify").token
+    return services.certify(staff, application_id, numbers, confirm_token=token)
+
+
+def _reject(staff, application_id, reason):
+    """Reject as the desk does: confirming the effects shown."""
+    token = services.decision_effects(staff, application_id, "reject").token
+    return services.reject(staff, application_id, reason, confirm_token=token)

@@ -184,14 +184,14 @@ def test_a_number_of_another_fiscal_year_is_refused_by_the_service(ward, reviewe
         translation.override("en"),
         pytest.raises(services.ApplicationInvalid, match="names fiscal year 2025"),
     ):
-        services.certify(reviewer, application.pk, {child_id: "SJ2025-00001"})
+        _certify(reviewer, application.pk, {child_id: "SJ2025-00001"})
     assert not Certification.objects.filter(application=application).exists()
 
 
 def test_in_april_the_new_fiscal_year_numbers_start_again(ward, reviewer):
     with clock.frozen(dt.datetime(2027, 3, 31, 10, 0)):
         march = submitted(ward)
-        [last_of_year] = services.certify(reviewer, march.pk)
+        [last_of_year] = _certify(reviewer, march.pk)
     with clock.frozen(dt.datetime(2027, 4, 1, 10, 0)):
         april = submitted(ward)
         child_id = april.children.get().child_id
@@ -199,8 +199,8 @@ def test_in_april_the_new_fiscal_year_numbers_start_again(ward, reviewer):
             translation.override("en"),
             pytest.raises(services.ApplicationInvalid, match="names fiscal year 2026"),
         ):
-            services.certify(reviewer, april.pk, {child_id: "SJ2026-00005"})
-        [first_of_year] = services.certify(reviewer, april.pk)
+            _certify(reviewer, april.pk, {child_id: "SJ2026-00005"})
+        [first_of_year] = _certify(reviewer, april.pk)
     assert (last_of_year.number, first_of_year.number) == ("SJ2026-00001", "SJ2027-00001")
 
 

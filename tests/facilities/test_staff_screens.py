@@ -8,6 +8,7 @@ from tests.facilities.conftest import day
 from tsuen.accounts.models import Role, User
 from tsuen.accounts.testing import login_with_second_factor
 from tsuen.audit.models import AuditEvent
+from tsuen.core import dates
 from tsuen.facilities import services_staff as staff
 from tsuen.facilities.models import (
     ClosureDay,
@@ -232,6 +233,14 @@ def test_invitation_flow(client, fac, manager, mailoutbox, django_capture_on_com
         invited = staff.invite_staff(manager, "new.staff@example.jp", Role.FACILITY_STAFF)
     invitation = StaffInvitation.objects.get()
     assert invitation.token_hash != invited.token and len(invitation.token_hash) == 64
+    from django_tasks_db.models import DBTaskResult
+
+    [(_, _, body)] = [
+        r.args_kwargs["args"]
+        for r in DBTaskResult.objects.all()
+        if r.args_kwargs["args"][0] == "new.staff@example.jp"
+    ]
+    assert dates.date_text(invitation.expires_at) in body  # the link's last day is named
     url = reverse("facilities:staff_invite_accept", args=[invited.token])
     assert client.get(url).status_code == 200
     r = client.post(url, {"full_name": "新人", "password": "a-long-pass-phrase-42"})

@@ -298,7 +298,7 @@ def test_the_429_page_says_when_to_try_again_in_japanese_first(rf, settings):
     assert page.status_code == 429 and page["Retry-After"] == "3600"
     text = page.content.decode()
     assert "少し時間をおいてください" in text
-    assert "1時間後（2026/12/01 11:00以降）に、もう一度お試しください。" in text, text
+    assert "1時間後（令和8年12月1日 11:00以降）に、もう一度お試しください。" in text, text
 
 
 @pytest.mark.django_db
@@ -312,7 +312,7 @@ def test_the_429_page_follows_the_users_language(settings):
     with clock.frozen(at(10, 59, 30)):
         page = client.get(reverse("certification:postal", args=["1600022"]))
     assert page.status_code == 429
-    assert "You can try again in 1\xa0minute (from 12/01/2026 11 a.m.)." in page.content.decode()
+    assert "You can try again in 1\xa0minute (from 1 Dec 2026 11:00)." in page.content.decode()
 
 
 def test_run_keys_are_this_runs_only():

@@ -576,7 +576,7 @@ class DayCancelEffects:
         return len(self.booking_ids)
 
 
-def _clean_reason(reason: str) -> str:
+def _clean_cancel_reason(reason: str) -> str:
     reason = " ".join((reason or "").split())
     if not reason:
         raise ValidationError(_("Tell the families why."), code="reason_required")
@@ -595,7 +595,7 @@ def cancel_day_effects(
     require(staff, Action.BOOKING_CANCEL_BY_FACILITY, Booking)
     if not staff.is_facility or not staff.facility_id:
         raise Http404
-    reason = _clean_reason(reason)
+    reason = _clean_cancel_reason(reason)
     if day < clock.today():
         raise ValidationError(_("A past day cannot be cancelled."), code="past")
     bookings = filter_allowed(staff, Action.BOOKING_CANCEL_BY_FACILITY, Booking.objects.all())
@@ -650,7 +650,9 @@ def cancel_day(
     if not effects.booking_ids:
         return 0
     return len(
-        booking_services.cancel_by_facility(staff, effects.booking_ids, _clean_reason(reason))
+        booking_services.cancel_by_facility(
+            staff, effects.booking_ids, _clean_cancel_reason(reason)
+        )
     )
 
 

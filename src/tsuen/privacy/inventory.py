@@ -338,6 +338,7 @@ NOT_PERSONAL: dict[str, str] = {
     "municipalities.Municipality.name_kana": "a municipality's name",
     "municipalities.Municipality.prefecture": "a municipality's prefecture",
     "municipalities.Municipality.certificate_prefix": "numbering format of certificates",
+    "municipalities.Municipality.service_name": "the name the ward gives the service",
     "municipalities.Municipality.head_title": "a municipality head's public title (新宿区長)",
     "municipalities.Municipality.office_phone": "a municipality's public office phone number",
     "municipalities.Municipality.office_address": "a municipality's public office address",
