@@ -366,6 +366,9 @@ def test_a_month_that_has_not_ended_is_neither_claimed_nor_submitted(world):
     token = services.submit_effects(manager, claim.pk).token
     with clock.frozen(last_evening), pytest.raises(ValidationError, match="has not ended yet"):
         services.submit_claim(manager, claim.pk, confirm_token=token)
+    # Nobody is even asked to confirm it.
+    with clock.frozen(last_evening), pytest.raises(ValidationError, match="has not ended yet"):
+        services.submit_effects(manager, claim.pk)
     claim.refresh_from_db()
     assert claim.is_draft and claim.submitted_at is None
     with clock.frozen(s.NOW):

@@ -125,11 +125,10 @@ def test_a_month_that_has_not_ended_is_refused_on_the_pages(client, claimed):
     assert Claim.objects.get().pk == claim.pk
     with clock.frozen(dt.datetime(2026, 11, 30, 20, 0, tzinfo=s.JST)):
         login_with_second_factor(client, manager)
-        token = services.submit_effects(manager, claim.pk).token  # as the confirmation posts
-        refused = client.post(
-            reverse("billing:submit", args=[claim.pk]), {"confirm": token}, follow=True
-        )
+        # Refused at the first step: no confirmation page asks about a claim that cannot go.
+        refused = client.post(reverse("billing:submit", args=[claim.pk]), follow=True)
         assert "has not ended yet" in refused.content.decode()
+        assert "billing/submit_confirm.html" not in [t.name for t in refused.templates]
     claim.refresh_from_db()
     assert claim.is_draft
 

@@ -102,7 +102,7 @@ def test_the_facility_home_counts_todays_children_requests_and_the_claim(client)
     assert '<span class="figure">1</span>first interview request' in task("interviews")
     assert reverse("facilities:staff_interviews") in task("interviews")
     assert '<span class="figure">1</span>regular use request' in task("regular")
-    assert "Claim for 2026/11" in task("claims") and "Submitted" in task("claims")
+    assert "Claim for November 2026" in task("claims") and "Submitted" in task("claims")
     assert reverse("billing:claims") in task("claims")
 
 

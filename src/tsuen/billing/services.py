@@ -526,8 +526,11 @@ class SubmitEffects:
 
 
 def submit_effects(manager, claim_id: int) -> SubmitEffects:
-    """What :func:`submit_claim` would send now (nothing is written)."""
+    """What :func:`submit_claim` would send now (nothing is written). A draft for a month that
+    has not ended is refused here already, before anyone is asked to confirm."""
     claim = _claim(manager, claim_id, Action.CLAIM_SUBMIT)
+    if claim.is_draft:
+        refuse_unfinished_month(claim.year, claim.month)
     return _submit_effects(claim)
 
 

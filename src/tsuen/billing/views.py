@@ -99,7 +99,12 @@ def submit(request, claim_id: int):
             return redirect("billing:claim", claim_id)
     else:
         errors = []
-    effects = services.submit_effects(request.user, claim_id)
+    try:
+        effects = services.submit_effects(request.user, claim_id)
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+        return redirect("billing:claim", claim_id)
     if not effects.claim.is_draft:
         messages.error(request, _("This claim is already submitted."))
         return redirect("billing:claim", claim_id)
