@@ -4,6 +4,7 @@ import pytest
 from django.utils import timezone
 
 from tests import factories as f
+from tsuen.accounts.models import Role
 from tsuen.core import clock
 
 #: A Monday; the next four weeks hold 元日 (2027-01-01) and 成人の日 (2027-01-11).
@@ -34,3 +35,16 @@ def ward():
 def family(ward):
     """(guardian user, household, child born 2024-04-10: age class 1 in FY2026)."""
     return f.family(ward)
+
+
+@pytest.fixture
+def fac(ward):
+    return f.facility(ward)
+
+
+@pytest.fixture
+def manager(fac):
+    """The facility's manager, with the second factor staff need to sign in."""
+    account = f.user(Role.FACILITY_MANAGER, facility=fac)
+    f.second_factor(account)
+    return account

@@ -27,18 +27,6 @@ def _english():
         yield
 
 
-@pytest.fixture
-def fac(ward):
-    return f.facility(ward)
-
-
-@pytest.fixture
-def manager(fac):
-    u = f.user(Role.FACILITY_MANAGER, facility=fac)
-    f.second_factor(u)
-    return u
-
-
 def monday_template(fac):
     PlaceTemplate.objects.create(
         facility=fac, weekday=1, starts_at=dt.time(9), ends_at=dt.time(12), age_class=1, places=3

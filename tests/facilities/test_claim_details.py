@@ -88,18 +88,6 @@ BANK = {
 }
 
 
-@pytest.fixture
-def fac(ward):
-    return f.facility(ward)
-
-
-@pytest.fixture
-def manager(fac):
-    account = f.user(Role.FACILITY_MANAGER, facility=fac)
-    f.second_factor(account)
-    return account
-
-
 def test_the_manager_saves_the_bank_account_on_the_profile_page_audited(
     client, fac, manager, django_capture_on_commit_callbacks
 ):

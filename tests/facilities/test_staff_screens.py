@@ -33,18 +33,6 @@ MANAGER_PAGES = [
 
 
 @pytest.fixture
-def fac(ward):
-    return f.facility(ward)
-
-
-@pytest.fixture
-def manager(fac):
-    u = f.user(Role.FACILITY_MANAGER, facility=fac)
-    f.second_factor(u)
-    return u
-
-
-@pytest.fixture
 def worker(fac):
     u = f.user(Role.FACILITY_STAFF, facility=fac)
     f.second_factor(u)
