@@ -1,4 +1,5 @@
-"""The staff navigation marks the page being shown (``aria-current="page"``)."""
+"""The navigation (the staff desks' and the family's) marks the page being shown
+(``aria-current="page"``)."""
 
 from __future__ import annotations
 
