@@ -64,7 +64,17 @@ def too_wide(page, urls: list[str]) -> list[str]:
 
 @pytest.mark.parametrize(
     "actor",
-    ["guardian", "proxy", "facility_staff", "facility_manager", "municipal_admin"],
+    [
+        "guardian",
+        "proxy",
+        "facility_staff",
+        "facility_manager",
+        "municipal_admin",
+        "municipal_reviewer",
+        "municipal_payments",
+        "auditor",
+        "national_operator",
+    ],
 )
 def test_no_page_is_wider_than_a_360px_phone(browser, live_server, actor):
     world = build_world()
