@@ -9,6 +9,10 @@ booked. The request is then ALLOCATED (some dates booked) or REFUSED (none). One
 every slot and the child are locked in the booking service's order, so a family booking at the
 same moment cannot take a place twice.
 
+Requests competing for the same places are allocated together (:func:`joint_page`,
+:func:`allocate_joint`): first come, first served (:func:`first_come`), in one transaction
+with one confirmation token; a single request is the same path with a list of one.
+
 The booking window (how far ahead a family may book) is the family's limit for flexible use;
 an allocation is the facility planning its regular places, so that one rule is not applied.
 """
