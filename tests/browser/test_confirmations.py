@@ -116,3 +116,32 @@ def test_allocate_regular_use_shows_the_proposal_and_reopens(narrow, live_server
     assert narrow.locator("table tbody tr").count() == 4
     _fits(narrow)
     assert Booking.objects.filter(kind=BookingKind.REGULAR).count() == 3
+
+
+def test_joint_allocation_of_competing_requests(narrow, live_server):
+    """Three families ask for the same Monday mornings, two places: the joint proposal shows
+    who gets which days; one confirmation answers all three; the result page reopens."""
+    from tests.booking.test_regular_joint import Competing
+
+    world = Competing()
+    log_in(narrow, world.staff, live_server)
+    narrow.goto(reverse("booking:staff_regular"))
+    _press(narrow, f"main a[href='{reverse('booking:staff_regular_joint')}']")
+    requests = narrow.locator("[data-testid=joint-request]")
+    assert requests.count() == 3
+    assert requests.nth(0).locator(".warning").count() == 0
+    assert requests.nth(2).locator(".warning").count() == 4  # the last asked gets no place
+    assert "三咲" in requests.nth(2).locator("h3").inner_text()
+    _fits(narrow)
+    assert not Booking.objects.filter(kind=BookingKind.REGULAR).exists()
+    _press(narrow, "main button.danger")
+    assert Booking.objects.filter(kind=BookingKind.REGULAR).count() == 8
+    assert narrow.locator("[data-testid=joint-answer]").count() == 3
+    _fits(narrow)
+    # A reload reopens the answers (GET), books nothing more.
+    narrow.reload()
+    narrow.wait_for_load_state()
+    assert narrow.locator("[data-testid=joint-answer]").count() == 3
+    _fits(narrow)
+    assert Booking.objects.filter(kind=BookingKind.REGULAR).count() == 8
+    assert world.status("三咲") == RegularUseStatus.REFUSED

@@ -16,6 +16,8 @@ def extend(world):
     )
     world["staff_regular_request"] = _regular_request(world)
     world["staff_regular_request_to_decline"] = _regular_request(world, weekday=1)
+    world["joint_request"] = _regular_request(world, weekday=2)
+    world["joint_request_to_decline"] = _regular_request(world, weekday=3)
 
 
 def _today(world):
@@ -106,3 +108,48 @@ def _proposal_token(world):
 
     staff = world["users"]["facility_staff"]
     return regular_staff.request_page(staff, world["staff_regular_request"].pk).proposal.token
+
+
+def _joint_selection(world):
+    return {"chosen": "1", "request": [world["joint_request"].pk]}
+
+
+def _joint_token(world):
+    from tsuen.booking import regular_staff
+
+    staff = world["users"]["facility_staff"]
+    page = regular_staff.joint_page(staff, request_ids=[world["joint_request"].pk])
+    return page.proposal.token
+
+
+ROWS |= {
+    # The joint proposal of the facility's open requests: any facility user (its own only;
+    # another facility's page is empty).
+    "booking:staff_regular_joint": Row(404, {"anonymous": LOGIN} | ok(*FACILITY)),
+    # The same page for a chosen request: the facility asked (another facility: 404).
+    "booking:staff_regular_joint@selected": Row(
+        404, {"anonymous": LOGIN} | ok(*RELATED_FACILITY), data=_joint_selection
+    ),
+    # Allocating together without the proposal's token: refused (400), nothing booked.
+    "booking:staff_regular_joint_allocate": Row(
+        404,
+        {"anonymous": LOGIN} | ok(*RELATED_FACILITY, status=400),
+        method="post",
+        data=_joint_selection,
+    ),
+    # With the token of the joint proposal shown: answered, then the result page (302).
+    "booking:staff_regular_joint_allocate@confirmed": Row(
+        404,
+        {"anonymous": LOGIN} | ok(*RELATED_FACILITY, status=302),
+        method="post",
+        data=lambda world: _joint_selection(world) | {"confirm": _joint_token(world)},
+    ),
+    # Declining one request from the joint page, with a reason for the family.
+    "booking:staff_regular_joint_decline": Row(
+        404,
+        {"anonymous": LOGIN} | ok(*RELATED_FACILITY, status=302),
+        args=arg("joint_request_to_decline"),
+        method="post",
+        data=lambda world: _joint_selection(world) | {"reason": "定員に達しています"},
+    ),
+}

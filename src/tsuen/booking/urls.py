@@ -27,6 +27,17 @@ urlpatterns: list = [
     path("hours/", views_guardian.hours_page, name="hours"),
     # The facility allocates regular use (tsuen.booking.regular_staff).
     path("staff/regular/", regular_staff.staff_regular, name="staff_regular"),
+    path("staff/regular/joint/", regular_staff.staff_regular_joint, name="staff_regular_joint"),
+    path(
+        "staff/regular/joint/allocate/",
+        regular_staff.staff_regular_joint_allocate,
+        name="staff_regular_joint_allocate",
+    ),
+    path(
+        "staff/regular/joint/<id:request_id>/decline/",
+        regular_staff.staff_regular_joint_decline,
+        name="staff_regular_joint_decline",
+    ),
     path(
         "staff/regular/<id:request_id>/",
         regular_staff.staff_regular_request,
