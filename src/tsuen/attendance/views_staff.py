@@ -116,7 +116,12 @@ def cancel_day(request):
                 request.user, data["date"], data["place_slot"], data["reason"]
             )
             if not token:
-                context = {"form": form, "effects": effects, "reason": data["reason"]}
+                context = {
+                    "form": form,
+                    "effects": effects,
+                    "reason": data["reason"],
+                    "back": _day_url(data["date"]),
+                }
                 return render(request, "attendance/staff/cancel_day_confirm.html", context)
             count = services_staff.cancel_day(
                 request.user,
@@ -128,7 +133,12 @@ def cancel_day(request):
         except ValidationError as error:
             form.add_error(None, error)
             if token and getattr(error, "code", None) == "changed":
-                context = {"form": form, "effects": effects, "reason": data["reason"]}
+                context = {
+                    "form": form,
+                    "effects": effects,
+                    "reason": data["reason"],
+                    "back": _day_url(data["date"]),
+                }
                 return render(
                     request, "attendance/staff/cancel_day_confirm.html", context, status=400
                 )
