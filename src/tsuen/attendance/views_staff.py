@@ -74,7 +74,10 @@ def tap(request, booking_id: int):
         else:
             attendance = do(request.user, booking_id)
     except services_staff.ReasonNeeded as needed:
-        # Unusual times: say what is unusual and ask for the reason before recording.
+        # Unusual times: say what is unusual and ask for the reason before recording (and
+        # say that it is missing when the reason page was sent without one).
+        if "reason" in request.POST:
+            form.add_error("reason", _("Give a reason to record these times."))
         page = services_staff.times_page(request.user, booking_id)
         context = {"page": page, "warnings": needed.warnings, "action": action, "form": form}
         return render(request, "attendance/staff/tap_reason.html", context, status=400)
