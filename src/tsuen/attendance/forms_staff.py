@@ -37,6 +37,7 @@ class TimesForm(forms.Form):
     reason = forms.CharField(
         label=_("Reason for the correction"),
         max_length=200,
+        error_messages={"required": _("Give the reason for the correction.")},
         widget=forms.TextInput(attrs={"autocomplete": "off"}),
     )
 

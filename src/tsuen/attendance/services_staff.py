@@ -75,6 +75,9 @@ class DayVisit:
     #: Whether the child's care needs are shown: only while the facility's relationship with
     #: the child is live (``Action.CHILD_CARE_VIEW``); an old day keeps names and times only.
     care: bool = True
+    #: Why the real times are unusual or were corrected (``Attendance.times_reason``), shown
+    #: to staff who may record the visit's attendance (``Action.ATTENDANCE_RECORD``), else "".
+    times_reason: str = ""
 
     @property
     def child(self):
@@ -162,6 +165,11 @@ def day_for(staff, day: dt.date | None = None) -> DayPage:
             care,
         )
         slots.setdefault(booking.place_slot_id, DaySlot(booking.place_slot)).visits.append(visit)
+    reasoned = _times_reasons(staff, [v.attendance for s in slots.values() for v in s.visits])
+    for s in slots.values():
+        for v in s.visits:
+            if v.attendance is not None and v.attendance.pk in reasoned:
+                v.times_reason = v.attendance.times_reason
     children = {b.child_id: b.child for b in bookings}.values()
     record_many("list", bookings, fields=("date", "starts_at", "ends_at"))
     record_many("read", [c for c in children if c.pk in cared], fields=CARE_FIELDS)
@@ -175,6 +183,23 @@ def day_for(staff, day: dt.date | None = None) -> DayPage:
         subjects=child_of_visit,
     )
     return DayPage(day, list(slots.values()), day == clock.today())
+
+
+def _times_reasons(staff, attendances) -> set[int]:
+    """The attendances among ``attendances`` whose reason for the times the day screen shows:
+    those with a reason, of visits ``staff`` may record attendance of; each one read is
+    audited (the reason is the child's personal data, encrypted at rest)."""
+    with_reason = {a.booking_id: a for a in attendances if a is not None and a.times_reason}
+    if not with_reason:
+        return set()
+    allowed = set(
+        filter_allowed(
+            staff, Action.ATTENDANCE_RECORD, Booking.objects.filter(pk__in=with_reason)
+        ).values_list("pk", flat=True)
+    )
+    shown = [a for booking_id, a in with_reason.items() if booking_id in allowed]
+    record_many("read", shown, fields=("times_reason",), subjects=child_of_visit)
+    return {a.pk for a in shown}
 
 
 # --- check-in, check-out, no-show, undo -------------------------------------------------------

@@ -74,7 +74,10 @@ def tap(request, booking_id: int):
         else:
             attendance = do(request.user, booking_id)
     except services_staff.ReasonNeeded as needed:
-        # Unusual times: say what is unusual and ask for the reason before recording.
+        # Unusual times: say what is unusual and ask for the reason before recording (and
+        # say that it is missing when the reason page was sent without one).
+        if "reason" in request.POST:
+            form.add_error("reason", _("Give a reason to record these times."))
         page = services_staff.times_page(request.user, booking_id)
         context = {"page": page, "warnings": needed.warnings, "action": action, "form": form}
         return render(request, "attendance/staff/tap_reason.html", context, status=400)
@@ -116,7 +119,12 @@ def cancel_day(request):
                 request.user, data["date"], data["place_slot"], data["reason"]
             )
             if not token:
-                context = {"form": form, "effects": effects, "reason": data["reason"]}
+                context = {
+                    "form": form,
+                    "effects": effects,
+                    "reason": data["reason"],
+                    "back": _day_url(data["date"]),
+                }
                 return render(request, "attendance/staff/cancel_day_confirm.html", context)
             count = services_staff.cancel_day(
                 request.user,
@@ -128,7 +136,12 @@ def cancel_day(request):
         except ValidationError as error:
             form.add_error(None, error)
             if token and getattr(error, "code", None) == "changed":
-                context = {"form": form, "effects": effects, "reason": data["reason"]}
+                context = {
+                    "form": form,
+                    "effects": effects,
+                    "reason": data["reason"],
+                    "back": _day_url(data["date"]),
+                }
                 return render(
                     request, "attendance/staff/cancel_day_confirm.html", context, status=400
                 )

@@ -91,7 +91,10 @@ def request_correction(request, application_id: int):
 
 
 def _confirm_page(request, effects, *, reason="", numbers=None, errors=(), status=200):
-    context = {"effects": effects, "reason": reason, "numbers": numbers or {}, "errors": errors}
+    # The confirmation posts back the reason (rejection) and the numbers given ("number-<id>").
+    hidden = {"reason": reason} if effects.decision == "reject" else {}
+    hidden.update({f"number-{child_id}": n for child_id, n in (numbers or {}).items()})
+    context = {"effects": effects, "reason": reason, "hidden": hidden, "errors": errors}
     return render(request, "certification/staff/decision_confirm.html", context, status=status)
 
 

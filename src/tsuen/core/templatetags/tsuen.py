@@ -50,3 +50,14 @@ def get_item(mapping, key):
 def yen(amount) -> str:
     """Whole yen with thousands separators (72850 -> 72,850), as finance staff read them."""
     return f"{int(amount):,}" if amount not in (None, "") else ""
+
+
+@register.simple_tag
+def fields(*mappings, **values) -> dict:
+    """Name/value pairs for hidden inputs (``{% fields date=d reason=r as hidden %}``), e.g. for
+    ``_confirm_form.html``; dicts given first are merged in (names a keyword cannot spell)."""
+    merged: dict = {}
+    for mapping in mappings:
+        merged.update(mapping or {})
+    merged.update(values)
+    return merged
