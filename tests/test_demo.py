@@ -31,6 +31,11 @@ def test_demo_world(django_capture_on_commit_callbacks):
     assert [b.payer for b in rules.buckets] == ["national", "prefecture"]
     # The notices name the head and whom to contact.
     assert shinjuku.head == "新宿区長" and shinjuku.office_department and shinjuku.office_phone
+    assert shinjuku.office_address and shinjuku.service_name == "新宿区 こども誰でも通園"
+    # Every facility hears of requests, bookings and cancellations at a made-up address.
+    addresses = list(Facility.objects.values_list("notice_email", flat=True))
+    assert all(a.endswith("@example.jp") for a in addresses)
+    assert len(set(addresses)) == len(addresses)
     nakano = Municipality.objects.get(code="13114")
     assert policy_for(nakano.pk, TODAY).to_rules() == data.national_default_policy(2026)
 

@@ -311,6 +311,14 @@ def test_query_approve_and_pay_tell_the_manager(
     assert "照会" in queried[1] and "支払" in paid_notice[1]
     assert "令和8年11月5日" in queried[2] and "この日は" not in queried[2]
     assert "令和8年12月10日" in paid_notice[2]
+    # The worker renders them again when it sends them, to the same text (notices.md).
+    from django_tasks_db.models import DBTaskResult
+
+    from tsuen.notices.services import rendered_again
+
+    for row in DBTaskResult.objects.all():
+        notice = row.args_kwargs["kwargs"]["notice"]
+        assert notice and rendered_again(notice) == tuple(row.args_kwargs["args"][1:])
     assert (
         AuditEvent.objects.filter(
             action="update", object_type="billing.claim", object_id=str(correction.pk)

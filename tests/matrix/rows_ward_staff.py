@@ -113,6 +113,22 @@ ROWS = {
     "municipalities:network_remove@post": Row(
         404, ADMIN_ACTS, args=arg("ward_network"), method="post"
     ),
+    # Issue 10: the ward's letterhead and branding, its administrator only (the reviewer,
+    # payments officer and auditor of the ward: 404). The preview writes nothing either.
+    "municipalities:settings": Row(404, ADMIN),
+    "municipalities:settings@post": Row(
+        404,
+        ADMIN_ACTS,
+        method="post",
+        data=lambda w: {
+            "head_title": "行列区長",
+            "office_department": "子ども家庭部",
+            "office_address": "東京都行列区1-1",
+            "office_phone": "03-0000-0000",
+            "service_name": "行列区 こども通園",
+            "western_years": "0",
+        },
+    ),
     # The national operator: a ward's first ranges and first administrator.
     "national:municipality_access": Row(404, OPERATOR, args=arg("new_ward")),
     "national:municipality_network@post": Row(

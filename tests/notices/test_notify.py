@@ -84,3 +84,53 @@ def test_the_subject_names_the_service_as_the_ward_brands_it():
     assert subjects[guardian.email].startswith(f"【{plain.name} こども誰でも通園】")
     assert subjects[nobody.email].startswith("【こども誰でも通園】")
     assert not any("tsuen" in subject for subject in subjects.values())
+
+
+def test_an_email_queued_before_the_ward_changes_its_style_is_sent_in_the_new_style():
+    """The worker renders the email when it sends it, from the dates kept with the task: a ward
+    that switches to western years (or renames its service) after the queuing is written in
+    its new style, dates inside lists included."""
+    from tsuen.core import dates
+    from tsuen.municipalities.models import Municipality
+
+    ward = f.municipality(name="新宿区")
+    staff = f.user(Role.MUNICIPAL_REVIEWER, municipality=ward)
+    with transaction.atomic():
+        notify(Notice.BOOKING_CONFIRMED, staff, **CONTEXT)
+        notify(
+            Notice.CERTIFICATION_ENDED,
+            staff,
+            child_name="見本 一花",
+            municipality_name="新宿区",
+            last_day=dt.date(2026, 11, 30),
+            reason="転出",
+            cancelled=[
+                {
+                    "facility": "ひだまり保育園",
+                    "day": dt.date(2026, 12, 2),
+                    "start": "10:00",
+                    "end": "12:00",
+                }
+            ],
+            path="/bookings/",
+        )
+        notify(
+            Notice.CLAIM_PAID,
+            staff,
+            month=dates.Month(2026, 10, 1),
+            payer_name="新宿区",
+            version=1,
+            paid_on=dt.date(2026, 12, 1),
+            path="/claims/1/",
+        )
+    Municipality.objects.filter(pk=ward.pk).update(western_years=True, service_name="しんじゅく")
+    work()
+    assert len(mail.outbox) == 3
+    booked, ended, paid = (
+        next(m for m in mail.outbox if "2026年12月1日" in m.subject),
+        next(m for m in mail.outbox if "ひだまり保育園 2026年12月2日 10:00–12:00" in m.body),
+        next(m for m in mail.outbox if "2026年10月" in m.subject),
+    )
+    assert all(m.subject.startswith("【しんじゅく】") for m in (booked, ended, paid))
+    assert "2026年11月30日" in ended.body and "2026年12月1日" in paid.body
+    assert not any("令和" in m.subject + m.body for m in mail.outbox)

@@ -393,6 +393,10 @@ class Action(StrEnum):
     WARD_STAFF_MANAGE = "ward_staff.manage"
     STAFF_NETWORK_MANAGE = "staff_network.manage"
     MUNICIPALITY_ACCESS_SETUP = "municipality.access_setup"
+    # Issue 10: the ward's administrator keeps the ward's own letterhead and branding (the
+    # head's title and contact section of notices, the date style, the service name in email
+    # subjects), checked on the municipality. The national operator's form is MUNICIPALITY_MANAGE.
+    WARD_SETTINGS_EDIT = "ward_settings.edit"
     # Issue 9 item 4: the ward's case workers download a certification notice as a protected
     # export; a protected export is downloaded by its owner only.
     CERTIFICATION_NOTICE_EXPORT = "certification.notice.export"
@@ -554,6 +558,7 @@ POLICY: dict[Action, tuple[Rule, ...]] = {
     Action.WARD_STAFF_MANAGE: (ward_administrator,),
     Action.STAFF_NETWORK_MANAGE: (ward_administrator,),
     Action.MUNICIPALITY_ACCESS_SETUP: (national_operator,),
+    Action.WARD_SETTINGS_EDIT: (ward_administrator,),
     Action.CERTIFICATION_NOTICE_EXPORT: (municipal_staff(*_CASEWORK),),
     Action.EXPORT_DOWNLOAD: (owner_of_export,),
 }

@@ -307,7 +307,7 @@ def _tell_managers(kind: Notice, claim: Claim, **context) -> None:
         notify(
             kind,
             manager,
-            month=dates.month_lazy(dt.date(claim.year, claim.month, 1)),
+            month=dates.Month(claim.year, claim.month, 1),
             payer_name=claim.paying_municipality.name,
             version=claim.version,
             path=reverse("billing:claim", args=[claim.pk]),

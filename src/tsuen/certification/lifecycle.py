@@ -17,7 +17,6 @@ from django.db.models import Q
 from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
 
 from tsuen.audit import record, record_many
@@ -404,8 +403,8 @@ def tell_family(certification: Certification, cancelled: list[Booking]) -> None:
     for b in cancelled:
         start = timezone.localtime(b.starts_at, tz).strftime("%H:%M")
         end = timezone.localtime(b.ends_at, tz).strftime("%H:%M")
-        day = dates.date_lazy(b.date)  # written in each recipient's language
-        lines.append(format_lazy("{} {} {}–{}", b.facility.name, day, start, end))
+        # The day is written when the email is (each recipient's language and ward's style).
+        lines.append({"facility": b.facility.name, "day": b.date, "start": start, "end": end})
     for recipient in recipients:
         notify(
             Notice.CERTIFICATION_ENDED,

@@ -90,16 +90,31 @@ def datetime_text(value: dt.datetime | None) -> str:
     return f"{date_text(local.date())} {local:%H:%M}"
 
 
+class Month(dt.date):
+    """A date that is written as its month (令和8年12月, December 2026) in an email's context:
+    ``Month(2026, 12, 1)``."""
+
+
+def text_of(value):
+    """A date, moment or month as its text; lists and dicts of them, item by item; anything
+    else as it is."""
+    if isinstance(value, dt.datetime):
+        return datetime_text(value)
+    if isinstance(value, Month):
+        return month_text(value)
+    if isinstance(value, dt.date):
+        return date_text(value)
+    if isinstance(value, list | tuple):
+        return [text_of(v) for v in value]
+    if isinstance(value, dict):
+        return {k: text_of(v) for k, v in value.items()}
+    return value
+
+
 def texts(values: dict) -> dict:
-    """``values`` with every date and moment replaced by its text (for email contexts)."""
-    return {
-        k: datetime_text(v)
-        if isinstance(v, dt.datetime)
-        else date_text(v)
-        if isinstance(v, dt.date)
-        else v
-        for k, v in values.items()
-    }
+    """``values`` with every date, moment and month (also inside lists and dicts) replaced by
+    its text (for email contexts)."""
+    return {k: text_of(v) for k, v in values.items()}
 
 
 def ward_of(user):
@@ -123,7 +138,8 @@ def ward_of(user):
         )
 
 
-#: The same, written only when shown: a notice's context is built before the recipient's
-#: language and ward apply (``notices.notify``), so pass these for values inside strings.
+#: The same, written only when shown (a string built before the reader's language and ward
+#: apply). A notice's context takes dates and ``Month`` instead: the worker renders the email
+#: again when it sends it, which a lazy string prevents (``notices.services.stored``).
 date_lazy = lazy(date_text, str)
 month_lazy = lazy(month_text, str)

@@ -113,6 +113,16 @@ def _policy_rows(shinjuku: Municipality, nakano: Municipality) -> None:
     MunicipalPolicy.from_rules(nakano, national_default_policy(FISCAL_YEAR), start).save()
 
 
+#: The facilities' notice addresses, in the order of FACILITIES (made up, on example.jp).
+NOTICE_MAILBOXES = (
+    "hidamari-nishishinjuku",
+    "komorebi-takadanobaba",
+    "aozora-yotsuya",
+    "sakuranbo-kagurazaka",
+    "nakanonomori",
+    "tsukushinbo-higashinakano",
+)
+
 FACILITIES = [
     # (ward, name, kana, type, postal code, address, lat, lon, regular, medical, allergy)
     (
@@ -293,6 +303,7 @@ def _load(today: dt.date) -> list[DemoLogin]:
         office_department="子ども家庭部 保育課 こども誰でも通園担当",
         office_phone="03-5273-0000",
         office_address="〒160-8484 東京都新宿区歌舞伎町1-4-1",
+        service_name="新宿区 こども誰でも通園",
     )
     nakano = Municipality.objects.create(
         code="13114",
@@ -347,6 +358,9 @@ def _load(today: dt.date) -> list[DemoLogin]:
                 latitude=lat,
                 longitude=lon,
                 phone="03-0000-0000",
+                # Where the facility hears of interview requests, bookings and cancellations
+                # (an example.jp address: in the demo every email lands in var/mail.log).
+                notice_email=f"{NOTICE_MAILBOXES[n - 1]}@example.jp",
                 offers_regular=regular,
                 offers_flexible=True,
                 medical_care_support=medical,

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from tsuen.municipalities import views_policy, views_staff
+from tsuen.municipalities import views_policy, views_settings, views_staff
 
 app_name = "municipalities"
 
@@ -26,4 +26,6 @@ urlpatterns = [
     ),
     path("networks/", views_staff.network_list, name="networks"),
     path("networks/<id:network_id>/remove/", views_staff.network_remove, name="network_remove"),
+    # Issue 10: the ward's letterhead and branding.
+    path("settings/", views_settings.edit, name="settings"),
 ]

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from tsuen.core.forms import BLANK_LABEL
 from tsuen.core.kana import normalise_kana
 from tsuen.municipalities.models import Municipality
+from tsuen.municipalities.services_settings import clean_text
 from tsuen.national.models import NationalRateTable
 from tsuen.national.prefectures import CHOICES, CODE_OF
 
@@ -82,6 +83,9 @@ class MunicipalityForm(forms.ModelForm):
                 params={"prefix": prefix, "name": clash.first()},
             )
         return prefix
+
+    def clean_service_name(self):
+        return clean_text("service_name", self.cleaned_data["service_name"])
 
     def clean(self):
         data = super().clean()

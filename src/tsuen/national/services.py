@@ -25,6 +25,7 @@ from tsuen.authz.policy import Action, filter_allowed, get_or_404, require
 from tsuen.core import clock
 from tsuen.core.tenancy import cross_tenant
 from tsuen.municipalities.models import Municipality, MunicipalPolicy
+from tsuen.municipalities.services_settings import apply_changes
 from tsuen.national.models import NationalRateTable
 
 MUNICIPALITY_FIELDS = (
@@ -123,17 +124,12 @@ def update_municipality(user, municipality_id: int, data: dict) -> Municipality:
             Municipality.objects.select_for_update(),
             pk=municipality_id,
         )
-        changed = [k for k in MUNICIPALITY_FIELDS if getattr(row, k) != data[k]]
-        if not changed:
-            return row
-        for k in changed:
-            setattr(row, k, data[k])
         try:
             with transaction.atomic():
-                row.save(update_fields=changed)
+                # The same write as the ward's own settings screen: changed fields, audited.
+                apply_changes(row, data, MUNICIPALITY_FIELDS)
         except IntegrityError:
             raise _duplicate() from None
-        record("update", row, changed)
     return row
 
 

@@ -5,9 +5,17 @@ Every notice is one ``Notice`` kind with two templates in ``templates/notices/``
 language (``User.language``) and queued on the ``django.tasks`` database backend; run
 ``manage.py db_worker`` to send them. A notice never carries sensitive (S-class) data: it says
 that something happened and links to the page, where the reader logs in to see the details.
+
+The worker renders the email again when it sends it, from the values kept with the task (dates
+as dates, not text): a ward that switches to western years, or renames its service, between the
+queuing and the sending is written in its new style (:func:`stored`). The subject and body
+rendered at queue time stay in the task's arguments: what is sent when the context holds a
+value that cannot be kept (a lazy string, a model instance).
 """
 
 from __future__ import annotations
+
+import datetime as dt
 
 from django.conf import settings
 from django.db import transaction
@@ -31,10 +39,74 @@ def render(kind: Notice, language: str, context: dict, ward=None) -> tuple[str, 
     return f"【{service}】" + " ".join(subject.split()), body
 
 
+class _NotKept(Exception):
+    pass
+
+
+def _pack(value):
+    """``value`` as JSON, its dates, moments and months tagged so that they come back as such."""
+    if isinstance(value, bool | int | float | str) or value is None:
+        return value
+    if isinstance(value, dt.datetime):
+        return {"$datetime": value.isoformat()}
+    if isinstance(value, dates.Month):
+        return {"$month": value.isoformat()}
+    if isinstance(value, dt.date):
+        return {"$date": value.isoformat()}
+    if isinstance(value, list | tuple):
+        return [_pack(v) for v in value]
+    if isinstance(value, dict) and all(isinstance(k, str) for k in value):
+        return {"$dict": {k: _pack(v) for k, v in value.items()}}
+    raise _NotKept(type(value).__name__)
+
+
+def _unpack(value):
+    if isinstance(value, list):
+        return [_unpack(v) for v in value]
+    if not isinstance(value, dict):
+        return value
+    [(tag, inner)] = value.items()
+    if tag == "$dict":
+        return {k: _unpack(v) for k, v in inner.items()}
+    if tag == "$datetime":
+        return dt.datetime.fromisoformat(inner)
+    day = dt.date.fromisoformat(inner)
+    return dates.Month(day.year, day.month, day.day) if tag == "$month" else day
+
+
+def stored(kind: Notice, language: str, context: dict, ward) -> dict | None:
+    """What the worker needs to render the email again when it sends it (JSON), or None when
+    the context holds a value that cannot be kept (then the queued text is sent)."""
+    try:
+        packed = {k: _pack(v) for k, v in context.items() if k != "user"}
+    except _NotKept:
+        return None
+    return {
+        "kind": str(kind),
+        "language": language,
+        "ward": ward.pk if ward is not None else None,
+        "context": packed,
+    }
+
+
+def rendered_again(notice: dict) -> tuple[str, str]:
+    """Subject and body of a stored notice, in its ward's style and service name as they are
+    now."""
+    from tsuen.municipalities.models import Municipality
+
+    ward = Municipality.objects.filter(pk=notice["ward"]).first() if notice["ward"] else None
+    context = {k: _unpack(v) for k, v in notice["context"].items()}
+    return render(Notice(notice["kind"]), notice["language"], context, ward)
+
+
 @task()
-def send_email(to: str, subject: str, body: str) -> None:
+def send_email(to: str, subject: str, body: str, notice: dict | None = None) -> None:
+    """Send one email: rendered again from ``notice`` (see :func:`stored`) when given, else
+    ``subject`` and ``body`` as queued."""
     from django.core.mail import EmailMessage
 
+    if notice is not None:
+        subject, body = rendered_again(notice)
     EmailMessage(
         subject=subject,
         body=body,
@@ -50,9 +122,10 @@ def notify(kind: Notice, user, **context) -> None:
     strings and dates (written in the recipient's style), not model instances with sensitive
     fields. The recipient's ward (``core.dates.ward_of``) names the service in the subject."""
     context = {"user": user, "site_url": settings.SITE_URL, **context}
-    subject, body = render(kind, user.language, context, dates.ward_of(user))
-    address = user.email
-    transaction.on_commit(lambda: send_email.enqueue(address, subject, body))
+    ward = dates.ward_of(user)
+    subject, body = render(kind, user.language, context, ward)
+    address, again = user.email, stored(kind, user.language, context, ward)
+    transaction.on_commit(lambda: send_email.enqueue(address, subject, body, notice=again))
 
 
 def notify_facility(kind: Notice, facility, **context) -> None:
@@ -66,4 +139,5 @@ def notify_facility(kind: Notice, facility, **context) -> None:
         return
     context = {"facility_name": facility.name, "site_url": settings.SITE_URL, **context}
     subject, body = render(kind, settings.LANGUAGE_CODE, context)
-    transaction.on_commit(lambda: send_email.enqueue(address, subject, body))
+    again = stored(kind, settings.LANGUAGE_CODE, context, None)
+    transaction.on_commit(lambda: send_email.enqueue(address, subject, body, notice=again))
