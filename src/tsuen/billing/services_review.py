@@ -60,8 +60,13 @@ RECEIVED = [s for s in ClaimStatus.values if s != ClaimStatus.DRAFT]
 EXPORTED = [ClaimStatus.APPROVED, ClaimStatus.PAID]
 
 
-def _received(user) -> QuerySet:
+def may_review(user) -> None:
+    """404 unless ``user`` reviews the claims sent to a ward."""
     require(user, Action.CLAIM_APPROVE, Claim)
+
+
+def _received(user) -> QuerySet:
+    may_review(user)
     return filter_allowed(
         user, Action.CLAIM_APPROVE, Claim.objects.filter(status__in=RECEIVED)
     ).select_related("facility", "paying_municipality")

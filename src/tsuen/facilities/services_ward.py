@@ -84,10 +84,15 @@ def _with_manager_state(queryset):
     )
 
 
+def may_view_register(user) -> None:
+    """404 unless ``user`` may read the ward's facility register."""
+    require(user, Action.FACILITY_WARD_VIEW, Facility)
+
+
 def register(user, filters: RegisterFilters = RegisterFilters()) -> QuerySet[Facility]:
     """The ward's facilities with ``manager_active`` and ``manager_invited``, by kana name
     (a query: the page takes a constant number of queries whatever the number of facilities)."""
-    require(user, Action.FACILITY_WARD_VIEW, Facility)
+    may_view_register(user)
     facilities = filter_allowed(user, Action.FACILITY_WARD_VIEW, Facility.objects.all())
     if filters.name.strip():
         text = filters.name.strip()
