@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.forms import Form
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
@@ -54,6 +55,7 @@ def filtered_list(
     template: str,
     result: str = "page_obj",
     context: dict | Callable[[object | None], dict] | None = None,
+    per_page: int | None = None,
     status: int = 200,
 ) -> HttpResponse:
     """A list page narrowed by a GET filter form (``form``, bound to ``request.GET or None``).
@@ -61,8 +63,9 @@ def filtered_list(
     Valid or no filters: ``find(filters(**cleaned_data))`` (or ``find(filters())``) goes into the
     context as ``result``. Bad filters: no query is run (``guard()`` still answers 404 to anyone
     out of reach); the page comes back with the form's errors, ``result`` None and status 400.
-    ``query`` is the query string without its page, for the pager; ``context`` adds to the page
-    (or is a function of the filters, None when they were bad)."""
+    With ``per_page``, what ``find`` returns (a queryset) is shown a page at a time. ``query`` is
+    the query string without its page, for the pager; ``context`` adds to the page (or is a
+    function of the filters, None when they were bad)."""
     chosen = None
     if form.is_bound and not form.is_valid():
         guard()
@@ -70,6 +73,8 @@ def filtered_list(
     else:
         chosen = filters(**form.cleaned_data) if form.is_bound else filters()
         found = find(chosen)
+        if per_page:
+            found = Paginator(found, per_page).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     extra = context(chosen) if callable(context) else context or {}

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import render
 from django.utils.translation import gettext as _
@@ -25,9 +24,8 @@ def register(request):
         request,
         RegisterFilterForm(request.GET or None),
         filters=ward.RegisterFilters,
-        find=lambda filters: Paginator(ward.register(request.user, filters), 50).get_page(
-            request.GET.get("page")
-        ),
+        find=lambda filters: ward.register(request.user, filters),
+        per_page=50,
         guard=lambda: ward.may_view_register(request.user),
         template="facilities/ward/register.html",
         context={"may_register": ward.may_register(request.user)},

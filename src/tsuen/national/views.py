@@ -4,7 +4,6 @@ act is decided by the services (404 for everyone but the national operator)."""
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -24,9 +23,8 @@ def municipalities(request):
         request,
         MunicipalityFilterForm(request.GET or None),
         filters=services.MunicipalityFilters,
-        find=lambda filters: Paginator(services.municipalities(request.user, filters), 50).get_page(
-            request.GET.get("page")
-        ),
+        find=lambda filters: services.municipalities(request.user, filters),
+        per_page=50,
         guard=lambda: services.may_manage_municipalities(request.user),
         template="national/municipalities.html",
     )
