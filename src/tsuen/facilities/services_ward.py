@@ -66,6 +66,7 @@ class RegisterFilters:
     name: str = ""
     facility_type: str = ""
     suspended: str = ""  # "" all, "yes", "no"
+    facility_number: str = ""  # "" all, "missing" (cannot submit claims yet), "registered"
 
 
 def _with_manager_state(queryset):
@@ -101,6 +102,10 @@ def register(user, filters: RegisterFilters = RegisterFilters()) -> QuerySet[Fac
         facilities = facilities.filter(facility_type=filters.facility_type)
     if filters.suspended in ("yes", "no"):
         facilities = facilities.filter(suspended=filters.suspended == "yes")
+    if filters.facility_number == "missing":
+        facilities = facilities.filter(facility_number="")
+    elif filters.facility_number == "registered":
+        facilities = facilities.exclude(facility_number="")
     return _with_manager_state(facilities).order_by("name_kana", "name", "pk")
 
 
