@@ -90,9 +90,12 @@ def family(muni: Municipality, **child_kw):
 
 
 def facility(muni: Municipality, **kw) -> Facility:
+    """A facility with a facility number (事業所番号) registered, as a facility that submits
+    claims has; ``facility_number=""`` for one the ward has not numbered yet."""
     n = next(_seq)
     defaults = dict(
         name=f"テスト保育園{n}",
+        facility_number=f"{muni.code[:2]}{n:08d}",
         facility_type=FacilityType.GENERAL,
         postal_code="160-0022",
         address="東京都新宿区新宿2-2-2",

@@ -120,7 +120,7 @@ def test_a_draft_claim_is_marked_and_a_submitted_one_is_dated_the_day_it_was_sen
 
 def test_a_claim_of_a_facility_without_number_or_account_says_what_is_missing(tmp_path):
     ward = s.ward()
-    facility = f.facility(ward)
+    facility = f.facility(ward, facility_number="")
     manager = s.manager_of(facility)
     _guardian, _household, child = f.family(ward)
     s.visit(child, facility, dt.date(2026, 11, 5))

@@ -198,3 +198,52 @@ def test_statement_shows_only_the_own_household(client, claimed):
     page = client.get(reverse("billing:statement", args=[2026, 11]))
     assert page.status_code == 200
     assert child.full_name not in page.content.decode()
+
+
+def _pdf_text(client, claim, tmp_path) -> str:
+    _name, data, _ = exports.exported(client, reverse("billing:claim_pdf", args=[claim.pk]))
+    path = tmp_path / "claim.pdf"
+    path.write_bytes(data)
+    return subprocess.run(
+        ["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True
+    ).stdout
+
+
+def test_no_claim_is_submitted_before_the_ward_registers_the_facility_number(
+    client, claimed, tmp_path
+):
+    """A claim is an official request for payment: without the facility number (事業所番号) the
+    draft and its PDF work (未登録, watermarked), submitting is refused and changes nothing."""
+    manager, _, _, claim = claimed
+    facility = claim.facility
+    facility.facility_number = ""
+    facility.save()
+    message = "事業所番号が区に登録されていません。区の担当課にご連絡ください。"
+    url = reverse("billing:submit", args=[claim.pk])
+    with clock.frozen(s.NOW):
+        login_with_second_factor(client, manager)
+        client.cookies["django_language"] = "ja"
+        page = client.get(reverse("billing:claim", args=[claim.pk])).content.decode()
+        assert message in page and f'action="{url}"' not in page  # said before anyone tries
+        refused = client.post(url, follow=True)  # no confirmation page asks about it
+        assert message in refused.content.decode()
+        assert "billing/submit_confirm.html" not in [t.name for t in refused.templates]
+        token = services._submit_effects(claim).token  # a confirmation sent anyway
+        refused = client.post(url, {"confirm": token}, follow=True)
+        assert message in refused.content.decode()
+        claim.refresh_from_db()
+        assert claim.is_draft and claim.submitted_at is None and claim.submitted_by is None
+        assert not AuditEvent.objects.filter(
+            action="update", object_type="billing.claim", object_id=str(claim.pk)
+        ).exists()
+        text = _pdf_text(client, claim, tmp_path)  # the draft PDF still works
+        assert "未登録" in text and "下書き" in text
+
+        # Once the ward has registered it, the same draft goes.
+        facility.facility_number = f"{facility.municipality.code[:2]}10400777"
+        facility.save()
+        check = client.post(url)
+        assert check.status_code == 200 and message not in check.content.decode()
+        assert client.post(url, {"confirm": check.context["effects"].token}).status_code == 302
+    claim.refresh_from_db()
+    assert claim.status == "submitted"

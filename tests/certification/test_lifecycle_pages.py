@@ -117,7 +117,7 @@ def test_an_end_before_visits_of_a_submitted_claim_names_it_and_asks_first(
     asked = client.post(url, data)
     assert asked.status_code == 400
     body = asked.content.decode()
-    assert "ひだまり保育園 (令和8年5月)" in body and "令和8年4月" not in body
+    assert "ひだまり保育園 (May 2026)" in body and "April 2026" not in body
     assert 'name="confirm_claims"' in body
     cert.refresh_from_db()
     assert cert.ended_on is None and cert.valid_to == D(2028, 3, 31)

@@ -342,3 +342,25 @@ def test_the_ward_nav_shows_facilities_to_the_payments_officer_without_the_revie
     nav = nav[: nav.index("</nav>")]
     assert reverse("facilities:ward_register") in nav
     assert f'href="{reverse("certification:staff_queue")}"' not in nav
+
+
+def test_the_register_shows_the_facilities_the_ward_has_not_numbered(client, ward):
+    """A facility without its facility number (事業所番号) cannot submit claims: the register
+    shows it and finds every such facility."""
+    numbered = f.facility(ward, name="あおぞら園", name_kana="アオゾラエン")
+    f.facility(ward, name="ひまわり園", name_kana="ヒマワリエン", facility_number="")
+    reviewer = _staff(Role.MUNICIPAL_REVIEWER, ward)
+    only = ward_services.RegisterFilters
+    missing = ward_services.register(reviewer, only(facility_number="missing"))
+    assert [r.name for r in missing] == ["ひまわり園"]
+    registered = ward_services.register(reviewer, only(facility_number="registered"))
+    assert [r.name for r in registered] == ["あおぞら園"]
+
+    login_with_second_factor(client, reviewer)
+    url = reverse("facilities:ward_register")
+    page = client.get(url).content.decode()
+    rows = page[page.index('id="ward-facilities"') :]
+    assert numbered.facility_number in rows and "Not registered yet" in rows
+    page = client.get(url, {"facility_number": "missing"}).content.decode()
+    rows = page[page.index('id="ward-facilities"') :]
+    assert "ひまわり園" in rows and "あおぞら園" not in rows

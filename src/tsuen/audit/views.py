@@ -13,19 +13,18 @@ from django.urls import reverse
 
 from tsuen.audit import search as service
 from tsuen.audit.forms import AuditSearchForm
+from tsuen.core.views import filtered_list
 from tsuen.exports.views import deliver, post_only
 
 
-def _parsed(request, *, export: bool):
-    """(filters, None) or (None, the search page again with the form's errors: 400). A search
-    reads the query string; an export reads its POST (the search's filters, sent again)."""
-    data = request.POST if export else request.GET
-    form = AuditSearchForm(data or None)
+def _parsed(request):
+    """An export's (filters, form, None), or (None, form, the search page again with the form's
+    errors: 400). An export reads its POST (the search's filters, sent again)."""
+    form = AuditSearchForm(request.POST or None)
     if not form.is_bound:
         return service.Filters(), form, None
     if form.is_valid():
         return service.Filters(**form.cleaned_data), form, None
-    service.guard(request.user, export=export)  # out of reach stays 404, not 400
     return None, form, render(request, "audit/search.html", {"form": form}, status=400)
 
 
@@ -38,23 +37,21 @@ def _export_fields(form) -> list[tuple[str, str]]:
 
 @login_required
 def log(request):
-    filters, form, refused = _parsed(request, export=False)
-    if refused:
-        return refused
+    form = AuditSearchForm(request.GET or None)
     # The log's first look (no search, no page) verifies the chain; searches and page turns
     # do not re-read the whole chain.
-    result = service.search(
-        request.user, filters, request.GET.get("page", 1), verify=not request.GET
+    return filtered_list(
+        request,
+        form,
+        filters=service.Filters,
+        find=lambda filters: service.search(
+            request.user, filters, request.GET.get("page", 1), verify=not request.GET
+        ),
+        guard=lambda: service.guard(request.user),  # out of reach stays 404, not 400
+        template="audit/search.html",
+        result="result",
+        context={"export_fields": _export_fields(form)},
     )
-    query = request.GET.copy()
-    query.pop("page", None)
-    context = {
-        "form": form,
-        "result": result,
-        "query": query.urlencode(),
-        "export_fields": _export_fields(form),
-    }
-    return render(request, "audit/search.html", context)
 
 
 @login_required
@@ -64,7 +61,7 @@ def export(request):
     if request.method != "POST":
         return post_only(request)
     service.guard(request.user, export=True)  # 404 for anyone else
-    filters, form, refused = _parsed(request, export=True)
+    filters, form, refused = _parsed(request)
     if refused:
         return refused
     back = reverse("audit:log")

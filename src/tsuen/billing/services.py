@@ -29,7 +29,6 @@ from tsuen.billing.models import Claim, ClaimLine, ClaimQuery, ClaimStatus
 from tsuen.core import clock, confirm, dates
 from tsuen.core.csvutil import BOM, csv_row
 from tsuen.core.templatetags.tsuen import date_jp
-from tsuen.core.wareki import japanese_month
 from tsuen.exports.services import Sealed, seal
 from tsuen.facilities.models import Facility, Interview, InterviewStatus
 from tsuen.families.models import FeeClass, Guardian, Household, HouseholdFeeClass
@@ -113,10 +112,23 @@ def refuse_unfinished_month(year: int, month: int) -> None:
         )
 
 
+def refuse_unregistered_facility(facility: Facility) -> None:
+    """A claim is an official request for payment: it is sent only under the facility number
+    (事業所番号) the ward registered. Drafts and their PDF need none (they print 未登録)."""
+    if not facility.facility_number:
+        raise ClaimRefused(
+            _(
+                "The ward has not registered this facility's facility number (事業所番号). "
+                "Please contact the ward's office in charge."
+            ),
+            code="no_facility_number",
+        )
+
+
 def month_label(year: int, month: int) -> str:
-    """'令和8年11月' for November 2026 (2026年11月 where the ward chose western years): the
-    claim's documents are Japanese whatever the reader's language."""
-    return japanese_month(dt.date(year, month, 1), era=not dates.western_years())
+    """A claim's or statement's month in the one date style (``core.dates.month_text``):
+    令和8年11月 (2026年11月 where the ward chose western years), November 2026 in English."""
+    return dates.month_text(dt.date(year, month, 1))
 
 
 def _month_days(year: int, month: int) -> tuple[dt.date, dt.date]:
@@ -421,6 +433,15 @@ class ClaimPage:
         return month_label(self.claim.year, self.claim.month)
 
     @property
+    def submit_refused(self) -> list[str]:
+        """Why the draft cannot be submitted as things stand (no facility number yet)."""
+        try:
+            refuse_unregistered_facility(self.claim.facility)
+        except ClaimRefused as refused:
+            return refused.messages
+        return []
+
+    @property
     def claim_date(self) -> dt.date:
         """The claim's date: the day it was submitted; a draft is dated today."""
         if self.claim.submitted_at:
@@ -531,6 +552,7 @@ def submit_effects(manager, claim_id: int) -> SubmitEffects:
     claim = _claim(manager, claim_id, Action.CLAIM_SUBMIT)
     if claim.is_draft:
         refuse_unfinished_month(claim.year, claim.month)
+        refuse_unregistered_facility(claim.facility)
     return _submit_effects(claim)
 
 
@@ -561,6 +583,7 @@ def submit_claim(manager, claim_id: int, *, confirm_token: str | None = None) ->
         if not claim.lines.exists():
             raise ClaimRefused(_("A claim without visits cannot be submitted."))
         refuse_unfinished_month(claim.year, claim.month)
+        refuse_unregistered_facility(claim.facility)
         claim.status = ClaimStatus.SUBMITTED
         claim.submitted_at = clock.now()
         claim.submitted_by = manager

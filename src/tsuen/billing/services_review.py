@@ -19,8 +19,8 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import get_language, gettext_lazy, pgettext_lazy
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from tsuen import rules
 from tsuen.accounts.models import Role, User
@@ -60,8 +60,13 @@ RECEIVED = [s for s in ClaimStatus.values if s != ClaimStatus.DRAFT]
 EXPORTED = [ClaimStatus.APPROVED, ClaimStatus.PAID]
 
 
-def _received(user) -> QuerySet:
+def may_review(user) -> None:
+    """404 unless ``user`` reviews the claims sent to a ward."""
     require(user, Action.CLAIM_APPROVE, Claim)
+
+
+def _received(user) -> QuerySet:
+    may_review(user)
     return filter_allowed(
         user, Action.CLAIM_APPROVE, Claim.objects.filter(status__in=RECEIVED)
     ).select_related("facility", "paying_municipality")
@@ -498,17 +503,13 @@ def export_month(
     return sealed
 
 
-def _japanese() -> bool:
-    return (get_language() or "ja").startswith("ja")
-
-
 def _csv_text(value) -> str:
     """A CSV cell's text: a day as 2026/12/10 in Japanese (as Excel in Japan writes and reads
     a date), 2026-12-10 in another language."""
     if value is None:
         return ""
     if isinstance(value, dt.date):
-        return value.strftime("%Y/%m/%d") if _japanese() else value.isoformat()
+        return value.strftime("%Y/%m/%d") if dates.is_japanese() else value.isoformat()
     return value
 
 
@@ -516,7 +517,7 @@ def _csv_file(claims: list[Claim], encoding: str = "utf-8") -> bytes:
     rows = []
     for row in _export_rows(claims):
         month, *rest = row
-        label = f"{month.year}年{month.month}月" if _japanese() else f"{month:%Y-%m}"
+        label = f"{month.year}年{month.month}月" if dates.is_japanese() else f"{month:%Y-%m}"
         rows.append([label, *(_csv_text(v) for v in rest)])
     text = csv_row(export_headers()) + "".join(csv_row(r) for r in rows)
     if encoding == "cp932":
@@ -546,8 +547,8 @@ def _xlsx_file(claims: list[Claim], year: int, month: int) -> bytes:
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     rows = _export_rows(claims)
-    month_format = 'yyyy"年"m"月"' if _japanese() else "yyyy-mm"
-    day_format = "yyyy/mm/dd" if _japanese() else "yyyy-mm-dd"
+    month_format = 'yyyy"年"m"月"' if dates.is_japanese() else "yyyy-mm"
+    day_format = "yyyy/mm/dd" if dates.is_japanese() else "yyyy-mm-dd"
     for row in rows:
         sheet.append([_xlsx_cell(v) for v in row])
         line = sheet.max_row

@@ -7,7 +7,6 @@ import datetime as dt
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -17,6 +16,7 @@ from tsuen.billing import services
 from tsuen.billing.forms import MonthForm
 from tsuen.billing.models import ClaimImmutable
 from tsuen.core import clock, confirm
+from tsuen.core.pdf import pdf_response
 from tsuen.exports.views import deliver
 
 
@@ -165,7 +165,4 @@ def statement_pdf(request, year: int, month: int):
     except services.ClaimRefused as error:
         context = {"page": None, "error": " ".join(error.messages)}
         return render(request, "billing/statement.html", context, status=400)
-    response = HttpResponse(data, content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="{name}"'
-    response["Cache-Control"] = "no-store"
-    return response
+    return pdf_response(name, data, inline=True)

@@ -18,33 +18,35 @@ from tsuen.billing import services_review as review
 from tsuen.billing.forms_ward import ClaimFilterForm, ExportForm, PaidForm, QueryForm
 from tsuen.billing.services import ClaimRefused
 from tsuen.core import clock, confirm
+from tsuen.core.views import filtered_list
 from tsuen.exports.views import deliver, post_only
 
 
 def _list_page(request, export: ExportForm | None = None, status: int = 200):
     facilities = review.facilities_claiming(request.user)  # 404 for anyone else
-    form = ClaimFilterForm(request.GET or None, facilities=facilities)
-    filters = review.ClaimFilters()
-    if form.is_bound and form.is_valid():
-        filters = review.ClaimFilters(**form.cleaned_data)
-    elif form.is_bound:
-        status = 400
-    # Claims arrive after their month: the export offers last month unless a month is chosen.
-    last_month = clock.today().replace(day=1) - dt.timedelta(days=1)
-    export = export or ExportForm(
-        initial={
+
+    def export_form(filters):
+        # Claims arrive after their month: the export offers last month unless a month is chosen.
+        if export:
+            return {"export": export}
+        last_month = clock.today().replace(day=1) - dt.timedelta(days=1)
+        filters = filters or review.ClaimFilters()
+        initial = {
             "year": filters.year or last_month.year,
             "month": filters.month or last_month.month,
             "encoding": "utf-8",
         }
-    )
-    page = review.received_claims(request.user, filters, request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
-    return render(
+        return {"export": ExportForm(initial=initial)}
+
+    return filtered_list(
         request,
-        "billing/ward/claims.html",
-        {"form": form, "page": page, "export": export, "query": query.urlencode()},
+        ClaimFilterForm(request.GET or None, facilities=facilities),
+        filters=review.ClaimFilters,
+        find=lambda filters: review.received_claims(request.user, filters, request.GET.get("page")),
+        guard=lambda: review.may_review(request.user),
+        template="billing/ward/claims.html",
+        result="page",
+        context=export_form,
         status=status,
     )
 

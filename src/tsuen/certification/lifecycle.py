@@ -141,6 +141,11 @@ def ward_facilities(staff) -> list:
     )
 
 
+def may_list_children(staff) -> None:
+    """404 unless ``staff`` is one of the ward's case workers (the list of certified children)."""
+    require(staff, Action.FEE_CLASS_DESK_VIEW, Household)
+
+
 def certified_children(staff, filters: ChildrenFilters, page: int | str = 1):
     """The ward's certified children, one certificate per row (the current ones; with
     ``include_ended`` the ended ones too), by reading. For the ward's case workers only (404 for
@@ -149,7 +154,7 @@ def certified_children(staff, filters: ChildrenFilters, page: int | str = 1):
 
     from tsuen.families.services import LIST_FIELDS
 
-    require(staff, Action.FEE_CLASS_DESK_VIEW, Household)
+    may_list_children(staff)
     certifications = filter_allowed(
         staff,
         Action.CERTIFICATION_VIEW,

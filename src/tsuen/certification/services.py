@@ -978,6 +978,11 @@ class QueueFilters:
     kana: str = ""
 
 
+def may_review(staff) -> None:
+    """404 unless ``staff`` reviews applications (the queue's reviewers and administrators)."""
+    require(staff, Action.APPLICATION_REVIEW, Application)
+
+
 def review_queue(staff, filters: QueueFilters, page: int | str = 1):
     """The applications waiting for the staff member's ward, oldest submission first.
 
@@ -988,7 +993,7 @@ def review_queue(staff, filters: QueueFilters, page: int | str = 1):
     from django.core.paginator import Paginator
     from django.db.models import Max, Prefetch, Q
 
-    require(staff, Action.APPLICATION_REVIEW, Application)
+    may_review(staff)
     statuses = [filters.status] if filters.status in WAITING else list(WAITING)
     applications = filter_allowed(
         staff, Action.APPLICATION_REVIEW, Application.objects.filter(status__in=statuses)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpResponse, JsonResponse
+from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET
@@ -12,6 +12,7 @@ from tsuen.accounts.models import Role
 from tsuen.certification import services
 from tsuen.certification.forms import ApplicantForm, ChildFormSet, StartForm
 from tsuen.core import postal, ratelimit
+from tsuen.core.pdf import pdf_response
 from tsuen.core.views import status_of
 from tsuen.files.services import UploadRefused
 
@@ -159,27 +160,18 @@ def detail(request, application_id: int):
 @login_required
 def pdf(request, application_id: int):
     name, data = services.pdf_for(request.user, application_id)
-    response = HttpResponse(data, content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="{name}"'
-    response["Cache-Control"] = "no-store"
-    return response
+    return pdf_response(name, data, inline=True)
 
 
 @login_required
 def notice_pdf(request, certification_id: int):
     """The family's own certification notice (not a protected export: docs/exports.md)."""
     name, data = services.certification_notice_pdf(request.user, certification_id)
-    response = HttpResponse(data, content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
-    response["Cache-Control"] = "no-store"
-    return response
+    return pdf_response(name, data)
 
 
 @login_required
 def rejection_pdf(request, application_id: int):
     """The family's own notice of rejection (却下通知書)."""
     name, data = services.rejection_notice_pdf(request.user, application_id)
-    response = HttpResponse(data, content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
-    response["Cache-Control"] = "no-store"
-    return response
+    return pdf_response(name, data)

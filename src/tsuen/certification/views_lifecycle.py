@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 
 from tsuen.certification import lifecycle
 from tsuen.certification.forms_lifecycle import ChildrenFilterForm, EndForm, FeeClassForm
-from tsuen.core.views import handle_post, status_of
+from tsuen.core.views import filtered_list, handle_post, status_of
 
 
 @login_required
@@ -73,16 +73,13 @@ def end(request, child_id: int):
 def children(request):
     """The ward's certified children, searchable, each leading to its certification page."""
     facilities = lifecycle.ward_facilities(request.user) if request.user.is_municipal else []
-    form = ChildrenFilterForm(request.GET or None, facilities=facilities)
-    filters = lifecycle.ChildrenFilters()
-    if form.is_bound and form.is_valid():
-        filters = lifecycle.ChildrenFilters(**form.cleaned_data)
-    page = lifecycle.certified_children(request.user, filters, request.GET.get("page", 1))
-    query = request.GET.copy()
-    query.pop("page", None)
-    return render(
+    return filtered_list(
         request,
-        "certification/lifecycle/children.html",
-        {"form": form, "page_obj": page, "query": query.urlencode()},
-        status=400 if form.is_bound and not form.is_valid() else 200,
+        ChildrenFilterForm(request.GET or None, facilities=facilities),
+        filters=lifecycle.ChildrenFilters,
+        find=lambda filters: lifecycle.certified_children(
+            request.user, filters, request.GET.get("page", 1)
+        ),
+        guard=lambda: lifecycle.may_list_children(request.user),
+        template="certification/lifecycle/children.html",
     )

@@ -18,23 +18,21 @@ from tsuen.certification import services
 from tsuen.certification.forms_staff import CorrectionForm, QueueFilterForm, RejectForm
 from tsuen.certification.models import ApplicationStatus
 from tsuen.core import confirm
-from tsuen.core.views import handle_post
+from tsuen.core.views import filtered_list, handle_post
 from tsuen.exports.views import deliver
 
 
 @login_required
 def queue(request):
-    form = QueueFilterForm(request.GET or None)
-    filters = services.QueueFilters()
-    if form.is_bound and form.is_valid():
-        filters = services.QueueFilters(**form.cleaned_data)
-    page = services.review_queue(request.user, filters, request.GET.get("page", 1))
-    query = request.GET.copy()
-    query.pop("page", None)
-    return render(
+    return filtered_list(
         request,
-        "certification/staff/queue.html",
-        {"form": form, "page_obj": page, "query": query.urlencode()},
+        QueueFilterForm(request.GET or None),
+        filters=services.QueueFilters,
+        find=lambda filters: services.review_queue(
+            request.user, filters, request.GET.get("page", 1)
+        ),
+        guard=lambda: services.may_review(request.user),
+        template="certification/staff/queue.html",
     )
 
 

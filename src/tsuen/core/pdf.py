@@ -43,3 +43,14 @@ def render_pdf(html: str) -> bytes:
     from weasyprint import HTML
 
     return HTML(string=html, url_fetcher=offline_fetcher_class()()).write_pdf()
+
+
+def pdf_response(name: str, data: bytes, *, inline: bool = False):
+    """A PDF for the browser: shown (``inline``) or downloaded as ``name``, never cached."""
+    from django.http import HttpResponse
+
+    response = HttpResponse(data, content_type="application/pdf")
+    disposition = "inline" if inline else "attachment"
+    response["Content-Disposition"] = f'{disposition}; filename="{name}"'
+    response["Cache-Control"] = "no-store"
+    return response

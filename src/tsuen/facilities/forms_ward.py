@@ -20,6 +20,15 @@ class RegisterFilterForm(forms.Form):
         required=False,
         choices=[("", _("All")), ("no", _("Taking bookings")), ("yes", _("Suspended"))],
     )
+    facility_number = forms.ChoiceField(
+        label=_("Facility number (事業所番号)"),
+        required=False,
+        choices=[
+            ("", _("All")),
+            ("missing", _("Not registered yet")),
+            ("registered", _("Registered")),
+        ],
+    )
 
 
 class FacilityForm(forms.ModelForm):

@@ -66,6 +66,7 @@ class RegisterFilters:
     name: str = ""
     facility_type: str = ""
     suspended: str = ""  # "" all, "yes", "no"
+    facility_number: str = ""  # "" all, "missing" (cannot submit claims yet), "registered"
 
 
 def _with_manager_state(queryset):
@@ -84,10 +85,15 @@ def _with_manager_state(queryset):
     )
 
 
+def may_view_register(user) -> None:
+    """404 unless ``user`` may read the ward's facility register."""
+    require(user, Action.FACILITY_WARD_VIEW, Facility)
+
+
 def register(user, filters: RegisterFilters = RegisterFilters()) -> QuerySet[Facility]:
     """The ward's facilities with ``manager_active`` and ``manager_invited``, by kana name
     (a query: the page takes a constant number of queries whatever the number of facilities)."""
-    require(user, Action.FACILITY_WARD_VIEW, Facility)
+    may_view_register(user)
     facilities = filter_allowed(user, Action.FACILITY_WARD_VIEW, Facility.objects.all())
     if filters.name.strip():
         text = filters.name.strip()
@@ -96,6 +102,10 @@ def register(user, filters: RegisterFilters = RegisterFilters()) -> QuerySet[Fac
         facilities = facilities.filter(facility_type=filters.facility_type)
     if filters.suspended in ("yes", "no"):
         facilities = facilities.filter(suspended=filters.suspended == "yes")
+    if filters.facility_number == "missing":
+        facilities = facilities.filter(facility_number="")
+    elif filters.facility_number == "registered":
+        facilities = facilities.exclude(facility_number="")
     return _with_manager_state(facilities).order_by("name_kana", "name", "pk")
 
 

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
-from tsuen.core.views import handle_post, status_of
+from tsuen.core.views import filtered_list, handle_post, status_of
 from tsuen.facilities import services_ward as ward
 from tsuen.facilities.forms_ward import (
     FacilityForm,
@@ -21,22 +20,15 @@ from tsuen.facilities.services_staff import StaffRefused
 
 @login_required
 def register(request):
-    form = RegisterFilterForm(request.GET or None)
-    filters = ward.RegisterFilters()
-    if form.is_bound and form.is_valid():
-        filters = ward.RegisterFilters(**form.cleaned_data)
-    page = Paginator(ward.register(request.user, filters), 50).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
-    return render(
+    return filtered_list(
         request,
-        "facilities/ward/register.html",
-        {
-            "form": form,
-            "page_obj": page,
-            "query": query.urlencode(),
-            "may_register": ward.may_register(request.user),
-        },
+        RegisterFilterForm(request.GET or None),
+        filters=ward.RegisterFilters,
+        find=lambda filters: ward.register(request.user, filters),
+        per_page=50,
+        guard=lambda: ward.may_view_register(request.user),
+        template="facilities/ward/register.html",
+        context={"may_register": ward.may_register(request.user)},
     )
 
 

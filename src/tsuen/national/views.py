@@ -4,12 +4,11 @@ act is decided by the services (404 for everyone but the national operator)."""
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from tsuen.core.views import handle_post, status_of
+from tsuen.core.views import filtered_list, handle_post, status_of
 from tsuen.municipalities import services_networks as networks
 from tsuen.municipalities import services_staff as ward_staff
 from tsuen.municipalities.forms_staff import FirstAdministratorForm, NetworkForm
@@ -20,18 +19,14 @@ from tsuen.national.prefectures import PREFECTURES
 
 @login_required
 def municipalities(request):
-    form = MunicipalityFilterForm(request.GET or None)
-    filters = services.MunicipalityFilters()
-    if form.is_bound and form.is_valid():
-        filters = services.MunicipalityFilters(**form.cleaned_data)
-    rows = services.municipalities(request.user, filters)
-    page = Paginator(rows, 50).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
-    return render(
+    return filtered_list(
         request,
-        "national/municipalities.html",
-        {"form": form, "page_obj": page, "query": query.urlencode()},
+        MunicipalityFilterForm(request.GET or None),
+        filters=services.MunicipalityFilters,
+        find=lambda filters: services.municipalities(request.user, filters),
+        per_page=50,
+        guard=lambda: services.may_manage_municipalities(request.user),
+        template="national/municipalities.html",
     )
 
 

@@ -7,6 +7,7 @@ import datetime as dt
 from django import template
 from django.utils.translation import gettext as _
 
+from tsuen.billing.services import month_label
 from tsuen.billing.services import shown_adders as _shown_adders
 from tsuen.booking.services import PAYER_LABELS
 from tsuen.core import dates
@@ -37,9 +38,8 @@ def doc_date(day: dt.date | None) -> str:
 @register.filter
 def doc_month(value) -> str:
     """A month (anything with ``year`` and ``month``: a claim, a statement, a date) as a
-    document prints it: 令和8年11月 (or 2026年11月 where the ward chose western years),
-    November 2026 in English."""
-    return dates.month_text(dt.date(value.year, value.month, 1))
+    document prints it (``billing.services.month_label``)."""
+    return month_label(value.year, value.month)
 
 
 @register.filter
