@@ -18,7 +18,9 @@ Runs interleaved: tsuen at 8 clients, the reference at 8, tsuen at 32, the refer
 bookings are deleted before each run). For each it prints requests/s, p50/p95/p99 latency,
 successes, refusals and errors; the ratio tsuen/reference per client count; and the result of SQL
 checks that no slot is overbooked, no child's monthly cap is broken and no child has overlapping
-bookings. Finally the number of SQL statements one successful tsuen booking runs (in-process,
+bookings. Then the same requests to a view that does nothing (the ceiling of wrk, gunicorn and
+Django's request handling on this machine: it shows the load generator is not the limit).
+Finally the number of SQL statements one successful tsuen booking runs (in-process,
 ``CaptureQueriesContext``, outside any test transaction so the on-commit work runs too).
 
 Figures for people: asserts nothing but the harness's own sanity (a violation is printed).
@@ -688,8 +690,18 @@ def main(argv: list[str] | None = None) -> None:
                     f"{run.booked} booked; violations {run.violations}",
                     flush=True,
                 )
+        # The same requests to a view that does nothing: far above both, wrk is not the limit.
+        top = max(clients)
+        ceiling = drive(
+            reference, plan_lines(rush, "/ping/", measured_days), top, work_dir, args.max_seconds
+        )
+        ceiling_rps = (ceiling["ok"] + ceiling["other"]) / ceiling["seconds"]
         print()
         print(report(runs))
+        print(
+            f"ceiling of the load path (the same requests, wrk -> gunicorn -> a Django view that "
+            f"does nothing): {ceiling_rps:.0f} req/s at {top} clients"
+        )
         print()
         print(f"SQL statements of one successful tsuen booking (in-process): {count}")
         if args.show_sql:
