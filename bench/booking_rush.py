@@ -1,7 +1,7 @@
 """The 09:00 rush: a ward's families confirm bookings at once; tsuen against a minimal view.
 
     TSUEN_DB=postgresql .venv/bin/python -m bench.booking_rush
-    TSUEN_DB=postgresql .venv/bin/python -m bench.booking_rush --children 300 --days 4 \\
+    TSUEN_DB=postgresql .venv/bin/python -m bench.booking_rush --children 300 --days 3 \\
         --clients 8,32 --workers 2
 
 Builds a throw-away PostgreSQL database (Django's test-database machinery, dropped at the end) with
@@ -16,10 +16,13 @@ once, so that refusals are for full slots and the monthly cap, not for duplicate
 
 Runs interleaved: tsuen at 8 clients, the reference at 8, tsuen at 32, the reference at 32 (the
 bookings are deleted before each run). For each it prints requests/s, p50/p95/p99 latency,
-successes, refusals and errors; the ratio tsuen/reference per client count; and the result of SQL
+successes, refusals and errors; the ratio tsuen/reference per client count; the result of SQL
 checks that no slot is overbooked, no child's monthly cap is broken and no child has overlapping
-bookings. Then the same requests to a view that does nothing (the ceiling of wrk, gunicorn and
-Django's request handling on this machine: it shows the load generator is not the limit).
+bookings; and why each (child, day) without a booking went without (full or cap; anything
+"unexplained" is a wrong refusal or a lost request). Then the same requests to a view that does
+nothing (the ceiling of wrk, gunicorn and Django's request handling on this machine: the load
+generator is not the limit), and a control run: the reference without its row locks, 8 workers,
+the requests for one slot together, whose checks must find violations (so they can fail).
 Finally the number of SQL statements one successful tsuen booking runs (in-process,
 ``CaptureQueriesContext``, outside any test transaction so the on-commit work runs too).
 
@@ -302,6 +305,49 @@ def violations(month_cap: int) -> dict[str, int]:
     return found
 
 
+def refusal_reasons(rush: Rush, days: list[dt.date]) -> dict[str, int]:
+    """Why each planned (child, day) without a booking went without: its slot is full, or one
+    more visit would break the child's monthly cap, as the database stands after the run (places
+    and hours only fill up during a run, so a refusal's reason still holds at its end). Anything
+    else is "unexplained" and must be 0 (a refusal no rule explains, or a lost request)."""
+    from collections import Counter
+
+    from django.db.models import Count, Sum
+
+    from tsuen.booking.models import Booking, BookingStatus
+    from tsuen.booking.services import COUNTING_STATUSES
+    from tsuen.facilities.models import PlaceSlot
+
+    confirmed = Booking.unscoped.filter(status=BookingStatus.CONFIRMED)
+    booked = set(confirmed.values_list("child_id", "date"))
+    taken = dict(
+        confirmed.values("place_slot_id").annotate(n=Count("id")).values_list("place_slot_id", "n")
+    )
+    capacity = dict(
+        PlaceSlot.unscoped.filter(pk__in=rush.slot_of.values()).values_list("pk", "capacity")
+    )
+    used: Counter = Counter()
+    counting = Booking.unscoped.filter(status__in=COUNTING_STATUSES, counts_toward_caps=True)
+    for child_id, day, minutes in counting.values_list("child_id", "date").annotate(
+        minutes=Sum("billable_minutes")
+    ):
+        used[(child_id, day.year, day.month)] += minutes
+    visit = (VISIT[1].hour - VISIT[0].hour) * 60 + VISIT[1].minute - VISIT[0].minute
+    reasons = Counter({"full": 0, "cap": 0, "unexplained": 0})
+    for day in days:
+        for kid in rush.children:
+            if (kid.pk, day) in booked:
+                continue
+            slot = rush.slot_of[(rush.facility_of[kid.pk], day)]
+            if taken.get(slot, 0) >= capacity[slot]:
+                reasons["full"] += 1
+            elif used[(kid.pk, day.year, day.month)] + visit > rush.month_cap:
+                reasons["cap"] += 1
+            else:
+                reasons["unexplained"] += 1
+    return dict(reasons)
+
+
 def reset_bookings() -> None:
     from tsuen.booking.models import Booking
 
@@ -412,6 +458,7 @@ class Run:
     max: float
     booked: int  # bookings in the database after the run
     violations: dict
+    reasons: dict  # refusal_reasons()
 
     @property
     def answered(self) -> int:
@@ -508,8 +555,10 @@ def wait_until_quiet(seconds: float = 1.0, limit: float = 60.0) -> None:
 
 
 def measure(
-    server: Server, lines: list[str], clients: int, work_dir: Path, max_seconds: int, month_cap: int
+    server: Server, rush: Rush, days: list[dt.date], clients: int, work_dir: Path, max_seconds: int
 ) -> Run:
+    lines = plan_lines(rush, server.path, days)
+    month_cap = rush.month_cap
     reset_bookings()
     r = drive(server, lines, clients, work_dir, max_seconds)
     wait_until_quiet()
@@ -529,6 +578,7 @@ def measure(
         max=r["max_us"] / 1000,
         booked=booked_count(),
         violations=violations(month_cap),
+        reasons=refusal_reasons(rush, days),
     )
 
 
@@ -586,6 +636,49 @@ def report(runs: list[Run]) -> str:
     return "\n".join(rows)
 
 
+CONTROL_WORKERS = 8
+
+
+def control_run(rush: Rush, days: list[dt.date], env: dict, work_dir: Path, args) -> tuple:
+    """The reference without ``FOR UPDATE``, more workers, and the plan sorted so that the
+    requests for one slot come together: the checks must then find overbooked slots (they
+    can fail). Returns (server, run)."""
+    server = start_server(
+        "control",
+        "bench.reference.wsgi:application",
+        "bench.reference.settings",
+        "/book/",
+        env | {"BENCH_REFERENCE_LOCKS": "0"},
+        CONTROL_WORKERS,
+        work_dir,
+    )
+    top = max(int(c) for c in args.clients.split(",") if c.strip())
+    lines = sorted(plan_lines(rush, server.path, days), key=lambda line: line.split("\t")[0])
+    reset_bookings()
+    r = drive(server, lines, top, work_dir, args.max_seconds)
+    wait_until_quiet()
+    run = Run(
+        server="control",
+        clients=top,
+        planned=len(lines),
+        ok=r["ok"],
+        refused=r["refused"],
+        limited=r["limited"],
+        other=r["other"],
+        socket_errors=0,
+        seconds=r["seconds"],
+        p50=0,
+        p95=0,
+        p99=0,
+        max=0,
+        booked=booked_count(),
+        violations=violations(rush.month_cap),
+        reasons={},
+    )
+    reset_bookings()
+    return server, run
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--children", type=int, default=300)
@@ -597,6 +690,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--max-seconds", type=int, default=120, help="wrk's limit per run")
     parser.add_argument("--keep-logs", action="store_true", help="keep the servers' logs")
     parser.add_argument("--show-sql", action="store_true", help="print the booking's statements")
+    parser.add_argument(
+        "--no-control", action="store_true", help="skip the control run (reference unlocked)"
+    )
     args = parser.parse_args(argv)
     if os.environ.get("TSUEN_DB") != "postgresql":
         sys.exit("The rush needs PostgreSQL (row locks): TSUEN_DB=postgresql")
@@ -681,13 +777,13 @@ def main(argv: list[str] | None = None) -> None:
         runs = []
         for n in clients:
             for server in servers:
-                lines = plan_lines(rush, server.path, measured_days)
-                run = measure(server, lines, n, work_dir, args.max_seconds, rush.month_cap)
+                run = measure(server, rush, measured_days, n, work_dir, args.max_seconds)
                 runs.append(run)
                 print(
                     f"  {server.name:9} {n:2d} clients: {run.planned} requests, {run.answered} "
                     f"answers timed in {run.seconds:.1f}s ({run.outstanding} after), "
-                    f"{run.booked} booked; violations {run.violations}",
+                    f"{run.booked} booked; without a place: {run.reasons}; "
+                    f"violations {run.violations}",
                     flush=True,
                 )
         # The same requests to a view that does nothing: far above both, wrk is not the limit.
@@ -696,12 +792,26 @@ def main(argv: list[str] | None = None) -> None:
             reference, plan_lines(rush, "/ping/", measured_days), top, work_dir, args.max_seconds
         )
         ceiling_rps = (ceiling["ok"] + ceiling["other"]) / ceiling["seconds"]
+        control = None if args.no_control else control_run(rush, measured_days, env, work_dir, args)
+        if control is not None:
+            servers.append(control[0])
         print()
         print(report(runs))
         print(
             f"ceiling of the load path (the same requests, wrk -> gunicorn -> a Django view that "
             f"does nothing): {ceiling_rps:.0f} req/s at {top} clients"
         )
+        if control is not None:
+            print(
+                f"control (the reference without its row locks, {CONTROL_WORKERS} workers, "
+                f"{top} clients, requests for one slot together): violations "
+                f"{control[1].violations}: "
+                + (
+                    "the checks see the race"
+                    if sum(control[1].violations.values())
+                    else "NONE: the checks did not see the race this time"
+                )
+            )
         print()
         print(f"SQL statements of one successful tsuen booking (in-process): {count}")
         if args.show_sql:

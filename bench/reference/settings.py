@@ -33,4 +33,7 @@ TIME_ZONE = "Asia/Tokyo"
 USE_I18N = False
 #: The ward's monthly hours cap in minutes (the benchmark passes its policy's).
 MONTH_CAP_MINUTES = int(os.environ.get("BENCH_MONTH_CAP_MINUTES", "600"))
+#: Lock the slot and child rows (the default). ``0`` only for the benchmark's control run
+#: (``--control``), which must then find overbooked slots or broken caps: the checks can fail.
+LOCKS = os.environ.get("BENCH_REFERENCE_LOCKS", "1") == "1"
 LOGGING = {"version": 1, "disable_existing_loggers": False}
