@@ -687,7 +687,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--days", type=int, default=3, help="days each child books")
     parser.add_argument("--clients", default="8,32", help="wrk connections, comma-separated")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn sync workers")
-    parser.add_argument("--max-seconds", type=int, default=120, help="wrk's limit per run")
+    parser.add_argument("--max-seconds", type=int, default=600, help="wrk's limit per run")
     parser.add_argument("--keep-logs", action="store_true", help="keep the servers' logs")
     parser.add_argument("--show-sql", action="store_true", help="print the booking's statements")
     parser.add_argument(
