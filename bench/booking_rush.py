@@ -100,6 +100,7 @@ def build(children: int, per_facility: int, capacity: int, days: int) -> Rush:
     from django.middleware.csrf import _get_new_csrf_string, _mask_cipher_secret
     from django.test import Client
     from tests import factories as f
+    from tests import wardsize
 
     from tsuen import rules
     from tsuen.accounts.models import Role, User
@@ -112,7 +113,7 @@ def build(children: int, per_facility: int, capacity: int, days: int) -> Rush:
         InterviewStatus,
         PlaceSlot,
     )
-    from tsuen.families.models import Child, Guardian, Household, Sex
+    from tsuen.families.models import Child, Sex
     from tsuen.municipalities.models import MunicipalPolicy
 
     today = clock.today()
@@ -141,33 +142,7 @@ def build(children: int, per_facility: int, capacity: int, days: int) -> Rush:
             User(email=f"rush-{i}@example.jp", role=Role.GUARDIAN, password="!")  # noqa: S106  (unusable)
             for i in range(children)
         )
-        households = Household.objects.bulk_create(
-            Household(
-                municipality=ward,
-                postal_code="160-0022",
-                prefecture="東京都",
-                city="新宿区",
-                address_line=f"新宿{i}-1-1",
-            )
-            for i in range(children)
-        )
-        Guardian.objects.bulk_create(
-            Guardian(
-                household=h,
-                user=users[i],
-                family_name="混雑",
-                given_name=f"保護者{i}",
-                family_name_kana="コンザツ",
-                given_name_kana="ホゴシャ",
-                birth_date=dt.date(1990, 1, 1),
-                sex=Sex.FEMALE,
-                relation="母",
-                phone="090-0000-0000",
-                email=f"rush-g{i}@example.jp",
-                is_primary=True,
-            )
-            for i, h in enumerate(households)
-        )
+        households = wardsize.families(ward, users, "混雑", "コンザツ", "rush")
         kids = Child.objects.bulk_create(
             Child(
                 household=h,

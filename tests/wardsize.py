@@ -58,6 +58,41 @@ def _users(prefix: str, count: int, role: str) -> list[User]:
     )
 
 
+def families(
+    ward: Municipality, users: list[User], family_name: str, kana: str, prefix: str
+) -> list[Household]:
+    """One household in the ward per user, each with that user as its primary guardian (bulk
+    inserts; used by the ward-size data here and by bench.booking_rush)."""
+    households = Household.objects.bulk_create(
+        Household(
+            municipality=ward,
+            postal_code="160-0022",
+            prefecture="東京都",
+            city="新宿区",
+            address_line=f"新宿{i}-1-1",
+        )
+        for i in range(len(users))
+    )
+    Guardian.objects.bulk_create(
+        Guardian(
+            household=h,
+            user=users[i],
+            family_name=family_name,
+            given_name=f"保護者{i}",
+            family_name_kana=kana,
+            given_name_kana="ホゴシャ",
+            birth_date=dt.date(1990, 1, 1),
+            sex=Sex.FEMALE,
+            relation="母",
+            phone="090-0000-0000",
+            email=f"{prefix}-g{i}@example.jp",
+            is_primary=True,
+        )
+        for i, h in enumerate(households)
+    )
+    return households
+
+
 def build(
     today: dt.date,
     *,
@@ -85,36 +120,10 @@ def build(
         municipality=ward,
         password="!",
     )
-    families = _users(prefix, children, Role.GUARDIAN)
+    parents = _users(prefix, children, Role.GUARDIAN)
 
     household_count = max(1, children * 5 // 6)  # one household in five has two children
-    households = Household.objects.bulk_create(
-        Household(
-            municipality=ward,
-            postal_code="160-0022",
-            prefecture="東京都",
-            city="新宿区",
-            address_line=f"新宿{i}-1-1",
-        )
-        for i in range(household_count)
-    )
-    Guardian.objects.bulk_create(
-        Guardian(
-            household=h,
-            user=families[i],
-            family_name="規模",
-            given_name=f"保護者{i}",
-            family_name_kana="キボ",
-            given_name_kana="ホゴシャ",
-            birth_date=dt.date(1990, 1, 1),
-            sex=Sex.FEMALE,
-            relation="母",
-            phone="090-0000-0000",
-            email=f"{prefix}-g{i}@example.jp",
-            is_primary=True,
-        )
-        for i, h in enumerate(households)
-    )
+    households = families(ward, parents[:household_count], "規模", "キボ", prefix)
     kids = Child.objects.bulk_create(
         Child(
             household=households[i * household_count // children],
@@ -184,7 +193,7 @@ def build(
                     ends_at=dt.datetime.combine(d, VISIT_END, tzinfo=tz),
                     kind=BookingKind.FLEXIBLE,
                     billable_minutes=180,
-                    booked_by=families[0],
+                    booked_by=parents[0],
                 )
             )
     bookings = Booking.objects.bulk_create(bookings, batch_size=2000)
