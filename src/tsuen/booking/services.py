@@ -26,7 +26,8 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import Count, Exists, IntegerField, OuterRef, Q, Subquery, Value
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
@@ -36,12 +37,18 @@ from tsuen import rules
 from tsuen.attendance.models import visit_minutes
 from tsuen.audit import record
 from tsuen.authz.policy import Action, allows_any, filter_allowed, get_or_404
-from tsuen.booking.models import Booking, BookingKind, BookingStatus
+from tsuen.booking.models import HOLDING_STATUSES, Booking, BookingKind, BookingStatus
 from tsuen.booking.signals import place_freed
 from tsuen.certification.models import Certification, CertificationStatus
 from tsuen.core import clock, dates
 from tsuen.facilities import calendar
-from tsuen.facilities.models import Interview, InterviewStatus, PlaceSlot
+from tsuen.facilities.models import (
+    ClosureDay,
+    HolidayOpening,
+    Interview,
+    InterviewStatus,
+    PlaceSlot,
+)
 from tsuen.families.models import Child, HouseholdFeeClass
 from tsuen.families.services import family_accounts
 from tsuen.municipalities.models import MunicipalPolicy, rules_for
@@ -276,6 +283,129 @@ class Preview:
         return lines
 
 
+@dataclass(frozen=True)
+class _Facts:
+    """What the rules need from the database about one child in one slot, read in one statement
+    (:func:`_facts`). Read after the locks, the counts are the recount."""
+
+    closed_reason: str
+    certified: bool
+    interviewed: bool
+    overlapping_id: int | None
+    capacity: int
+    taken: int
+    held: int
+
+    @property
+    def places_left(self) -> int:
+        return max(0, self.capacity - self.taken - self.held)
+
+
+def _count(queryset, field: str):
+    """A correlated ``COUNT(*)`` of ``queryset`` as a subquery expression (0 when none)."""
+    counted = queryset.order_by().values(field).annotate(n=Count("pk")).values("n")
+    return Coalesce(Subquery(counted, output_field=IntegerField()), Value(0))
+
+
+def _facts(
+    child: Child, slot: PlaceSlot, starts_at: dt.datetime, ends_at: dt.datetime, now
+) -> _Facts:
+    """One SELECT on the slot's row with a subquery per fact: the facility's closure (and, on a
+    national holiday, its opening), the child's certification on the day, its accepted
+    interview at the facility, a confirmed booking of the child overlapping the visit, and the
+    slot's capacity, confirmed bookings and places held for open waitlist offers. The same
+    facts as ``facilities.calendar.closed_reason``, ``waitlist.places_left`` and the queries
+    they replace, on the unscoped managers (a slot's places and a child's bookings are counted
+    across wards)."""
+    from tsuen.booking.waitlist import held_places_expression
+
+    day = slot.date
+    holiday = calendar.holiday_name(day)
+    closures = ClosureDay.unscoped.filter(facility_id=slot.facility_id, date=day)
+    annotations = {
+        "closed": Exists(closures),
+        "closure_reason": Subquery(closures.values("reason")[:1]),
+        "opened": Exists(HolidayOpening.unscoped.filter(facility_id=slot.facility_id, date=day))
+        if holiday
+        else Value(False),
+        "certified": Exists(
+            Certification.unscoped.filter(
+                child_id=child.pk,
+                status=CertificationStatus.ACTIVE,
+                valid_from__lte=day,
+                valid_to__gte=day,
+            )
+        ),
+        "interviewed": Exists(
+            Interview.unscoped.filter(
+                child_id=child.pk, facility_id=slot.facility_id, status=InterviewStatus.ACCEPTED
+            )
+        ),
+        "overlapping_id": Subquery(
+            Booking.unscoped.filter(
+                child_id=child.pk,
+                status=BookingStatus.CONFIRMED,
+                starts_at__lt=ends_at,
+                ends_at__gt=starts_at,
+            )
+            .order_by("pk")
+            .values("pk")[:1]
+        ),
+        "taken": _count(
+            Booking.unscoped.filter(place_slot=OuterRef("pk"), status__in=HOLDING_STATUSES),
+            "place_slot",
+        ),
+        "held": held_places_expression(now),
+    }
+    row = (
+        PlaceSlot.unscoped.filter(pk=slot.pk)
+        .annotate(**annotations)
+        .values("capacity", *annotations)
+        .get()
+    )
+    facts = rules.DayFacts(
+        holiday=holiday,
+        closed=row["closed"],
+        closure_reason=row["closure_reason"] or "",
+        opened=bool(row["opened"]),
+    )
+    return _Facts(
+        closed_reason=calendar.why_closed(facts),
+        certified=row["certified"],
+        interviewed=row["interviewed"],
+        overlapping_id=row["overlapping_id"],
+        capacity=row["capacity"],
+        taken=row["taken"],
+        held=row["held"],
+    )
+
+
+def _counted_visits(child_id: int, policy: rules.Policy) -> list[tuple[dt.date, dt.datetime, int]]:
+    """(date, start, minutes) of the child's visits that count towards the caps in the policy's
+    fiscal year (every cap period of a day lies in it), in one query of the columns that
+    ``visit_minutes`` reads. The minutes are computed here, not summed in SQL: a checked-out
+    visit counts its real times under the child's policy (``visit_minutes``)."""
+    first, last = rules.fiscal_year_bounds(policy.fiscal_year)
+    rows = (
+        counting_bookings([child_id], first, last)
+        .select_related("attendance")
+        .only(
+            "date",
+            "starts_at",
+            "ends_at",
+            "billable_minutes",
+            "attendance__status",
+            "attendance__checked_in_at",
+            "attendance__checked_out_at",
+        )
+    )
+    return sorted((b.date, b.starts_at, visit_minutes(b, policy)) for b in rows)
+
+
+#: ``_evaluate``'s policy argument when the caller has not read it: read it.
+_READ_POLICY = object()
+
+
 def _evaluate(
     child: Child,
     slot: PlaceSlot,
@@ -285,10 +415,14 @@ def _evaluate(
     now: dt.datetime,
     *,
     full_detail: bool = True,
+    policy=_READ_POLICY,
 ) -> Preview:
     """Apply every booking rule to one child in one slot; answers a Preview with problems.
 
-    Reads only. ``full_detail`` adds what only the preview shows (funding, fee, deadline)."""
+    Reads only: the child's municipality's policy (unless the caller passes the one it read,
+    ``None`` when there is none), one statement of facts (:func:`_facts`) and, when the visit's
+    length is valid, the visits counting towards the caps. ``full_detail`` adds what only the
+    preview shows (funding, fee, deadline)."""
     facility = slot.facility
     day = slot.date
     name = child.full_name
@@ -300,24 +434,20 @@ def _evaluate(
     offered = facility.offers_flexible if kind == BookingKind.FLEXIBLE else facility.offers_regular
     if not offered:
         problems.append(_problem("kind_not_offered"))
+
+    if policy is _READ_POLICY:
+        policy = rules_for(child.household.municipality_id, day, default=False)
+    facts = _facts(child, slot, starts_at, ends_at, now)
     # Closure days, and national holidays the facility has not opened (facilities.calendar):
     # a slot made before the day was closed, or on a holiday, is not enough.
-    closed = calendar.closed_reason(facility.pk, day)
-    if closed:
-        problems.append(_problem("facility_closed", reason=closed))
+    if facts.closed_reason:
+        problems.append(_problem("facility_closed", reason=facts.closed_reason))
 
-    policy = rules_for(child.household.municipality_id, day, default=False)
     if policy is None:
         problems.append(_problem("no_policy"))
         return Preview(child, slot, starts_at, ends_at, None, problems=tuple(problems))
 
-    certified = Certification.unscoped.filter(
-        child_id=child.pk,
-        status=CertificationStatus.ACTIVE,
-        valid_from__lte=day,
-        valid_to__gte=day,
-    ).exists()
-    if not certified:
+    if not facts.certified:
         problems.append(_problem("not_certified", child=name))
     if child.birth_date > day:
         problems.append(_problem("too_young", child=name))
@@ -325,10 +455,7 @@ def _evaluate(
         eligibility = rules.eligibility_on(child.birth_date, day, policy)
         if not eligibility.ok:
             problems.append(_problem(eligibility.reason_code, child=name))
-    accepted = Interview.unscoped.filter(
-        child_id=child.pk, facility_id=facility.pk, status=InterviewStatus.ACCEPTED
-    ).exists()
-    if not accepted:
+    if not facts.interviewed:
         problems.append(_problem("no_interview", child=name))
     if child.birth_date <= day:
         child_class = rules.age_class(child.birth_date, rules.fiscal_year_of(day))
@@ -376,23 +503,11 @@ def _evaluate(
             )
         )
 
-    overlapping = (
-        Booking.unscoped.filter(
-            child_id=child.pk,
-            status=BookingStatus.CONFIRMED,
-            starts_at__lt=ends_at,
-            ends_at__gt=starts_at,
-        )
-        .order_by("pk")
-        .first()
-    )
-    if overlapping is not None:
+    if facts.overlapping_id is not None:
         problems.append(_problem("overlap", child=name))
 
     # Places held for an open waitlist offer count as taken (tsuen.booking.waitlist).
-    from tsuen.booking.waitlist import places_left as left_in
-
-    places_left = left_in(slot, now)
+    places_left = facts.places_left
     if places_left < 1:
         problems.append(_problem("full"))
 
@@ -402,12 +517,8 @@ def _evaluate(
     fee_class = None
     resident = child.household.municipality_id == facility.municipality_id
     if minutes is not None:
-        first, last = rules.fiscal_year_bounds(policy.fiscal_year)
-        counted = [
-            (b.date, b.starts_at, visit_minutes(b, policy))
-            for b in counting_bookings([child.pk], first, last).select_related("attendance")
-        ]
-        visits = [rules.Visit(d, m) for d, _s, m in sorted(counted)]
+        counted = _counted_visits(child.pk, policy)
+        visits = [rules.Visit(d, m) for d, _s, m in counted]
         visit = rules.Visit(day, minutes)
         usage = rules.cap_usage(policy, visits, day)
         cap_lines = tuple(
@@ -428,9 +539,7 @@ def _evaluate(
                     )
                 )
         if full_detail:
-            earlier = [
-                rules.Visit(d, m) for d, s, m in sorted(counted) if (d, s) <= (day, starts_at)
-            ]
+            earlier = [rules.Visit(d, m) for d, s, m in counted if (d, s) <= (day, starts_at)]
             split = rules.split_into_buckets(
                 policy, earlier, visit, rules.national_last_day(child.birth_date)
             )
