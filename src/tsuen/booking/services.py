@@ -24,6 +24,7 @@ import dataclasses
 import datetime as dt
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Exists, IntegerField, OuterRef, Q, Subquery, Value
@@ -577,8 +578,14 @@ def _deadline_policy(facility_municipality_id: int, day: dt.date, fallback: rule
 # --- Loading what the user may act on ------------------------------------------------------
 
 
-def _children(user, child_ids: Iterable[int]) -> list[Child]:
+def _children(user, child_ids: Iterable[int], page: BookingPage | None = None) -> list[Child]:
+    """The children by pk, those the user may book for (404 otherwise); from ``page`` when it
+    has them (its children were loaded through the same authorization)."""
     ids = sorted(set(child_ids))
+    if page is not None:
+        by_pk = {c.pk: c for c in page.children}
+        if all(pk in by_pk for pk in ids):
+            return [by_pk[pk] for pk in ids]
     found = list(
         filter_allowed(user, Action.BOOKING_CREATE, Child.objects.select_related("household"))
         .filter(pk__in=ids)
@@ -600,10 +607,9 @@ def _slot(user, place_slot_id: int) -> PlaceSlot:
     )
 
 
-def bookable_children(user) -> list[Child]:
-    """The children this user may book for (the household's), audited as a list."""
-    from tsuen.audit import record_many
-
+def bookable_children(user, *, audit: bool = True) -> list[Child]:
+    """The children this user may book for (the household's), audited as a list; with
+    ``audit=False`` the caller records them with :func:`children_shown` if it shows them."""
     if not allows_any(user, Action.BOOKING_CREATE, Child):
         return []
     children = list(
@@ -611,8 +617,16 @@ def bookable_children(user) -> list[Child]:
             user, Action.BOOKING_CREATE, Child.objects.select_related("household")
         ).order_by("birth_date", "pk")
     )
-    record_many("list", children, fields=("family_name", "given_name", "birth_date"))
+    if audit:
+        children_shown(children)
     return children
+
+
+def children_shown(children: Sequence[Child]) -> None:
+    """Record that the household's children were listed to the user (the booking form)."""
+    from tsuen.audit import record_many
+
+    record_many("list", children, fields=("family_name", "given_name", "birth_date"))
 
 
 # --- Preview ---------------------------------------------------------------------------------
@@ -685,11 +699,30 @@ def _lock(slot_ids: Iterable[int], child_ids: Iterable[int]) -> None:
     )
 
 
-def _write(user, pairs: Sequence[tuple[Child, PlaceSlot]], start, end, kind) -> list[Booking]:
-    """Inside the open transaction, after the locks: recount, refuse or write."""
+def _write(
+    user,
+    pairs: Sequence[tuple[Child, PlaceSlot]],
+    start,
+    end,
+    kind,
+    policies: dict[int, rules.Policy | None] | None = None,
+) -> list[Booking]:
+    """Inside the open transaction, after the locks: evaluate the rules (the recount), refuse
+    or write. ``policies``: the policies the caller has already read, by municipality."""
     now = clock.now()
+    policies = policies or {}
     previews = [
-        _evaluate(child, slot, start, end, kind, now, full_detail=False) for child, slot in pairs
+        _evaluate(
+            child,
+            slot,
+            start,
+            end,
+            kind,
+            now,
+            full_detail=False,
+            policy=policies.get(child.household.municipality_id, _READ_POLICY),
+        )
+        for child, slot in pairs
     ]
     problems = [p for pv in previews for p in pv.problems]
     # Siblings in one slot (twins) need a place each.
@@ -719,7 +752,8 @@ def _write(user, pairs: Sequence[tuple[Child, PlaceSlot]], start, end, kind) -> 
     bookings = []
     for (child, slot), pv in zip(pairs, previews, strict=True):
         try:
-            with transaction.atomic():
+            # No savepoint: a refusal rolls the whole booking transaction back anyway.
+            with transaction.atomic(savepoint=False):
                 booking = Booking.unscoped.create(
                     child=child,
                     facility=slot.facility,
@@ -737,7 +771,14 @@ def _write(user, pairs: Sequence[tuple[Child, PlaceSlot]], start, end, kind) -> 
             # The exclusion constraint (PostgreSQL): an overlapping booking slipped in.
             raise _refuse("overlap", child=child.full_name) from None
         bookings.append(booking)
-        record("create", booking, fields=BOOKING_FIELDS)
+        # A booking belongs to its facility's ward (its first TENANT_PATH): named here, the
+        # audit trail need not look it up.
+        record(
+            "create",
+            booking,
+            fields=BOOKING_FIELDS,
+            municipality_id=slot.facility.municipality_id,
+        )
         notify(
             Notice.BOOKING_CONFIRMED,
             user,
@@ -771,15 +812,18 @@ def book(
     end: dt.time,
     *,
     kind: str = BookingKind.FLEXIBLE,
+    page: BookingPage | None = None,
 ) -> Booking:
     """Book one child into one place slot, or raise :class:`BookingRefused` (nothing written).
 
-    404 when the child is not the user's to book for or the slot does not exist."""
-    [child] = _children(user, [child_id])
-    slot = _slot(user, place_slot_id)
+    404 when the child is not the user's to book for or the slot does not exist. ``page``: the
+    booking page the form was checked against (its slot, children and policy are not read
+    again)."""
+    [child] = _children(user, [child_id], page)
+    slot = page.slot if page and page.slot.pk == place_slot_id else _slot(user, place_slot_id)
     with transaction.atomic():
         _lock([slot.pk], [child.pk])
-        [booking] = _write(user, [(child, slot)], start, end, kind)
+        [booking] = _write(user, [(child, slot)], start, end, kind, page and page.policies)
     return booking
 
 
@@ -791,17 +835,20 @@ def book_siblings(
     end: dt.time,
     *,
     kind: str = BookingKind.FLEXIBLE,
+    page: BookingPage | None = None,
 ) -> list[Booking]:
     """Book two or more children of one household into one facility at one time: all of them
     or none. ``place_slot_ids`` maps each child to its slot (places are per age class), or is
-    one slot id from which each child's age-class slot is found (:func:`sibling_slot`)."""
+    one slot id from which each child's age-class slot is found (:func:`sibling_slot`).
+    ``page``: as for :func:`book`."""
     if len(set(child_ids)) < 2:
         raise _refuse("siblings_need_two")
-    children = _children(user, child_ids)
+    children = _children(user, child_ids, page)
     if len({c.household_id for c in children}) != 1:
         raise _refuse("siblings_not_one_household")
     if isinstance(place_slot_ids, int):
-        base = _slot(user, place_slot_ids)
+        same = page and page.slot.pk == place_slot_ids
+        base = page.slot if same else _slot(user, place_slot_ids)
         pairs = [(c, sibling_slot(base, c)) for c in children]
     else:
         pairs = [(c, _slot(user, place_slot_ids[c.pk])) for c in children]
@@ -809,7 +856,7 @@ def book_siblings(
         raise _refuse("siblings_not_one_facility")
     with transaction.atomic():
         _lock([s.pk for _c, s in pairs], [c.pk for c in children])
-        return _write(user, pairs, start, end, kind)
+        return _write(user, pairs, start, end, kind, page and page.policies)
 
 
 # --- Cancelling ------------------------------------------------------------------------------
@@ -1090,28 +1137,38 @@ class BookingPage:
     children: list[Child]
     minimum: int
     step: int
-    places_left: int
+    #: The policy on the slot's day of the children's municipality (``None``: it has set none),
+    #: read once for the form's grid and the booking's rules.
+    policies: dict[int, rules.Policy | None] = field(default_factory=dict)
+
+    @cached_property
+    def places_left(self) -> int:
+        """Read only when a page shows it (not by a confirmed booking, which recounts)."""
+        from tsuen.booking.waitlist import places_left
+
+        return places_left(self.slot, clock.now())
 
 
-def booking_page(user, place_slot_id: int) -> BookingPage:
-    """What the booking form needs: the slot, the household's children (audited), the visit
-    grid of the household's municipality. 404 for anyone who cannot book."""
+def booking_page(user, place_slot_id: int, *, audit: bool = True) -> BookingPage:
+    """What the booking form needs: the slot, the household's children (audited, unless
+    ``audit=False``: the confirm step records them with :func:`children_shown` only when it
+    shows the form again), the visit grid of the household's municipality. 404 for anyone
+    who cannot book."""
     from django.http import Http404
-
-    from tsuen.booking.waitlist import places_left
 
     if not allows_any(user, Action.BOOKING_CREATE, Child):
         raise Http404
     slot = _slot(user, place_slot_id)
-    children = bookable_children(user)
-    policy = (
-        rules_for(children[0].household.municipality_id, slot.date)
-        if children
-        else rules.national_default_policy(rules.fiscal_year_of(slot.date))
+    children = bookable_children(user, audit=audit)
+    policies = {}
+    if children:
+        municipality_id = children[0].household.municipality_id
+        policies[municipality_id] = rules_for(municipality_id, slot.date, default=False)
+    policy = next(iter(policies.values()), None) or rules.national_default_policy(
+        rules.fiscal_year_of(slot.date)
     )
-    left = places_left(slot, clock.now())
     return BookingPage(
-        slot, children, policy.billing_minimum_minutes, policy.billing_step_minutes, left
+        slot, children, policy.billing_minimum_minutes, policy.billing_step_minutes, policies
     )
 
 
