@@ -549,7 +549,10 @@ def _evaluate(
 
     deadline = None
     if full_detail:
-        deadline_policy = _deadline_policy(facility.municipality_id, day, policy)
+        same_ward = facility.municipality_id == child.household.municipality_id
+        deadline_policy = (
+            policy if same_ward else _deadline_policy(facility.municipality_id, day, policy)
+        )
         deadline = timezone.make_aware(rules.cancellation_deadline(day, deadline_policy), _tz())
 
     return Preview(
@@ -632,12 +635,22 @@ def children_shown(children: Sequence[Child]) -> None:
 # --- Preview ---------------------------------------------------------------------------------
 
 
-def preview(user, child_id: int, place_slot_id: int, start: dt.time, end: dt.time) -> Preview:
+def preview(
+    user,
+    child_id: int,
+    place_slot_id: int,
+    start: dt.time,
+    end: dt.time,
+    *,
+    page: BookingPage | None = None,
+) -> Preview:
     """What booking ``child_id`` into the slot from ``start`` to ``end`` would use and cost,
-    and every rule that would refuse it. Writes nothing (but the read is audited)."""
-    [child] = _children(user, [child_id])
-    slot = _slot(user, place_slot_id)
-    result = _evaluate(child, slot, start, end, BookingKind.FLEXIBLE, clock.now())
+    and every rule that would refuse it. Writes nothing (but the read is audited). ``page``:
+    as for :func:`book`."""
+    [child] = _children(user, [child_id], page)
+    slot = page.slot if page and page.slot.pk == place_slot_id else _slot(user, place_slot_id)
+    policy = (page.policies if page else {}).get(child.household.municipality_id, _READ_POLICY)
+    result = _evaluate(child, slot, start, end, BookingKind.FLEXIBLE, clock.now(), policy=policy)
     record("read", child, fields=("family_name", "given_name", "birth_date"))
     return result
 
@@ -1173,18 +1186,29 @@ def booking_page(user, place_slot_id: int, *, audit: bool = True) -> BookingPage
 
 
 def preview_many(
-    user, child_ids: Sequence[int], place_slot_id: int, start: dt.time, end: dt.time
+    user,
+    child_ids: Sequence[int],
+    place_slot_id: int,
+    start: dt.time,
+    end: dt.time,
+    *,
+    page: BookingPage | None = None,
 ) -> list[Preview]:
-    """One preview per child; with several children each goes to its age class's slot."""
+    """One preview per child; with several children each goes to its age class's slot.
+    ``page``: as for :func:`book`."""
     if len(child_ids) == 1:
-        return [preview(user, child_ids[0], place_slot_id, start, end)]
-    children = _children(user, child_ids)
-    base = _slot(user, place_slot_id)
+        return [preview(user, child_ids[0], place_slot_id, start, end, page=page)]
+    children = _children(user, child_ids, page)
+    same = page and page.slot.pk == place_slot_id
+    base = page.slot if same else _slot(user, place_slot_id)
+    policies = page.policies if page else {}
     now = clock.now()
     previews = []
     for child in children:
+        policy = policies.get(child.household.municipality_id, _READ_POLICY)
+        slot = sibling_slot(base, child)
         previews.append(
-            _evaluate(child, sibling_slot(base, child), start, end, BookingKind.FLEXIBLE, now)
+            _evaluate(child, slot, start, end, BookingKind.FLEXIBLE, now, policy=policy)
         )
         record("read", child, fields=("family_name", "given_name", "birth_date"))
     if len({c.household_id for c in children}) != 1:

@@ -67,7 +67,7 @@ def book(request):
     args = (data["children"], page.slot.pk, data["start"], data["end"])
 
     if request.POST.get("step") != "confirm":
-        previews = services.preview_many(request.user, *args)
+        previews = services.preview_many(request.user, *args, page=page)
         return render(
             request,
             "booking/confirm.html",
