@@ -226,3 +226,26 @@ def test_a_full_slot_leads_to_its_waitlist_from_every_booking_step(client, s):
     refused = client.post(book_url(s), form(s, "confirm"))
     assert refused.status_code == 400
     assert join in refused.content.decode().split('role="alert"')[1]
+
+
+def test_the_confirm_step_records_the_booking_and_the_children_only_when_it_shows_them(
+    client, s, django_capture_on_commit_callbacks
+):
+    from tsuen.audit.models import AuditEvent
+
+    def events(child):
+        rows = AuditEvent.objects.values_list("action", "object_type", "subject_child_ids")
+        return sorted((action, kind) for action, kind, ids in rows if child.pk in ids)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert client.post(book_url(s), form(s, "confirm")).status_code == 302
+    assert events(s.child) == [("create", "booking.booking")]  # nothing shown but the booking
+
+    other = s.another_family()
+    client.force_login(other.user)
+    s.fill()
+    with django_capture_on_commit_callbacks(execute=True):
+        refused = client.post(book_url(s), form(s, "confirm", children=[other.child.pk]))
+    assert refused.status_code == 400
+    assert other.child.given_name in refused.content.decode()  # the form is shown again
+    assert events(other.child) == [("list", "families.child")]

@@ -8,6 +8,7 @@ import datetime as dt
 import time
 
 import pytest
+from django.db.models import Value
 from django.test import Client
 from django.urls import reverse
 
@@ -88,6 +89,8 @@ def test_control_without_the_hold_someone_else_takes_the_place(monkeypatch):
     family books the offered place."""
     monkeypatch.setattr(services, "before_write", lambda: time.sleep(0.1))
     monkeypatch.setattr(waitlist, "held_places", lambda *args, **kwargs: 0)
+    # The booking's recount reads the held places in its one statement of facts.
+    monkeypatch.setattr(waitlist, "held_places_expression", lambda *args, **kwargs: Value(0))
     slot, _entry, offered, requests = held_last_place()
     codes = race(requests[1:])  # the offered family is too slow to answer
     assert codes.count(302) == 1, codes

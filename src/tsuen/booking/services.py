@@ -24,9 +24,11 @@ import dataclasses
 import datetime as dt
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import Count, Exists, IntegerField, OuterRef, Q, Subquery, Value
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
@@ -36,12 +38,18 @@ from tsuen import rules
 from tsuen.attendance.models import visit_minutes
 from tsuen.audit import record
 from tsuen.authz.policy import Action, allows_any, filter_allowed, get_or_404
-from tsuen.booking.models import Booking, BookingKind, BookingStatus
+from tsuen.booking.models import HOLDING_STATUSES, Booking, BookingKind, BookingStatus
 from tsuen.booking.signals import place_freed
 from tsuen.certification.models import Certification, CertificationStatus
 from tsuen.core import clock, dates
 from tsuen.facilities import calendar
-from tsuen.facilities.models import Interview, InterviewStatus, PlaceSlot
+from tsuen.facilities.models import (
+    ClosureDay,
+    HolidayOpening,
+    Interview,
+    InterviewStatus,
+    PlaceSlot,
+)
 from tsuen.families.models import Child, HouseholdFeeClass
 from tsuen.families.services import family_accounts
 from tsuen.municipalities.models import MunicipalPolicy, rules_for
@@ -276,6 +284,129 @@ class Preview:
         return lines
 
 
+@dataclass(frozen=True)
+class _Facts:
+    """What the rules need from the database about one child in one slot, read in one statement
+    (:func:`_facts`). Read after the locks, the counts are the recount."""
+
+    closed_reason: str
+    certified: bool
+    interviewed: bool
+    overlapping_id: int | None
+    capacity: int
+    taken: int
+    held: int
+
+    @property
+    def places_left(self) -> int:
+        return max(0, self.capacity - self.taken - self.held)
+
+
+def _count(queryset, field: str):
+    """A correlated ``COUNT(*)`` of ``queryset`` as a subquery expression (0 when none)."""
+    counted = queryset.order_by().values(field).annotate(n=Count("pk")).values("n")
+    return Coalesce(Subquery(counted, output_field=IntegerField()), Value(0))
+
+
+def _facts(
+    child: Child, slot: PlaceSlot, starts_at: dt.datetime, ends_at: dt.datetime, now
+) -> _Facts:
+    """One SELECT on the slot's row with a subquery per fact: the facility's closure (and, on a
+    national holiday, its opening), the child's certification on the day, its accepted
+    interview at the facility, a confirmed booking of the child overlapping the visit, and the
+    slot's capacity, confirmed bookings and places held for open waitlist offers. The same
+    facts as ``facilities.calendar.closed_reason``, ``waitlist.places_left`` and the queries
+    they replace, on the unscoped managers (a slot's places and a child's bookings are counted
+    across wards)."""
+    from tsuen.booking.waitlist import held_places_expression
+
+    day = slot.date
+    holiday = calendar.holiday_name(day)
+    closures = ClosureDay.unscoped.filter(facility_id=slot.facility_id, date=day)
+    annotations = {
+        "closed": Exists(closures),
+        "closure_reason": Subquery(closures.values("reason")[:1]),
+        "opened": Exists(HolidayOpening.unscoped.filter(facility_id=slot.facility_id, date=day))
+        if holiday
+        else Value(False),
+        "certified": Exists(
+            Certification.unscoped.filter(
+                child_id=child.pk,
+                status=CertificationStatus.ACTIVE,
+                valid_from__lte=day,
+                valid_to__gte=day,
+            )
+        ),
+        "interviewed": Exists(
+            Interview.unscoped.filter(
+                child_id=child.pk, facility_id=slot.facility_id, status=InterviewStatus.ACCEPTED
+            )
+        ),
+        "overlapping_id": Subquery(
+            Booking.unscoped.filter(
+                child_id=child.pk,
+                status=BookingStatus.CONFIRMED,
+                starts_at__lt=ends_at,
+                ends_at__gt=starts_at,
+            )
+            .order_by("pk")
+            .values("pk")[:1]
+        ),
+        "taken": _count(
+            Booking.unscoped.filter(place_slot=OuterRef("pk"), status__in=HOLDING_STATUSES),
+            "place_slot",
+        ),
+        "held": held_places_expression(now),
+    }
+    row = (
+        PlaceSlot.unscoped.filter(pk=slot.pk)
+        .annotate(**annotations)
+        .values("capacity", *annotations)
+        .get()
+    )
+    facts = rules.DayFacts(
+        holiday=holiday,
+        closed=row["closed"],
+        closure_reason=row["closure_reason"] or "",
+        opened=bool(row["opened"]),
+    )
+    return _Facts(
+        closed_reason=calendar.why_closed(facts),
+        certified=row["certified"],
+        interviewed=row["interviewed"],
+        overlapping_id=row["overlapping_id"],
+        capacity=row["capacity"],
+        taken=row["taken"],
+        held=row["held"],
+    )
+
+
+def _counted_visits(child_id: int, policy: rules.Policy) -> list[tuple[dt.date, dt.datetime, int]]:
+    """(date, start, minutes) of the child's visits that count towards the caps in the policy's
+    fiscal year (every cap period of a day lies in it), in one query of the columns that
+    ``visit_minutes`` reads. The minutes are computed here, not summed in SQL: a checked-out
+    visit counts its real times under the child's policy (``visit_minutes``)."""
+    first, last = rules.fiscal_year_bounds(policy.fiscal_year)
+    rows = (
+        counting_bookings([child_id], first, last)
+        .select_related("attendance")
+        .only(
+            "date",
+            "starts_at",
+            "ends_at",
+            "billable_minutes",
+            "attendance__status",
+            "attendance__checked_in_at",
+            "attendance__checked_out_at",
+        )
+    )
+    return sorted((b.date, b.starts_at, visit_minutes(b, policy)) for b in rows)
+
+
+#: ``_evaluate``'s policy argument when the caller has not read it: read it.
+_READ_POLICY = object()
+
+
 def _evaluate(
     child: Child,
     slot: PlaceSlot,
@@ -285,10 +416,14 @@ def _evaluate(
     now: dt.datetime,
     *,
     full_detail: bool = True,
+    policy=_READ_POLICY,
 ) -> Preview:
     """Apply every booking rule to one child in one slot; answers a Preview with problems.
 
-    Reads only. ``full_detail`` adds what only the preview shows (funding, fee, deadline)."""
+    Reads only: the child's municipality's policy (unless the caller passes the one it read,
+    ``None`` when there is none), one statement of facts (:func:`_facts`) and, when the visit's
+    length is valid, the visits counting towards the caps. ``full_detail`` adds what only the
+    preview shows (funding, fee, deadline)."""
     facility = slot.facility
     day = slot.date
     name = child.full_name
@@ -300,24 +435,20 @@ def _evaluate(
     offered = facility.offers_flexible if kind == BookingKind.FLEXIBLE else facility.offers_regular
     if not offered:
         problems.append(_problem("kind_not_offered"))
+
+    if policy is _READ_POLICY:
+        policy = rules_for(child.household.municipality_id, day, default=False)
+    facts = _facts(child, slot, starts_at, ends_at, now)
     # Closure days, and national holidays the facility has not opened (facilities.calendar):
     # a slot made before the day was closed, or on a holiday, is not enough.
-    closed = calendar.closed_reason(facility.pk, day)
-    if closed:
-        problems.append(_problem("facility_closed", reason=closed))
+    if facts.closed_reason:
+        problems.append(_problem("facility_closed", reason=facts.closed_reason))
 
-    policy = rules_for(child.household.municipality_id, day, default=False)
     if policy is None:
         problems.append(_problem("no_policy"))
         return Preview(child, slot, starts_at, ends_at, None, problems=tuple(problems))
 
-    certified = Certification.unscoped.filter(
-        child_id=child.pk,
-        status=CertificationStatus.ACTIVE,
-        valid_from__lte=day,
-        valid_to__gte=day,
-    ).exists()
-    if not certified:
+    if not facts.certified:
         problems.append(_problem("not_certified", child=name))
     if child.birth_date > day:
         problems.append(_problem("too_young", child=name))
@@ -325,10 +456,7 @@ def _evaluate(
         eligibility = rules.eligibility_on(child.birth_date, day, policy)
         if not eligibility.ok:
             problems.append(_problem(eligibility.reason_code, child=name))
-    accepted = Interview.unscoped.filter(
-        child_id=child.pk, facility_id=facility.pk, status=InterviewStatus.ACCEPTED
-    ).exists()
-    if not accepted:
+    if not facts.interviewed:
         problems.append(_problem("no_interview", child=name))
     if child.birth_date <= day:
         child_class = rules.age_class(child.birth_date, rules.fiscal_year_of(day))
@@ -376,23 +504,11 @@ def _evaluate(
             )
         )
 
-    overlapping = (
-        Booking.unscoped.filter(
-            child_id=child.pk,
-            status=BookingStatus.CONFIRMED,
-            starts_at__lt=ends_at,
-            ends_at__gt=starts_at,
-        )
-        .order_by("pk")
-        .first()
-    )
-    if overlapping is not None:
+    if facts.overlapping_id is not None:
         problems.append(_problem("overlap", child=name))
 
     # Places held for an open waitlist offer count as taken (tsuen.booking.waitlist).
-    from tsuen.booking.waitlist import places_left as left_in
-
-    places_left = left_in(slot, now)
+    places_left = facts.places_left
     if places_left < 1:
         problems.append(_problem("full"))
 
@@ -402,12 +518,8 @@ def _evaluate(
     fee_class = None
     resident = child.household.municipality_id == facility.municipality_id
     if minutes is not None:
-        first, last = rules.fiscal_year_bounds(policy.fiscal_year)
-        counted = [
-            (b.date, b.starts_at, visit_minutes(b, policy))
-            for b in counting_bookings([child.pk], first, last).select_related("attendance")
-        ]
-        visits = [rules.Visit(d, m) for d, _s, m in sorted(counted)]
+        counted = _counted_visits(child.pk, policy)
+        visits = [rules.Visit(d, m) for d, _s, m in counted]
         visit = rules.Visit(day, minutes)
         usage = rules.cap_usage(policy, visits, day)
         cap_lines = tuple(
@@ -428,9 +540,7 @@ def _evaluate(
                     )
                 )
         if full_detail:
-            earlier = [
-                rules.Visit(d, m) for d, s, m in sorted(counted) if (d, s) <= (day, starts_at)
-            ]
+            earlier = [rules.Visit(d, m) for d, s, m in counted if (d, s) <= (day, starts_at)]
             split = rules.split_into_buckets(
                 policy, earlier, visit, rules.national_last_day(child.birth_date)
             )
@@ -439,7 +549,10 @@ def _evaluate(
 
     deadline = None
     if full_detail:
-        deadline_policy = _deadline_policy(facility.municipality_id, day, policy)
+        same_ward = facility.municipality_id == child.household.municipality_id
+        deadline_policy = (
+            policy if same_ward else _deadline_policy(facility.municipality_id, day, policy)
+        )
         deadline = timezone.make_aware(rules.cancellation_deadline(day, deadline_policy), _tz())
 
     return Preview(
@@ -468,8 +581,14 @@ def _deadline_policy(facility_municipality_id: int, day: dt.date, fallback: rule
 # --- Loading what the user may act on ------------------------------------------------------
 
 
-def _children(user, child_ids: Iterable[int]) -> list[Child]:
+def _children(user, child_ids: Iterable[int], page: BookingPage | None = None) -> list[Child]:
+    """The children by pk, those the user may book for (404 otherwise); from ``page`` when it
+    has them (its children were loaded through the same authorization)."""
     ids = sorted(set(child_ids))
+    if page is not None:
+        by_pk = {c.pk: c for c in page.children}
+        if all(pk in by_pk for pk in ids):
+            return [by_pk[pk] for pk in ids]
     found = list(
         filter_allowed(user, Action.BOOKING_CREATE, Child.objects.select_related("household"))
         .filter(pk__in=ids)
@@ -491,10 +610,9 @@ def _slot(user, place_slot_id: int) -> PlaceSlot:
     )
 
 
-def bookable_children(user) -> list[Child]:
-    """The children this user may book for (the household's), audited as a list."""
-    from tsuen.audit import record_many
-
+def bookable_children(user, *, audit: bool = True) -> list[Child]:
+    """The children this user may book for (the household's), audited as a list; with
+    ``audit=False`` the caller records them with :func:`children_shown` if it shows them."""
     if not allows_any(user, Action.BOOKING_CREATE, Child):
         return []
     children = list(
@@ -502,19 +620,37 @@ def bookable_children(user) -> list[Child]:
             user, Action.BOOKING_CREATE, Child.objects.select_related("household")
         ).order_by("birth_date", "pk")
     )
-    record_many("list", children, fields=("family_name", "given_name", "birth_date"))
+    if audit:
+        children_shown(children)
     return children
+
+
+def children_shown(children: Sequence[Child]) -> None:
+    """Record that the household's children were listed to the user (the booking form)."""
+    from tsuen.audit import record_many
+
+    record_many("list", children, fields=("family_name", "given_name", "birth_date"))
 
 
 # --- Preview ---------------------------------------------------------------------------------
 
 
-def preview(user, child_id: int, place_slot_id: int, start: dt.time, end: dt.time) -> Preview:
+def preview(
+    user,
+    child_id: int,
+    place_slot_id: int,
+    start: dt.time,
+    end: dt.time,
+    *,
+    page: BookingPage | None = None,
+) -> Preview:
     """What booking ``child_id`` into the slot from ``start`` to ``end`` would use and cost,
-    and every rule that would refuse it. Writes nothing (but the read is audited)."""
-    [child] = _children(user, [child_id])
-    slot = _slot(user, place_slot_id)
-    result = _evaluate(child, slot, start, end, BookingKind.FLEXIBLE, clock.now())
+    and every rule that would refuse it. Writes nothing (but the read is audited). ``page``:
+    as for :func:`book`."""
+    [child] = _children(user, [child_id], page)
+    slot = page.slot if page and page.slot.pk == place_slot_id else _slot(user, place_slot_id)
+    policy = (page.policies if page else {}).get(child.household.municipality_id, _READ_POLICY)
+    result = _evaluate(child, slot, start, end, BookingKind.FLEXIBLE, clock.now(), policy=policy)
     record("read", child, fields=("family_name", "given_name", "birth_date"))
     return result
 
@@ -576,11 +712,30 @@ def _lock(slot_ids: Iterable[int], child_ids: Iterable[int]) -> None:
     )
 
 
-def _write(user, pairs: Sequence[tuple[Child, PlaceSlot]], start, end, kind) -> list[Booking]:
-    """Inside the open transaction, after the locks: recount, refuse or write."""
+def _write(
+    user,
+    pairs: Sequence[tuple[Child, PlaceSlot]],
+    start,
+    end,
+    kind,
+    policies: dict[int, rules.Policy | None] | None = None,
+) -> list[Booking]:
+    """Inside the open transaction, after the locks: evaluate the rules (the recount), refuse
+    or write. ``policies``: the policies the caller has already read, by municipality."""
     now = clock.now()
+    policies = policies or {}
     previews = [
-        _evaluate(child, slot, start, end, kind, now, full_detail=False) for child, slot in pairs
+        _evaluate(
+            child,
+            slot,
+            start,
+            end,
+            kind,
+            now,
+            full_detail=False,
+            policy=policies.get(child.household.municipality_id, _READ_POLICY),
+        )
+        for child, slot in pairs
     ]
     problems = [p for pv in previews for p in pv.problems]
     # Siblings in one slot (twins) need a place each.
@@ -610,7 +765,8 @@ def _write(user, pairs: Sequence[tuple[Child, PlaceSlot]], start, end, kind) -> 
     bookings = []
     for (child, slot), pv in zip(pairs, previews, strict=True):
         try:
-            with transaction.atomic():
+            # No savepoint: a refusal rolls the whole booking transaction back anyway.
+            with transaction.atomic(savepoint=False):
                 booking = Booking.unscoped.create(
                     child=child,
                     facility=slot.facility,
@@ -628,7 +784,14 @@ def _write(user, pairs: Sequence[tuple[Child, PlaceSlot]], start, end, kind) -> 
             # The exclusion constraint (PostgreSQL): an overlapping booking slipped in.
             raise _refuse("overlap", child=child.full_name) from None
         bookings.append(booking)
-        record("create", booking, fields=BOOKING_FIELDS)
+        # A booking belongs to its facility's ward (its first TENANT_PATH): named here, the
+        # audit trail need not look it up.
+        record(
+            "create",
+            booking,
+            fields=BOOKING_FIELDS,
+            municipality_id=slot.facility.municipality_id,
+        )
         notify(
             Notice.BOOKING_CONFIRMED,
             user,
@@ -662,15 +825,18 @@ def book(
     end: dt.time,
     *,
     kind: str = BookingKind.FLEXIBLE,
+    page: BookingPage | None = None,
 ) -> Booking:
     """Book one child into one place slot, or raise :class:`BookingRefused` (nothing written).
 
-    404 when the child is not the user's to book for or the slot does not exist."""
-    [child] = _children(user, [child_id])
-    slot = _slot(user, place_slot_id)
+    404 when the child is not the user's to book for or the slot does not exist. ``page``: the
+    booking page the form was checked against (its slot, children and policy are not read
+    again)."""
+    [child] = _children(user, [child_id], page)
+    slot = page.slot if page and page.slot.pk == place_slot_id else _slot(user, place_slot_id)
     with transaction.atomic():
         _lock([slot.pk], [child.pk])
-        [booking] = _write(user, [(child, slot)], start, end, kind)
+        [booking] = _write(user, [(child, slot)], start, end, kind, page and page.policies)
     return booking
 
 
@@ -682,17 +848,20 @@ def book_siblings(
     end: dt.time,
     *,
     kind: str = BookingKind.FLEXIBLE,
+    page: BookingPage | None = None,
 ) -> list[Booking]:
     """Book two or more children of one household into one facility at one time: all of them
     or none. ``place_slot_ids`` maps each child to its slot (places are per age class), or is
-    one slot id from which each child's age-class slot is found (:func:`sibling_slot`)."""
+    one slot id from which each child's age-class slot is found (:func:`sibling_slot`).
+    ``page``: as for :func:`book`."""
     if len(set(child_ids)) < 2:
         raise _refuse("siblings_need_two")
-    children = _children(user, child_ids)
+    children = _children(user, child_ids, page)
     if len({c.household_id for c in children}) != 1:
         raise _refuse("siblings_not_one_household")
     if isinstance(place_slot_ids, int):
-        base = _slot(user, place_slot_ids)
+        same = page and page.slot.pk == place_slot_ids
+        base = page.slot if same else _slot(user, place_slot_ids)
         pairs = [(c, sibling_slot(base, c)) for c in children]
     else:
         pairs = [(c, _slot(user, place_slot_ids[c.pk])) for c in children]
@@ -700,7 +869,7 @@ def book_siblings(
         raise _refuse("siblings_not_one_facility")
     with transaction.atomic():
         _lock([s.pk for _c, s in pairs], [c.pk for c in children])
-        return _write(user, pairs, start, end, kind)
+        return _write(user, pairs, start, end, kind, page and page.policies)
 
 
 # --- Cancelling ------------------------------------------------------------------------------
@@ -981,44 +1150,65 @@ class BookingPage:
     children: list[Child]
     minimum: int
     step: int
-    places_left: int
+    #: The policy on the slot's day of the children's municipality (``None``: it has set none),
+    #: read once for the form's grid and the booking's rules.
+    policies: dict[int, rules.Policy | None] = field(default_factory=dict)
+
+    @cached_property
+    def places_left(self) -> int:
+        """Read only when a page shows it (not by a confirmed booking, which recounts)."""
+        from tsuen.booking.waitlist import places_left
+
+        return places_left(self.slot, clock.now())
 
 
-def booking_page(user, place_slot_id: int) -> BookingPage:
-    """What the booking form needs: the slot, the household's children (audited), the visit
-    grid of the household's municipality. 404 for anyone who cannot book."""
+def booking_page(user, place_slot_id: int, *, audit: bool = True) -> BookingPage:
+    """What the booking form needs: the slot, the household's children (audited, unless
+    ``audit=False``: the confirm step records them with :func:`children_shown` only when it
+    shows the form again), the visit grid of the household's municipality. 404 for anyone
+    who cannot book."""
     from django.http import Http404
-
-    from tsuen.booking.waitlist import places_left
 
     if not allows_any(user, Action.BOOKING_CREATE, Child):
         raise Http404
     slot = _slot(user, place_slot_id)
-    children = bookable_children(user)
-    policy = (
-        rules_for(children[0].household.municipality_id, slot.date)
-        if children
-        else rules.national_default_policy(rules.fiscal_year_of(slot.date))
+    children = bookable_children(user, audit=audit)
+    policies = {}
+    if children:
+        municipality_id = children[0].household.municipality_id
+        policies[municipality_id] = rules_for(municipality_id, slot.date, default=False)
+    policy = next(iter(policies.values()), None) or rules.national_default_policy(
+        rules.fiscal_year_of(slot.date)
     )
-    left = places_left(slot, clock.now())
     return BookingPage(
-        slot, children, policy.billing_minimum_minutes, policy.billing_step_minutes, left
+        slot, children, policy.billing_minimum_minutes, policy.billing_step_minutes, policies
     )
 
 
 def preview_many(
-    user, child_ids: Sequence[int], place_slot_id: int, start: dt.time, end: dt.time
+    user,
+    child_ids: Sequence[int],
+    place_slot_id: int,
+    start: dt.time,
+    end: dt.time,
+    *,
+    page: BookingPage | None = None,
 ) -> list[Preview]:
-    """One preview per child; with several children each goes to its age class's slot."""
+    """One preview per child; with several children each goes to its age class's slot.
+    ``page``: as for :func:`book`."""
     if len(child_ids) == 1:
-        return [preview(user, child_ids[0], place_slot_id, start, end)]
-    children = _children(user, child_ids)
-    base = _slot(user, place_slot_id)
+        return [preview(user, child_ids[0], place_slot_id, start, end, page=page)]
+    children = _children(user, child_ids, page)
+    same = page and page.slot.pk == place_slot_id
+    base = page.slot if same else _slot(user, place_slot_id)
+    policies = page.policies if page else {}
     now = clock.now()
     previews = []
     for child in children:
+        policy = policies.get(child.household.municipality_id, _READ_POLICY)
+        slot = sibling_slot(base, child)
         previews.append(
-            _evaluate(child, sibling_slot(base, child), start, end, BookingKind.FLEXIBLE, now)
+            _evaluate(child, slot, start, end, BookingKind.FLEXIBLE, now, policy=policy)
         )
         record("read", child, fields=("family_name", "given_name", "birth_date"))
     if len({c.household_id for c in children}) != 1:

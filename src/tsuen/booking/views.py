@@ -45,7 +45,10 @@ def _is_twin_of_submitted(refused: services.BookingRefused, data: dict, slot) ->
 @require_http_methods(["GET", "POST"])
 @ratelimit.limited("booking", when=ratelimit.posted("step", "confirm"))
 def book(request):
-    page = services.booking_page(request.user, _slot_id(request))
+    # The confirm step records the children it lists only when it shows the form again: a
+    # booking made records itself (its child is the event's subject).
+    confirming = request.method == "POST" and request.POST.get("step") == "confirm"
+    page = services.booking_page(request.user, _slot_id(request), audit=not confirming)
     form_kwargs = dict(children=page.children, slot=page.slot, minimum=page.minimum, step=page.step)
     context = {"page": page, "slot": page.slot, "facility": page.slot.facility}
     if request.method == "GET" or request.POST.get("step") == "edit":
@@ -57,12 +60,14 @@ def book(request):
 
     form = BookingForm(request.POST, **form_kwargs)
     if not form.is_valid():
+        if confirming:
+            services.children_shown(page.children)
         return render(request, "booking/book.html", context | {"form": form}, status=400)
     data = form.cleaned_data
     args = (data["children"], page.slot.pk, data["start"], data["end"])
 
     if request.POST.get("step") != "confirm":
-        previews = services.preview_many(request.user, *args)
+        previews = services.preview_many(request.user, *args, page=page)
         return render(
             request,
             "booking/confirm.html",
@@ -76,13 +81,14 @@ def book(request):
 
     try:
         if len(data["children"]) == 1:
-            services.book(request.user, data["children"][0], *args[1:])
+            services.book(request.user, data["children"][0], *args[1:], page=page)
         else:
-            services.book_siblings(request.user, *args)
+            services.book_siblings(request.user, *args, page=page)
     except services.BookingRefused as refused:
         if _is_twin_of_submitted(refused, data, page.slot):
             messages.success(request, _("Your booking is confirmed."))
             return redirect("booking:list")
+        services.children_shown(page.children)
         return render(
             request,
             "booking/book.html",

@@ -1,0 +1,140 @@
+"""The SQL statements of the guardian's booking confirm POST, pinned exactly (issue #11, "fewer
+round trips"): the rules are evaluated once, inside the lock, from one statement of facts and
+one query of the visits counting towards the caps; nothing is read twice.
+
+Counted: every statement the request sends, and the work it leaves for the commit (the email
+to the guardian), apart from the audit trail's own statements (its appends, and its owner
+lookups: tsuen.audit is changed separately and pinned by its own tests). In a test the outer
+transaction's BEGIN and COMMIT (or ROLLBACK) show as SAVEPOINT and RELEASE (or ROLLBACK TO
+SAVEPOINT): they are counted, as in production.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.db import connection
+from django.test import TestCase
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from tests.booking.scene import NOW, scene
+from tsuen.booking.models import Booking
+from tsuen.core import clock
+
+#: PostgreSQL: the production database (on SQLite the rate limits live in the database cache,
+#: whose statements would count, and no FOR UPDATE is sent).
+pytestmark = [pytest.mark.postgres_only, pytest.mark.django_db]
+
+#: A successful booking of one child:
+#:  1. the session                                  (django.contrib.sessions)
+#:  2. the signed-in user                           (django.contrib.auth)
+#:  3. the place slot with its facility             (authz: FACILITY_VIEW)
+#:  4. the household's children with the household  (authz: BOOKING_CREATE; the form's choices)
+#:  5. the municipality's policy on the day         (the form's time grid and the rules: once)
+#:  6. BEGIN
+#:  7. lock the place slot                          (SELECT ... FOR UPDATE, slots first)
+#:  8. lock the child                               (SELECT ... FOR UPDATE, then children)
+#:  9. the facts, after the locks: closure, holiday opening, certification, interview,
+#:     an overlapping booking, capacity, confirmed bookings, places held for offers
+#: 10. the visits counting towards the caps in the fiscal year (every cap period at once)
+#: 11. INSERT the booking
+#: 12. the guardian's ward, for the confirmation email (notices: ``dates.ward_of``)
+#: 13. COMMIT
+#: 14. INSERT the confirmation email's task (on commit)
+#: and, in the audit trail, one event: the booking created.
+BOOKED = 14
+
+#: The slot is full: statements 1-10 as above, then
+#: 11. ROLLBACK (nothing written; in a test ROLLBACK TO SAVEPOINT ...
+#: 12. ... and RELEASE SAVEPOINT: one statement fewer in production)
+#: 13. the guardian's ward, for the dates on the page (``dates.ward_of``)
+#: 14. the slot's places left, shown on the page again: confirmed bookings
+#: 15. ... and places held for waitlist offers
+#: and, in the audit trail, the children the page lists again.
+REFUSED = 15
+
+
+#: The audit trail's lookup of a row's owning municipality (tsuen.audit._owning_municipalities).
+_OWNER_LOOKUP = re.compile(r'^SELECT "\w+"\."id" AS "pk", "\w+"\."municipality_id" AS "\w+"')
+
+
+def _is_audit(sql: str) -> bool:
+    return '"audit_' in sql or bool(_OWNER_LOOKUP.match(sql))
+
+
+def _statements(client, url, data) -> tuple[object, list[str]]:
+    """The POST's statements and those of its on-commit work, the audit trail's aside."""
+    with (
+        CaptureQueriesContext(connection) as request,
+        TestCase.captureOnCommitCallbacks() as callbacks,
+    ):
+        response = client.post(url, data)
+    sql = [q["sql"] for q in request.captured_queries]
+    for callback in callbacks:
+        func = getattr(callback, "func", callback)
+        if func.__module__.startswith("tsuen.audit"):
+            continue
+        with CaptureQueriesContext(connection) as later:
+            callback()
+        sql += [q["sql"] for q in later.captured_queries]
+    return response, [s for s in sql if not _is_audit(s)]
+
+
+def _listing(sql: list[str]) -> str:
+    return "\n".join(f"{i:3d}. {s[:160]}" for i, s in enumerate(sql, 1))
+
+
+@pytest.fixture
+def s(client):
+    with clock.frozen(NOW):
+        s = scene()
+        client.force_login(s.user)
+        client.get(reverse("booking:book") + f"?slot={s.slot.pk}")  # warm up
+        yield s
+
+
+def _form(s):
+    return {
+        "slot": s.slot.pk,
+        "children": [s.child.pk],
+        "start": "10:00",
+        "end": "11:30",
+        "step": "confirm",
+    }
+
+
+def test_a_booking_runs_a_fixed_number_of_statements(client, s):
+    response, sql = _statements(client, reverse("booking:book"), _form(s))
+    assert response.status_code == 302
+    assert Booking.unscoped.filter(child=s.child).count() == 1
+    assert len(sql) == BOOKED, _listing(sql)
+    assert sum("FOR UPDATE" in q for q in sql) == 2  # the slot, then the child
+    assert sum(q.startswith("INSERT") for q in sql) == 2  # the booking, the email's task
+    # Nothing is read twice: one policy read, one read of the children, one of the slot.
+    assert sum('FROM "municipalities_municipalpolicy"' in q for q in sql) == 1
+    assert sum(q.startswith('SELECT "families_child"."id", ') for q in sql) == 1
+    assert sum(q.startswith('SELECT "facilities_placeslot"."id", ') for q in sql) == 1
+
+
+def test_a_booking_with_history_runs_as_many(client, s):
+    """The statements do not grow with the child's visits counting towards the caps."""
+    import datetime as dt
+
+    from tests import factories as f
+
+    for i in range(6):
+        day = dt.date(2026, 11, 2) + dt.timedelta(days=i)
+        f.booking(s.child, f.place_slot(s.facility, day, age_class=s.slot.age_class), s.user)
+    response, sql = _statements(client, reverse("booking:book"), _form(s))
+    assert response.status_code == 302
+    assert len(sql) == BOOKED, _listing(sql)
+
+
+def test_a_refusal_for_a_full_slot_runs_a_fixed_number_of_statements(client, s):
+    s.fill()
+    response, sql = _statements(client, reverse("booking:book"), _form(s))
+    assert response.status_code == 400
+    assert not Booking.unscoped.filter(child=s.child).exists()
+    assert len(sql) == REFUSED, _listing(sql)
