@@ -141,7 +141,7 @@ def build(visits: int, per_facility: int, per_municipality: int, year: int, mont
         {
             "household_id": "h.id",
             "given_name": "h.address_line",
-            "birth_date": "'2025-05-01'::date - (h.k * 80)",
+            "birth_date": "'2025-05-01'::date - (h.k %% 10) * 80",
         },
     )
     _bulk.sql(
