@@ -98,6 +98,15 @@ def test_slot_filters_outside_the_next_four_weeks_do_not_count(ward):
     assert names(SearchCriteria(weekday=day(28).isoweekday())) == set()
 
 
+def test_a_weekday_counts_the_first_and_the_last_day_of_the_window(ward):
+    # The weekday filter is the window's dates on that weekday: both ends are in it.
+    first, last = f.facility(ward, name="初日"), f.facility(ward, name="末日")
+    f.place_slot(first, TODAY)
+    f.place_slot(last, day(27))  # the 28th day: the window's last
+    assert names(SearchCriteria(weekday=TODAY.isoweekday())) == {"初日"}
+    assert names(SearchCriteria(weekday=day(27).isoweekday())) == {"末日"}
+
+
 def test_type_of_use(ward):
     f.facility(ward, name="定期", offers_regular=True, offers_flexible=False)
     f.facility(ward, name="柔軟", offers_regular=False, offers_flexible=True)
