@@ -63,6 +63,9 @@ def _setup_django() -> None:
     os.environ.setdefault("TSUEN_CLAMD_SOCKET", "/nonexistent/tsuen-bench-no-uploads.sock")
     # Rate-limit counters of this run only (Redis is shared with whatever else runs here).
     os.environ.setdefault("TSUEN_CACHE_PREFIX", f"bench-rush-{os.getpid()}")
+    # The guardians' sessions live in Redis too (settings.py): a Redis database of the rush's
+    # own, so that a FLUSHDB by anything else on the machine cannot sign them out mid-run.
+    os.environ.setdefault("TSUEN_REDIS_URL", "redis://127.0.0.1:6379/1")
     import django
 
     django.setup()
@@ -804,8 +807,25 @@ def main(argv: list[str] | None = None) -> None:
         connections.close_all()
         teardown_databases(databases, verbosity=0)
         teardown_test_environment()
+        forget_redis_keys()
         if not args.keep_logs:
             shutil.rmtree(work_dir, ignore_errors=True)
+
+
+def forget_redis_keys() -> None:
+    """The run's sessions and counters, under its own key prefix, leave Redis with it."""
+    import redis
+    from django.conf import settings
+    from django.core.cache import caches
+
+    backend = caches["default"]
+    client = redis.Redis.from_url(settings.CACHES["default"]["LOCATION"])
+    try:
+        keys = list(client.scan_iter(match=f"{backend.key_prefix}:*", count=1000))
+        for start in range(0, len(keys), 500):
+            client.delete(*keys[start : start + 500])
+    finally:
+        client.close()
 
 
 if __name__ == "__main__":

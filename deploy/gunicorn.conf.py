@@ -12,6 +12,7 @@ laptop, the benchmark and production:
 - ``TSUEN_BIND`` (default ``127.0.0.1:8000``): the address; a reverse proxy in front
   terminates TLS (docs/deploy.md).
 - ``TSUEN_WEB_WORKERS`` (default: the number of CPUs): sync workers.
+- ``TSUEN_WEB_THREADS`` (default 1): more than 1 makes them threaded (gthread) workers.
 - ``TSUEN_WEB_TIMEOUT`` (default 30): seconds before a silent worker is killed and restarted.
 - ``TSUEN_ACCESS_LOG`` (default ``-``, standard output): a file path, or empty for none.
 - ``TSUEN_WSGI_APP`` (default ``tsuen.wsgi:application``): the benchmark serves its reference
@@ -44,8 +45,11 @@ wsgi_app = os.environ.get("TSUEN_WSGI_APP", "tsuen.wsgi:application")
 chdir = str(_repo)
 bind = os.environ.get("TSUEN_BIND", "127.0.0.1:8000").split(",")
 
-worker_class = "sync"
 workers = _int("TSUEN_WEB_WORKERS", os.cpu_count() or 1)
+# One thread a worker (sync) unless TSUEN_WEB_THREADS says more: then gunicorn's threaded worker
+# (gthread), each thread with its own database connection. docs/deploy.md has the measurements.
+threads = _int("TSUEN_WEB_THREADS", 1)
+worker_class = "sync" if threads == 1 else "gthread"
 timeout = _int("TSUEN_WEB_TIMEOUT", 30)
 graceful_timeout = 30
 # Sync workers close the connection after each response; the proxy keeps the clients' ones.

@@ -20,11 +20,17 @@ from django.core.cache.backends.redis import RedisCache
 RUN_PREFIX = f"tsuen-test-{os.getpid()}-"
 
 
-def _delete_matching(pattern: str) -> None:
+#: Part of every session's key (tsuen's sessions live in this Redis too, settings.py).
+SESSION_KEY_PART = b"django.contrib.sessions.cache"
+
+
+def _delete_matching(pattern: str, *, keep_sessions: bool = False) -> None:
     client = redis.Redis.from_url(settings.CACHES["default"]["LOCATION"])
     try:
         batch = []
         for key in client.scan_iter(match=pattern, count=1000):
+            if keep_sessions and SESSION_KEY_PART in key:
+                continue
             batch.append(key)
             if len(batch) >= 500:
                 client.delete(*batch)
@@ -36,10 +42,12 @@ def _delete_matching(pattern: str) -> None:
 
 
 def forget_this_tests_keys() -> None:
-    """What ``cache.clear()`` would do for the current test, touching nothing of other runs."""
+    """What ``cache.clear()`` would do for the current test, touching nothing of other runs,
+    and keeping the test's sessions (as they are kept in the database on SQLite): a test that
+    forgets its counters or used codes stays signed in."""
     backend = caches["default"]
     if isinstance(backend, RedisCache):
-        _delete_matching(f"{backend.key_prefix}:*")
+        _delete_matching(f"{backend.key_prefix}:*", keep_sessions=True)
     else:
         backend.clear()  # the database cache lives in this run's own test database
 

@@ -48,6 +48,21 @@ def _forget_the_runs_cache_keys():
     cachekeys.forget_this_runs_keys()
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _never_flush_the_shared_redis():
+    """``cache.clear()`` on Redis is FLUSHDB: it would sign out every session of every other
+    run on this machine (sessions live in Redis with PostgreSQL). A test forgets its own keys
+    with ``cachekeys.forget_this_tests_keys()`` instead."""
+    from django.core.cache.backends.redis import RedisCache
+
+    def refuse(self):
+        raise AssertionError("cache.clear() flushes the shared Redis: use tests.cachekeys")
+
+    original, RedisCache.clear = RedisCache.clear, refuse
+    yield
+    RedisCache.clear = original
+
+
 @pytest.fixture(autouse=True)
 def _default_language():
     """Each test starts in the default language (Japanese): a request of an earlier test may

@@ -4,9 +4,8 @@ with secrets made for this run.
 Outside DEBUG, tsuen refuses to start without its own TSUEN_SECRET_KEY and TSUEN_FIELD_KEYS
 (settings.py). ``bin/test`` makes a fresh pair for each run and exports it; running pytest
 directly gets a fresh pair here instead, set in the environment before tsuen's settings are read
-so that subprocesses started by tests (manage.py, makemessages) share it. Nothing is changed
-otherwise.
-"""
+so that subprocesses started by tests (manage.py, makemessages) share it. The one other
+difference: PostgreSQL runs use Redis database 2 (below)."""
 
 import base64
 import os
@@ -14,5 +13,10 @@ import secrets
 
 os.environ.setdefault("TSUEN_SECRET_KEY", secrets.token_urlsafe(50))
 os.environ.setdefault("TSUEN_FIELD_KEYS", "1:" + base64.b64encode(os.urandom(32)).decode("ascii"))
+# On PostgreSQL, sessions and counters live in the machine's Redis (each test under its own key
+# prefix, tests/conftest.py), in a database of the suite's own: older checkouts' tests still
+# FLUSHDB database 0, which would sign this run's clients out mid-test.
+if os.environ.get("TSUEN_DB") == "postgresql":
+    os.environ.setdefault("TSUEN_REDIS_URL", "redis://127.0.0.1:6379/2")
 
 from tsuen.settings import *  # noqa: F403

@@ -6,10 +6,10 @@ ignored; anything malformed where the client should be gives no address at all."
 from __future__ import annotations
 
 import pytest
-from django.core.cache import cache
 from django.test import Client, RequestFactory
 from django.urls import reverse
 
+from tests import cachekeys
 from tests import factories as f
 from tsuen.accounts.models import Role
 from tsuen.accounts.services import create_user
@@ -122,13 +122,13 @@ def test_parse_address_forms():
 
 @pytest.fixture
 def reviewer(db):
-    cache.clear()
+    cachekeys.forget_this_tests_keys()
     ward = f.municipality(staff_networks=())
     StaffNetwork.objects.create(municipality=ward, cidr="192.0.2.0/24")
     user = create_user("xff@example.jp", f.PASSWORD, Role.MUNICIPAL_REVIEWER, municipality=ward)
     f.second_factor(user)
     yield user
-    cache.clear()
+    cachekeys.forget_this_tests_keys()
 
 
 def _portal(peer: str, xff: str | None = None, user=None):

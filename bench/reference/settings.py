@@ -1,8 +1,9 @@
 """Settings of the reference booking view (bench/booking_rush.py): the bare minimum.
 
-Same PostgreSQL database as tsuen (the benchmark passes its name), same ``TSUEN_SECRET_KEY`` (so
-that it reads the sessions tsuen made), persistent connections like tsuen's, and only the
-sessions and CSRF middleware.
+Same PostgreSQL database as tsuen (the benchmark passes its name), same ``TSUEN_SECRET_KEY`` and
+the same session store (tsuen's sessions live in Redis with PostgreSQL, under the benchmark's
+``TSUEN_CACHE_PREFIX``: the reference reads the sessions tsuen made), persistent connections
+like tsuen's, and only the sessions and CSRF middleware.
 """
 
 import os
@@ -28,6 +29,17 @@ DATABASES = {
         "CONN_HEALTH_CHECKS": True,
     }
 }
+# Where tsuen keeps its sessions (tsuen/settings.py: Redis whenever TSUEN_REDIS_URL is set, its
+# default with PostgreSQL); Django's own cache store reads the same keys.
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": os.environ.get("TSUEN_REDIS_URL", "redis://127.0.0.1:6379/0"),
+        "KEY_PREFIX": os.environ.get("TSUEN_CACHE_PREFIX", "tsuen"),
+        "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
+    }
+}
+SESSION_ENGINE = "django.contrib.sessions.backends.cache"
 USE_TZ = True
 TIME_ZONE = "Asia/Tokyo"
 USE_I18N = False

@@ -1,6 +1,6 @@
 """One booking, the essential work only, on tsuen's own tables (raw SQL, no tsuen code).
 
-Per request: the session (read from tsuen's session table), the CSRF check (middleware), the
+Per request: the session (read from tsuen's session store, Redis), the CSRF check (middleware), the
 user's row, that the child is the user's (its household's guardian), then in one transaction:
 lock the slot row, lock the child row (a child's hours are counted across facilities), count the
 slot's confirmed bookings, look for an overlapping booking of the child, sum the child's minutes

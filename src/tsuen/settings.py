@@ -196,6 +196,7 @@ AXES_LOCKOUT_TEMPLATE = "accounts/lockout.html"
 
 SESSION_COOKIE_AGE = 60 * 60 * 8
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+# Where sessions live: see "Rate limits and the shared cache" below (Redis when TSUEN_REDIS_URL).
 STAFF_SESSION_IDLE_SECONDS = 30 * 60  # tsuen.accounts.middleware.StaffSessionTimeoutMiddleware
 
 
@@ -264,6 +265,8 @@ SECURE_REFERRER_POLICY = "same-origin"
 HTTPS = env("HTTPS", "0") == "1"
 if HTTPS:
     SECURE_SSL_REDIRECT = True
+    # The proxy's health checks may reach an app server over plain HTTP (core/health.py).
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
     SECURE_HSTS_SECONDS = 63072000
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
@@ -307,6 +310,16 @@ else:
             "OPTIONS": {"MAX_ENTRIES": 100_000},
         }
     }
+# Sessions live beside the counters. With Redis (every PostgreSQL deployment), in Redis: no
+# database read or write for them on the request path, and every app server sees the same ones;
+# tsuen.core.sessions fails closed (Redis unreachable: the request fails, never goes on without
+# its session). The embedded SQLite default keeps them in its own database (run
+# `manage.py clearsessions` daily there). Signed cookies were rejected: docs/deploy.md, Sessions.
+if REDIS_URL:
+    SESSION_ENGINE = "tsuen.core.sessions"
+    SESSION_CACHE_ALIAS = "default"
+else:
+    SESSION_ENGINE = "django.contrib.sessions.backends.db"
 #: tsuen's own limits (tsuen.core.ratelimit), written like allauth's: "count/window/key", where
 #: the window is s, m, h or d (optionally with a number: "10m") and the key is "user" (the
 #: signed-in account), "ip" (the client address) or a value the route names (a feed's token,

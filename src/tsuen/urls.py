@@ -1,10 +1,12 @@
 from django.urls import include, path, register_converter
 
+from tsuen.core import health
 from tsuen.core.converters import RowIdConverter
 
 register_converter(RowIdConverter, "id")  # before the apps' URLs below use it
 
 urlpatterns = [
+    path("healthz", health.healthz, name="healthz"),  # the proxy's health check (docs/deploy.md)
     path("accounts/", include("allauth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("files/", include("tsuen.files.urls")),

@@ -1,11 +1,11 @@
 """Municipal staff reach tsuen only from their municipality's networks (LGWAN allow-list)."""
 
 import pytest
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.test import Client
 from django.urls import reverse
 
+from tests import cachekeys
 from tests import factories as f
 from tests.accounts.conftest import page_text
 from tsuen.accounts.models import Role
@@ -20,9 +20,9 @@ INSIDE, OUTSIDE, OUTSIDE_TOO = "192.0.2.10", "198.51.100.7", "198.51.100.8"
 
 @pytest.fixture(autouse=True)
 def _fresh_limits():
-    cache.clear()  # allauth's login throttles live in the cache
+    cachekeys.forget_this_tests_keys()  # allauth's login throttles live in the cache
     yield
-    cache.clear()
+    cachekeys.forget_this_tests_keys()
 
 
 @pytest.fixture

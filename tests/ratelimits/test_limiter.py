@@ -193,7 +193,9 @@ def test_postgresql_counts_in_redis_and_sqlite_in_its_own_database():
     backend = caches["default"]
     if project_settings.DB_VENDOR == "postgresql":
         assert isinstance(backend, RedisCache)
-        assert project_settings.REDIS_URL == "redis://127.0.0.1:6379/0"
+        # The suite's own Redis database (tests/settings.py); production's default, database
+        # 0: tests/accounts/test_session_store.py.
+        assert project_settings.REDIS_URL == "redis://127.0.0.1:6379/2"
     else:
         assert isinstance(backend, DatabaseCache)
         assert backend._table == "tsuen_cache"
@@ -232,6 +234,8 @@ def test_deploy_check_refuses_a_cache_each_process_keeps_to_itself(settings):
         return [m.id for m in found if m.id.startswith("core.")]
 
     assert errors() == []
+    # The counters' own check (sessions in such a cache: core.E002, tests/test_deploy_checks.py).
+    settings.SESSION_ENGINE = "django.contrib.sessions.backends.db"
     settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     assert errors() == ["core.E001"]
     settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}}
@@ -240,7 +244,10 @@ def test_deploy_check_refuses_a_cache_each_process_keeps_to_itself(settings):
 
 @pytest.mark.django_db
 def test_without_its_cache_a_limited_route_refuses_rather_than_lets_through(client, settings):
-    """Fail closed: counters that cannot be reached stop the request with 503."""
+    """Fail closed: counters that cannot be reached stop the request with 503. (Sessions kept
+    in the database here: with sessions in the same Redis the request fails even earlier, at
+    its session, tests/accounts/test_session_store.py.)"""
+    settings.SESSION_ENGINE = "django.contrib.sessions.backends.db"
     settings.CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",

@@ -13,6 +13,7 @@ class CoreConfig(AppConfig):
 
         fields.BLANK_CHOICE_LABEL = BLANK_LABEL  # Django's documented hook (6.1)
 
-        from tsuen.core.checks import check_shared_cache
+        from tsuen.core.checks import check_session_store, check_shared_cache
 
         checks.register(check_shared_cache, checks.Tags.security, deploy=True)
+        checks.register(check_session_store, checks.Tags.security, checks.Tags.caches, deploy=True)
