@@ -27,33 +27,32 @@ from tsuen.core import clock
 #: whose statements would count, and no FOR UPDATE is sent).
 pytestmark = [pytest.mark.postgres_only, pytest.mark.django_db]
 
-#: A successful booking of one child:
-#:  1. the session                                  (django.contrib.sessions)
-#:  2. the signed-in user                           (django.contrib.auth)
-#:  3. the place slot with its facility             (authz: FACILITY_VIEW)
-#:  4. the household's children with the household  (authz: BOOKING_CREATE; the form's choices)
-#:  5. the municipality's policy on the day         (the form's time grid and the rules: once)
-#:  6. BEGIN
-#:  7. lock the place slot                          (SELECT ... FOR UPDATE, slots first)
-#:  8. lock the child                               (SELECT ... FOR UPDATE, then children)
-#:  9. the facts, after the locks: closure, holiday opening, certification, interview,
+#: A successful booking of one child (the session is read from Redis, not SQL):
+#:  1. the signed-in user                           (django.contrib.auth)
+#:  2. the place slot with its facility             (authz: FACILITY_VIEW)
+#:  3. the household's children with the household  (authz: BOOKING_CREATE; the form's choices)
+#:  4. the municipality's policy on the day         (the form's time grid and the rules: once)
+#:  5. BEGIN
+#:  6. lock the place slot                          (SELECT ... FOR UPDATE, slots first)
+#:  7. lock the child                               (SELECT ... FOR UPDATE, then children)
+#:  8. the facts, after the locks: closure, holiday opening, certification, interview,
 #:     an overlapping booking, capacity, confirmed bookings, places held for offers
-#: 10. the visits counting towards the caps in the fiscal year (every cap period at once)
-#: 11. INSERT the booking
-#: 12. the guardian's ward, for the confirmation email (notices: ``dates.ward_of``)
-#: 13. COMMIT
-#: 14. INSERT the confirmation email's task (on commit)
+#:  9. the visits counting towards the caps in the fiscal year (every cap period at once)
+#: 10. INSERT the booking
+#: 11. the guardian's ward, for the confirmation email (notices: ``dates.ward_of``)
+#: 12. COMMIT
+#: 13. INSERT the confirmation email's task (on commit)
 #: and, in the audit trail, one event: the booking created.
-BOOKED = 14
+BOOKED = 13
 
-#: The slot is full: statements 1-10 as above, then
-#: 11. ROLLBACK (nothing written; in a test ROLLBACK TO SAVEPOINT ...
-#: 12. ... and RELEASE SAVEPOINT: one statement fewer in production)
-#: 13. the guardian's ward, for the dates on the page (``dates.ward_of``)
-#: 14. the slot's places left, shown on the page again: confirmed bookings
-#: 15. ... and places held for waitlist offers
+#: The slot is full: statements 1-9 as above, then
+#: 10. ROLLBACK (nothing written; in a test ROLLBACK TO SAVEPOINT ...
+#: 11. ... and RELEASE SAVEPOINT: one statement fewer in production)
+#: 12. the guardian's ward, for the dates on the page (``dates.ward_of``)
+#: 13. the slot's places left, shown on the page again: confirmed bookings
+#: 14. ... and places held for waitlist offers
 #: and, in the audit trail, the children the page lists again.
-REFUSED = 15
+REFUSED = 14
 
 
 #: The audit trail's lookup of a row's owning municipality (tsuen.audit._owning_municipalities).
