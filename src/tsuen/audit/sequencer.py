@@ -15,12 +15,18 @@ seals them. Run it with ``manage.py seal_audit_chain --loop 2`` (or the task
 
 from __future__ import annotations
 
-from django.db import models, transaction
-from django.db.models import Case, Max, Value, When
+from django.db import connection, transaction
+from django.db.models import Max
 
 from tsuen.audit.models import AuditChainHead, AuditEvent, chain_key
 
 DEFAULT_BATCH_SIZE = 500
+
+# Only the table's own name and placeholders are formatted in; every value is a parameter.
+_SEAL_SQL = (
+    "UPDATE {table} AS e SET chain_id = %s, seq = v.column2, prev_hash = v.column3, "  # nosec B608
+    "hash = v.column4 FROM (VALUES {rows}) AS v WHERE e.id = v.column1 AND e.seq IS NULL"
+)
 
 
 class SealError(RuntimeError):
@@ -86,23 +92,17 @@ def locked_head(municipality_id: int | None) -> AuditChainHead:
 def _store_seals(head: AuditChainHead, events: list[AuditEvent]) -> None:
     """One UPDATE for the batch, of unsealed rows only (the model's own update() refuses).
 
-    The base manager's plain queryset is used on purpose: this is the one update of an audit
-    row there is, and on PostgreSQL the append-only trigger lets exactly this change through.
+    This is the one update of an audit row there is; on PostgreSQL the append-only trigger lets
+    exactly this change through. ``UPDATE ... FROM (VALUES ...)`` is understood by PostgreSQL
+    and SQLite alike (a VALUES list's columns are ``column1``, ``column2``, ... in both).
     """
-
-    def per_event(name: str, field: models.Field) -> Case:
-        return Case(
-            *(When(pk=event.pk, then=Value(getattr(event, name))) for event in events),
-            output_field=field,
-        )
-
-    updated = AuditEvent._base_manager.filter(
-        pk__in=[event.pk for event in events], seq__isnull=True
-    ).update(
-        chain_id=head.pk,
-        seq=per_event("seq", models.PositiveBigIntegerField()),
-        prev_hash=per_event("prev_hash", models.CharField()),
-        hash=per_event("hash", models.CharField()),
-    )
+    table = connection.ops.quote_name(AuditEvent._meta.db_table)
+    rows = ", ".join(["(%s, %s, %s, %s)"] * len(events))
+    params: list = [head.pk]
+    for event in events:
+        params += [event.pk, event.seq, event.prev_hash, event.hash]
+    with connection.cursor() as cursor:
+        cursor.execute(_SEAL_SQL.format(table=table, rows=rows), params)
+        updated = cursor.rowcount
     if updated != len(events):
         raise SealError(f"sealed {updated} of {len(events)} events of {head.key}; rolled back")
