@@ -1,9 +1,11 @@
 """PostgreSQL only: the append-only trigger, the person indexes, and concurrent writers."""
 
 import os
+import signal
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -258,6 +260,41 @@ def test_a_crash_between_append_and_seal_loses_nothing():
     result = verify_chain(muni.pk)
     assert result.ok and (result.events_checked, result.unsealed) == (5, 0)
     assert list(AuditEvent.objects.order_by("id").values_list("seq", flat=True)) == [1, 2, 3, 4, 5]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_long_running_sequencer_seals_events_within_seconds():
+    muni = f.municipality()
+    env = os.environ | {
+        "TSUEN_DB": "postgresql",
+        "TSUEN_PG_NAME": connection.settings_dict["NAME"],
+        "TSUEN_PG_HOST": settings.DATABASES["default"]["HOST"],
+        "TSUEN_PG_PORT": str(settings.DATABASES["default"]["PORT"]),
+    }
+    sequencer_process = subprocess.Popen(
+        [sys.executable, str(REPO / "manage.py"), "seal_audit_chain", "--loop", "0.2"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        for _ in range(3):
+            record(Action.READ, muni)
+        deadline = time.monotonic() + 60  # the process starts Django first
+        while AuditEvent.objects.filter(seq__isnull=True).exists():
+            assert time.monotonic() < deadline, "not sealed within 60 s"
+            time.sleep(0.1)
+        record(Action.UPDATE, muni)  # and it keeps going
+        while AuditEvent.objects.filter(seq__isnull=True).exists():
+            assert time.monotonic() < deadline, "not sealed within 60 s"
+            time.sleep(0.1)
+    finally:
+        sequencer_process.send_signal(signal.SIGINT)
+        out, err = sequencer_process.communicate(timeout=30)
+    assert sequencer_process.returncode == 0, err
+    assert "stopped" in out
+    assert verify_chain(muni.pk).events_checked == 4
 
 
 # --- the command as a process --------------------------------------------------------------------
