@@ -10,6 +10,7 @@ from django.test import TestCase
 
 from tsuen.audit import Action, record
 from tsuen.audit.models import AuditEvent
+from tsuen.audit.sequencer import seal
 
 
 @contextmanager
@@ -20,9 +21,17 @@ def committed() -> Iterator[None]:
         yield
 
 
+@contextmanager
+def sealed() -> Iterator[None]:
+    """Seal the events appended in the block into their chains at its end, as the sequencer
+    would within seconds in production."""
+    yield
+    seal()
+
+
 def chain_of(municipality, count: int, action: str = Action.READ) -> list[AuditEvent]:
-    """Append ``count`` events about ``municipality`` to its chain; return its whole chain."""
-    with committed():
+    """Append ``count`` events about ``municipality`` and seal them; return its whole chain."""
+    with sealed():
         for _ in range(count):
             record(action, municipality)
     return list(AuditEvent.objects.in_municipality(municipality).order_by("seq"))

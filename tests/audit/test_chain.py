@@ -6,7 +6,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from tests import factories as f
-from tests.audit.helpers import chain_of, committed, tamper
+from tests.audit.helpers import chain_of, sealed, tamper
 from tsuen.audit import Action, record, verify_all, verify_chain
 from tsuen.audit.chain import GENESIS_HASH
 from tsuen.audit.models import AppendOnlyError, AuditChainHead, AuditEvent
@@ -20,7 +20,7 @@ pytestmark = pytest.mark.django_db
 
 def test_each_municipality_has_its_own_chain_and_so_does_the_national_level():
     a, b = f.municipality(), f.municipality()
-    with committed():
+    with sealed():
         for muni in (a, b, a, a, b):
             record(Action.READ, muni)
         record(Action.LOGIN_FAILED)
@@ -172,7 +172,7 @@ def test_command_prints_ok_for_every_chain_and_exits_zero():
     a, b = f.municipality(), f.municipality()
     chain_of(a, 2)
     chain_of(b, 1)
-    with committed():
+    with sealed():
         record(Action.LOGIN_FAILED)
     status, output = run_verify()
     assert status == 0

@@ -12,22 +12,25 @@ from tsuen.accounts.models import Role
 from tsuen.audit import Action, record, record_many
 from tsuen.audit import services as audit_services
 from tsuen.audit.models import AuditEvent
+from tsuen.audit.sequencer import seal
 from tsuen.core import clock
 from tsuen.core.context import Actor, acting_as
 from tsuen.families.models import Child
+from tsuen.municipalities.models import Municipality
 
 pytestmark = pytest.mark.django_db
 
 
-# --- after commit, and only then ---------------------------------------------------------------
+# --- in the transaction of the change, and only with it ----------------------------------------
 
 
 @pytest.mark.django_db(transaction=True)
-def test_event_is_written_when_the_transaction_commits():
+def test_event_is_written_in_the_transaction_of_the_change_unsealed():
     muni = f.municipality()
     with transaction.atomic():
         record(Action.UPDATE, muni)
-        assert not AuditEvent.objects.exists()
+        event = AuditEvent.objects.get()  # at once, inside the transaction
+        assert (event.chain_id, event.seq, event.prev_hash, event.hash) == (None,) * 4
     assert AuditEvent.objects.get().action == Action.UPDATE
 
 
@@ -38,6 +41,28 @@ def test_rolled_back_change_leaves_no_event():
         record(Action.UPDATE, muni)
         raise RuntimeError("the change failed")
     assert not AuditEvent.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_event_is_atomic_with_the_write_it_describes(monkeypatch):
+    """Both or neither: a committed change has its event, and a change whose event cannot be
+    written is rolled back with it (the request fails, nothing changes unrecorded)."""
+    muni = f.municipality(name="旧名")
+    with transaction.atomic():
+        Municipality.objects.filter(pk=muni.pk).update(name="新名")
+        record(Action.UPDATE, muni, ["name"])
+    assert Municipality.objects.get(pk=muni.pk).name == "新名"
+    assert AuditEvent.objects.get().field_names == ["name"]
+
+    def broken_append(drafts):
+        raise RuntimeError("database unavailable")
+
+    monkeypatch.setattr(audit_services, "_append", broken_append)
+    with pytest.raises(RuntimeError), transaction.atomic():
+        Municipality.objects.filter(pk=muni.pk).update(name="三番目")
+        record(Action.UPDATE, muni, ["name"])
+    assert Municipality.objects.get(pk=muni.pk).name == "新名"
+    assert AuditEvent.objects.count() == 1
 
 
 @pytest.mark.django_db(transaction=True)
@@ -205,9 +230,11 @@ def test_record_many_writes_one_event_per_row_in_bulk(django_assert_max_num_quer
     with committed():  # both chains exist from here on
         record(Action.READ, a)
         record(Action.READ, b)
-    # One query finds the rows' municipalities; then per chain: lock, bulk insert, move head.
-    with django_assert_max_num_queries(1 + 2 + 2 * 3), committed():
+    seal()
+    # One query finds the rows' municipalities, one inserts every event: no chain head is read.
+    with django_assert_max_num_queries(2):
         record_many(Action.LIST, kids, ["family_name", "given_name", "birth_date"])
+    seal()
     listed = AuditEvent.objects.filter(action=Action.LIST).order_by("municipality_id", "seq")
     assert [e.subject_child_ids for e in listed] == [[k.pk] for k in kids]
     assert [e.seq for e in listed] == [*range(2, 17), *range(2, 7)]

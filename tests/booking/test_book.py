@@ -54,7 +54,7 @@ def test_a_booking_that_keeps_every_rule_is_confirmed_audited_and_notified(
     assert booking.counts_toward_caps
     event = AuditEvent.objects.get(object_type="booking.booking", object_id=str(booking.pk))
     assert event.action == "create" and event.subject_child_ids == [s.child.pk]
-    assert len(callbacks) >= 2  # the audit event and the notice
+    assert len(callbacks) >= 1  # the notice (the audit event is written in the transaction)
 
 
 # Each rule: how to break it, the code, and the message the family reads.

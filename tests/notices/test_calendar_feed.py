@@ -181,7 +181,7 @@ def test_reset_is_audited_with_the_acting_guardian(family, django_capture_on_com
         feeds.reset_feed(guardian, child.pk)
     actions = list(
         AuditEvent.objects.filter(object_type="notices.calendarfeed")
-        .order_by("seq")
+        .order_by("id")
         .values_list("action", "actor_id")
     )
     assert actions == [("create", guardian.pk), ("update", guardian.pk)]

@@ -90,15 +90,26 @@ class AuditEventQuerySet(models.QuerySet):
 
 
 class AuditEvent(models.Model):
-    """One access to personal data, linked to the event before it in its municipality's chain."""
+    """One access to personal data, linked to the event before it in its municipality's chain.
+
+    An event is appended *unsealed* (``chain``, ``seq``, ``prev_hash`` and ``hash`` empty) in
+    the transaction of the work it describes; :mod:`tsuen.audit.sequencer` later seals it into
+    its municipality's chain. Sealing is the one change the database lets happen to a row.
+    """
 
     # Both foreign keys are served by the composite indexes below; no single-column index.
+    # The chain columns stay NULL until the sequencer seals the event (see docs/audit.md).
     chain = models.ForeignKey(
-        AuditChainHead, on_delete=models.PROTECT, related_name="events", db_index=False
+        AuditChainHead,
+        on_delete=models.PROTECT,
+        related_name="events",
+        db_index=False,
+        null=True,
+        blank=True,
     )
-    seq = models.PositiveBigIntegerField(_("sequence number in the chain"))
-    prev_hash = models.CharField(max_length=64)
-    hash = models.CharField(max_length=64)
+    seq = models.PositiveBigIntegerField(_("sequence number in the chain"), null=True, blank=True)
+    prev_hash = models.CharField(max_length=64, null=True, blank=True)  # noqa: DJ001 NULL: unsealed
+    hash = models.CharField(max_length=64, null=True, blank=True)  # noqa: DJ001 NULL: unsealed
 
     occurred_at = models.DateTimeField(_("when"))
     municipality = models.ForeignKey(
@@ -142,6 +153,12 @@ class AuditEvent(models.Model):
             models.Index(fields=["object_type", "object_id"], name="audit_event_object"),
             models.Index(fields=["actor_id", "occurred_at"], name="audit_event_actor"),
             models.Index(fields=["municipality", "occurred_at"], name="audit_event_muni_time"),
+            # What the sequencer and verification look for: the few events not yet sealed.
+            models.Index(
+                fields=["municipality", "id"],
+                condition=models.Q(seq__isnull=True),
+                name="audit_event_unsealed",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -154,6 +171,10 @@ class AuditEvent(models.Model):
 
     def delete(self, *args, **kwargs):
         raise AppendOnlyError("audit events are append-only")
+
+    @property
+    def sealed(self) -> bool:
+        return self.seq is not None
 
     def compute_hash(self) -> str:
         return event_hash({name: getattr(self, name) for name in HASHED_FIELDS})

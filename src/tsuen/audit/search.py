@@ -303,7 +303,7 @@ def _export_line(row: Row) -> str:
     return csv_row(
         (
             e.pk,
-            e.seq,
+            "" if e.seq is None else e.seq,  # empty until the sequencer seals the event
             row.when.isoformat(),
             wareki(row.when.date()),
             "" if e.actor_id is None else e.actor_id,

@@ -1,9 +1,11 @@
 """Recording audit events: the only way rows enter the audit trail.
 
 Services and views call :func:`record` (one object) or :func:`record_many` (a list view) at the
-point where personal data is shown or changed. The event is written after the surrounding
-transaction commits, so a rolled-back change leaves no trace; outside a transaction it is
-written at once, before the view returns the data.
+point where personal data is shown or changed. The event is inserted at once, in the surrounding
+transaction: it commits with the change it describes, or rolls back with it; outside a
+transaction it is written before the view returns the data. It is inserted *unsealed*, without a
+place in its chain, so appending locks nothing shared: :mod:`tsuen.audit.sequencer` seals the
+events into their municipality's chain in batches, within seconds.
 
 Writing fails closed: if the event cannot be appended, the error is logged with the event's
 content (which holds no personal values, so the log may keep it) and re-raised, so the request
@@ -20,13 +22,12 @@ import logging
 import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
-from functools import partial
 
 from django.core.exceptions import FieldDoesNotExist
-from django.db import models, transaction
+from django.db import models
 
 from tsuen.audit.actions import Action
-from tsuen.audit.models import AuditChainHead, AuditEvent, chain_key
+from tsuen.audit.models import AuditEvent
 from tsuen.core import clock
 from tsuen.core.context import Actor, current_actor
 
@@ -91,7 +92,7 @@ def record(
         current_actor(),
         clock.now(),
     )
-    _write_after_commit([draft])
+    _write([draft])
 
 
 def record_many(
@@ -106,7 +107,7 @@ def record_many(
 
     One event per row, not one per request: "who saw child X?" and "who saw this booking?" then
     have the same answer shape as for a single read, and volume rules can count rows seen. The
-    events are appended in one transaction and one bulk insert per chain. ``subjects(target)``
+    events are appended in one bulk insert, unsealed. ``subjects(target)``
     names the people a row is about when the row does not point at them itself (e.g. a morning
     note, about its booking's child); ``document_sha256`` is that of the exported file.
     """
@@ -128,7 +129,7 @@ def record_many(
         )
         for target, municipality_id in zip(targets, _owning_municipalities(targets), strict=True)
     ]
-    _write_after_commit(drafts)
+    _write(drafts)
 
 
 # --- building drafts ---------------------------------------------------------------------------
@@ -274,11 +275,7 @@ def _owning_municipalities(targets: Sequence[models.Model]) -> list[int | None]:
     return [owner(target) for target in targets]
 
 
-# --- appending to the chain --------------------------------------------------------------------
-
-
-def _write_after_commit(drafts: list[EventDraft]) -> None:
-    transaction.on_commit(partial(_write, drafts))
+# --- appending -----------------------------------------------------------------------------------
 
 
 def _write(drafts: list[EventDraft]) -> None:
@@ -294,42 +291,12 @@ def _write(drafts: list[EventDraft]) -> None:
 
 
 def _append(drafts: Sequence[EventDraft]) -> list[AuditEvent]:
-    """Append drafts to their chains now, in one transaction; returns the stored events.
+    """Insert the drafts now, unsealed, in one bulk insert; returns the stored events.
 
-    Each chain's head row is locked (``SELECT ... FOR UPDATE`` on PostgreSQL; SQLite's
-    immediate transactions let one writer in at a time), so concurrent writers queue and the
-    chain never forks. Heads are locked in one fixed order, so two writers touching the same
-    chains cannot deadlock.
+    No chain head is read, locked or moved: concurrent requests of one ward do not queue on
+    anything. The insert joins the caller's transaction (atomic with the work it describes);
+    in autocommit it commits at once. The sequencer gives each event its chain position later.
     """
-    by_chain: dict[int | None, list[EventDraft]] = defaultdict(list)
-    for draft in drafts:
-        by_chain[draft.municipality_id].append(draft)
-    stored: list[AuditEvent] = []
-    with transaction.atomic():
-        for municipality_id in sorted(by_chain, key=lambda m: (m is not None, m or 0)):
-            head = _locked_head(municipality_id)
-            events = []
-            for draft in by_chain[municipality_id]:
-                event = AuditEvent(
-                    chain=head,
-                    seq=head.seq + 1,
-                    prev_hash=head.head_hash,
-                    **dataclasses.asdict(draft),
-                )
-                event.hash = event.compute_hash()
-                head.seq, head.head_hash = event.seq, event.hash
-                events.append(event)
-            stored += AuditEvent.objects.bulk_create(events)
-            head.save(update_fields=["seq", "head_hash"])
-    return stored
-
-
-def _locked_head(municipality_id: int | None) -> AuditChainHead:
-    key = chain_key(municipality_id)
-    heads = AuditChainHead.objects.select_for_update()
-    try:
-        return heads.get(key=key)
-    except AuditChainHead.DoesNotExist:
-        # The first event of a chain: a racing writer's insert makes get_or_create fetch theirs.
-        AuditChainHead.objects.get_or_create(key=key, defaults={"municipality_id": municipality_id})
-        return heads.get(key=key)
+    return AuditEvent.objects.bulk_create(
+        [AuditEvent(**dataclasses.asdict(draft)) for draft in drafts]
+    )

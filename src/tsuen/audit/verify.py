@@ -1,17 +1,26 @@
 """Verification of the audit chains: recompute every hash in order, name the first break.
 
 Shared by the ``verify_audit_chain`` command and the tests. Events are streamed in sequence
-order in chunks, so a chain of millions of events is checked in bounded memory.
+order in chunks, so a chain of millions of events is checked in bounded memory. Events not yet
+sealed by the sequencer have no place in the chain to check: they are counted, with the age of
+the oldest, and one older than :data:`STALE_AFTER` is a problem (the sequencer is not running).
 """
 
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import enum
+
+from django.db.models import Count, Min
 
 from tsuen.audit.chain import GENESIS_HASH, HASHED_FIELDS, event_hash
 from tsuen.audit.models import NATIONAL_CHAIN, AuditChainHead, AuditEvent, chain_key
+from tsuen.core import clock
 from tsuen.municipalities.models import Municipality
+
+#: An event still unsealed after this long means the sequencer is not keeping up, or not running.
+STALE_AFTER = dt.timedelta(minutes=5)
 
 
 class Problem(enum.StrEnum):
@@ -19,6 +28,7 @@ class Problem(enum.StrEnum):
     PREV_HASH_MISMATCH = "prev-hash mismatch"
     HASH_MISMATCH = "hash mismatch"
     HEAD_MISMATCH = "chain head mismatch"
+    UNSEALED_TOO_LONG = "unsealed too long"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -34,42 +44,84 @@ class VerifyResult:
     broken_event_id: int | None = None  # None when events are missing at the end
     broken_seq: int | None = None
     detail: str = ""
+    unsealed: int = 0  # events appended but not yet sealed into the chain
+    oldest_unsealed_age: dt.timedelta | None = None
 
     @property
     def ok(self) -> bool:
         return self.problem is None
 
+    @property
+    def unsealed_text(self) -> str:
+        if not self.unsealed:
+            return "none unsealed"
+        seconds = self.oldest_unsealed_age.total_seconds() if self.oldest_unsealed_age else 0
+        return f"{self.unsealed} unsealed, oldest {seconds:.0f} s"
+
     def __str__(self) -> str:
         if self.ok:
             return (
                 f"OK      {self.chain}: {self.events_checked} events, "
-                f"head seq {self.head_seq} hash {self.head_hash}"
+                f"head seq {self.head_seq} hash {self.head_hash}; {self.unsealed_text}"
             )
         return (
             f"BROKEN  {self.chain}: first broken event id={self.broken_event_id} "
-            f"seq={self.broken_seq}: {self.problem}: {self.detail}"
+            f"seq={self.broken_seq}: {self.problem}: {self.detail}; {self.unsealed_text}"
         )
 
 
-def verify_chain(municipality_id: int | None, *, chunk_size: int = 2000) -> VerifyResult:
-    """Check one municipality's chain (``None``: the national chain) from its first event."""
-    head = AuditChainHead.objects.filter(key=chain_key(municipality_id)).first()
-    if head is None:  # nothing was ever recorded for this municipality
-        return VerifyResult(_label(municipality_id), municipality_id, 0, 0, GENESIS_HASH)
+def verify_chain(
+    municipality_id: int | None,
+    *,
+    chunk_size: int = 2000,
+    stale_after: dt.timedelta = STALE_AFTER,
+) -> VerifyResult:
+    """Check one municipality's chain (``None``: the national chain) from its first event.
+
+    Also counts the chain's unsealed events; the oldest being older than ``stale_after`` is a
+    problem when the sealed part is intact (a broken chain is reported first).
+    """
     label = _label(municipality_id)
+    # Counted before the head is read, so an event sealed in between is in the chain we check.
+    pending = AuditEvent.objects.filter(municipality_id=municipality_id, seq__isnull=True)
+    waiting = pending.aggregate(count=Count("id"), oldest=Min("occurred_at"))
+    unsealed = {
+        "unsealed": waiting["count"],
+        "oldest_unsealed_age": clock.now() - waiting["oldest"] if waiting["oldest"] else None,
+    }
+    head = AuditChainHead.objects.filter(key=chain_key(municipality_id)).first()
+    head_seq, head_hash = (head.seq, head.head_hash) if head else (0, GENESIS_HASH)
 
     def broken(problem: Problem, event_id, seq, detail: str, checked: int) -> VerifyResult:
         return VerifyResult(
             label,
             municipality_id,
             events_checked=checked,
-            head_seq=head.seq,
-            head_hash=head.head_hash,
+            head_seq=head_seq,
+            head_hash=head_hash,
             problem=problem,
             broken_event_id=event_id,
             broken_seq=seq,
             detail=detail,
+            **unsealed,
         )
+
+    def intact(checked: int) -> VerifyResult:
+        age = unsealed["oldest_unsealed_age"]
+        if age is not None and age > stale_after:
+            oldest = pending.order_by("occurred_at", "id").values_list("id", flat=True).first()
+            return broken(
+                Problem.UNSEALED_TOO_LONG,
+                oldest,
+                None,
+                f"the oldest unsealed event is {age.total_seconds():.0f} s old "
+                f"(more than {stale_after.total_seconds():.0f} s): is the sequencer running?",
+                checked,
+            )
+        return VerifyResult(label, municipality_id, checked, head_seq, head_hash, **unsealed)
+
+    if head is None:  # nothing was ever sealed for this municipality
+        return intact(0)
 
     # Events appended while we verify lie beyond the head we read, and wait for the next run.
     expected_seq, prev_hash, last_id = 1, GENESIS_HASH, None
@@ -102,13 +154,23 @@ def verify_chain(municipality_id: int | None, *, chunk_size: int = 2000) -> Veri
             "the last event's hash is not the one the chain head recorded (rewritten)",
             last_seq,
         )
-    return VerifyResult(label, municipality_id, last_seq, head.seq, head.head_hash)
+    return intact(last_seq)
 
 
-def verify_all(*, chunk_size: int = 2000) -> list[VerifyResult]:
+def verify_all(
+    *, chunk_size: int = 2000, stale_after: dt.timedelta = STALE_AFTER
+) -> list[VerifyResult]:
     """Every chain that has events: the national one first, then by municipality code."""
-    heads = AuditChainHead.objects.values_list("municipality_id", flat=True)
-    results = [verify_chain(municipality_id, chunk_size=chunk_size) for municipality_id in heads]
+    chains = set(AuditChainHead.objects.values_list("municipality_id", flat=True))
+    chains |= set(
+        AuditEvent.objects.filter(seq__isnull=True)
+        .values_list("municipality_id", flat=True)
+        .distinct()
+    )
+    results = [
+        verify_chain(municipality_id, chunk_size=chunk_size, stale_after=stale_after)
+        for municipality_id in chains
+    ]
     return sorted(results, key=lambda r: (r.municipality_id is not None, r.chain))
 
 

@@ -18,6 +18,7 @@ from tsuen.accounts.models import Role, User
 from tsuen.accounts.services import create_user, enable_totp
 from tsuen.attendance.models import Attendance, AttendanceStatus, DailyRecord, RecordStatus
 from tsuen.audit import record
+from tsuen.audit.sequencer import seal
 from tsuen.billing import services as billing
 from tsuen.booking.models import Booking, BookingKind
 from tsuen.certification.models import (
@@ -289,7 +290,9 @@ DEMO_STAFF_NETWORKS = ("127.0.0.0/8", "::1/128")
 def load(today: dt.date) -> list[DemoLogin]:
     """Create the demo world around ``today``. Returns the demo logins."""
     with tenancy.cross_tenant("demo data loader"):
-        return _load(today)
+        logins = _load(today)
+    seal()  # the world's audit events take their places in the chains at once
+    return logins
 
 
 def _load(today: dt.date) -> list[DemoLogin]:
