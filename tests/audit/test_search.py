@@ -429,3 +429,18 @@ def test_the_auditor_nav_holds_only_what_the_auditor_may_open(client, auditor, a
     assert reverse(LOG) in nav_links(client)
     login_with_second_factor(client, reviewer)
     assert reverse(LOG) not in nav_links(client)
+
+
+def test_events_left_unsealed_too_long_are_named_as_such_not_as_tampering(
+    client, auditor, world, reviewer
+):
+    """The sequencer stopped: the page says the events wait to be sealed, and whom to tell."""
+    six_minutes_ago = clock.now() - dt.timedelta(minutes=6)
+    with clock.frozen(six_minutes_ago), committed(), acting_as(actor_for(reviewer, "203.0.113.7")):
+        record(Action.READ, world["child"], ["given_name"])
+    body = page(client, auditor).content.decode()
+    assert 'id="chain-unsealed"' in body and 'id="chain-broken"' not in body
+    assert re.search(
+        r"\d+ events? (is|are) waiting to be sealed into the chain for more than five", body
+    )
+    assert "may not be running" in body
