@@ -148,20 +148,10 @@ def main(argv: list[str] | None = None) -> None:
         args.runs = max(args.runs, 20)
     scales = [int(s) for s in args.scale.split(",")] if args.scale else None
     _setup_django()
-    from django.test.utils import (
-        setup_databases,
-        setup_test_environment,
-        teardown_databases,
-        teardown_test_environment,
-    )
+    from bench import _bulk
 
-    setup_test_environment()
-    databases = setup_databases(verbosity=0, interactive=False, keepdb=False)
-    try:
+    with _bulk.throwaway_database():
         run(args.children, args.facilities, args.days, args.runs, scales)
-    finally:
-        teardown_databases(databases, verbosity=0)
-        teardown_test_environment()
 
 
 if __name__ == "__main__":
