@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Exists, IntegerField, OuterRef, Q, Subquery, Value
+from django.db.models import Count, Exists, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
@@ -42,6 +42,7 @@ from tsuen.booking.models import HOLDING_STATUSES, Booking, BookingKind, Booking
 from tsuen.booking.signals import place_freed
 from tsuen.certification.models import Certification, CertificationStatus
 from tsuen.core import clock, dates
+from tsuen.core.compiled import CompiledQuery
 from tsuen.facilities import calendar
 from tsuen.facilities.models import (
     ClosureDay,
@@ -308,6 +309,63 @@ def _count(queryset, field: str):
     return Coalesce(Subquery(counted, output_field=IntegerField()), Value(0))
 
 
+def _facts_query(holiday: bool) -> QuerySet:
+    """The statement of :func:`_facts`, built once per process (a national holiday adds the
+    facility's opening on the day)."""
+
+    def build(child_id, slot_id, facility_id, day, starts_at, ends_at, now):
+        from tsuen.booking.waitlist import held_places_expression
+
+        closures = ClosureDay.unscoped.filter(facility_id=facility_id, date=day)
+        annotations = {
+            "closed": Exists(closures),
+            "closure_reason": Subquery(closures.values("reason")[:1]),
+            "opened": Exists(HolidayOpening.unscoped.filter(facility_id=facility_id, date=day))
+            if holiday
+            else Value(False),
+            "certified": Exists(
+                Certification.unscoped.filter(
+                    child_id=child_id,
+                    status=CertificationStatus.ACTIVE,
+                    valid_from__lte=day,
+                    valid_to__gte=day,
+                )
+            ),
+            "interviewed": Exists(
+                Interview.unscoped.filter(
+                    child_id=child_id, facility_id=facility_id, status=InterviewStatus.ACCEPTED
+                )
+            ),
+            "overlapping_id": Subquery(
+                Booking.unscoped.filter(
+                    child_id=child_id,
+                    status=BookingStatus.CONFIRMED,
+                    starts_at__lt=ends_at,
+                    ends_at__gt=starts_at,
+                )
+                .order_by("pk")
+                .values("pk")[:1]
+            ),
+            "taken": _count(
+                Booking.unscoped.filter(place_slot=OuterRef("pk"), status__in=HOLDING_STATUSES),
+                "place_slot",
+            ),
+            "held": held_places_expression(now),
+        }
+        return (
+            PlaceSlot.unscoped.filter(pk=slot_id)
+            .annotate(**annotations)
+            .values("capacity", *annotations)
+        )
+
+    kinds = dict(facility_id="int", day="date", starts_at="datetime", ends_at="datetime")
+    return CompiledQuery(build, child_id="int", slot_id="int", now="datetime", **kinds)
+
+
+#: The statement of facts, compiled once per process: on an ordinary day, on a national holiday.
+_FACTS = {holiday: _facts_query(holiday) for holiday in (False, True)}
+
+
 def _facts(
     child: Child, slot: PlaceSlot, starts_at: dt.datetime, ends_at: dt.datetime, now
 ) -> _Facts:
@@ -317,63 +375,28 @@ def _facts(
     slot's capacity, confirmed bookings and places held for open waitlist offers. The same
     facts as ``facilities.calendar.closed_reason``, ``waitlist.places_left`` and the queries
     they replace, on the unscoped managers (a slot's places and a child's bookings are counted
-    across wards)."""
-    from tsuen.booking.waitlist import held_places_expression
-
+    across wards). The booking confirm's hot path: compiled once (``tsuen.core.compiled``)."""
     day = slot.date
     holiday = calendar.holiday_name(day)
-    closures = ClosureDay.unscoped.filter(facility_id=slot.facility_id, date=day)
-    annotations = {
-        "closed": Exists(closures),
-        "closure_reason": Subquery(closures.values("reason")[:1]),
-        "opened": Exists(HolidayOpening.unscoped.filter(facility_id=slot.facility_id, date=day))
-        if holiday
-        else Value(False),
-        "certified": Exists(
-            Certification.unscoped.filter(
-                child_id=child.pk,
-                status=CertificationStatus.ACTIVE,
-                valid_from__lte=day,
-                valid_to__gte=day,
-            )
-        ),
-        "interviewed": Exists(
-            Interview.unscoped.filter(
-                child_id=child.pk, facility_id=slot.facility_id, status=InterviewStatus.ACCEPTED
-            )
-        ),
-        "overlapping_id": Subquery(
-            Booking.unscoped.filter(
-                child_id=child.pk,
-                status=BookingStatus.CONFIRMED,
-                starts_at__lt=ends_at,
-                ends_at__gt=starts_at,
-            )
-            .order_by("pk")
-            .values("pk")[:1]
-        ),
-        "taken": _count(
-            Booking.unscoped.filter(place_slot=OuterRef("pk"), status__in=HOLDING_STATUSES),
-            "place_slot",
-        ),
-        "held": held_places_expression(now),
-    }
-    row = (
-        PlaceSlot.unscoped.filter(pk=slot.pk)
-        .annotate(**annotations)
-        .values("capacity", *annotations)
-        .get()
+    row = _FACTS[bool(holiday)].row(
+        child_id=child.pk,
+        slot_id=slot.pk,
+        facility_id=slot.facility_id,
+        day=day,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        now=now,
     )
     facts = rules.DayFacts(
         holiday=holiday,
-        closed=row["closed"],
+        closed=bool(row["closed"]),
         closure_reason=row["closure_reason"] or "",
         opened=bool(row["opened"]),
     )
     return _Facts(
         closed_reason=calendar.why_closed(facts),
-        certified=row["certified"],
-        interviewed=row["interviewed"],
+        certified=bool(row["certified"]),
+        interviewed=bool(row["interviewed"]),
         overlapping_id=row["overlapping_id"],
         capacity=row["capacity"],
         taken=row["taken"],
