@@ -293,7 +293,8 @@ CACHE_TABLE = "tsuen_cache"
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # Django's Redis cache, with one client per pool (tsuen.core.cache).
+            "BACKEND": "tsuen.core.cache.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": env("CACHE_PREFIX", "tsuen"),
             # A Redis that does not answer fails the request in seconds instead of hanging it.

@@ -54,7 +54,7 @@ def engine_with(**variables: str) -> str:
 
 
 def test_postgresql_keeps_sessions_in_redis_and_sqlite_in_its_database(tmp_path):
-    redis_cache = "django.core.cache.backends.redis.RedisCache"
+    redis_cache = "tsuen.core.cache.RedisCache"
     local = "redis://127.0.0.1:6379/0"  # the machine's own Redis, unless TSUEN_REDIS_URL
     assert engine_with(DB="postgresql") == f"tsuen.core.sessions {redis_cache} {local}"
     sqlite = engine_with(DB="sqlite", VAR_DIR=str(tmp_path))

@@ -5,8 +5,10 @@ from __future__ import annotations
 from django.core import checks
 
 #: Cache backends that several processes and servers see alike (docs/accounts.md, Rate limits).
+#: Redis: Django's, or tsuen's (the same with one client per pool).
+REDIS_CACHES = ("tsuen.core.cache.RedisCache", "django.core.cache.backends.redis.RedisCache")
 SHARED_CACHES = (
-    "django.core.cache.backends.redis.RedisCache",
+    *REDIS_CACHES,
     "django.core.cache.backends.db.DatabaseCache",
 )
 
@@ -60,7 +62,7 @@ def check_session_store(app_configs=None, **kwargs) -> list[checks.CheckMessage]
     alias = getattr(settings, "SESSION_CACHE_ALIAS", "default")
     config = settings.CACHES.get(alias, {})
     backend = config.get("BACKEND", "")
-    if backend != "django.core.cache.backends.redis.RedisCache":
+    if backend not in REDIS_CACHES:
         return [
             checks.Error(
                 f"Sessions are kept in the cache {alias!r} ({backend or 'none'}), which is not "

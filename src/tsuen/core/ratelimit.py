@@ -103,6 +103,9 @@ def _increment(key: str, timeout: int) -> int:
             count = cache.get(key, 0) + 1
             cache.set(key, count, timeout)
         return count
+    increment = getattr(cache, "increment", None)
+    if increment is not None:  # tsuen.core.cache.RedisCache: one round trip
+        return increment(key, timeout)
     if cache.add(key, 1, timeout):
         return 1
     try:
