@@ -135,3 +135,27 @@ def test_outreach_lists_are_for_the_wards_case_workers_only():
     facility = f.facility(ward)
     staff = f.user(Role.FACILITY_MANAGER, facility=facility)
     assert not allows(staff, Action.OUTREACH_VIEW, child)
+
+
+def test_a_request_builds_each_condition_once_and_still_sees_relationships_change(ward):
+    """Within one request (``conditions_remembered``, opened by the middleware) a condition is
+    built once per user, action and model; the relationships it tests are read when the query
+    runs, so a grant revoked mid-request closes at once; a change of role builds it again."""
+    from tsuen.authz.policy import condition, conditions_remembered
+
+    _muni, guardian, household, child = ward
+    proxy = f.user(Role.PROXY)
+    grant = ProxyGrant.unscoped.create(household=household, user=proxy, granted_by=guardian)
+    assert condition(guardian, Action.CHILD_VIEW, Child) is not condition(
+        guardian, Action.CHILD_VIEW, Child
+    )  # outside a request: built each time
+    with conditions_remembered():
+        first = condition(proxy, Action.CHILD_VIEW, Child)
+        assert condition(proxy, Action.CHILD_VIEW, Child) is first
+        assert condition(proxy, Action.CHILD_EDIT, Child) is not first
+        assert list(filter_allowed(proxy, Action.CHILD_VIEW, Child.unscoped.all())) == [child]
+        grant.revoked_at = timezone.now()
+        grant.save()
+        assert list(filter_allowed(proxy, Action.CHILD_VIEW, Child.unscoped.all())) == []
+        proxy.role = Role.MUNICIPAL_REVIEWER  # another key: built again (and none applies)
+        assert condition(proxy, Action.CHILD_VIEW, Child) is None

@@ -17,7 +17,9 @@ for every table it guards.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -570,8 +572,44 @@ PUBLIC_RULES = frozenset({anyone, public_facility_photo})
 # --- The API the services and views use -------------------------------------------------------
 
 
+#: The conditions already built in this request (:func:`conditions_remembered`), or None.
+_remembered: ContextVar[dict | None] = ContextVar("authz_conditions", default=None)
+
+
+@contextmanager
+def conditions_remembered() -> Iterator[None]:
+    """Within this block (one request: ``core.middleware``), a condition is built once per user
+    and action and model. A page asks the same question several times (may the user book at all,
+    then which children), and building a rule's subqueries costs more than running them. The
+    rules read the user's id, role, ward and facility (the key) and the clock (a request is
+    short); the relationships they test are subqueries, read by the database when it runs them."""
+    token = _remembered.set({})
+    try:
+        yield
+    finally:
+        _remembered.reset(token)
+
+
 def condition(user, action: Action, model: type[Model]) -> Q | None:
     """The OR of every applicable rule's condition, or None when no rule applies."""
+    remembered = _remembered.get()
+    if remembered is None:
+        return _condition(user, action, model)
+    key = (
+        user.is_authenticated,
+        user.pk,
+        getattr(user, "role", None),
+        getattr(user, "municipality_id", None),
+        getattr(user, "facility_id", None),
+        action,
+        model,
+    )
+    if key not in remembered:
+        remembered[key] = _condition(user, action, model)
+    return remembered[key]
+
+
+def _condition(user, action: Action, model: type[Model]) -> Q | None:
     paths = paths_for(model)
     result: Q | None = None
     for rule in POLICY[action]:

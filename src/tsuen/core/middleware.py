@@ -8,6 +8,7 @@ from functools import lru_cache
 
 from django.conf import settings
 
+from tsuen.authz.policy import conditions_remembered
 from tsuen.core import context, dates, tenancy
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
@@ -104,5 +105,6 @@ class RequestContextMiddleware:
             context.acting_as(actor),
             scope_for(user),
             dates.ward_style(lambda: dates.ward_of(user)),
+            conditions_remembered(),
         ):
             return self.get_response(request)
