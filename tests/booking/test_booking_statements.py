@@ -49,10 +49,9 @@ BOOKED = 13
 #: 10. ROLLBACK (nothing written; in a test ROLLBACK TO SAVEPOINT ...
 #: 11. ... and RELEASE SAVEPOINT: one statement fewer in production)
 #: 12. the guardian's ward, for the dates on the page (``dates.ward_of``)
-#: 13. the slot's places left, shown on the page again: confirmed bookings
-#: 14. ... and places held for waitlist offers
-#: and, in the audit trail, the children the page lists again.
-REFUSED = 14
+#: and, in the audit trail, the children the page lists again. The slot's places left, shown on
+#: the page again, are those the facts counted under the lock (not counted again).
+REFUSED = 12
 
 
 #: The audit trail's lookup of a row's owning municipality (tsuen.audit._owning_municipalities).
@@ -137,3 +136,6 @@ def test_a_refusal_for_a_full_slot_runs_a_fixed_number_of_statements(client, s):
     assert response.status_code == 400
     assert not Booking.unscoped.filter(child=s.child).exists()
     assert len(sql) == REFUSED, _listing(sql)
+    # The page says the slot is full, from the refusal's own count, and offers the waitlist.
+    page = response.content.decode()
+    assert reverse("booking:waitlist_join", args=[s.slot.pk]) in page

@@ -129,13 +129,21 @@ class Problem:
 class BookingRefused(Exception):
     """A booking (or cancellation) refused by a rule: ``code`` is stable, ``message`` is in
     the user's language. ``problems`` lists every rule that refused; ``existing`` is the live
-    booking that overlaps, when that is the reason (a double-submitted form finds its twin)."""
+    booking that overlaps, when that is the reason (a double-submitted form finds its twin);
+    ``places_left`` the free places of each slot the refused booking counted, by slot id (the
+    count under the lock: the page that shows the refusal need not count again)."""
 
-    def __init__(self, problems: Sequence[Problem], existing: Booking | None = None):
+    def __init__(
+        self,
+        problems: Sequence[Problem],
+        existing: Booking | None = None,
+        places_left: dict[int, int] | None = None,
+    ):
         self.problems = tuple(problems)
         self.code = self.problems[0].code
         self.message = self.problems[0].message
         self.existing = existing
+        self.places_left = places_left or {}
         super().__init__(self.message)
 
 
@@ -469,7 +477,15 @@ def _evaluate(
 
     if policy is None:
         problems.append(_problem("no_policy"))
-        return Preview(child, slot, starts_at, ends_at, None, problems=tuple(problems))
+        return Preview(
+            child,
+            slot,
+            starts_at,
+            ends_at,
+            None,
+            places_left=facts.places_left,
+            problems=tuple(problems),
+        )
 
     if not facts.certified:
         problems.append(_problem("not_certified", child=name))
@@ -782,7 +798,8 @@ def _write(
                 .order_by("pk")
                 .first()
             )
-        raise BookingRefused(problems, existing=existing)
+        counted = {pv.slot.pk: pv.places_left for pv in previews}
+        raise BookingRefused(problems, existing=existing, places_left=counted)
     if before_write is not None:
         before_write()
     bookings = []
@@ -1183,6 +1200,13 @@ class BookingPage:
         from tsuen.booking.waitlist import places_left
 
         return places_left(self.slot, clock.now())
+
+    def refused(self, refusal: BookingRefused) -> BookingPage:
+        """The page again after a refused booking, with the slot's free places as the refusal
+        counted them under the lock (read again only if it did not count them)."""
+        if self.slot.pk in refusal.places_left:
+            self.__dict__["places_left"] = refusal.places_left[self.slot.pk]  # the cached value
+        return self
 
 
 def booking_page(user, place_slot_id: int, *, audit: bool = True) -> BookingPage:

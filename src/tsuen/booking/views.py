@@ -89,10 +89,11 @@ def book(request):
             messages.success(request, _("Your booking is confirmed."))
             return redirect("booking:list")
         services.children_shown(page.children)
+        page = page.refused(refused)
         return render(
             request,
             "booking/book.html",
-            context | {"form": form, "problems": refused.problems},
+            context | {"page": page, "form": form, "problems": refused.problems},
             status=400,  # refused: nothing was booked
         )
     messages.success(request, _("Your booking is confirmed."))
