@@ -10,6 +10,8 @@ import datetime as dt
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from tsuen.core.forms import QuickSelect
+
 
 def _grid(first: dt.time, last: dt.time, step: int) -> list[dt.time]:
     day = dt.date(2000, 1, 1)
@@ -35,8 +37,10 @@ class BookingForm(forms.Form):
         widget=forms.CheckboxSelectMultiple,
         error_messages={"required": _("Choose the child to book for.")},
     )
-    start = forms.ChoiceField(label=_("From"))
-    end = forms.ChoiceField(label=_("Until"))
+    # Rendered in Python (tsuen.core.forms.QuickSelect): the page is shown again on every
+    # refused booking of the 09:00 rush.
+    start = forms.ChoiceField(label=_("From"), widget=QuickSelect)
+    end = forms.ChoiceField(label=_("Until"), widget=QuickSelect)
 
     def __init__(self, *args, children, slot, minimum: int = 60, step: int = 30, **kwargs):
         super().__init__(*args, **kwargs)
