@@ -733,22 +733,25 @@ def sibling_slot(slot: PlaceSlot, child: Child) -> PlaceSlot:
 # --- Booking -----------------------------------------------------------------------------
 
 
+#: Lock one row, compiled once per process (``SELECT ... FOR UPDATE`` on PostgreSQL; SQLite
+#: has no row locks: its writers take turns on the whole database).
+_LOCK_SLOT = CompiledQuery(
+    lambda pk: PlaceSlot.unscoped.select_for_update().filter(pk=pk).values("pk"), pk="int"
+)
+_LOCK_CHILD = CompiledQuery(
+    lambda pk: Child.unscoped.select_for_update().filter(pk=pk).values("pk"), pk="int"
+)
+
+
 def _lock(slot_ids: Iterable[int], child_ids: Iterable[int]) -> None:
-    """Lock in the one fixed order: every slot by pk, then every child by pk."""
+    """Lock in the one fixed order: every slot by pk, then every child by pk (one statement a
+    row: one slot and one child for a booking, a few more for brothers and sisters)."""
     if not LOCKING:
         return
-    list(
-        PlaceSlot.unscoped.select_for_update()
-        .filter(pk__in=sorted(set(slot_ids)))
-        .order_by("pk")
-        .values_list("pk", flat=True)
-    )
-    list(
-        Child.unscoped.select_for_update()
-        .filter(pk__in=sorted(set(child_ids)))
-        .order_by("pk")
-        .values_list("pk", flat=True)
-    )
+    for pk in sorted(set(slot_ids)):
+        _LOCK_SLOT.rows(pk=pk)
+    for pk in sorted(set(child_ids)):
+        _LOCK_CHILD.rows(pk=pk)
 
 
 def _write(
