@@ -241,6 +241,24 @@ def test_record_many_writes_one_event_per_row_in_bulk(django_assert_max_num_quer
     assert {tuple(e.field_names) for e in listed} == {("birth_date", "family_name", "given_name")}
 
 
+def test_the_owner_is_read_from_rows_loaded_with_the_target(django_assert_num_queries):
+    """A child loaded with its household (``select_related``) names its ward without a lookup;
+    the same events as for children loaded alone (which take one lookup)."""
+    a, b = f.municipality(), f.municipality()
+    for muni in (a, b, a):
+        f.family(muni)
+    fields = ["family_name", "given_name"]
+    loaded = list(Child.unscoped.select_related("household").order_by("pk"))
+    alone = list(Child.unscoped.order_by("pk"))
+    with committed():
+        with django_assert_num_queries(1):  # the insert only
+            record_many(Action.LIST, loaded, fields)
+        with django_assert_num_queries(2):  # the owners' lookup, the insert
+            record_many(Action.LIST, alone, fields)
+    chains = list(AuditEvent.objects.order_by("id").values_list("municipality_id", flat=True))
+    assert chains == [a.pk, b.pk, a.pk] * 2
+
+
 def test_record_many_of_nothing_writes_nothing():
     with committed():
         record_many(Action.LIST, [])

@@ -252,10 +252,15 @@ def _owning_municipalities(targets: Sequence[models.Model]) -> list[int | None]:
     ward). Lookups go through the base manager, which is unscoped, so no tenant scope is needed.
     """
     deep: dict[tuple[type[models.Model], str], set] = defaultdict(set)
+    loaded: dict[int, int | None] = {}
     for target in targets:
         path = _municipality_path(type(target))
         if path and "__" in path:
-            deep[type(target), path].add(target.pk)
+            known, municipality_id = _through_loaded(target, path)
+            if known:
+                loaded[id(target)] = municipality_id
+            else:
+                deep[type(target), path].add(target.pk)
     found = {
         (model, pk): municipality_id
         for (model, path), pks in deep.items()
@@ -269,10 +274,30 @@ def _owning_municipalities(targets: Sequence[models.Model]) -> list[int | None]:
         if path == "pk":
             return target.pk
         if "__" in path:
+            if id(target) in loaded:
+                return loaded[id(target)]
             return found.get((type(target), target.pk))
         return getattr(target, target._meta.get_field(path).attname)
 
     return [owner(target) for target in targets]
+
+
+def _through_loaded(target: models.Model, path: str) -> tuple[bool, int | None]:
+    """The value at the end of ``path`` read from the related rows already loaded with the target
+    (``select_related``: a child's household), without a query; ``(False, None)`` when a step
+    of the way is not loaded."""
+    *steps, last = path.split("__")
+    row = target
+    for step in steps:
+        field = row._meta.get_field(step)
+        if not (field.many_to_one or (field.one_to_one and field.concrete)):
+            return False, None  # only forward relations are loaded with the row
+        if not field.is_cached(row):
+            return False, None
+        row = field.get_cached_value(row)
+        if row is None:
+            return True, None
+    return True, getattr(row, row._meta.get_field(last).attname)
 
 
 # --- appending -----------------------------------------------------------------------------------
