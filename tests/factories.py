@@ -33,7 +33,7 @@ def municipality(
     ward without ranges, which refuses its staff)."""
     n = next(_seq)
     ward = Municipality.objects.create(
-        code=code or f"{90000 + n:05d}", name=f"{name}{n}", prefecture="東京都", **kw
+        code=code or f"{90000 + n:05d}", name=f"{name}{n}", **({"prefecture": "東京都"} | kw)
     )
     for cidr in staff_networks:
         StaffNetwork.objects.create(municipality=ward, cidr=cidr, note="test: this machine")

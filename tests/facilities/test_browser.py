@@ -75,3 +75,43 @@ def test_a_guardian_books_a_first_interview_on_a_phone(phone, live_server):
     assert phone.url.endswith("/facilities/interviews/")
     assert "ひだまり保育園" in phone.content()
     check_accessibility(phone)  # with the confirmation message shown
+
+
+def test_the_place_is_chosen_prefecture_first_on_a_360px_phone(browser, live_server, tmp_path):
+    """The municipality list follows the prefecture at once (the page's script asks for the
+    prefecture's list); the search then finds the municipality's facility only."""
+    from tests.browser_support import _page
+
+    sapporo = f.municipality(code="01100", name="札幌市", prefecture="北海道")
+    f.facility(sapporo, name="札幌の園")
+    otaru = f.municipality(code="01203", name="小樽市", prefecture="北海道")
+    f.facility(otaru, name="小樽の園")
+    f.facility(f.municipality(code="13104", name="新宿区"), name="新宿の園")
+    with _page(browser, live_server, {"width": 360, "height": 740}) as phone:
+        phone.goto("/facilities/")
+        phone.click("details.fold > summary")
+        municipality = phone.locator("select[name=municipality]")
+        assert municipality.is_disabled()  # no prefecture yet: nothing to choose from
+        phone.select_option("select[name=prefecture]", label="北海道")
+        phone.wait_for_function(
+            "document.querySelector('select[name=municipality]').options.length === 3"
+        )
+        assert municipality.is_enabled()
+        assert municipality.locator("option").all_inner_texts() == [
+            "北海道のすべての市区町村",
+            sapporo.name,
+            otaru.name,
+        ]
+        municipality.select_option(label=sapporo.name)
+        check_accessibility(phone)
+        width = phone.evaluate("document.documentElement.scrollWidth")
+        assert width <= 360, f"the search form is {width}px wide"
+        phone.screenshot(path=str(tmp_path / "search-filters-360.png"), full_page=True)
+        phone.locator("form.search-form button[type=submit]").click()
+        phone.wait_for_load_state()
+        body = phone.content()
+        assert "札幌の園" in body and "小樽の園" not in body and "新宿の園" not in body
+        assert f"北海道{sapporo.name}の施設です。" in body
+        check_accessibility(phone)
+        phone.screenshot(path=str(tmp_path / "search-results-360.png"), full_page=True)
+        print("screenshots:", tmp_path)

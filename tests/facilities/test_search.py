@@ -15,6 +15,7 @@ from tsuen.audit.models import AuditEvent
 from tsuen.booking.models import BookingStatus
 from tsuen.facilities.models import ClosureDay
 from tsuen.facilities.services import SearchCriteria, free_places, search_facilities
+from tsuen.municipalities.models import Municipality
 
 pytestmark = pytest.mark.django_db
 
@@ -267,3 +268,122 @@ def test_a_guardians_search_page_offers_their_children_and_audits_it(
     assert AuditEvent.objects.filter(action="list", object_id=str(child.pk)).exists()
     with django_assert_max_num_queries(10):
         client.get(reverse("facilities:search"), {"child": child.pk, "free_places": "on"})
+
+
+# --- the place: the prefecture, then one of its municipalities -----------------------------------
+
+
+def _country():
+    """Two prefectures: 北海道 with two publishing municipalities and one without a facility,
+    東京都 with one."""
+    sapporo = f.municipality(code="01100", name="札幌市", prefecture="北海道")
+    otaru = f.municipality(code="01203", name="小樽市", prefecture="北海道")
+    f.municipality(code="01204", name="旭川市", prefecture="北海道")  # publishes nothing
+    shinjuku = f.municipality(code="13104", name="新宿区", prefecture="東京都")
+    for ward, name in ((sapporo, "札幌の園"), (otaru, "小樽の園"), (shinjuku, "新宿の園")):
+        f.facility(ward, name=name)
+    return sapporo, otaru, shinjuku
+
+
+def _options(body: str, name: str) -> list[str]:
+    import re
+
+    select = re.search(rf'<select name="{name}".*?</select>', body, re.S).group(0)
+    return re.findall(r"<option[^>]*>([^<]*)</option>", select)
+
+
+def test_a_prefecture_searches_all_of_its_municipalities():
+    _country()
+    assert names(SearchCriteria(prefecture="北海道")) == {"札幌の園", "小樽の園"}
+    assert names(SearchCriteria(prefecture="東京都")) == {"新宿の園"}
+
+
+def test_the_form_lists_the_chosen_prefectures_publishing_municipalities_only(client):
+    sapporo, otaru, _ = _country()
+    body = client.get(reverse("facilities:search"), {"prefecture": "01"}).content.decode()
+    # 旭川市 publishes no facility; 新宿区 is in another prefecture. In code order.
+    assert _options(body, "municipality") == ["北海道のすべての市区町村", sapporo.name, otaru.name]
+    assert "札幌の園" in body and "小樽の園" in body and "新宿の園" not in body
+    assert "北海道の施設です。" in body
+
+
+def test_without_a_prefecture_no_municipality_is_listed_and_the_country_is_searched(client):
+    _country()
+    body = client.get(reverse("facilities:search"), {"prefecture": "", "area": ""}).content.decode()
+    assert _options(body, "municipality") == ["すべての市区町村"]
+    assert "先に都道府県を選んでください。" in body
+    assert all(name in body for name in ("札幌の園", "小樽の園", "新宿の園"))
+
+
+def test_a_municipality_of_another_prefecture_gives_way_to_the_prefecture(client):
+    """The parent chose 東京都 with 札幌市 still set (no script to refill the list)."""
+    sapporo, _, _ = _country()
+    params = {"prefecture": "13", "municipality": sapporo.pk}
+    body = client.get(reverse("facilities:search"), params).content.decode()
+    assert "新宿の園" in body and "札幌の園" not in body
+    assert _options(body, "municipality")[0] == "東京都のすべての市区町村"
+    assert 'class="errorlist' not in body
+
+
+def test_a_link_naming_only_a_municipality_chooses_its_prefecture(client):
+    _, otaru, _ = _country()
+    body = client.get(reverse("facilities:search"), {"municipality": otaru.pk}).content.decode()
+    assert "小樽の園" in body and "札幌の園" not in body
+    assert '<option value="01" selected>北海道</option>' in body
+    assert f'<option value="{otaru.pk}" selected>' in body
+
+
+def test_a_guardians_first_visit_searches_their_own_municipality(client):
+    sapporo, _, _ = _country()
+    guardian, _, _ = f.family(sapporo)
+    client.force_login(guardian)
+    body = client.get(reverse("facilities:search")).content.decode()
+    assert "札幌の園" in body and "小樽の園" not in body
+    assert f'<option value="{sapporo.pk}" selected>' in body
+    assert f"北海道{sapporo.name}の施設です。" in body
+    # Its next pages (a page number only) stay in the guardian's municipality.
+    body = client.get(reverse("facilities:search"), {"page": 1}).content.decode()
+    assert "札幌の園" in body and "小樽の園" not in body
+
+
+def test_a_guardian_whose_municipality_publishes_nothing_sees_their_prefecture(client):
+    _country()
+    asahikawa = Municipality.objects.get(code="01204")
+    guardian, _, _ = f.family(asahikawa)
+    client.force_login(guardian)
+    body = client.get(reverse("facilities:search")).content.decode()
+    assert "札幌の園" in body and "小樽の園" in body and "新宿の園" not in body
+    assert "北海道の施設です。" in body
+
+
+def test_the_page_reads_one_prefecture_whatever_the_size_of_the_country(
+    client, django_assert_max_num_queries
+):
+    sapporo, _, _ = _country()
+    params = {"prefecture": "01", "municipality": sapporo.pk, "age_class": "1"}
+    small = _queries(client, params)
+    for n in range(30):  # thirty more municipalities elsewhere, each publishing
+        f.facility(f.municipality(code=f"{14100 + n}", prefecture="神奈川県"))
+    assert _queries(client, params) == small
+    body = client.get(reverse("facilities:search"), params).content.decode()
+    assert len(_options(body, "municipality")) == 3
+
+
+def test_a_prefecture_not_in_the_list_is_refused(client):
+    _country()
+    body = client.get(reverse("facilities:search"), {"prefecture": "99"}).content.decode()
+    assert 'class="errorlist' in body and "札幌の園" not in body
+
+
+def test_the_municipality_list_of_a_prefecture_for_the_script(client):
+    sapporo, otaru, _ = _country()
+    url = reverse("facilities:search_municipalities")
+    data = client.get(url, {"prefecture": "01"}).json()
+    assert data == {
+        "all": "北海道のすべての市区町村",
+        "municipalities": [[sapporo.pk, sapporo.name], [otaru.pk, otaru.name]],
+    }
+    assert client.get(url, {"prefecture": "x"}).json() == {
+        "all": "すべての市区町村",
+        "municipalities": [],
+    }

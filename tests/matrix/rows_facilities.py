@@ -32,6 +32,8 @@ def _request(world):
 ROWS = {
     # Public: anyone may search and read a facility page.
     "facilities:search": Row(200),
+    # The search form's municipality list of one prefecture (published facts, no one's data).
+    "facilities:search_municipalities": Row(200),
     "facilities:detail": Row(200, args=arg("related_facility")),
     # The family's own pages.
     "facilities:interviews": Row(404, {"anonymous": LOGIN} | ok(*FAMILY)),

@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+from html import escape
+
 from django import forms
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from tsuen.core.templatetags.tsuen import date_jp
+from tsuen.facilities import services
 from tsuen.facilities.services import SearchCriteria, TimeOfDay, Use
+from tsuen.national.prefectures import CODE_OF, PREFECTURES
+
+PREFECTURE_NAMES = dict(PREFECTURES)
 
 WEEKDAYS = (
     (1, _("Monday")),
@@ -25,11 +32,67 @@ AGE_CLASS_CHOICES = (
 )
 
 
-class SearchForm(forms.Form):
-    """Every filter is optional; an empty form lists every published facility."""
+class Select(forms.Select):
+    """Django's ``<select>`` with the same markup, written in Python: Django renders each
+    ``<option>`` through a template of its own, and escapes through lazy wrappers, which made
+    the search form's lists most of the page's time (bench.facility_search)."""
 
+    def render(self, name, value, attrs=None, renderer=None):
+        widget = self.get_context(name, value, attrs)["widget"]
+        parts = [f'<select name="{escape(name)}"{_attributes(widget["attrs"])}>']
+        for group, options, _index in widget["optgroups"]:
+            if group:
+                parts.append(f'<optgroup label="{escape(str(group))}">')
+            parts.extend(
+                f'<option value="{escape(str(option["value"]))}"{_attributes(option["attrs"])}>'
+                f"{escape(str(option['label']))}</option>"
+                for option in options
+            )
+            if group:
+                parts.append("</optgroup>")
+        parts.append("</select>")
+        # Every name, value and label above is escaped (html.escape, as Django's escape).
+        return mark_safe("".join(parts))  # noqa: S308  # nosec B308
+
+
+def _attributes(attrs: dict) -> str:
+    """As Django's widget attributes: ``True`` a bare name, ``False``/``None`` left out."""
+    return "".join(
+        f" {escape(key)}" if value is True else f' {escape(key)}="{escape(str(value))}"'
+        for key, value in attrs.items()
+        if value is not False and value is not None
+    )
+
+
+def all_of(prefecture: str) -> str:
+    """The municipality list's first choice: the whole prefecture, or the whole country."""
+    if prefecture:
+        return _("All municipalities in %(prefecture)s") % {"prefecture": prefecture}
+    return _("All municipalities")
+
+
+def _id(value) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+class SearchForm(forms.Form):
+    """Every filter is optional; an empty form lists every published facility.
+
+    The place is chosen in two steps, the prefecture and then one of its municipalities that
+    publish a facility: the form never lists (nor reads) the whole country's municipalities.
+    :meth:`build` reads the one prefecture's list the request needs."""
+
+    prefecture = forms.ChoiceField(
+        widget=Select,
+        label=_("Prefecture"),
+        required=False,
+        choices=(("", _("All prefectures")), *PREFECTURES),
+    )
     municipality = forms.TypedChoiceField(
-        label=_("Municipality"), required=False, coerce=int, empty_value=None
+        widget=Select, label=_("Municipality"), required=False, coerce=int, empty_value=None
     )
     area = forms.CharField(
         label=_("Area or name"),
@@ -38,9 +101,10 @@ class SearchForm(forms.Form):
         help_text=_("A town name in the address, e.g. 高田馬場"),
     )
     child = forms.TypedChoiceField(
-        label=_("For my child"), required=False, coerce=int, empty_value=None
+        widget=Select, label=_("For my child"), required=False, coerce=int, empty_value=None
     )
     age_class = forms.TypedChoiceField(
+        widget=Select,
         label=_("Age class"),
         required=False,
         choices=AGE_CLASS_CHOICES,
@@ -48,6 +112,7 @@ class SearchForm(forms.Form):
         empty_value=None,
     )
     weekday = forms.TypedChoiceField(
+        widget=Select,
         label=_("Weekday"),
         required=False,
         choices=(("", _("Any day")), *WEEKDAYS),
@@ -55,6 +120,7 @@ class SearchForm(forms.Form):
         empty_value=None,
     )
     time_of_day = forms.ChoiceField(
+        widget=Select,
         label=_("Time of day"),
         required=False,
         choices=(
@@ -70,6 +136,7 @@ class SearchForm(forms.Form):
         error_messages={"invalid": _("Enter a time such as 10:30.")},
     )
     use = forms.ChoiceField(
+        widget=Select,
         label=_("Type of use"),
         required=False,
         choices=(
@@ -84,11 +151,52 @@ class SearchForm(forms.Form):
         label=_("Has free places in the next four weeks"), required=False
     )
 
-    def __init__(self, *args, municipalities=(), children=(), **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["municipality"].choices = [("", _("All municipalities"))] + [
-            (m.pk, str(m)) for m in municipalities
-        ]
+    @classmethod
+    def build(cls, data, *, children=()) -> SearchForm:
+        """The form for the request's query (``None``: the page opened without one).
+
+        The municipalities listed are those of the prefecture chosen; of the municipality
+        chosen when the query names no prefecture (a link); on a guardian's first visit, of
+        their own municipality, which is then chosen (or, if it publishes no facility, its
+        whole prefecture)."""
+        home = None
+        if data is None and children:
+            home = children[0].household.municipality_id
+        name = PREFECTURE_NAMES.get((data or {}).get("prefecture", ""), "")
+        if name:
+            municipalities = services.search_municipalities(prefecture=name)
+        elif data is not None and "prefecture" in data:  # all prefectures (or not one)
+            municipalities = []
+        else:
+            of = home if data is None else _id(data.get("municipality"))
+            municipalities = services.search_municipalities(of=of) if of else []
+        return cls(data, municipalities=municipalities, children=children, home=home)
+
+    def __init__(self, data=None, *, municipalities=(), children=(), home=None, **kwargs):
+        ids = {m.pk for m in municipalities}
+        prefecture = municipalities[0].prefecture if municipalities else ""
+        if data is None:
+            if prefecture in CODE_OF:  # a guardian's first visit: their own place
+                kwargs["initial"] = {
+                    "prefecture": CODE_OF[prefecture],
+                    "municipality": home if home in ids else None,
+                }
+        else:
+            data = data.copy()
+            if municipalities and not data.get("prefecture") and prefecture in CODE_OF:
+                data["prefecture"] = CODE_OF[prefecture]  # a link naming a municipality only
+            if _id(data.get("municipality")) not in ids:
+                # Another prefecture was chosen with the last one's municipality still set (no
+                # JavaScript to refill the list): the prefecture wins.
+                data["municipality"] = ""
+        super().__init__(data, **kwargs)
+        self.names = {m.pk: str(m) for m in municipalities}
+        self.place = prefecture or PREFECTURE_NAMES.get(self["prefecture"].value() or "", "")
+        field = self.fields["municipality"]
+        field.choices = [("", all_of(self.place))] + [(m.pk, m.name) for m in municipalities]
+        if not municipalities:
+            field.disabled = True
+            field.help_text = _("Choose the prefecture first.")
         if children:
             self.fields["child"].choices = [("", _("Choose a child"))] + [
                 (c.pk, c.full_name) for c in children
@@ -96,10 +204,24 @@ class SearchForm(forms.Form):
         else:
             del self.fields["child"]
 
+    def chosen(self) -> int:
+        """How many filters are set (the prefecture counts only without a municipality)."""
+        values = {name: self[name].value() for name in self.fields}
+        if values.get("municipality"):
+            values.pop("prefecture")
+        return sum(1 for value in values.values() if value not in (None, "", "0", False))
+
+    def where(self) -> str:
+        """The place searched, as the results name it ("" for the whole country)."""
+        criteria = self.criteria()
+        return self.names.get(criteria.municipality_id, "") or criteria.prefecture
+
     def criteria(self) -> SearchCriteria:
-        data = self.cleaned_data
+        """What to search: the valid form's filters; unbound, its initial place."""
+        data = self.cleaned_data if self.is_bound else self.initial
         return SearchCriteria(
             municipality_id=data.get("municipality"),
+            prefecture=PREFECTURE_NAMES.get(data.get("prefecture") or "", ""),
             area=data.get("area") or "",
             age_class=data.get("age_class"),
             child_id=data.get("child"),

@@ -149,6 +149,7 @@ class Use:
 @dataclass(frozen=True)
 class SearchCriteria:
     municipality_id: int | None = None
+    prefecture: str = ""  # the prefecture's name (the municipality's ``prefecture``)
     area: str = ""
     age_class: int | None = None
     child_id: int | None = None  # "the age of one of my children": its age class this year
@@ -200,6 +201,8 @@ def search_facilities(
         ).select_related("municipality")
         if criteria.municipality_id:
             facilities = facilities.filter(municipality_id=criteria.municipality_id)
+        elif criteria.prefecture:
+            facilities = facilities.filter(municipality__prefecture=criteria.prefecture)
         if area := _normalise(criteria.area):
             facilities = facilities.filter(
                 Q(address__icontains=area) | Q(name__icontains=area) | Q(name_kana__icontains=area)
@@ -263,13 +266,28 @@ def _slot_condition(
     return condition
 
 
-def search_municipalities():
-    """The municipalities that publish at least one facility (for the search form)."""
+def search_municipalities(*, prefecture: str = "", of: int | None = None) -> list:
+    """The municipalities that publish at least one facility in one prefecture (by its name, or
+    the prefecture of municipality ``of``), for the search form: one query over at most one
+    prefecture's municipalities (北海道 has the most, 179), never the country's. Without a
+    prefecture, none: the form asks for the prefecture first."""
     from tsuen.municipalities.models import Municipality
 
+    if prefecture:
+        municipalities = Municipality.objects.filter(prefecture=prefecture)
+    elif of is not None:
+        municipalities = Municipality.objects.filter(
+            prefecture=Subquery(Municipality.objects.filter(pk=of).values("prefecture")[:1])
+        )
+    else:
+        return []
     with tenancy.cross_tenant(_PUBLIC):
-        ids = Facility.objects.filter(suspended=False).values("municipality_id")
-        return list(Municipality.objects.filter(pk__in=ids).order_by("code"))
+        published = Facility.objects.filter(municipality=OuterRef("pk"), suspended=False)
+        return list(
+            municipalities.filter(Exists(published))
+            .only("pk", "code", "name", "prefecture")
+            .order_by("code")
+        )
 
 
 # --- the facility page -------------------------------------------------------------------------

@@ -6,6 +6,7 @@ app_name = "facilities"
 
 urlpatterns = [
     path("", views.search, name="search"),
+    path("municipalities/", views.municipalities, name="search_municipalities"),
     path("interviews/", views.interviews, name="interviews"),
     path("interviews/<id:interview_id>/cancel/", views.interview_cancel, name="interview_cancel"),
     path("<id:facility_id>/", views.detail, name="detail"),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -11,7 +12,7 @@ from django.views.decorators.http import require_POST
 from tsuen.core import ratelimit
 from tsuen.core.views import status_of
 from tsuen.facilities import services
-from tsuen.facilities.forms import InterviewRequestForm, SearchForm
+from tsuen.facilities.forms import PREFECTURE_NAMES, InterviewRequestForm, SearchForm, all_of
 from tsuen.families import services as families
 
 
@@ -19,29 +20,27 @@ def search(request):
     children = ()
     if request.user.is_authenticated and request.user.is_family:
         children = families.children_for(request.user)
-    form = SearchForm(
-        request.GET or None,
-        municipalities=services.search_municipalities(),
-        children=children,
-    )
+    # A page number alone is still the page opened without a query (its next pages).
+    data = request.GET if set(request.GET) - {"page"} else None
+    form = SearchForm.build(data, children=children)
     result = None
-    if form.is_bound and form.is_valid():
+    if not form.is_bound or form.is_valid():
         result = services.search_facilities(
             request.user, form.criteria(), page=request.GET.get("page", 1)
-        )
-    elif not form.is_bound:
-        result = services.search_facilities(
-            request.user, services.SearchCriteria(), page=request.GET.get("page", 1)
         )
     query = request.GET.copy()
     query.pop("page", None)
     # The filters fold behind one button; its label says how many are set.
-    chosen = sum(1 for name in form.fields if request.GET.get(name, "") not in ("", "0"))
-    return render(
-        request,
-        "facilities/search.html",
-        {"form": form, "result": result, "query": query.urlencode(), "chosen": chosen},
-    )
+    context = {"form": form, "result": result, "query": query.urlencode(), "chosen": form.chosen()}
+    return render(request, "facilities/search.html", context)
+
+
+def municipalities(request):
+    """The search form's municipality list for one prefecture (its script refills the list when
+    the prefecture changes; without it, the list follows the prefecture once searched)."""
+    name = PREFECTURE_NAMES.get(request.GET.get("prefecture", ""), "")
+    found = services.search_municipalities(prefecture=name) if name else []
+    return JsonResponse({"all": all_of(name), "municipalities": [[m.pk, m.name] for m in found]})
 
 
 def detail(request, facility_id: int):
