@@ -27,9 +27,10 @@ class RowIdField(forms.IntegerField):
 
 class QuickSelect(forms.Select):
     """A select rendered in Python, for hot pages: Django renders each option through its own
-    template include (the booking form's two time selects took about a third of the page's
-    rendering in the booking rush, bench/). The same markup as Django's select template
-    (tests/test_forms_quickselect.py compares them), the same attributes and option groups."""
+    template include (the booking form's two time selects took about a third of the refused
+    booking page's rendering in the booking rush; the facility search form's lists most of its
+    page: bench/). The same markup as Django's select template (tests/test_forms_quickselect.py
+    compares them), the same attributes and option groups."""
 
     @staticmethod
     def _attrs(attrs: dict):

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from html import escape
-
 from django import forms
-from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
+from tsuen.core.forms import QuickSelect
 from tsuen.core.templatetags.tsuen import date_jp
 from tsuen.facilities import services
 from tsuen.facilities.services import SearchCriteria, TimeOfDay, Use
@@ -32,38 +30,6 @@ AGE_CLASS_CHOICES = (
 )
 
 
-class Select(forms.Select):
-    """Django's ``<select>`` with the same markup, written in Python: Django renders each
-    ``<option>`` through a template of its own, and escapes through lazy wrappers, which made
-    the search form's lists most of the page's time (bench.facility_search)."""
-
-    def render(self, name, value, attrs=None, renderer=None):
-        widget = self.get_context(name, value, attrs)["widget"]
-        parts = [f'<select name="{escape(name)}"{_attributes(widget["attrs"])}>']
-        for group, options, _index in widget["optgroups"]:
-            if group:
-                parts.append(f'<optgroup label="{escape(str(group))}">')
-            parts.extend(
-                f'<option value="{escape(str(option["value"]))}"{_attributes(option["attrs"])}>'
-                f"{escape(str(option['label']))}</option>"
-                for option in options
-            )
-            if group:
-                parts.append("</optgroup>")
-        parts.append("</select>")
-        # Every name, value and label above is escaped (html.escape, as Django's escape).
-        return mark_safe("".join(parts))  # noqa: S308  # nosec B308
-
-
-def _attributes(attrs: dict) -> str:
-    """As Django's widget attributes: ``True`` a bare name, ``False``/``None`` left out."""
-    return "".join(
-        f" {escape(key)}" if value is True else f' {escape(key)}="{escape(str(value))}"'
-        for key, value in attrs.items()
-        if value is not False and value is not None
-    )
-
-
 def all_of(prefecture: str) -> str:
     """The municipality list's first choice: the whole prefecture, or the whole country."""
     if prefecture:
@@ -86,13 +52,13 @@ class SearchForm(forms.Form):
     :meth:`build` reads the one prefecture's list the request needs."""
 
     prefecture = forms.ChoiceField(
-        widget=Select,
+        widget=QuickSelect,
         label=_("Prefecture"),
         required=False,
         choices=(("", _("All prefectures")), *PREFECTURES),
     )
     municipality = forms.TypedChoiceField(
-        widget=Select, label=_("Municipality"), required=False, coerce=int, empty_value=None
+        widget=QuickSelect, label=_("Municipality"), required=False, coerce=int, empty_value=None
     )
     area = forms.CharField(
         label=_("Area or name"),
@@ -101,10 +67,10 @@ class SearchForm(forms.Form):
         help_text=_("A town name in the address, e.g. 高田馬場"),
     )
     child = forms.TypedChoiceField(
-        widget=Select, label=_("For my child"), required=False, coerce=int, empty_value=None
+        widget=QuickSelect, label=_("For my child"), required=False, coerce=int, empty_value=None
     )
     age_class = forms.TypedChoiceField(
-        widget=Select,
+        widget=QuickSelect,
         label=_("Age class"),
         required=False,
         choices=AGE_CLASS_CHOICES,
@@ -112,7 +78,7 @@ class SearchForm(forms.Form):
         empty_value=None,
     )
     weekday = forms.TypedChoiceField(
-        widget=Select,
+        widget=QuickSelect,
         label=_("Weekday"),
         required=False,
         choices=(("", _("Any day")), *WEEKDAYS),
@@ -120,7 +86,7 @@ class SearchForm(forms.Form):
         empty_value=None,
     )
     time_of_day = forms.ChoiceField(
-        widget=Select,
+        widget=QuickSelect,
         label=_("Time of day"),
         required=False,
         choices=(
@@ -136,7 +102,7 @@ class SearchForm(forms.Form):
         error_messages={"invalid": _("Enter a time such as 10:30.")},
     )
     use = forms.ChoiceField(
-        widget=Select,
+        widget=QuickSelect,
         label=_("Type of use"),
         required=False,
         choices=(
