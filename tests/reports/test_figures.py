@@ -28,7 +28,14 @@ from tsuen.core import clock, tenancy
 from tsuen.facilities.models import Facility
 from tsuen.families.models import Child, Household
 from tsuen.reports import figures, services
-from tsuen.reports.models import ChildDay, ChildMonth, FacilityMonth, VisitChange, WardDay
+from tsuen.reports.models import (
+    ChildDay,
+    ChildLast,
+    ChildMonth,
+    FacilityMonth,
+    VisitChange,
+    WardDay,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -228,6 +235,7 @@ def test_figures_are_exact_before_and_after_folding(world, edges, users):
     assert folded > 0 and not VisitChange.unscoped.exists()
     assert FacilityMonth.unscoped.exists() and WardDay.unscoped.exists()
     assert ChildMonth.unscoped.exists() and ChildDay.unscoped.exists()
+    assert ChildLast.unscoped.filter(last_visit__isnull=False).exists()
     assert_exact(world, users)
     assert figures.fold() == 0
 

@@ -7,7 +7,9 @@ See :mod:`tsuen.reports.models` for what is counted and how the database keeps i
 waits for). On PostgreSQL the fold is one statement: it deletes a batch of changes and adds
 their sums to the summaries (``DELETE ... RETURNING`` feeding four ``INSERT ... ON CONFLICT DO
 UPDATE``), so every change is either still in ``reports_visitchange`` or in a summary, never in
-both or neither, for any reader; two folds at once queue on an advisory lock (and a change
+both or neither, for any reader; in the same transaction it then sets the last visit
+(``reports_childlast``) of the children the batch touched, read only for children without
+changes; two folds at once queue on an advisory lock (and a change
 deleted by one is not seen by the other). On SQLite the fold's statements run in one write
 transaction, and SQLite admits one writer. Every read is one statement over a summary *and* the
 changes (``UNION ALL``), so it sees one snapshot: the same figures before and after a fold.
@@ -102,6 +104,16 @@ def fold(*, batch_size: int = DEFAULT_BATCH_SIZE) -> int:
             return folded
 
 
+#: Set the last attended day again for the children a batch touched (from the summary).
+_LAST_VISITS = (
+    "INSERT INTO reports_childlast (child_id, last_visit) "
+    "SELECT c.child_id, (SELECT MAX(d.date) FROM reports_childday d "
+    "WHERE d.child_id = c.child_id AND d.visits > 0) "
+    "FROM (SELECT DISTINCT t.child_id FROM ({children}) AS t) AS c WHERE 1 = 1 "
+    "ON CONFLICT (child_id) DO UPDATE SET last_visit = excluded.last_visit"
+)
+
+
 def _fold_batch(last: int, batch_size: int) -> int:
     vendor = connection.vendor
     with transaction.atomic(), connection.cursor() as cursor:
@@ -114,10 +126,16 @@ def _fold_batch(last: int, batch_size: int) -> int:
             cursor.execute(
                 f"WITH moved AS (DELETE FROM {_CHANGES} WHERE id IN "  # noqa: S608  # nosec B608
                 f"(SELECT id FROM {_CHANGES} WHERE id <= %s ORDER BY id LIMIT %s) "
-                f"RETURNING {_COLUMNS}), {ctes} SELECT COUNT(*) FROM moved",
+                f"RETURNING {_COLUMNS}), {ctes} "
+                "SELECT COUNT(*), COALESCE(array_agg(DISTINCT child_id), '{}') FROM moved",
                 [last, batch_size],
             )
-            return cursor.fetchone()[0]
+            count, children = cursor.fetchone()
+            # The statement above cannot see its own upserts; this one, in its transaction, can.
+            cursor.execute(
+                _LAST_VISITS.format(children="SELECT unnest(%s::bigint[]) AS child_id"), [children]
+            )
+            return count
         cursor.execute(
             f"SELECT MAX(id), COUNT(*) FROM (SELECT id FROM {_CHANGES} "  # noqa: S608  # nosec B608
             "WHERE id <= %s ORDER BY id LIMIT %s)",
@@ -129,6 +147,8 @@ def _fold_batch(last: int, batch_size: int) -> int:
         batch = f"(SELECT * FROM {_CHANGES} WHERE id <= {int(upto)})"  # noqa: S608  # nosec B608
         for statement in _into_summaries(vendor, batch):
             cursor.execute(statement)
+        children = f"SELECT child_id FROM {batch} AS b"  # noqa: S608  # nosec B608
+        cursor.execute(_LAST_VISITS.format(children=children))
         cursor.execute(f"DELETE FROM {_CHANGES} WHERE id <= %s", [upto])  # noqa: S608  # nosec B608
         return count
 

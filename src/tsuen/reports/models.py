@@ -14,7 +14,7 @@ ward) append the change of that contribution to :class:`VisitChange`, signed, in
 transaction: every write path is covered (the services, ``bulk_create``, ``update()``, SQL),
 and a request only inserts a row, so no request waits for another's figures. The fold
 (:func:`tsuen.reports.figures.fold`, ``manage.py fold_visit_figures``) moves the changes into
-the four summaries in one statement; the dashboard reads a summary and the changes not yet
+the summaries in one statement; the dashboard reads a summary and the changes not yet
 folded in one statement, so the figures are exact whether or not the fold has run
 (migration ``reports.0001_visit_figures``; tests/reports/test_figures.py).
 """
@@ -126,3 +126,22 @@ class ChildDay(TenantModel):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["child", "date"], name="reports_child_day")]
+
+
+class ChildLast(TenantModel):
+    """Outreach: the day of a child's last attended visit (none: never came), as of the last
+    fold. Not a sum, so the fold sets it again for every child a batch touched; a child with
+    changes not folded yet is read from :class:`ChildDay` and the changes instead."""
+
+    TENANT_PATHS = ("child__household__municipality",)
+
+    child = models.OneToOneField(
+        "families.Child",
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
+    )
+    last_visit = models.DateField(null=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["last_visit", "child"], name="reports_childlast_visit")]

@@ -18,7 +18,6 @@ from dataclasses import dataclass
 
 from django.db import connection
 from django.db.models import (
-    BooleanField,
     Count,
     ExpressionWrapper,
     F,
@@ -286,22 +285,20 @@ class Outreach:
         return None if self.last_visit is None else (clock.today() - self.last_visit).days
 
 
-#: Whether the certification's child has no attended visit since the cut-off (two parameters):
-#: no day since then whose attended visits, summary plus changes not folded yet, are above zero.
-#: Days with a summary row first (a probe a child that stops at its first such day; a scalar
-#: subquery with LIMIT, which the planner keeps as a probe instead of reading every child's
-#: days since the cut-off into a hash), then days only in the changes. Our own SQL; the values
-#: are parameters.
+#: The children who came since the cut-off (three parameters, the cut-off). A child without
+#: changes not folded yet: its last visit as of the fold (``reports_childlast``). A child with
+#: changes: a day since the cut-off whose attended visits, summary plus changes, are above zero.
+#: Not correlated with the certifications: the planner reads it once into a hash. Our own SQL;
+#: the values are parameters.
 _CAME_SINCE = (
-    "(SELECT 1 FROM reports_childday d "
-    "WHERE d.child_id = certification_certification.child_id AND d.date >= %s "
-    "AND d.visits + COALESCE("
-    "(SELECT SUM(v.visits) FROM reports_visitchange v "
-    "WHERE v.child_id = d.child_id AND v.date = d.date), 0) > 0 LIMIT 1) IS NULL "
-    "AND NOT EXISTS (SELECT 1 FROM reports_visitchange v "
-    "WHERE v.child_id = certification_certification.child_id AND v.date >= %s AND NOT EXISTS "
-    "(SELECT 1 FROM reports_childday d WHERE d.child_id = v.child_id AND d.date = v.date) "
-    "GROUP BY v.date HAVING SUM(v.visits) > 0)"
+    "SELECT l.child_id FROM reports_childlast l WHERE l.last_visit >= %s "
+    "AND l.child_id NOT IN (SELECT child_id FROM reports_visitchange) "
+    "UNION ALL SELECT x.k_child FROM ("
+    "SELECT d.child_id AS k_child, d.date AS k_day, d.visits AS s_visits "
+    "FROM reports_childday d WHERE d.date >= %s "
+    "AND d.child_id IN (SELECT child_id FROM reports_visitchange) "
+    "UNION ALL SELECT v.child_id, v.date, v.visits FROM reports_visitchange v WHERE v.date >= %s"
+    ") AS x GROUP BY x.k_child, x.k_day HAVING SUM(x.s_visits) > 0"
 )
 
 
@@ -328,18 +325,17 @@ def _last_visits(ids: list[int]) -> dict[int, dt.date]:
 def outreach(user, municipality_id: int, today: dt.date) -> list[Outreach]:
     """Certified children of the ward who never came (no attended visit) or whose last attended
     visit is more than ``OUTREACH_DAYS`` days ago. Case workers only. Two queries: the
-    certifications of children with no attended visit since the cut-off (a probe a child into
-    its attended days), then the last attended visit of those children (one grouped ``Max``)."""
+    certifications of children with no attended visit since the cut-off (an anti-join with
+    the children who came: their last visit as of the fold, or their days when they have
+    changes not folded yet), then the last attended visit of those children (one grouped
+    ``Max``)."""
     allowed = filter_allowed(user, Action.OUTREACH_VIEW, Child.objects.all()).values("pk")
     listed = Certification.objects.filter(
         municipality_id=municipality_id, status=CertificationStatus.ACTIVE, child__in=allowed
     )
     cutoff = connection.ops.adapt_datefield_value(today - dt.timedelta(days=OUTREACH_DAYS))
-    certifications = list(
-        listed.filter(
-            RawSQL(_CAME_SINCE, (cutoff, cutoff), output_field=BooleanField())  # noqa: S611  # nosec B611
-        ).select_related("child")
-    )
+    came = RawSQL(_CAME_SINCE, (cutoff, cutoff, cutoff))  # noqa: S611  # nosec B611
+    certifications = list(listed.exclude(child_id__in=came).select_related("child"))
     ids = [c.child_id for c in certifications]
     last_visits = _last_visits(ids) if ids else {}
     fiscal_year = rules.fiscal_year_of(today)
