@@ -60,8 +60,35 @@ def _measure(client, url: str, runs: int) -> tuple[int, list[float]]:
     return max(counts), times
 
 
+def _explain(client, url: str) -> list[tuple[float, str]]:
+    """The execution time (EXPLAIN (ANALYZE, BUFFERS)) of each SELECT of one request."""
+    import re
+
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        client.get(url)
+    timed = []
+    for query in queries.captured_queries:
+        sql = query["sql"]
+        if not sql.startswith("SELECT"):
+            continue
+        with connection.cursor() as cursor:
+            cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql)
+            plan = "\n".join(row[0] for row in cursor.fetchall())
+        ms = float(re.search(r"Execution Time: ([0-9.]+) ms", plan).group(1))
+        timed.append((ms, " ".join(sql.split())[:90]))
+    return timed
+
+
 def run(
-    children: int, facilities: int, days: int, runs: int, scales: list[int] | None = None
+    children: int,
+    facilities: int,
+    days: int,
+    runs: int,
+    scales: list[int] | None = None,
+    explain: bool = False,
 ) -> None:
     from django.conf import settings
     from django.db import connection
@@ -73,6 +100,7 @@ def run(
     from tsuen.accounts.models import Role
     from tsuen.accounts.testing import login_with_second_factor
     from tsuen.core import clock, tenancy
+    from tsuen.reports import figures
 
     today = clock.today()
     print(f"database: {settings.DATABASES['default']['ENGINE'].rsplit('.', 1)[-1]}, today {today}")
@@ -90,16 +118,23 @@ def run(
         }
     header = f"{'size':6} {'page':22} {'queries':>7} {'median ms':>10} {'p95 ms':>8} {'max ms':>8}"
     rows = []
+    explained = []
     for size, shape in sizes.items():
         with tenancy.cross_tenant("bench: building a ward"):
             started = time.perf_counter()
             ward = wardsize.build(today, **shape)
             built = time.perf_counter() - started
+            # The visits reach the dashboard's summaries as changes appended by the database
+            # triggers; fold them as `manage.py fold_visit_figures --loop` would within a minute.
+            folded = time.perf_counter()
+            figures.fold()
+            folded = time.perf_counter() - folded
             if connection.vendor == "postgresql":
-                # Planner statistics for the new rows, as autovacuum would make them soon
-                # after a real ward's data arrived (without them it guesses 1 row a table).
+                # Planner statistics and the visibility map for the new rows, as autovacuum
+                # would make them soon after a real ward's data arrived (without them the
+                # planner guesses 1 row a table).
                 with connection.cursor() as cursor:
-                    cursor.execute("ANALYZE")
+                    cursor.execute("VACUUM ANALYZE")
             accounts = {}
             for role in (Role.MUNICIPAL_ADMIN, Role.AUDITOR, Role.MUNICIPAL_REVIEWER):
                 accounts[role] = f.user(role, municipality=ward.municipality)
@@ -107,7 +142,7 @@ def run(
         print(
             f"{size}: {len(ward.children)} children, {len(ward.facilities)} facilities, "
             f"{ward.bookings} bookings ({ward.attended} attended), {ward.waiting} waiting; "
-            f"built in {built:.1f}s"
+            f"built in {built:.1f}s, figures folded in {folded:.1f}s"
         )
         pages = [
             ("dashboard (admin)", Role.MUNICIPAL_ADMIN, reverse("reports:dashboard")),
@@ -127,9 +162,17 @@ def run(
                 f"{size:6} {name:22} {count:7d} {statistics.median(times):10.1f} {p95:8.1f} "
                 f"{max(times):8.1f}{mark}"
             )
+            if explain and role == Role.MUNICIPAL_ADMIN and connection.vendor == "postgresql":
+                explained.append((size, _explain(client, url)))
     print()
     print(header)
     print("\n".join(rows))
+    for size, statements in explained:
+        total = sum(ms for ms, _ in statements)
+        print(f"\n{size}: the SELECTs of one admin dashboard, EXPLAIN ANALYZE execution ms")
+        print(f"(sum {total:.1f} ms; slowest first)")
+        for ms, sql in sorted(statements, reverse=True)[:8]:
+            print(f"  {ms:7.1f}  {sql}")
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -138,6 +181,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--facilities", type=int, default=30)
     parser.add_argument("--days", type=int, default=365)
     parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument(
+        "--explain",
+        action="store_true",
+        help="PostgreSQL: the EXPLAIN ANALYZE time of each SELECT of the admin dashboard",
+    )
     parser.add_argument("--scale", default="", help="e.g. 1,10: multiples of the ward's size")
     parser.add_argument(
         "--large", action="store_true", help="1,000 children and 50 facilities, times 1 and 10"
@@ -151,7 +199,7 @@ def main(argv: list[str] | None = None) -> None:
     from bench import _bulk
 
     with _bulk.throwaway_database():
-        run(args.children, args.facilities, args.days, args.runs, scales)
+        run(args.children, args.facilities, args.days, args.runs, scales, args.explain)
 
 
 if __name__ == "__main__":

@@ -16,30 +16,30 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from django.db import connection
 from django.db.models import (
     Count,
     ExpressionWrapper,
     F,
     IntegerField,
-    Max,
     Min,
     Q,
     Sum,
 )
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import ExtractHour, ExtractMinute, TruncMonth
 from django.utils import timezone
 
 from tsuen import rules
-from tsuen.attendance.models import ATTENDED, VISIT_MINUTES
 from tsuen.audit import record_many
 from tsuen.authz.policy import Action, allows_any, filter_allowed, require
-from tsuen.booking.models import Booking, BookingStatus
-from tsuen.booking.services import counting_bookings
 from tsuen.certification.models import WAITING, Application, Certification, CertificationStatus
 from tsuen.core import clock
 from tsuen.facilities.models import Facility, PlaceSlot
 from tsuen.families.models import Child
 from tsuen.municipalities.models import Municipality, rules_for
+from tsuen.reports.figures import as_date, columns, summed, union
+from tsuen.reports.models import ChildDay, ChildMonth, FacilityMonth, VisitChange, WardDay
 
 #: A certified child appears in the near-cap list from this share of a cap.
 NEAR_CAP_PERCENT = 80
@@ -144,27 +144,42 @@ def _minutes_of_day(field: str):
 def facility_use(municipality_id: int, month: dt.date, sort: str = "name") -> list[FacilityUse]:
     """Per facility of the ward, for the month holding ``month``: visits (attended), booked and
     attended child-minutes, and booked place-minutes over offered place-minutes (each slot's
-    places times its length). Three queries."""
+    places times its length). Three queries; the visits are read from the month's summary
+    (one row a facility) and the changes not folded yet (:mod:`tsuen.reports.figures`)."""
     first, last = rules.month_bounds(month)
     facilities = list(Facility.objects.filter(municipality_id=municipality_id))
-    ids = [f.pk for f in facilities]
+    names = dict(k_facility="facility_id", s_visits="visits", s_booked="booked_minutes")
+    names["s_attended"] = "attended_minutes"
     use = {
-        row["facility_id"]: row
-        for row in Booking.objects.filter(facility_id__in=ids, date__range=(first, last))
-        .values("facility_id")
-        .annotate(
-            visits=Count("pk", filter=ATTENDED),
-            booked=Sum("billable_minutes", filter=Q(status=BookingStatus.CONFIRMED)),
-            attended=Sum(VISIT_MINUTES, filter=ATTENDED),
+        facility_id: {"visits": visits, "booked": booked, "attended": attended}
+        for facility_id, visits, booked, attended in summed(
+            ["k_facility"],
+            {"visits": "SUM(s_visits)", "booked": "SUM(s_booked)", "attended": "SUM(s_attended)"},
+            [
+                columns(
+                    FacilityMonth.objects.filter(
+                        facility__municipality_id=municipality_id, month=first
+                    ),
+                    **names,
+                ),
+                columns(
+                    VisitChange.objects.filter(
+                        facility__municipality_id=municipality_id, date__range=(first, last)
+                    ),
+                    **names,
+                ),
+            ],
         )
-        .order_by()
     }
     slot_minutes = ExpressionWrapper(
         F("capacity") * (_minutes_of_day("ends_at") - _minutes_of_day("starts_at")),
         output_field=IntegerField(),
     )
     offered = dict(
-        PlaceSlot.objects.filter(facility_id__in=ids, date__range=(first, last))
+        PlaceSlot.objects.filter(
+            facility__in=Facility.objects.filter(municipality_id=municipality_id).values("pk"),
+            date__range=(first, last),
+        )
         .values("facility_id")
         .annotate(minutes=Sum(slot_minutes))
         .order_by()
@@ -204,34 +219,51 @@ class NearCap:
     is_monthly = property(lambda self: self.period is rules.Period.MONTH)
 
 
+def cap_usage(municipality_id: int, periods: list[tuple[dt.date, dt.date]]) -> dict[int, list[int]]:
+    """The minutes each certified child of the ward has counted towards the caps (used and
+    booked, exactly as the booking service counts them) in each period (whole months), for the
+    children with any in those months. One statement: the children's months (one summary row a
+    child and month) and the changes not folded yet."""
+    first, last = min(p[0] for p in periods), max(p[1] for p in periods)
+    certified = Certification.objects.filter(
+        municipality_id=municipality_id, status=CertificationStatus.ACTIVE
+    ).values("child_id")
+    names = dict(k_child="child_id", k_day="month", s_minutes="counting_minutes")
+    rows = summed(
+        ["k_child"],
+        {
+            f"cap{i}": "SUM(CASE WHEN k_day BETWEEN %s AND %s THEN s_minutes ELSE 0 END)"
+            for i in range(len(periods))
+        },
+        [
+            columns(
+                ChildMonth.unscoped.filter(child_id__in=certified, month__range=(first, last)),
+                **names,
+            ),
+            columns(
+                VisitChange.unscoped.filter(child_id__in=certified, date__range=(first, last)),
+                **(names | {"k_day": "date"}),
+            ),
+        ],
+        sums_params=tuple(
+            connection.ops.adapt_datefield_value(day) for bounds in periods for day in bounds
+        ),
+    )
+    return {row[0]: [minutes or 0 for minutes in row[1:]] for row in rows}
+
+
 def near_cap(municipality_id: int, today: dt.date) -> list[NearCap]:
-    """Certified children of the ward whose counted minutes (used and booked, exactly as the
-    booking service counts them against the caps) reach ``NEAR_CAP_PERCENT`` % of a cap of the
-    ward's policy in the cap's period holding ``today``. One aggregate query for all children
-    (plus the policy and the certified children's ids); the highest share per child is kept."""
+    """Certified children of the ward whose counted minutes (:func:`cap_usage`) reach
+    ``NEAR_CAP_PERCENT`` % of a cap of the ward's policy in the cap's period holding ``today``.
+    The highest share per child is kept."""
     policy = rules_for(municipality_id, today)
     periods = [rules.period_bounds(cap.period, today) for cap in policy.caps]
-    first, last = min(p[0] for p in periods), max(p[1] for p in periods)
-    child_ids = Certification.objects.filter(
-        municipality_id=municipality_id, status=CertificationStatus.ACTIVE
-    ).values_list("child_id", flat=True)
-    usage = (
-        counting_bookings(child_ids, first, last)
-        .values("child_id")
-        .annotate(
-            **{
-                f"cap{i}": Sum(VISIT_MINUTES, filter=Q(date__range=bounds))
-                for i, bounds in enumerate(periods)
-            }
-        )
-        .order_by()
-    )
     found = []
-    for row in usage:
+    for child_id, used in cap_usage(municipality_id, periods).items():
         reached = [
-            NearCap(row["child_id"], cap.period, row[f"cap{i}"] or 0, cap.limit_minutes)
+            NearCap(child_id, cap.period, used[i], cap.limit_minutes)
             for i, cap in enumerate(policy.caps)
-            if rules.reaches_share_of_cap(row[f"cap{i}"] or 0, cap.limit_minutes, NEAR_CAP_PERCENT)
+            if rules.reaches_share_of_cap(used[i], cap.limit_minutes, NEAR_CAP_PERCENT)
         ]
         if reached:
             found.append(max(reached, key=lambda n: n.used_minutes / n.limit_minutes))
@@ -253,33 +285,59 @@ class Outreach:
         return None if self.last_visit is None else (clock.today() - self.last_visit).days
 
 
+#: The children who came since the cut-off (three parameters, the cut-off). A child without
+#: changes not folded yet: its last visit as of the fold (``reports_childlast``). A child with
+#: changes: a day since the cut-off whose attended visits, summary plus changes, are above zero.
+#: Not correlated with the certifications: the planner reads it once into a hash. Our own SQL;
+#: the values are parameters.
+_CAME_SINCE = (
+    "SELECT l.child_id FROM reports_childlast l WHERE l.last_visit >= %s "
+    "AND l.child_id NOT IN (SELECT child_id FROM reports_visitchange) "
+    "UNION ALL SELECT x.k_child FROM ("
+    "SELECT d.child_id AS k_child, d.date AS k_day, d.visits AS s_visits "
+    "FROM reports_childday d WHERE d.date >= %s "
+    "AND d.child_id IN (SELECT child_id FROM reports_visitchange) "
+    "UNION ALL SELECT v.child_id, v.date, v.visits FROM reports_visitchange v WHERE v.date >= %s"
+    ") AS x GROUP BY x.k_child, x.k_day HAVING SUM(x.s_visits) > 0"
+)
+
+
+def _last_visits(ids: list[int]) -> dict[int, dt.date]:
+    """The day of the last attended visit of each of these children that ever came."""
+    names = dict(k_child="child_id", k_day="date", s_visits="visits")
+    history, params = union(
+        [
+            columns(model.unscoped.filter(child_id__in=ids), **names)
+            for model in (ChildDay, VisitChange)
+        ]
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT k_child, MAX(k_day) FROM (SELECT k_child, k_day FROM "  # noqa: S608  # nosec B608
+            f"({history}) AS x GROUP BY k_child, k_day HAVING SUM(s_visits) > 0) AS y "
+            "GROUP BY k_child",
+            params,
+        )
+        last_visits = {child: as_date(day) for child, day in cursor.fetchall()}
+    return last_visits
+
+
 def outreach(user, municipality_id: int, today: dt.date) -> list[Outreach]:
     """Certified children of the ward who never came (no attended visit) or whose last attended
     visit is more than ``OUTREACH_DAYS`` days ago. Case workers only. Two queries: the
-    certifications of children with no attended visit since the cut-off (an anti-join), then
-    the last attended visit of those children (one grouped ``Max``)."""
+    certifications of children with no attended visit since the cut-off (an anti-join with
+    the children who came: their last visit as of the fold, or their days when they have
+    changes not folded yet), then the last attended visit of those children (one grouped
+    ``Max``)."""
     allowed = filter_allowed(user, Action.OUTREACH_VIEW, Child.objects.all()).values("pk")
-    came_lately = (
-        Booking.unscoped.filter(ATTENDED)
-        .filter(date__gte=today - dt.timedelta(days=OUTREACH_DAYS))
-        .values("child_id")
+    listed = Certification.objects.filter(
+        municipality_id=municipality_id, status=CertificationStatus.ACTIVE, child__in=allowed
     )
-    certifications = list(
-        Certification.objects.filter(
-            municipality_id=municipality_id,
-            status=CertificationStatus.ACTIVE,
-            child__in=allowed,
-        )
-        .exclude(child__in=came_lately)
-        .select_related("child")
-    )
-    last_visits = dict(
-        Booking.unscoped.filter(ATTENDED, child_id__in=[c.child_id for c in certifications])
-        .values("child_id")
-        .annotate(last=Max("date"))
-        .order_by()
-        .values_list("child_id", "last")
-    )
+    cutoff = connection.ops.adapt_datefield_value(today - dt.timedelta(days=OUTREACH_DAYS))
+    came = RawSQL(_CAME_SINCE, (cutoff, cutoff, cutoff))  # noqa: S611  # nosec B611
+    certifications = list(listed.exclude(child_id__in=came).select_related("child"))
+    ids = [c.child_id for c in certifications]
+    last_visits = _last_visits(ids) if ids else {}
     fiscal_year = rules.fiscal_year_of(today)
     rows = [
         Outreach(
@@ -325,20 +383,25 @@ def _month_key(value) -> dt.date:
 
 def trend(municipality_id: int, today: dt.date) -> list[TrendMonth]:
     """The last ``TREND_MONTHS`` months (this one included): visits and child-hours of the ward's
-    children, and certifications made by the ward. Two queries."""
+    children, and certifications made by the ward. Two queries; the visits are read from the
+    ward's days (one summary row a day) and the changes not folded yet."""
     months = _months_back(today, TREND_MONTHS)
     first = months[0]
-    visits = {
-        _month_key(row["month"]): row
-        for row in Booking.objects.filter(
-            child__household__municipality_id=municipality_id, date__range=(first, today)
-        )
-        .filter(ATTENDED)
-        .annotate(month=TruncMonth("date"))
-        .values("month")
-        .annotate(visits=Count("pk"), minutes=Sum(VISIT_MINUTES))
-        .order_by()
-    }
+    names = dict(k_day="date", s_visits="visits", s_minutes="attended_minutes")
+    visits: dict[dt.date, dict[str, int]] = {}
+    for day, count, minutes in summed(
+        ["k_day"],
+        {"visits": "SUM(s_visits)", "minutes": "SUM(s_minutes)"},
+        [
+            columns(
+                model.objects.filter(ward_id=municipality_id, date__range=(first, today)), **names
+            )
+            for model in (WardDay, VisitChange)
+        ],
+    ):
+        month = visits.setdefault(as_date(day).replace(day=1), {"visits": 0, "minutes": 0})
+        month["visits"] += count
+        month["minutes"] += minutes
     certified = {
         _month_key(row["month"]): row["count"]
         for row in Certification.objects.filter(
