@@ -10,11 +10,14 @@ rows over ``generate_series``): ``visits / --per-facility`` facilities (20 visit
 visits over 50,000 facilities) in municipalities of ``--per-municipality`` facilities, each with
 its manager, ten place slots in the month, and half as many children as visits (households in
 the facility's municipality, ages in classes 0-2), each child attending twice (10:00-12:00,
-checked in and out). Then, timed: ``billing.services.generate_claims`` for every facility as
-its manager (as the claims page calls it), one facility after the other; the claims of one
+checked in and out). Then, timed: the month run (``billing.services_month.generate_month_claims``,
+as ``manage.py generate_month_claims --as`` runs it, as a national operator), or with
+``--path facility`` the old way, ``billing.services.generate_claims`` for every facility as its
+manager (as the claims page calls it), one facility after the other; the claims of one
 ward set approved (in SQL) and its finance export (``services_review.export_month``, CSV and
-Excel) as the ward's payments officer. Prints the total time, the time per 100,000 visits and
-peak memory (``ru_maxrss`` of the process before and after the claims, and tracemalloc's peak
+Excel) as the ward's payments officer. Prints the total time, the time per 100,000 visits, the
+process's CPU time, the SQL statements a facility and peak memory (``ru_maxrss`` of the process
+before and after the claims, and tracemalloc's peak
 during them with ``--tracemalloc``, which slows Python down). Asserts nothing.
 """
 
