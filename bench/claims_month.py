@@ -10,11 +10,14 @@ rows over ``generate_series``): ``visits / --per-facility`` facilities (20 visit
 visits over 50,000 facilities) in municipalities of ``--per-municipality`` facilities, each with
 its manager, ten place slots in the month, and half as many children as visits (households in
 the facility's municipality, ages in classes 0-2), each child attending twice (10:00-12:00,
-checked in and out). Then, timed: ``billing.services.generate_claims`` for every facility as
-its manager (as the claims page calls it), one facility after the other; the claims of one
+checked in and out). Then, timed: the month run (``billing.services_month.generate_month_claims``,
+as ``manage.py generate_month_claims --as`` runs it, as a national operator), or with
+``--path facility`` the old way, ``billing.services.generate_claims`` for every facility as its
+manager (as the claims page calls it), one facility after the other; the claims of one
 ward set approved (in SQL) and its finance export (``services_review.export_month``, CSV and
-Excel) as the ward's payments officer. Prints the total time, the time per 100,000 visits and
-peak memory (``ru_maxrss`` of the process before and after the claims, and tracemalloc's peak
+Excel) as the ward's payments officer. Prints the total time, the time per 100,000 visits, the
+process's CPU time, the SQL statements a facility and peak memory (``ru_maxrss`` of the process
+before and after the claims, and tracemalloc's peak
 during them with ``--tracemalloc``, which slows Python down). Asserts nothing.
 """
 
@@ -182,13 +185,10 @@ def build(visits: int, per_facility: int, per_municipality: int, year: int, mont
     return {"visits": made_visits, "facilities": made_facilities, "wards": made_wards}
 
 
-def claim_month(year: int, month: int, use_tracemalloc: bool) -> dict:
-    """Every facility's claims, as its manager, then one ward's finance export."""
-    from django.utils import timezone
-
+def _per_facility(year: int, month: int, started: float) -> None:
+    """The old path: ``generate_claims`` for every facility, as its manager."""
     from tsuen.accounts.models import Role, User
-    from tsuen.billing import services, services_review
-    from tsuen.billing.models import Claim, ClaimLine, ClaimStatus
+    from tsuen.billing import services
     from tsuen.core import context, tenancy
     from tsuen.core.middleware import scope_for
 
@@ -199,24 +199,74 @@ def claim_month(year: int, month: int, use_tracemalloc: bool) -> dict:
     )
     with tenancy.cross_tenant("bench: the managers"):
         total_managers = managers.count()
-    rss_before = _bulk.maxrss_mb()
-    if use_tracemalloc:
-        tracemalloc.start()
-    started = time.perf_counter()
-    done = 0
-    with tenancy.cross_tenant("bench: the managers"):
-        manager_iter = managers.iterator(chunk_size=500)
-        for manager in manager_iter:
+        for done, manager in enumerate(managers.iterator(chunk_size=500), start=1):
             with context.acting_as(context.actor_for(manager, "127.0.0.1")), scope_for(manager):
                 services.generate_claims(manager, year, month)
-            done += 1
             if done % 1000 == 0:
                 print(
                     f"      {done:,}/{total_managers:,} facilities, "
                     f"{time.perf_counter() - started:.0f}s, maxrss {_bulk.maxrss_mb():.0f} MB",
                     flush=True,
                 )
+
+
+def _month_run(year: int, month: int, started: float) -> None:
+    """The month run (``services_month.generate_month_claims``) as a national operator, as
+    ``manage.py generate_month_claims --as`` runs it."""
+    from tsuen.accounts.models import Role, User
+    from tsuen.billing import services_month
+    from tsuen.core import context
+    from tsuen.core.middleware import scope_for
+
+    operator = User.objects.create(
+        email="bench-operator@example.jp",
+        role=Role.NATIONAL_OPERATOR,
+        password="!",  # noqa: S106  (unusable)
+    )
+
+    def progress(run):
+        if run.facilities % 10_000 < services_month.DEFAULT_BATCH_SIZE:
+            print(
+                f"      {run.facilities:,} facilities, {time.perf_counter() - started:.0f}s, "
+                f"maxrss {_bulk.maxrss_mb():.0f} MB",
+                flush=True,
+            )
+
+    with context.acting_as(context.actor_for(operator, "127.0.0.1")), scope_for(operator):
+        run = services_month.generate_month_claims(operator, year, month, progress=progress)
+    if run.refused:
+        raise SystemExit(f"refused: {run.refused[:3]}")
+
+
+def claim_month(year: int, month: int, use_tracemalloc: bool, path: str = "month") -> dict:
+    """The month's claims (the month run, or every facility's as its manager), then one
+    ward's finance export."""
+    from django.db import connection
+    from django.utils import timezone
+
+    from tsuen.accounts.models import Role, User
+    from tsuen.billing import services_review
+    from tsuen.billing.models import Claim, ClaimLine, ClaimStatus
+    from tsuen.core import context, tenancy
+    from tsuen.core.middleware import scope_for
+
+    statements = [0]
+
+    def count(execute, sql, params, many, context_):
+        statements[0] += 1
+        return execute(sql, params, many, context_)
+
+    rss_before = _bulk.maxrss_mb()
+    if use_tracemalloc:
+        tracemalloc.start()
+    started, cpu_started = time.perf_counter(), time.process_time()
+    with connection.execute_wrapper(count):
+        if path == "month":
+            _month_run(year, month, started)
+        else:
+            _per_facility(year, month, started)
     claims_s = time.perf_counter() - started
+    cpu_s = time.process_time() - cpu_started
     peak = tracemalloc.get_traced_memory()[1] / 2**20 if use_tracemalloc else None
     if use_tracemalloc:
         tracemalloc.stop()
@@ -253,6 +303,9 @@ def claim_month(year: int, month: int, use_tracemalloc: bool) -> dict:
             export[kind] = ((time.perf_counter() - t) * 1000, sealed.sha256)
     return {
         "claims_s": claims_s,
+        "cpu_s": cpu_s,
+        "statements": statements[0],
+        "path": path,
         "claims": claims,
         "lines": lines,
         "rss_before_mb": rss_before,
@@ -277,7 +330,7 @@ def one_size(args) -> dict:
             f"{built_in.seconds:.1f}s",
             flush=True,
         )
-        result = claim_month(year, month, args.tracemalloc)
+        result = claim_month(year, month, args.tracemalloc, args.path)
     return made | result | {"built_s": built_in.seconds}
 
 
@@ -289,6 +342,13 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--per-facility", type=int, default=20, help="visits a facility (20)")
     parser.add_argument("--per-municipality", type=int, default=30)
     parser.add_argument("--tracemalloc", action="store_true", help="also tracemalloc's peak")
+    parser.add_argument(
+        "--path",
+        choices=("month", "facility"),
+        default="month",
+        help="month: the month run as the national operator (default); facility: every "
+        "facility's generate_claims as its manager (the old path, for comparison)",
+    )
     parser.add_argument("--one-size", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.one_size:
@@ -313,6 +373,7 @@ def main(argv: list[str] | None = None) -> None:
             f"--visits={visits}",
             f"--per-facility={args.per_facility}",
             f"--per-municipality={args.per_municipality}",
+            f"--path={args.path}",
         ] + (["--tracemalloc"] if args.tracemalloc else [])
         process = subprocess.run(  # noqa: S603  (our own executable and arguments)
             command, cwd=_bulk.ROOT, capture_output=True, text=True, check=False
@@ -327,9 +388,11 @@ def main(argv: list[str] | None = None) -> None:
             raise SystemExit(f"the {scale}x run failed")
         results.append((scale, found[0]))
     print()
+    print(f"path: {args.path}")
     print(
         f"{'size':>4} {'visits':>10} {'facilities':>10} {'claims':>7} {'claims s':>9} "
-        f"{'s/100k':>7} {'rss before':>10} {'rss peak':>9} {'tracemalloc':>11}  "
+        f"{'s/100k':>7} {'cpu s':>6} {'sql/fac':>7} {'rss before':>10} {'rss peak':>9} "
+        f"{'tracemalloc':>11}  "
         f"{'ward export (claims, csv ms, xlsx ms)'}"
     )
     for scale, r in results:
@@ -338,12 +401,17 @@ def main(argv: list[str] | None = None) -> None:
         mark = "" if per < TARGET_S_PER_100K else "  > target"
         print(
             f"{scale:>3}x {r['visits']:>10,} {r['facilities']:>10,} {r['claims']:>7,} "
-            f"{r['claims_s']:9.1f} {per:7.1f} "
+            f"{r['claims_s']:9.1f} {per:7.1f} {r['cpu_s']:6.1f} "
+            f"{r['statements'] / r['facilities']:7.2f} "
             f"{r['rss_before_mb']:8.0f}MB {r['rss_after_mb']:7.0f}MB "
             f"{peak:>11}  {r['ward_claims']} claims, {r['export_ms']['csv']:.0f}, "
             f"{r['export_ms']['xlsx']:.0f}{mark}"
         )
-    print("(rss: the process's peak resident memory before and after generating the claims)")
+    print(
+        "(cpu s: this process's CPU time during the claims (the database's is not in it); "
+        "sql/fac: SQL statements of the claims (the month run or every generate_claims) a "
+        "facility; rss: the process's peak resident memory before and after them)"
+    )
 
 
 if __name__ == "__main__":

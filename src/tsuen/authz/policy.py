@@ -375,6 +375,10 @@ class Action(StrEnum):
     CLAIM_VIEW = "claim.view"
     CLAIM_SUBMIT = "claim.submit"
     CLAIM_APPROVE = "claim.approve"
+    # Issue 11 item 5: draft the month's claims of facilities (checked on the facility): its
+    # manager for its own; the national operator's month run for every facility
+    # (``billing.services_month``). Drafts only: submitting stays CLAIM_SUBMIT, the manager's.
+    CLAIM_GENERATE = "claim.generate"
     STATEMENT_VIEW = "statement.view"
     POLICY_VIEW = "policy.view"
     POLICY_EDIT = "policy.edit"
@@ -532,6 +536,9 @@ POLICY: dict[Action, tuple[Rule, ...]] = {
     Action.CLAIM_VIEW: (facility_manager_of_facility, municipal_staff(_PAYMENTS, _ADMIN)),
     Action.CLAIM_SUBMIT: (facility_manager_of_facility,),
     Action.CLAIM_APPROVE: (municipal_staff(_PAYMENTS, _ADMIN),),
+    # The operator runs the month for the country (a named account, audited); it sees counts
+    # only, never a claim or a line (CLAIM_VIEW is not granted to it).
+    Action.CLAIM_GENERATE: (facility_manager_of_facility, national_operator),
     # The family's monthly statement of fees (checked on the household).
     Action.STATEMENT_VIEW: (guardian_of_household,),
     Action.POLICY_VIEW: (municipal_staff(*_CASEWORK, _AUDITOR), national_operator),

@@ -31,7 +31,7 @@ from tsuen.core.csvutil import BOM, csv_row
 from tsuen.core.templatetags.tsuen import date_jp
 from tsuen.exports.services import Sealed, seal
 from tsuen.facilities.models import Facility, Interview, InterviewStatus
-from tsuen.families.models import FeeClass, Guardian, Household, HouseholdFeeClass
+from tsuen.families.models import Child, FeeClass, Guardian, Household, HouseholdFeeClass
 from tsuen.municipalities.models import MunicipalPolicy
 from tsuen.national import services as national_services
 
@@ -194,26 +194,114 @@ def price_visits(facility: Facility, year: int, month: int, **narrow) -> list[Pr
     every facility in date order; the bucket split of this facility's visits is then priced.
     """
     first, last = _month_days(year, month)
-    fy = rules.fiscal_year_of(first)
-    fy_first, _fy_last = rules.fiscal_year_bounds(fy)
-    month_visits = list(
-        _present()
-        .filter(booking__facility=facility, booking__date__range=(first, last), **narrow)
-        .order_by("booking__date", "booking__starts_at", "pk")
-    )
+    month_visits = list(_month_visits([facility.pk], first, last, **narrow))
     if not month_visits:
         return []
+    facts = _month_facts([facility.pk], month_visits, first, last)
+    return _price_facility(facility, month_visits, facts)
+
+
+#: What pricing reads of a visit (``visit_minutes``, the funding replay, the claim line).
+_VISIT_FIELDS = (
+    "status",
+    "checked_in_at",
+    "checked_out_at",
+    "booking__child_id",
+    "booking__facility_id",
+    "booking__date",
+    "booking__starts_at",
+    "booking__ends_at",
+    "booking__billable_minutes",
+)
+#: ... and of its child and household (a claim shows no more).
+_CHILD_FIELDS = (
+    "birth_date",
+    "disability",
+    "medical_care",
+    "household__municipality_id",
+    "household__support_needed",
+)
+
+
+def _month_visits(facility_ids: Iterable[int], first: dt.date, last: dt.date, **narrow):
+    """The month's visits (attendance PRESENT) at the facilities, facility by facility, each
+    facility's in date order."""
+    return (
+        _present()
+        .filter(
+            booking__facility_id__in=list(facility_ids),
+            booking__date__range=(first, last),
+            **narrow,
+        )
+        .order_by("booking__facility_id", "booking__date", "booking__starts_at", "pk")
+    )
+
+
+def _month_visits_to_claim(facility_ids: list[int], first: dt.date, last: dt.date) -> list:
+    """:func:`_month_visits` with only the columns pricing reads, each child read (and its
+    flags decrypted) once however often it came, no name and no care record: for claims
+    (two queries)."""
+    visits = list(
+        Attendance.unscoped.filter(
+            status=AttendanceStatus.PRESENT,
+            booking__facility_id__in=facility_ids,
+            booking__date__range=(first, last),
+        )
+        .select_related("booking")
+        .only(*_VISIT_FIELDS)
+        .order_by("booking__facility_id", "booking__date", "booking__starts_at", "pk")
+    )
+    children = Child.unscoped.select_related("household").only(*_CHILD_FIELDS)
+    children = children.in_bulk({a.booking.child_id for a in visits})
+    for a in visits:
+        a.booking.child = children[a.booking.child_id]
+    return visits
+
+
+@dataclass
+class _MonthFacts:
+    """What pricing a month's visits reads besides the visits themselves, loaded once for the
+    visits of one facility or of a batch of facilities (one query per kind of data)."""
+
+    first: dt.date
+    fiscal_year: int
+    policies: _Policies
+    national: rules.BenefitRates
+    #: child -> every visit of the child in the fiscal year up to the month's end, anywhere.
+    year_visits: dict[int, list[Attendance]]
+    fee_classes: dict[int, list[HouseholdFeeClass]]
+    #: (facility, child) -> the accepted first interview (the latest asked for).
+    interviews: dict[tuple[int, int], Interview]
+    #: (facility, child) -> the child's last visit there before the month.
+    last_use_before_month: dict[tuple[int, int], dt.date]
+
+
+def _month_facts(
+    facility_ids: list[int],
+    month_visits: list[Attendance],
+    first: dt.date,
+    last: dt.date,
+    national: rules.BenefitRates | None = None,
+) -> _MonthFacts:
+    fy = rules.fiscal_year_of(first)
+    fy_first, _fy_last = rules.fiscal_year_bounds(fy)
     children = {a.booking.child_id: a.booking.child for a in month_visits}
     households = {c.household_id for c in children.values()}
     wards = {c.household.municipality_id for c in children.values()}
-    policies = _Policies(wards, fy)
-    # The national table of the year: the national operator's, else the built-in one.
-    national = national_services.national_rates(fy)
+    if national is None:
+        # The national table of the year: the national operator's, else the built-in one.
+        national = national_services.national_rates(fy)
 
     year_visits: dict[int, list[Attendance]] = defaultdict(list)
+    # Only the booking is read of these (date, times, facility, child): no child rows.
     for a in (
-        _present()
-        .filter(booking__child_id__in=children, booking__date__range=(fy_first, last))
+        Attendance.unscoped.filter(
+            status=AttendanceStatus.PRESENT,
+            booking__child_id__in=list(children),
+            booking__date__range=(fy_first, last),
+        )
+        .select_related("booking")
+        .only(*_VISIT_FIELDS)
         .order_by("booking__date", "booking__starts_at", "pk")
     ):
         year_visits[a.booking.child_id].append(a)
@@ -224,25 +312,44 @@ def price_visits(facility: Facility, year: int, month: int, **narrow) -> list[Pr
     ):
         fee_classes[row.household_id].append(row)
 
-    interviews: dict[int, Interview] = {}
+    interviews: dict[tuple[int, int], Interview] = {}
     for interview in Interview.unscoped.filter(
-        facility=facility, child_id__in=children, status=InterviewStatus.ACCEPTED
-    ).order_by("requested_at"):
-        interviews[interview.child_id] = interview
-    last_use_before_month = dict(
-        _present()
-        .filter(booking__facility=facility, booking__child_id__in=children)
+        facility_id__in=facility_ids, child_id__in=list(children), status=InterviewStatus.ACCEPTED
+    ).order_by("requested_at", "pk"):
+        interviews[interview.facility_id, interview.child_id] = interview
+    last_use_before_month = {
+        (facility_id, child_id): day
+        for facility_id, child_id, day in _present()
+        .filter(booking__facility_id__in=facility_ids, booking__child_id__in=list(children))
         .filter(booking__date__lt=first)
-        .values("booking__child_id")
+        .values("booking__facility_id", "booking__child_id")
         .annotate(last=Max("booking__date"))
-        .values_list("booking__child_id", "last")
+        .values_list("booking__facility_id", "booking__child_id", "last")
+    }
+    return _MonthFacts(
+        first=first,
+        fiscal_year=fy,
+        policies=_Policies(wards, fy),
+        national=national,
+        year_visits=year_visits,
+        fee_classes=fee_classes,
+        interviews=interviews,
+        last_use_before_month=last_use_before_month,
     )
+
+
+def _price_facility(
+    facility: Facility, month_visits: list[Attendance], facts: _MonthFacts
+) -> list[PricedVisit]:
+    """Price one facility's visits of the month (in date order) from the facts loaded."""
+    first, fy, policies, national = facts.first, facts.fiscal_year, facts.policies, facts.national
+    children = {a.booking.child_id: a.booking.child for a in month_visits}
 
     # Fund each child's visits of the year in date order, under the policy in force on each
     # claimed visit's date (one replay per distinct policy, usually one).
     splits: dict[int, rules.BucketSplit] = {}
-    for child_id, visits in year_visits.items():
-        child = children[child_id]
+    for child_id, child in children.items():
+        visits = facts.year_visits[child_id]
         ward = child.household.municipality_id
         national_last = rules.national_last_day(child.birth_date)
         claimed = defaultdict(set)
@@ -258,13 +365,15 @@ def price_visits(facility: Facility, year: int, month: int, **narrow) -> list[Pr
                     splits[a.pk] = split
 
     priced = []
-    last_use: dict[int, dt.date | None] = {c: last_use_before_month.get(c) for c in children}
+    last_use: dict[int, dt.date | None] = {
+        c: facts.last_use_before_month.get((facility.pk, c)) for c in children
+    }
     for a in month_visits:
         child, day = a.booking.child, a.booking.date
         household = child.household
         policy = policies.on(household.municipality_id, day)
         minutes = _minutes(a, policy)
-        fee_class = _fee_class_on(fee_classes[household.pk], day)
+        fee_class = _fee_class_on(facts.fee_classes[household.pk], day)
         adders = []
         if child.disability:
             adders.append(rules.Adder.DISABILITY)
@@ -272,7 +381,7 @@ def price_visits(facility: Facility, year: int, month: int, **narrow) -> list[Pr
             adders.append(rules.Adder.MEDICAL_CARE)
         if household.support_needed or fee_class == FeeClass.SUPPORT_NEEDED:
             adders.append(rules.Adder.SUPPORT_NEEDED_FAMILY)
-        interview = interviews.get(child.pk)
+        interview = facts.interviews.get((facility.pk, child.pk))
         previous = last_use[child.pk]
         first_visit = interview is not None and rules.first_visit_adder_due(
             interview.held_minutes or 0, interview.follow_up_recorded, previous, day
@@ -331,6 +440,7 @@ def _managed_facility(manager, action: Action = Action.CLAIM_SUBMIT) -> Facility
 
 
 def _latest(facility: Facility, year: int, month: int) -> dict[int, Claim]:
+    """Paying municipality -> the facility's latest claim version of the month."""
     latest: dict[int, Claim] = {}
     for claim in Claim.unscoped.filter(facility=facility, year=year, month=month).order_by(
         "version"
@@ -339,73 +449,155 @@ def _latest(facility: Facility, year: int, month: int) -> dict[int, Claim]:
     return latest
 
 
-def _write_lines(claim: Claim, lines: list[PricedVisit]) -> None:
-    ClaimLine.unscoped.bulk_create(
-        [
-            ClaimLine(
-                claim=claim,
-                booking_id=p.booking.pk,
-                child_id=p.booking.child_id,
-                date=p.booking.date,
-                billable_minutes=p.billable_minutes,
-                age_class=p.age_class,
-                bucket_shares=p.shares,
-                base_amount=p.base_amount,
-                adders=p.adders,
-                first_visit_amount=p.first_visit_amount,
-                reduction_reimbursed=p.reduction,
-                fee_gross=p.fee_gross,
-            )
-            for p in lines
-        ]
-    )
+def _line_rows(claim: Claim, lines: list[PricedVisit]) -> list[ClaimLine]:
+    return [
+        ClaimLine(
+            claim=claim,
+            booking_id=p.booking.pk,
+            child_id=p.booking.child_id,
+            date=p.booking.date,
+            billable_minutes=p.billable_minutes,
+            age_class=p.age_class,
+            bucket_shares=p.shares,
+            base_amount=p.base_amount,
+            adders=p.adders,
+            first_visit_amount=p.first_visit_amount,
+            reduction_reimbursed=p.reduction,
+            fee_gross=p.fee_gross,
+        )
+        for p in lines
+    ]
+
+
+def _set_totals(claim: Claim, lines: list[PricedVisit]) -> None:
     claim.total_benefit = sum(p.benefit for p in lines)
     claim.total_reduction_reimbursed = sum(p.reduction for p in lines)
+
+
+def _write_lines(claim: Claim, lines: list[PricedVisit]) -> None:
+    ClaimLine.unscoped.bulk_create(_line_rows(claim, lines))
+    _set_totals(claim, lines)
     claim.save(update_fields=["total_benefit", "total_reduction_reimbursed"])
+
+
+def _refusal_already_submitted(claim: Claim) -> ClaimRefused:
+    return ClaimRefused(
+        _("The claim for %(month)s to %(payer)s is already submitted: make a correction instead.")
+        % {"month": f"{claim.year}-{claim.month:02d}", "payer": claim.paying_municipality.name},
+        code="already_submitted",
+    )
+
+
+@dataclass
+class ClaimsWritten:
+    """What :func:`claim_facilities` did to a batch of facilities."""
+
+    #: Facility id -> its draft claims written, one per paying municipality (in the order of
+    #: each payer's first visit), for every facility that was not refused.
+    claims: dict[int, list[Claim]] = field(default_factory=dict)
+    #: Facility id -> why nothing of its month changed (a claim of it is already submitted).
+    refused: dict[int, ClaimRefused] = field(default_factory=dict)
+    lines: int = 0
+    #: Drafts deleted because none of their visits is left.
+    deleted: int = 0
+
+
+def claim_facilities(
+    facilities: list[Facility],
+    year: int,
+    month: int,
+    *,
+    national: rules.BenefitRates | None = None,
+) -> ClaimsWritten:
+    """(Re)generate the month's draft claims of `facilities`, many facilities per query.
+
+    For the callers only (:func:`generate_claims`, ``services_month.generate_month_claims``):
+    they check who may, refuse a month that has not ended, and call this in a transaction with
+    the facilities' rows locked (``select_for_update``), as the facilities were read. For each
+    facility, as :func:`generate_claims` always did: a draft claim per paying municipality, a
+    draft regenerated in place (same claim, lines written again), drafts whose visits are all
+    gone deleted; a facility with a claim to a payer already submitted (and visits for it) is
+    refused as a whole and left as it was. One ``create`` audit event per claim written.
+    """
+    first, last = _month_days(year, month)
+    ids = [facility.pk for facility in facilities]
+    written = ClaimsWritten()
+    visits: dict[int, list[Attendance]] = defaultdict(list)
+    month_visits = _month_visits_to_claim(ids, first, last)
+    for a in month_visits:
+        visits[a.booking.facility_id].append(a)
+    facts = _month_facts(ids, month_visits, first, last, national) if month_visits else None
+    latest: dict[int, dict[int, Claim]] = defaultdict(dict)
+    for claim in (
+        Claim.unscoped.select_for_update()
+        .filter(facility_id__in=ids, year=year, month=month)
+        .order_by("facility_id", "version")
+    ):
+        latest[claim.facility_id][claim.paying_municipality_id] = claim
+
+    new, regenerated, gone, rows = [], [], [], []
+    for facility in facilities:
+        by_payer: dict[int, list[PricedVisit]] = defaultdict(list)
+        if visits[facility.pk]:
+            for p in _price_facility(facility, visits[facility.pk], facts):
+                by_payer[p.payer_municipality_id].append(p)
+        drafts = latest[facility.pk]
+        submitted = [c for w, c in drafts.items() if not c.is_draft and w in by_payer]
+        if submitted:
+            written.refused[facility.pk] = _refusal_already_submitted(submitted[0])
+            continue
+        claims = []
+        for ward, lines in by_payer.items():
+            claim = drafts.get(ward)
+            if claim is None:
+                claim = Claim(
+                    facility=facility, paying_municipality_id=ward, year=year, month=month
+                )
+                new.append(claim)
+            else:
+                regenerated.append(claim)
+            _set_totals(claim, lines)
+            claims.append(claim)
+            rows.append((claim, lines))
+        # Drafts whose visits are all gone (e.g. an attendance corrected to a no-show).
+        gone += [
+            c.pk
+            for w, c in drafts.items()
+            if w not in by_payer and c.is_draft and c.supersedes_id is None
+        ]
+        if claims:
+            written.claims[facility.pk] = claims
+
+    if regenerated:
+        # Locked above and drafts: their lines are written again, their totals replaced.
+        ClaimLine.unscoped.filter(claim__in=[c.pk for c in regenerated]).only("pk").delete()
+        Claim.unscoped.bulk_update(regenerated, ["total_benefit", "total_reduction_reimbursed"])
+    Claim.unscoped.bulk_create(new)
+    lines = [line for claim, priced in rows for line in _line_rows(claim, priced)]
+    ClaimLine.unscoped.bulk_create(lines)
+    if gone:
+        Claim.unscoped.filter(pk__in=gone, status=ClaimStatus.DRAFT).delete()
+    written.lines, written.deleted = len(lines), len(gone)
+    record_many("create", [claim for claim, _priced in rows])
+    return written
 
 
 def generate_claims(manager, year, month) -> list[Claim]:
     """The month's draft claims of the manager's facility, one per paying municipality.
 
     A draft is regenerated from current data; a month whose claim to some payer is already
-    submitted is refused (make a correction instead), and nothing changes.
+    submitted is refused (make a correction instead), and nothing changes. The month of every
+    facility at once: ``services_month.generate_month_claims``.
     """
     year, month = check_month(year, month)
     facility = _managed_facility(manager)
     refuse_unfinished_month(year, month)
     with transaction.atomic():
-        Facility.unscoped.select_for_update().filter(pk=facility.pk).get()
-        priced = price_visits(facility, year, month)
-        by_payer: dict[int, list[PricedVisit]] = defaultdict(list)
-        for p in priced:
-            by_payer[p.payer_municipality_id].append(p)
-        latest = _latest(facility, year, month)
-        for ward, claim in latest.items():
-            if not claim.is_draft and ward in by_payer:
-                raise ClaimRefused(
-                    _(
-                        "The claim for %(month)s to %(payer)s is already submitted: make a "
-                        "correction instead."
-                    )
-                    % {"month": f"{year}-{month:02d}", "payer": claim.paying_municipality.name}
-                )
-        claims = []
-        for ward, lines in by_payer.items():
-            claim = latest.get(ward)
-            if claim is None:
-                claim = Claim.unscoped.create(
-                    facility=facility, paying_municipality_id=ward, year=year, month=month
-                )
-            else:
-                claim.lines.all().delete()
-            _write_lines(claim, lines)
-            claims.append(claim)
-        # Drafts whose visits are all gone (e.g. an attendance corrected to a no-show).
-        for ward, claim in latest.items():
-            if ward not in by_payer and claim.is_draft and claim.supersedes_id is None:
-                claim.delete()
-        record_many("create", claims)
-    return claims
+        locked = list(Facility.unscoped.select_for_update().filter(pk=facility.pk))
+        written = claim_facilities(locked, year, month)
+        if facility.pk in written.refused:
+            raise written.refused[facility.pk]
+    return written.claims.get(facility.pk, [])
 
 
 def claims_page(user) -> list[Claim]:
