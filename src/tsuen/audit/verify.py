@@ -1,7 +1,8 @@
 """Verification of the audit chains: recompute every hash in order, name the first break.
 
 Shared by the ``verify_audit_chain`` command and the tests. Events are streamed in sequence
-order in chunks, so a chain of millions of events is checked in bounded memory. Events not yet
+order in chunks (a server-side cursor in a transaction), so a chain of millions of events is
+checked in bounded memory. Events not yet
 sealed by the sequencer have no place in the chain to check: they are counted, with the age of
 the oldest, and one older than :data:`STALE_AFTER` is a problem (the sequencer is not running).
 """
@@ -12,6 +13,7 @@ import dataclasses
 import datetime as dt
 import enum
 
+from django.db import transaction
 from django.db.models import Count, Min
 
 from tsuen.audit.chain import GENESIS_HASH, HASHED_FIELDS, event_hash
@@ -163,11 +165,15 @@ def verify_chain(
         .values("id", "hash", *HASHED_FIELDS)
         .iterator(chunk_size=chunk_size)
     )
-    for row in rows:
-        problem, detail = _check(row, expected_seq, prev_hash)
-        if problem:
-            return broken(problem, row["id"], row["seq"], detail, expected_seq - first_seq)
-        expected_seq, prev_hash, last_id = row["seq"] + 1, row["hash"], row["id"]
+    # In a transaction, PostgreSQL's server-side cursor streams the chain as it is read; in
+    # autocommit Django declares it WITH HOLD, which makes the server materialise the whole
+    # chain (millions of rows) before the first chunk. No savepoint: nothing is written.
+    with transaction.atomic(savepoint=False):
+        for row in rows:
+            problem, detail = _check(row, expected_seq, prev_hash)
+            if problem:
+                return broken(problem, row["id"], row["seq"], detail, expected_seq - first_seq)
+            expected_seq, prev_hash, last_id = row["seq"] + 1, row["hash"], row["id"]
     last_seq = expected_seq - 1
     if head.seq != last_seq:
         return broken(
