@@ -156,6 +156,51 @@ def test_a_rewritten_last_event_is_found_against_the_chain_head():
     assert (result.problem, result.broken_event_id) == (Problem.HEAD_MISMATCH, last.pk)
 
 
+def test_the_latest_events_can_be_checked_alone_linked_to_the_event_before_them():
+    """What the log's page checks within a request: the last events and the head."""
+    muni = f.municipality()
+    chain = chain_of(muni, 6)
+    latest = verify_chain(muni.pk, latest=3, chunk_size=2)
+    assert latest.ok and not latest.whole
+    assert (latest.first_seq, latest.events_checked, latest.head_seq) == (4, 3, 6)
+    whole = verify_chain(muni.pk, latest=10)
+    assert whole.ok and whole.whole and (whole.first_seq, whole.events_checked) == (1, 6)
+
+    tamper("UPDATE audit_auditevent SET object_id = %s WHERE id = %s", ["999", chain[4].pk])
+    result = verify_chain(muni.pk, latest=3)
+    assert (result.problem, result.broken_event_id, result.broken_seq) == (
+        Problem.HASH_MISMATCH,
+        chain[4].pk,
+        5,
+    )
+    assert result.events_checked == 1
+
+
+def test_an_edit_before_the_latest_events_is_left_to_the_whole_chains_check():
+    muni = f.municipality()
+    chain = chain_of(muni, 6)
+    tamper("UPDATE audit_auditevent SET object_id = %s WHERE id = %s", ["999", chain[1].pk])
+    assert verify_chain(muni.pk, latest=3).ok  # the daily verify_audit_chain reads it all
+    assert verify_chain(muni.pk).problem == Problem.HASH_MISMATCH
+
+
+def test_the_latest_events_find_the_event_before_them_deleted_and_the_end_cut_off():
+    muni = f.municipality()
+    chain = chain_of(muni, 6)
+    tamper("DELETE FROM audit_auditevent WHERE id = %s", [chain[2].pk])
+    result = verify_chain(muni.pk, latest=3)
+    assert (result.problem, result.broken_event_id, result.broken_seq) == (
+        Problem.SEQUENCE_GAP,
+        None,
+        3,
+    )
+    other = f.municipality()
+    chain = chain_of(other, 6)
+    tamper("DELETE FROM audit_auditevent WHERE seq >= 6 AND chain_id = %s", [chain[0].chain_id])
+    result = verify_chain(other.pk, latest=3)
+    assert (result.problem, result.broken_seq) == (Problem.HEAD_MISMATCH, 6)
+
+
 # --- the command ---------------------------------------------------------------------------------
 
 

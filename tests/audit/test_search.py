@@ -17,9 +17,9 @@ from tests import factories as f
 from tests.audit.helpers import committed, sealed, tamper
 from tests.exports import support as exports
 from tests.matrix.rows_certification import _application
-from tsuen.accounts.models import Role
+from tsuen.accounts.models import Role, User
 from tsuen.accounts.testing import login_with_second_factor
-from tsuen.audit import Action, record
+from tsuen.audit import Action, record, search
 from tsuen.audit.models import AuditEvent
 from tsuen.certification.models import ApplicationStatus
 from tsuen.core import clock
@@ -215,6 +215,10 @@ def test_search_by_guardian_email(client, auditor, world):
 def test_search_by_staff_member(client, auditor, reviewer, admin, world):
     found = rows(page(client, auditor, staff_email=reviewer.email))
     assert len(found) == 3 and all(reviewer.email in row for row in found)
+    assert rows(page(client, auditor, staff_email=reviewer.email.upper())) == found
+    # An address stored as written, not in lower case, is found too (the fallback).
+    User.objects.filter(pk=reviewer.pk).update(email="Rev.Iewer@Example.jp")
+    assert len(rows(page(client, auditor, staff_email="rev.iewer@example.jp"))) == 3
     assert rows(page(client, auditor, staff_email=admin.email)) == []
 
 
@@ -322,6 +326,51 @@ def test_the_chain_status_is_shown_ok_or_first_broken_event(client, auditor, wor
     body = client.get(reverse(LOG)).content.decode()
     assert 'id="chain-broken"' in body
     assert f"id {target.pk}, sequence number 2 (hash mismatch)" in body
+
+
+def test_the_first_look_of_a_long_chain_verifies_its_latest_events(
+    client, auditor, world, monkeypatch
+):
+    """A ward's chain of millions cannot be read within a request: the page checks the latest
+    events and says so; the daily verify_audit_chain checks the whole chain."""
+    monkeypatch.setattr(search, "VERIFY_LATEST", 2)
+    body = page(client, auditor).content.decode()
+    assert 'id="chain-ok"' in body
+    assert "the latest 2 events checked (sequence numbers 2 to 3)" in body
+    events = AuditEvent.objects.in_municipality(auditor.municipality_id)
+    tamper(
+        "UPDATE audit_auditevent SET source_address = %s WHERE id = %s",
+        ["10.0.0.1", events.get(seq=3).pk],
+    )
+    body = client.get(reverse(LOG)).content.decode()
+    assert 'id="chain-broken"' in body and "sequence number 3 (hash mismatch)" in body
+
+
+def test_the_count_stops_at_the_cap_and_the_pages_are_the_newest_events(
+    client, auditor, ward, reviewer, monkeypatch
+):
+    """Counting a ward's whole log on every page costs more than the page: beyond the cap the
+    page says "more than", and its pages are those an exact count gives, up to the cap."""
+    with acting_as(actor_for(reviewer)), committed():
+        for hour in range(1, 66):
+            with clock.frozen(dt.datetime(2026, 1, 1) + dt.timedelta(hours=hour)):
+                record(Action.READ, ward)
+
+    def pages(cap):
+        monkeypatch.setattr(search, "COUNT_CAP", cap)
+        first = page(client, auditor, staff_email=reviewer.email)
+        second = client.get(reverse(LOG), {"staff_email": reviewer.email, "page": 2})
+        cells = [[row.split("</tr>", 1)[0] for row in rows(each)] for each in (first, second)]
+        return first.content.decode(), *cells
+
+    body, exact_first, exact_second = pages(1000)
+    assert "65 events" in body and 'id="audit-capped"' not in body
+    assert len(exact_first) == 50 and len(exact_second) == 15
+    body, first, second = pages(60)
+    assert "More than 60 events" in body and 'id="audit-capped"' in body
+    assert first == exact_first  # the newest fifty, in the same order
+    assert second == exact_second[:10]  # then up to the cap
+    assert "2026-01-03T17:00:00+09:00" in first[0]  # 65 hours after 1 January, newest
 
 
 def test_the_query_count_does_not_grow_with_the_log(

@@ -1,7 +1,8 @@
 """Verification of the audit chains: recompute every hash in order, name the first break.
 
 Shared by the ``verify_audit_chain`` command and the tests. Events are streamed in sequence
-order in chunks, so a chain of millions of events is checked in bounded memory. Events not yet
+order in chunks (a server-side cursor in a transaction), so a chain of millions of events is
+checked in bounded memory. Events not yet
 sealed by the sequencer have no place in the chain to check: they are counted, with the age of
 the oldest, and one older than :data:`STALE_AFTER` is a problem (the sequencer is not running).
 """
@@ -12,6 +13,7 @@ import dataclasses
 import datetime as dt
 import enum
 
+from django.db import transaction
 from django.db.models import Count, Min
 
 from tsuen.audit.chain import GENESIS_HASH, HASHED_FIELDS, event_hash
@@ -46,6 +48,12 @@ class VerifyResult:
     detail: str = ""
     unsealed: int = 0  # events appended but not yet sealed into the chain
     oldest_unsealed_age: dt.timedelta | None = None
+    first_seq: int = 1  # the first event checked: 1 for the whole chain, more for its latest
+
+    @property
+    def whole(self) -> bool:
+        """Whether the whole chain was checked, not only its latest events."""
+        return self.first_seq <= 1
 
     @property
     def ok(self) -> bool:
@@ -75,8 +83,11 @@ def verify_chain(
     *,
     chunk_size: int = 2000,
     stale_after: dt.timedelta = STALE_AFTER,
+    latest: int | None = None,
 ) -> VerifyResult:
-    """Check one municipality's chain (``None``: the national chain) from its first event.
+    """Check one municipality's chain (``None``: the national chain) from its first event, or
+    with ``latest`` only its last ``latest`` events (linked to the hash of the event before
+    them) and the head: what a page can check within a request at any size of the log.
 
     Also counts the chain's unsealed events; the oldest being older than ``stale_after`` is a
     problem when the sealed part is intact (a broken chain is reported first).
@@ -92,6 +103,10 @@ def verify_chain(
     head = AuditChainHead.objects.filter(key=chain_key(municipality_id)).first()
     head_seq, head_hash = (head.seq, head.head_hash) if head else (0, GENESIS_HASH)
 
+    first_seq = 1
+    if head is not None and latest is not None and head.seq > latest:
+        first_seq = head.seq - latest + 1
+
     def broken(problem: Problem, event_id, seq, detail: str, checked: int) -> VerifyResult:
         return VerifyResult(
             label,
@@ -104,6 +119,7 @@ def verify_chain(
             broken_seq=seq,
             detail=detail,
             **unsealed,
+            first_seq=first_seq,
         )
 
     def intact(checked: int) -> VerifyResult:
@@ -118,24 +134,46 @@ def verify_chain(
                 f"(more than {stale_after.total_seconds():.0f} s): is the sequencer running?",
                 checked,
             )
-        return VerifyResult(label, municipality_id, checked, head_seq, head_hash, **unsealed)
+        return VerifyResult(
+            label, municipality_id, checked, head_seq, head_hash, **unsealed, first_seq=first_seq
+        )
 
     if head is None:  # nothing was ever sealed for this municipality
         return intact(0)
 
     # Events appended while we verify lie beyond the head we read, and wait for the next run.
     expected_seq, prev_hash, last_id = 1, GENESIS_HASH, None
+    if first_seq > 1:
+        # The latest events link to the hash of the one before them, which is taken as given.
+        anchor = (
+            AuditEvent.objects.filter(chain=head, seq=first_seq - 1)
+            .values_list("id", "hash")
+            .first()
+        )
+        if anchor is None:
+            return broken(
+                Problem.SEQUENCE_GAP,
+                None,
+                first_seq - 1,
+                f"the event with seq {first_seq - 1} is missing (deleted)",
+                0,
+            )
+        expected_seq, (last_id, prev_hash) = first_seq, anchor
     rows = (
-        AuditEvent.objects.filter(chain=head, seq__lte=head.seq)
+        AuditEvent.objects.filter(chain=head, seq__gte=expected_seq, seq__lte=head.seq)
         .order_by("seq")
         .values("id", "hash", *HASHED_FIELDS)
         .iterator(chunk_size=chunk_size)
     )
-    for row in rows:
-        problem, detail = _check(row, expected_seq, prev_hash)
-        if problem:
-            return broken(problem, row["id"], row["seq"], detail, expected_seq - 1)
-        expected_seq, prev_hash, last_id = row["seq"] + 1, row["hash"], row["id"]
+    # In a transaction, PostgreSQL's server-side cursor streams the chain as it is read; in
+    # autocommit Django declares it WITH HOLD, which makes the server materialise the whole
+    # chain (millions of rows) before the first chunk. No savepoint: nothing is written.
+    with transaction.atomic(savepoint=False):
+        for row in rows:
+            problem, detail = _check(row, expected_seq, prev_hash)
+            if problem:
+                return broken(problem, row["id"], row["seq"], detail, expected_seq - first_seq)
+            expected_seq, prev_hash, last_id = row["seq"] + 1, row["hash"], row["id"]
     last_seq = expected_seq - 1
     if head.seq != last_seq:
         return broken(
@@ -144,7 +182,7 @@ def verify_chain(
             last_seq + 1,
             f"the chain head records seq {head.seq} but the last event is seq {last_seq} "
             "(events missing at the end)",
-            last_seq,
+            last_seq - first_seq + 1,
         )
     if head.head_hash != prev_hash:
         return broken(
@@ -152,9 +190,9 @@ def verify_chain(
             last_id,
             last_seq,
             "the last event's hash is not the one the chain head recorded (rewritten)",
-            last_seq,
+            last_seq - first_seq + 1,
         )
-    return intact(last_seq)
+    return intact(last_seq - first_seq + 1)
 
 
 def verify_all(
