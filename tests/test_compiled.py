@@ -103,3 +103,35 @@ def test_a_value_the_query_does_not_use_is_refused(scene):
     )
     with pytest.raises(ValueError, match="day"):
         compiled.rows(slot_id=1, day=dt.date(2026, 12, 10))
+
+
+def test_objects_are_the_orms_instances_with_related_objects_and_annotations(scene):
+    """Model instances as the ORM builds them: the fields through their converters (dates on
+    SQLite, the child's encrypted names decrypted), select_related objects, annotations."""
+    facilities, days = scene
+
+    def build(facility_id, day):
+        return (
+            Booking.unscoped.filter(facility_id=facility_id, date=day)
+            .select_related("child__household", "place_slot")
+            .annotate(n=Count("pk"))
+            .order_by("pk")
+        )
+
+    compiled = CompiledQuery(build, facility_id="int", day="date")
+    with tenancy.cross_tenant("test check"):
+        for facility in facilities:
+            for day in days:
+                expected = list(build(facility.pk, day))
+                got = compiled.objects(facility_id=facility.pk, day=day)
+                assert [b.pk for b in got] == [b.pk for b in expected]
+                for mine, theirs in zip(got, expected, strict=True):
+                    assert (mine.date, mine.starts_at, mine.n) == (theirs.date, theirs.starts_at, 1)
+                    assert isinstance(mine.date, dt.date)
+                    assert mine.child.family_name == theirs.child.family_name
+                    assert mine.child.household.pk == theirs.child.household.pk
+                    assert mine.place_slot.age_class == theirs.place_slot.age_class
+        assert len(compiled.objects(facility_id=facilities[0].pk, day=days[0])) == 1
+    values = CompiledQuery(lambda pk: PlaceSlot.unscoped.filter(pk=pk).values("pk"), pk="int")
+    with pytest.raises(TypeError):
+        values.objects(pk=1)

@@ -671,3 +671,99 @@ def require(user, action: Action, model: type[Model]) -> None:
 def actions_on(user, obj: Model, actions: Iterable[Action]) -> set[Action]:
     """Which of ``actions`` the user may take on ``obj`` (for showing buttons)."""
     return {a for a in actions if allows(user, a, obj)}
+
+
+# --- Compiled reads of the hot pages ----------------------------------------------------------
+
+#: Rules whose condition reads nothing of the user but the id, role, ward and facility, and
+#: nothing of the moment (no clock): their SQL is the same for every user of one kind, with the
+#: user's id, ward and facility as its parameters (tests/test_authz_compiled.py builds each at
+#: two moments for users of every role and compares). Only these compile (:class:`AllowedQuery`).
+CLOCK_FREE_RULES = frozenset({anyone, guardian_of_household})
+
+
+class AllowedQuery:
+    """``filter_allowed(user, action, build(**values))``, compiled (``tsuen.core.compiled``)
+    once per kind of user: role, with or without a ward, with or without a facility. The same
+    rules and the same rows: the condition is built for a stand-in user whose id, ward and
+    facility are placeholders, and each call binds the real user's. For the hot pages (the
+    booking confirm), where building the rules' conditions and the SQL cost more than running
+    them.
+
+    Falls back to the ORM (``filter_allowed``) where compiling could answer differently: a rule
+    that applies and is not in :data:`CLOCK_FREE_RULES`, or a ward's tenant scope (the manager's
+    condition names the ward). Answers nothing where no rule applies."""
+
+    def __init__(self, action: Action, model: type[Model], build: Callable[..., QuerySet], **kinds):
+        self.action = action
+        self.model = model
+        self._build = build
+        self._kinds = kinds
+        self._prepared: dict[tuple, tuple[bool, object]] = {}
+
+    def applies(self, user) -> bool:
+        """Whether some rule of the action applies to the user (``allows_any``)."""
+        return self._for(user)[0]
+
+    def objects(self, user, **values) -> list[Model]:
+        from tsuen.core import tenancy
+
+        applies, compiled = self._for(user)
+        if not applies:
+            return []
+        scope = tenancy.current_scope()
+        if compiled is None or scope is None or scope.municipality_ids is not None:
+            return list(filter_allowed(user, self.action, self._build(**values)))
+        return compiled.objects(
+            **values,
+            user_id=user.pk,
+            user_municipality_id=getattr(user, "municipality_id", None),
+            user_facility_id=getattr(user, "facility_id", None),
+        )
+
+    def _for(self, user) -> tuple[bool, object]:
+        kind = (
+            user.is_authenticated,
+            getattr(user, "role", None),
+            getattr(user, "municipality_id", None) is not None,
+            getattr(user, "facility_id", None) is not None,
+        )
+        if kind not in self._prepared:
+            self._prepared[kind] = self._prepare(*kind)
+        return self._prepared[kind]
+
+    def _prepare(self, authenticated: bool, role, has_ward: bool, has_facility: bool):
+        """(whether a rule applies, the compiled query or None for the ORM) for one kind."""
+        from django.contrib.auth.models import AnonymousUser
+
+        from tsuen.accounts.models import User
+        from tsuen.core.compiled import CompiledQuery
+
+        def stand_in(user_id=-1, ward=None, facility=None):
+            if not authenticated:
+                return AnonymousUser()
+            return User(pk=user_id, role=role, municipality_id=ward, facility_id=facility)
+
+        probe = stand_in(ward=-2 if has_ward else None, facility=-3 if has_facility else None)
+        paths = paths_for(self.model)
+        applying = {
+            rule
+            for rule in POLICY[self.action]
+            if (authenticated or rule in PUBLIC_RULES) and rule(probe, paths) is not None
+        }
+        if not applying:
+            return False, None
+        if not applying <= CLOCK_FREE_RULES:
+            return True, None
+        user_kinds = {"user_id": "int", "user_municipality_id": "int", "user_facility_id": "int"}
+
+        def build(user_id, user_municipality_id, user_facility_id, **values):
+            user = stand_in(
+                user_id,
+                user_municipality_id if has_ward else None,
+                user_facility_id if has_facility else None,
+            )
+            return filter_allowed(user, self.action, self._build(**values))
+
+        # Compiled at the first call, inside that call's cross-tenant scope (see objects).
+        return True, CompiledQuery(build, optional=user_kinds, **self._kinds, **user_kinds)

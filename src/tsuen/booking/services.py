@@ -37,7 +37,7 @@ from django.utils.translation import gettext_lazy as _
 from tsuen import rules
 from tsuen.attendance.models import visit_minutes
 from tsuen.audit import record
-from tsuen.authz.policy import Action, allows_any, filter_allowed, get_or_404
+from tsuen.authz.policy import Action, AllowedQuery, allows_any, filter_allowed, get_or_404
 from tsuen.booking.models import HOLDING_STATUSES, Booking, BookingKind, BookingStatus
 from tsuen.booking.signals import place_freed
 from tsuen.certification.models import Certification, CertificationStatus
@@ -418,7 +418,13 @@ def _counted_visits(child_id: int, policy: rules.Policy) -> list[tuple[dt.date, 
     ``visit_minutes`` reads. The minutes are computed here, not summed in SQL: a checked-out
     visit counts its real times under the child's policy (``visit_minutes``)."""
     first, last = rules.fiscal_year_bounds(policy.fiscal_year)
-    rows = (
+    rows = _COUNTED.objects(child_id=child_id, first=first, last=last)
+    return sorted((b.date, b.starts_at, visit_minutes(b, policy)) for b in rows)
+
+
+#: The statement of :func:`_counted_visits`, compiled once per process.
+_COUNTED = CompiledQuery(
+    lambda child_id, first, last: (
         counting_bookings([child_id], first, last)
         .select_related("attendance")
         .only(
@@ -430,8 +436,11 @@ def _counted_visits(child_id: int, policy: rules.Policy) -> list[tuple[dt.date, 
             "attendance__checked_in_at",
             "attendance__checked_out_at",
         )
-    )
-    return sorted((b.date, b.starts_at, visit_minutes(b, policy)) for b in rows)
+    ),
+    child_id="int",
+    first="date",
+    last="date",
+)
 
 
 #: ``_evaluate``'s policy argument when the caller has not read it: read it.
@@ -640,25 +649,34 @@ def _children(user, child_ids: Iterable[int], page: BookingPage | None = None) -
     return found
 
 
+#: The booking page's reads through the authorization layer, compiled once per kind of user
+#: (``authz.policy.AllowedQuery``): the slot with its facility, the household's children.
+_SLOT = AllowedQuery(
+    Action.FACILITY_VIEW,
+    PlaceSlot,
+    lambda pk: PlaceSlot.objects.select_related("facility").filter(pk=pk),
+    pk="int",
+)
+_BOOKABLE = AllowedQuery(
+    Action.BOOKING_CREATE,
+    Child,
+    lambda: Child.objects.select_related("household").order_by("birth_date", "pk"),
+)
+
+
 def _slot(user, place_slot_id: int) -> PlaceSlot:
-    return get_or_404(
-        user,
-        Action.FACILITY_VIEW,
-        PlaceSlot.objects.select_related("facility"),
-        pk=place_slot_id,
-    )
+    found = _SLOT.objects(user, pk=place_slot_id)
+    if len(found) != 1:
+        from django.http import Http404
+
+        raise Http404
+    return found[0]
 
 
 def bookable_children(user, *, audit: bool = True) -> list[Child]:
     """The children this user may book for (the household's), audited as a list; with
     ``audit=False`` the caller records them with :func:`children_shown` if it shows them."""
-    if not allows_any(user, Action.BOOKING_CREATE, Child):
-        return []
-    children = list(
-        filter_allowed(
-            user, Action.BOOKING_CREATE, Child.objects.select_related("household")
-        ).order_by("birth_date", "pk")
-    )
+    children = _BOOKABLE.objects(user)
     if audit:
         children_shown(children)
     return children
@@ -736,7 +754,9 @@ def sibling_slot(slot: PlaceSlot, child: Child) -> PlaceSlot:
 #: Lock one row, compiled once per process (``SELECT ... FOR UPDATE`` on PostgreSQL; SQLite
 #: has no row locks: its writers take turns on the whole database).
 _LOCK_SLOT = CompiledQuery(
-    lambda pk: PlaceSlot.unscoped.select_for_update().filter(pk=pk).values("pk"), pk="int"
+    # No ordering: the model's default one (by ward and facility) would join both to the lock.
+    lambda pk: PlaceSlot.unscoped.select_for_update().filter(pk=pk).order_by().values("pk"),
+    pk="int",
 )
 _LOCK_CHILD = CompiledQuery(
     lambda pk: Child.unscoped.select_for_update().filter(pk=pk).values("pk"), pk="int"
@@ -1212,6 +1232,30 @@ class BookingPage:
         return self
 
 
+#: The policy row in force for a ward on a day (``municipalities.models.policy_for``),
+#: compiled: the booking page reads it on every confirm.
+_POLICY = CompiledQuery(
+    lambda municipality_id, fiscal_year, day: MunicipalPolicy.unscoped.filter(
+        municipality_id=municipality_id, fiscal_year=fiscal_year, effective_from__lte=day
+    ).order_by("-effective_from")[:1],
+    municipality_id="int",
+    fiscal_year="small",
+    day="date",
+)
+
+
+def _policy_on(municipality_id: int, day: dt.date) -> rules.Policy | None:
+    """``rules_for(municipality_id, day, default=False)``, compiled: the ward's rules on the
+    day, or None when it has set none (or its row does not validate)."""
+    found = _POLICY.objects(
+        municipality_id=municipality_id, fiscal_year=rules.fiscal_year_of(day), day=day
+    )
+    try:
+        return found[0].to_rules() if found else None
+    except rules.RuleError:
+        return None
+
+
 def booking_page(user, place_slot_id: int, *, audit: bool = True) -> BookingPage:
     """What the booking form needs: the slot, the household's children (audited, unless
     ``audit=False``: the confirm step records them with :func:`children_shown` only when it
@@ -1219,14 +1263,14 @@ def booking_page(user, place_slot_id: int, *, audit: bool = True) -> BookingPage
     who cannot book."""
     from django.http import Http404
 
-    if not allows_any(user, Action.BOOKING_CREATE, Child):
+    if not _BOOKABLE.applies(user):
         raise Http404
     slot = _slot(user, place_slot_id)
     children = bookable_children(user, audit=audit)
     policies = {}
     if children:
         municipality_id = children[0].household.municipality_id
-        policies[municipality_id] = rules_for(municipality_id, slot.date, default=False)
+        policies[municipality_id] = _policy_on(municipality_id, slot.date)
     policy = next(iter(policies.values()), None) or rules.national_default_policy(
         rules.fiscal_year_of(slot.date)
     )

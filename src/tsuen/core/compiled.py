@@ -6,27 +6,33 @@ of facts took about a fifth of the request's Python (bench/booking_rush.py). A
 :class:`CompiledQuery` keeps the ORM as the one definition of what is read: it builds the
 queryset once, with placeholder values standing for the parameters, keeps the SQL and where each
 placeholder landed among the statement's parameters, and then runs that SQL with each call's
-values in their places (adapted for the database as Django adapts them).
+values in their places (adapted for the database as Django adapts them), and reads the rows
+back as the ORM would: through each column's converters, as dicts or as model instances.
 
 Only for querysets whose SQL does not depend on the values: the same shape whatever the child or
-the day (no ``__in`` lists, no branches on the values; build one query per branch instead). The
-rows come back as dicts of the database's own values: no model instances and no field
-converters (a boolean is 0 or 1 on SQLite).
+the day (no ``__in`` lists, no branches on the values; build one query per branch instead).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+import weakref
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from typing import Any
+from weakref import WeakKeyDictionary
 
 from django.db import connections
-from django.db.models import QuerySet
+from django.db.models import Model, QuerySet
+from django.db.models.query import ModelIterable, get_related_populators
 
 #: The kinds of parameter a compiled query takes, with a way to make the n-th placeholder of
 #: each: values no real row holds, all different (a placeholder is found by equality).
 _PLACEHOLDERS: dict[str, Callable[[int], Any]] = {
     "int": lambda n: -7_340_000_000 - n,
+    # A small integer field (a fiscal year) refuses values outside its range: Django answers
+    # no rows for them without asking the database, so its placeholders lie inside it.
+    "small": lambda n: 32_767 - n,
     "date": lambda n: dt.date(1901, 1, 1) + dt.timedelta(days=n),
     "datetime": lambda n: dt.datetime(1901, 1, 1, 0, 0, n, tzinfo=dt.UTC),
 }
@@ -43,17 +49,40 @@ def _adapt(connection, kind: str, value):
     return value
 
 
-class CompiledQuery:
-    """``build(**values)`` returns the queryset, with ``.values(...)`` (a row's keys are the
-    statement's column names: the fields' and annotations' names); ``kinds`` names each
-    value's kind (``int``, ``date`` or ``datetime``)."""
+@dataclass(frozen=True)
+class _Compiled:
+    """One queryset's statement on one database connection, and how to read its rows back."""
 
-    def __init__(self, build: Callable[..., QuerySet], **kinds: str):
+    sql: str
+    params: list
+    slots: list[str | None]  # per parameter: the value it takes, or None (a constant)
+    converters: list  # (position, converters, expression): as the ORM converts each column
+    select: list  # the compiler's columns, for model instances (ModelIterable's recipe)
+    klass_info: dict | None  # None: a queryset of values, not of model instances
+    annotation_col_map: dict | None
+    fetch_mode: Any
+
+
+class CompiledQuery:
+    """``build(**values)`` returns the queryset; ``kinds`` names each value's kind (``int``,
+    ``date`` or ``datetime``). A ``.values(...)`` queryset answers :meth:`rows` (dicts whose keys
+    are the statement's column names: the fields' and annotations' names); a queryset of model
+    instances (with ``select_related``) answers :meth:`objects`. Either way each column passes
+    through the converters the ORM would apply (decryption of encrypted fields, SQLite's dates),
+    so the values are what the ORM would return."""
+
+    def __init__(
+        self, build: Callable[..., QuerySet], /, optional: Iterable[str] = (), **kinds: str
+    ):
+        """``optional``: values the statement may leave unused (an authorization rule that does
+        not read the user's ward, say); every other value must appear among its parameters."""
         self._build = build
         self._kinds = kinds
-        self._compiled: dict[str, tuple[str, list, list[str | None]]] = {}
+        self._optional = frozenset(optional)
+        # Per database connection (its converters are bound to it): compiled at first use.
+        self._compiled: WeakKeyDictionary = WeakKeyDictionary()
 
-    def _compile(self, connection) -> tuple[str, list, list[str | None]]:
+    def _compile(self, connection) -> _Compiled:
         placeholders = {
             name: _PLACEHOLDERS[kind](n) for n, (name, kind) in enumerate(self._kinds.items())
         }
@@ -65,25 +94,41 @@ class CompiledQuery:
             for name, value in placeholders.items()
         }
         slots = [adapted.get(param) for param in params]
-        missing = set(self._kinds) - set(slots)
+        missing = set(self._kinds) - set(slots) - self._optional
         if missing:
             raise ValueError(f"the compiled query does not use {sorted(missing)}")
-        return sql, list(params), slots
+        converters = compiler.get_converters([column[0] for column in compiler.select])
+        return _Compiled(
+            sql,
+            list(params),
+            slots,
+            [(pos, convs, expression) for pos, (convs, expression) in converters.items()],
+            compiler.select,
+            compiler.klass_info if queryset._iterable_class is ModelIterable else None,
+            compiler.annotation_col_map,
+            queryset._fetch_mode,
+        )
 
-    def rows(self, using: str = "default", **values) -> list[dict]:
+    def _run(self, using: str, values: dict) -> tuple[_Compiled, list, list[str]]:
         connection = connections[using]
-        key = connection.vendor
-        if key not in self._compiled:
-            self._compiled[key] = self._compile(connection)
-        sql, params, slots = self._compiled[key]
+        compiled = self._compiled.get(connection)
+        if compiled is None:
+            compiled = self._compiled[connection] = self._compile(connection)
         bound = [
             param if slot is None else _adapt(connection, self._kinds[slot], values[slot])
-            for param, slot in zip(params, slots, strict=True)
+            for param, slot in zip(compiled.params, compiled.slots, strict=True)
         ]
         with connection.cursor() as cursor:
-            cursor.execute(sql, bound)
+            cursor.execute(compiled.sql, bound)
             names = [column[0] for column in cursor.description]
-            return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+            rows = cursor.fetchall()
+        if compiled.converters:
+            rows = [_converted(row, compiled.converters, connection) for row in rows]
+        return compiled, rows, names
+
+    def rows(self, using: str = "default", **values) -> list[dict]:
+        _compiled, rows, names = self._run(using, values)
+        return [dict(zip(names, row, strict=True)) for row in rows]
 
     def row(self, using: str = "default", **values) -> dict:
         """The one row (``DoesNotExist``-like ``LookupError`` when there is none)."""
@@ -91,3 +136,38 @@ class CompiledQuery:
         if len(found) != 1:
             raise LookupError(f"expected one row, found {len(found)}")
         return found[0]
+
+    def objects(self, using: str = "default", **values) -> list[Model]:
+        """The model instances, as the ORM builds them (Django's ``ModelIterable``): the
+        selected fields, the ``select_related`` objects and the annotations."""
+        compiled, rows, _names = self._run(using, values)
+        info, select = compiled.klass_info, compiled.select
+        if info is None:
+            raise TypeError("objects() needs a queryset of model instances, not of values")
+        model = info["model"]
+        start, end = info["select_fields"][0], info["select_fields"][-1] + 1
+        init_list = [column[0].target.attname for column in select[start:end]]
+        populators = get_related_populators(info, select, using, compiled.fetch_mode)
+        found = []
+        for row in rows:
+            obj = model.from_db(using, init_list, row[start:end], fetch_mode=compiled.fetch_mode)
+            for populator in populators:
+                populator.populate(row, obj)
+            for name, position in (compiled.annotation_col_map or {}).items():
+                setattr(obj, name, row[position])
+            found.append(obj)
+        if compiled.fetch_mode.track_peers:
+            peers = [weakref.ref(obj) for obj in found]
+            for obj in found:
+                obj._state.peers = peers
+        return found
+
+
+def _converted(row: tuple, converters: list, connection) -> tuple:
+    values = list(row)
+    for position, convs, expression in converters:
+        value = values[position]
+        for converter in convs:
+            value = converter(value, expression, connection)
+        values[position] = value
+    return tuple(values)
