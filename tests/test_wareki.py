@@ -78,3 +78,38 @@ def test_a_moment_is_dated_in_japan_not_in_utc():
     moment = dt.datetime(2026, 12, 31, 20, 0, tzinfo=dt.UTC)
     with translation.override("ja"):
         assert tpl.render({"d": moment}) == "令和9年1月1日"
+
+
+@pytest.mark.django_db
+def test_each_user_reads_dates_in_the_style_of_their_own_ward():
+    """``dates.ward_of``: a ward's staff their ward, a facility's staff the facility's ward, a
+    guardian or a proxy with a live grant the household's ward; nobody else any ward."""
+    from django.contrib.auth.models import AnonymousUser
+    from django.utils import timezone
+
+    from tests import factories as f
+    from tsuen.accounts.models import Role
+    from tsuen.core import dates
+    from tsuen.families.models import ProxyGrant
+
+    home, other, third = f.municipality(), f.municipality(), f.municipality()
+    guardian, household, _child = f.family(home)
+    second_guardian, _hh, _kid = f.family(other)
+    proxy, revoked = f.user(Role.PROXY), f.user(Role.PROXY)
+    ProxyGrant.objects.create(household=household, user=proxy, granted_by=guardian)
+    ProxyGrant.objects.create(
+        household=household, user=revoked, granted_by=guardian, revoked_at=timezone.now()
+    )
+    expected = {
+        f.user(Role.MUNICIPAL_REVIEWER, municipality=other): other,
+        f.user(Role.FACILITY_STAFF, facility=f.facility(third)): third,
+        guardian: home,
+        second_guardian: other,
+        proxy: home,
+        revoked: None,
+        f.user(Role.NATIONAL_OPERATOR): None,
+        AnonymousUser(): None,
+        None: None,
+    }
+    for user, ward in expected.items():
+        assert dates.ward_of(user) == ward, user

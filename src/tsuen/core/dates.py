@@ -13,6 +13,7 @@ for the recipient's; with no ward known the era style (the default) applies.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -119,23 +120,48 @@ def texts(values: dict) -> dict:
 
 def ward_of(user):
     """The municipality whose style and service name apply to ``user``: a municipal account's
-    own, a facility's ward, a guardian's (or proxy's) household's ward; None otherwise."""
+    own, a facility's ward, a guardian's (or proxy's) household's ward; None otherwise. Every
+    signed-in page and notice asks it: compiled once (``core.compiled``)."""
     if user is None or not getattr(user, "is_authenticated", False):
         return None
     from tsuen.core import tenancy
-    from tsuen.municipalities.models import Municipality
 
+    queries = _ward_queries()
     if user.municipality_id:
-        return Municipality.objects.filter(pk=user.municipality_id).first()
+        return _first(queries["own"], pk=user.municipality_id)
     with tenancy.cross_tenant("a user's own ward, for date style and service name"):
         if user.facility_id:
-            return Municipality.objects.filter(facilities__id=user.facility_id).first()
-        return (
-            Municipality.objects.filter(households__guardians__user=user).first()
-            or Municipality.objects.filter(
-                households__proxies__user=user, households__proxies__revoked_at__isnull=True
-            ).first()
-        )
+            return _first(queries["facility"], pk=user.facility_id)
+        return _first(queries["guardian"], pk=user.pk) or _first(queries["proxy"], pk=user.pk)
+
+
+def _first(query, **values):
+    found = query.objects(**values)
+    return found[0] if found else None
+
+
+@functools.cache
+def _ward_queries() -> dict:
+    """The compiled queries of :func:`ward_of`, made at first use (not at import: the models
+    are not loaded yet)."""
+    from tsuen.core.compiled import CompiledQuery
+    from tsuen.municipalities.models import Municipality
+
+    def first(**lookup):
+        found = Municipality.objects.filter(**lookup)
+        return (found if found.ordered else found.order_by("pk"))[:1]  # as .first() orders
+
+    return {
+        "own": CompiledQuery(lambda pk: first(pk=pk), pk="int"),
+        "facility": CompiledQuery(lambda pk: first(facilities__id=pk), pk="int"),
+        "guardian": CompiledQuery(lambda pk: first(households__guardians__user_id=pk), pk="int"),
+        "proxy": CompiledQuery(
+            lambda pk: first(
+                households__proxies__user_id=pk, households__proxies__revoked_at__isnull=True
+            ),
+            pk="int",
+        ),
+    }
 
 
 #: The same, written only when shown (a string built before the reader's language and ward
