@@ -9,7 +9,10 @@ from __future__ import annotations
 import base64
 import copy
 import datetime
+import os
 import socket
+import subprocess
+import sys
 import tempfile
 import threading
 from pathlib import Path
@@ -184,3 +187,36 @@ def test_tasks_scheduled_for_later_or_already_done_are_not_late(client):
     done = _ready_task(enqueued_minutes_ago=120)
     DBTaskResult.objects.filter(pk=done.id).update(status="SUCCESSFUL")
     assert client.get("/healthz").status_code == 200
+
+
+# --- The database -------------------------------------------------------------------------------
+
+
+def test_a_database_that_does_not_answer_gives_503_and_nothing_else_is_asked(tmp_path):
+    """A real server process whose SQLite database cannot be opened (its folder is missing):
+    the embedded install's cache lives in that database too."""
+    code = (
+        "import django; django.setup()\n"
+        "from django.test import Client\n"
+        "for url in ('/healthz', '/healthz/app'):\n"
+        "    r = Client().get(url)\n"
+        "    print(r.status_code, r.content.decode().strip())\n"
+    )
+    env = os.environ | {
+        "PYTHONPATH": str(Path(__file__).resolve().parents[1] / "src"),
+        "DJANGO_SETTINGS_MODULE": "tsuen.settings",
+        "TSUEN_VAR_DIR": str(tmp_path / "var"),
+        "TSUEN_DB": "sqlite",
+        "TSUEN_SQLITE_PATH": str(tmp_path / "missing" / "tsuen.sqlite3"),
+        "TSUEN_REDIS_URL": "",
+        "TSUEN_LOG_LEVEL": "CRITICAL",
+    }
+    result = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == [
+        "503 unavailable: database, cache",
+        "503 unavailable: database, cache",
+    ]
+    assert "missing" not in result.stdout  # no path, no error text
