@@ -43,6 +43,21 @@ def _own_cache_namespace(settings):
 
 
 @pytest.fixture(autouse=True, scope="session")
+def _outbound_connections_only_to_configured_hosts():
+    """The whole session runs with the outbound guard (tsuen.core.egress): a socket may connect
+    only to TSUEN_RESIDENCY_HOSTS (tests/settings.py: this machine's loopback, where the suite's
+    PostgreSQL, Redis, clamd and live server are) or a unix socket. tsuen's start-up installs it
+    already; installing it here keeps the suite guarded whatever the settings say
+    (tests/test_egress.py proves that another address is refused)."""
+    from django.conf import settings
+
+    from tsuen.core import egress, residency
+
+    egress.install(residency.parse(settings.RESIDENCY_HOSTS))
+    yield
+
+
+@pytest.fixture(autouse=True, scope="session")
 def _forget_the_runs_cache_keys():
     yield
     cachekeys.forget_this_runs_keys()

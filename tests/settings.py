@@ -16,6 +16,9 @@ os.environ.setdefault("TSUEN_FIELD_KEYS", "1:" + base64.b64encode(os.urandom(32)
 # On PostgreSQL, sessions and counters live in the machine's Redis (each test under its own key
 # prefix, tests/conftest.py), in a database of the suite's own: older checkouts' tests still
 # FLUSHDB database 0, which would sign this run's clients out mid-test.
+# Residency (tsuen.core.residency): the suite's PostgreSQL, Redis and clamd are on this machine,
+# and nothing else may be reached (the outbound guard, tests/conftest.py).
+os.environ.setdefault("TSUEN_RESIDENCY_HOSTS", "localhost,127.0.0.0/8,::1")
 if os.environ.get("TSUEN_DB") == "postgresql":
     os.environ.setdefault("TSUEN_REDIS_URL", "redis://127.0.0.1:6379/2")
 

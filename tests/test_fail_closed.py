@@ -33,6 +33,8 @@ def start(tmp_path, **variables: str | None) -> subprocess.CompletedProcess:
         # Start-up checks that a scanner is configured (tests/files/test_startup.py), not that
         # it answers: uploads are refused while it does not.
         "TSUEN_CLAMD_SOCKET": "/run/clamav/clamd.ctl",
+        # The endpoints above are all on this machine (tests/test_residency.py).
+        "TSUEN_RESIDENCY_HOSTS": "127.0.0.1,localhost",
     }
     for name, value in variables.items():
         if value is None:

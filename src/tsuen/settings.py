@@ -220,10 +220,28 @@ _DEFAULT_MAIL_BACKEND = (
     "tsuen.core.mail.DevMailBackend" if DEBUG else "django.core.mail.backends.console.EmailBackend"
 )
 MAILERS = {"default": {"BACKEND": env("EMAIL_BACKEND", _DEFAULT_MAIL_BACKEND)}}
+if MAILERS["default"]["BACKEND"] == "django.core.mail.backends.smtp.EmailBackend":
+    # The ward's mail relay: TSUEN_EMAIL_HOST must be among TSUEN_RESIDENCY_HOSTS (below).
+    MAILERS["default"]["OPTIONS"] = {
+        "host": env("EMAIL_HOST", "localhost"),
+        "port": int(env("EMAIL_PORT", "0")) or None,  # None: 25, or 587 with STARTTLS
+        "username": env("EMAIL_USER") or None,
+        "password": env("EMAIL_PASSWORD") or None,
+        "use_tls": env("EMAIL_STARTTLS", "0") == "1",
+        "timeout": 30,
+    }
 DEFAULT_FROM_EMAIL = env("FROM_EMAIL", "no-reply@tsuen.example.jp")
 #: The public address of the site, for links in emails and calendar feeds.
 SITE_URL = env("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
+# --- Health check (issue 12) -----------------------------------------------------------------
+# /healthz reports "tasks" when at least HEALTH_LATE_TASKS ready tasks have waited longer than
+# HEALTH_TASK_MINUTES (the worker is down or cannot keep up); clamd gets HEALTH_SCANNER_TIMEOUT
+# seconds to answer PING. See tsuen.core.health and docs/deploy.md, Health check.
+HEALTH_TASK_MINUTES = int(env("HEALTH_TASK_MINUTES", "10"))
+HEALTH_LATE_TASKS = int(env("HEALTH_LATE_TASKS", "1"))
+HEALTH_SCANNER_TIMEOUT = 2.0
 
 # --- Internationalisation --------------------------------------------------------------------
 LANGUAGE_CODE = "ja"
@@ -266,7 +284,7 @@ HTTPS = env("HTTPS", "0") == "1"
 if HTTPS:
     SECURE_SSL_REDIRECT = True
     # The proxy's health checks may reach an app server over plain HTTP (core/health.py).
-    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^healthz/app$"]
     SECURE_HSTS_SECONDS = 63072000
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
@@ -430,3 +448,11 @@ AXES_CLIENT_IP_CALLABLE = "tsuen.core.middleware.client_address"
 # second factor) no older than this many seconds; the ZIP is kept for EXPORT_TTL_SECONDS.
 ACCOUNT_REAUTHENTICATION_TIMEOUT = 300
 EXPORT_TTL_SECONDS = 600
+
+# --- Residency and outbound connections (issue 12; council items 15 and 6) ---------------------
+# The hosts (in Japan) that tsuen's database, Redis, virus scanner and mail relay may be on: host
+# names, *.wildcard names, IP addresses or CIDR ranges, comma- or space-separated. Checked at
+# start-up against every configured endpoint, and the only hosts a tsuen process may open a
+# connection to (tsuen.core.residency, tsuen.core.egress; docs/deploy.md). Required outside DEBUG;
+# a development server defaults to this machine's loopback.
+RESIDENCY_HOSTS = env("RESIDENCY_HOSTS", "localhost,127.0.0.0/8,::1" if DEBUG else "")

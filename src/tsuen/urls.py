@@ -6,7 +6,9 @@ from tsuen.core.converters import RowIdConverter
 register_converter(RowIdConverter, "id")  # before the apps' URLs below use it
 
 urlpatterns = [
-    path("healthz", health.healthz, name="healthz"),  # the proxy's health check (docs/deploy.md)
+    # The monitor's health check, and the load balancer's (docs/deploy.md, Health check).
+    path("healthz", health.healthz, name="healthz"),
+    path("healthz/app", health.healthz_app, name="healthz_app"),
     path("accounts/", include("allauth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("files/", include("tsuen.files.urls")),

@@ -29,6 +29,7 @@ def run(code: str, tmp_path: Path, **env_extra: str) -> subprocess.CompletedProc
         TSUEN_FIELD_KEYS=f"1:{generate_key()}",
         TSUEN_HTTPS="1",
         TSUEN_ALLOWED_HOSTS="tsuen.example.jp",
+        TSUEN_RESIDENCY_HOSTS="localhost",
     )
     env.update(env_extra)
     return subprocess.run(

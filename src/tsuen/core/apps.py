@@ -17,3 +17,12 @@ class CoreConfig(AppConfig):
 
         checks.register(check_shared_cache, checks.Tags.security, deploy=True)
         checks.register(check_session_store, checks.Tags.security, checks.Tags.caches, deploy=True)
+
+        # Residency (start-up, not only `check --deploy`: a WSGI server importing tsuen.wsgi
+        # fails here), then the outbound guard with the same hosts (docs/deploy.md).
+        from django.conf import settings
+
+        from tsuen.core import egress
+        from tsuen.core.residency import require_residency
+
+        egress.install(require_residency(settings))
