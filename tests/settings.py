@@ -13,6 +13,8 @@ import secrets
 
 os.environ.setdefault("TSUEN_SECRET_KEY", secrets.token_urlsafe(50))
 os.environ.setdefault("TSUEN_FIELD_KEYS", "1:" + base64.b64encode(os.urandom(32)).decode("ascii"))
+# The audit chain's key (the sequencer and verification refuse to run without one).
+os.environ.setdefault("TSUEN_AUDIT_KEYS", "1:" + base64.b64encode(os.urandom(32)).decode("ascii"))
 # On PostgreSQL, sessions and counters live in the machine's Redis (each test under its own key
 # prefix, tests/conftest.py), in a database of the suite's own: older checkouts' tests still
 # FLUSHDB database 0, which would sign this run's clients out mid-test.

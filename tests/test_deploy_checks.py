@@ -56,3 +56,11 @@ def test_a_sessions_redis_that_does_not_answer_fails_the_deploy_check(settings):
 def test_the_suites_redis_sessions_pass_the_deploy_check(settings):
     assert settings.SESSION_ENGINE == "tsuen.core.sessions"
     assert _session_errors() == []
+
+
+@pytest.mark.parametrize("value", ["", "DEV", "1:bm90LWEta2V5"])
+def test_the_deploy_check_wants_the_audit_chains_own_key(settings, value):
+    settings.AUDIT_KEYS = settings.DEV_AUDIT_KEYS if value == "DEV" else value
+    with pytest.raises(SystemCheckError) as caught:
+        call_command("check", "--deploy", tags=["security"])
+    assert "audit.E001" in str(caught.value)

@@ -300,6 +300,17 @@ if HTTPS:
 DEV_FIELD_ENCRYPTION_KEYS = "1:ZGV2LW9ubHktZmllbGQta2V5LW5vdC1mb3ItcHJvZCE="
 FIELD_ENCRYPTION_KEYS = env("FIELD_KEYS", DEV_FIELD_ENCRYPTION_KEYS)
 
+# --- The audit chain's key (council item 12) ----------------------------------------------------
+# TSUEN_AUDIT_KEYS: "version:base64key,..." as the field keys, but a separate secret, kept
+# outside the database: the sequencer seals each event with an HMAC under the highest version,
+# so that nobody holding only the database can rewrite the chain from a point and make it verify
+# again. Needed where the sequencer runs and where the chain is verified (the daily command, the
+# audit log page); appending needs no key. Every listed version verifies the events sealed under
+# it: rotate by adding a version, never by removing one (docs/audit.md). Without it, outside
+# DEBUG, sealing refuses to run and verification reports the chain as unverifiable.
+DEV_AUDIT_KEYS = "1:MB9/Ad3B8xj8KO8AW5Ko3Hf+TNiw6RLk/mjIi8yJuNU="
+AUDIT_KEYS = env("AUDIT_KEYS", DEV_AUDIT_KEYS if DEBUG else "")
+
 # --- Rate limits and the shared cache (issue 9) ------------------------------------------------
 # Rate-limit counters (tsuen's, tsuen.core.ratelimit, and allauth's) live in the default cache,
 # which every app server must share. PostgreSQL deployments use Redis (TSUEN_REDIS_URL, default

@@ -110,6 +110,9 @@ class AuditEvent(models.Model):
     seq = models.PositiveBigIntegerField(_("sequence number in the chain"), null=True, blank=True)
     prev_hash = models.CharField(max_length=64, null=True, blank=True)  # noqa: DJ001 NULL: unsealed
     hash = models.CharField(max_length=64, null=True, blank=True)  # noqa: DJ001 NULL: unsealed
+    # The version of the audit key (TSUEN_AUDIT_KEYS) whose HMAC sealed the event; NULL while
+    # unsealed, and for events sealed before keying (a plain SHA-256: tsuen.audit.chain).
+    key_version = models.PositiveSmallIntegerField(_("audit key version"), null=True, blank=True)
 
     occurred_at = models.DateTimeField(_("when"))
     municipality = models.ForeignKey(
@@ -177,4 +180,5 @@ class AuditEvent(models.Model):
         return self.seq is not None
 
     def compute_hash(self) -> str:
-        return event_hash({name: getattr(self, name) for name in HASHED_FIELDS})
+        fields = {name: getattr(self, name) for name in HASHED_FIELDS}
+        return event_hash(fields | {"key_version": self.key_version})

@@ -3,8 +3,9 @@
 Requests append events unsealed (no ``chain``, ``seq``, ``prev_hash``, ``hash``) in their own
 transaction, so no request waits for another. :func:`seal` gives them their places: for one chain
 at a time it locks the chain head (``SELECT ... FOR UPDATE``; SQLite's immediate transactions
-admit one writer), takes that chain's unsealed events in ``id`` order, numbers and hashes them,
-stores the four columns in one UPDATE and moves the head, all in one transaction per batch.
+admit one writer), takes that chain's unsealed events in ``id`` order, numbers them and signs each
+with the audit key (HMAC, ``tsuen.audit.chain``), stores the chain columns in one UPDATE and moves
+the head, all in one transaction per batch. Without ``TSUEN_AUDIT_KEYS`` it refuses to seal.
 
 Only the sequencer ever takes the head lock, so two sequencers running at once queue on it and
 the chain never forks; the unique ``(chain, seq)`` constraint is the last wall behind it. A
@@ -18,6 +19,7 @@ from __future__ import annotations
 from django.db import connection, transaction
 from django.db.models import Max
 
+from tsuen.audit.chain import sealing_key_version
 from tsuen.audit.models import AuditChainHead, AuditEvent, chain_key
 
 DEFAULT_BATCH_SIZE = 500
@@ -25,7 +27,8 @@ DEFAULT_BATCH_SIZE = 500
 # Only the table's own name and placeholders are formatted in; every value is a parameter.
 _SEAL_SQL = (
     "UPDATE {table} AS e SET chain_id = %s, seq = v.column2, prev_hash = v.column3, "  # nosec B608
-    "hash = v.column4 FROM (VALUES {rows}) AS v WHERE e.id = v.column1 AND e.seq IS NULL"
+    "hash = v.column4, key_version = %s "
+    "FROM (VALUES {rows}) AS v WHERE e.id = v.column1 AND e.seq IS NULL"
 )
 
 
@@ -66,7 +69,9 @@ def seal_batch(
         events = list(pending.order_by("id")[:batch_size])
         if not events:
             return 0
+        key_version = sealing_key_version()  # refuses without TSUEN_AUDIT_KEYS
         for event in events:
+            event.key_version = key_version
             event.chain_id = head.pk
             event.seq = head.seq + 1
             event.prev_hash = head.head_hash
@@ -98,7 +103,7 @@ def _store_seals(head: AuditChainHead, events: list[AuditEvent]) -> None:
     """
     table = connection.ops.quote_name(AuditEvent._meta.db_table)
     rows = ", ".join(["(%s, %s, %s, %s)"] * len(events))
-    params: list = [head.pk]
+    params: list = [head.pk, events[0].key_version]
     for event in events:
         params += [event.pk, event.seq, event.prev_hash, event.hash]
     with connection.cursor() as cursor:

@@ -13,10 +13,11 @@ import dataclasses
 import datetime as dt
 import enum
 
+from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
 from django.db.models import Count, Min
 
-from tsuen.audit.chain import GENESIS_HASH, HASHED_FIELDS, event_hash
+from tsuen.audit.chain import GENESIS_HASH, HASHED_FIELDS, UnknownKey, event_hash
 from tsuen.audit.models import NATIONAL_CHAIN, AuditChainHead, AuditEvent, chain_key
 from tsuen.core import clock
 from tsuen.municipalities.models import Municipality
@@ -30,6 +31,8 @@ class Problem(enum.StrEnum):
     PREV_HASH_MISMATCH = "prev-hash mismatch"
     HASH_MISMATCH = "hash mismatch"
     HEAD_MISMATCH = "chain head mismatch"
+    UNKNOWN_KEY = "unknown audit key"
+    UNKEYED_AFTER_KEYED = "unkeyed event after keyed ones"
     UNSEALED_TOO_LONG = "unsealed too long"
 
 
@@ -162,15 +165,17 @@ def verify_chain(
     rows = (
         AuditEvent.objects.filter(chain=head, seq__gte=expected_seq, seq__lte=head.seq)
         .order_by("seq")
-        .values("id", "hash", *HASHED_FIELDS)
+        .values("id", "hash", "key_version", *HASHED_FIELDS)
         .iterator(chunk_size=chunk_size)
     )
     # In a transaction, PostgreSQL's server-side cursor streams the chain as it is read; in
     # autocommit Django declares it WITH HOLD, which makes the server materialise the whole
     # chain (millions of rows) before the first chunk. No savepoint: nothing is written.
+    keyed = False  # once an event is keyed, every later one must be
     with transaction.atomic(savepoint=False):
         for row in rows:
-            problem, detail = _check(row, expected_seq, prev_hash)
+            problem, detail = _check(row, expected_seq, prev_hash, keyed)
+            keyed = keyed or row["key_version"] is not None
             if problem:
                 return broken(problem, row["id"], row["seq"], detail, expected_seq - first_seq)
             expected_seq, prev_hash, last_id = row["seq"] + 1, row["hash"], row["id"]
@@ -212,13 +217,24 @@ def verify_all(
     return sorted(results, key=lambda r: (r.municipality_id is not None, r.chain))
 
 
-def _check(row: dict, expected_seq: int, prev_hash: str) -> tuple[Problem | None, str]:
+def _check(row: dict, expected_seq: int, prev_hash: str, keyed: bool) -> tuple[Problem | None, str]:
     if row["seq"] != expected_seq:
         why = "events deleted before it" if row["seq"] > expected_seq else "seq edited"
         return Problem.SEQUENCE_GAP, f"expected seq {expected_seq}, found {row['seq']} ({why})"
     if row["prev_hash"] != prev_hash:
         return Problem.PREV_HASH_MISMATCH, "it does not link to the event before it"
-    if event_hash(row) != row["hash"]:
+    if keyed and row["key_version"] is None:
+        return (
+            Problem.UNKEYED_AFTER_KEYED,
+            "it carries no audit key after keyed events (rewritten without the key)",
+        )
+    try:
+        expected = event_hash(row)
+    except UnknownKey as error:
+        return Problem.UNKNOWN_KEY, f"{error} (add it back, or the chain was forged)"
+    except ImproperlyConfigured as error:  # no key at all here: unverifiable, never "intact"
+        return Problem.UNKNOWN_KEY, str(error)
+    if expected != row["hash"]:
         return Problem.HASH_MISMATCH, "its content does not match its hash (edited)"
     return None, ""
 

@@ -123,37 +123,33 @@ def version_of(stored: str) -> int:
     return int(match.group(1))
 
 
-def parse_keys(spec: str) -> dict[int, bytes]:
+def parse_keys(spec: str, name: str = "FIELD_ENCRYPTION_KEYS") -> dict[int, bytes]:
     """``"1:<base64>,2:<base64>"`` -> {1: key, 2: key}; each key must be 32 bytes.
 
-    Error messages name the version, never the key.
+    Error messages name the setting (``name``) and the version, never the key.
     """
     keys: dict[int, bytes] = {}
     for item in filter(None, (part.strip() for part in spec.split(","))):
         version_text, sep, encoded = item.partition(":")
         version_text = version_text.strip()
         if not sep or not _VERSION.fullmatch(version_text):
-            raise ImproperlyConfigured("FIELD_ENCRYPTION_KEYS: expected 'version:base64key'")
+            raise ImproperlyConfigured(f"{name}: expected 'version:base64key'")
         version = int(version_text)
         if version < 1:
-            raise ImproperlyConfigured("FIELD_ENCRYPTION_KEYS: versions start at 1")
+            raise ImproperlyConfigured(f"{name}: versions start at 1")
         if version in keys:
-            raise ImproperlyConfigured(f"FIELD_ENCRYPTION_KEYS: version {version} listed twice")
+            raise ImproperlyConfigured(f"{name}: version {version} listed twice")
         try:
             key = base64.b64decode(encoded.strip(), validate=True)
         except (binascii.Error, ValueError) as exc:
-            raise ImproperlyConfigured(
-                f"FIELD_ENCRYPTION_KEYS: key {version} is not valid base64"
-            ) from exc
+            raise ImproperlyConfigured(f"{name}: key {version} is not valid base64") from exc
         if len(key) != KEY_BYTES:
-            raise ImproperlyConfigured(f"FIELD_ENCRYPTION_KEYS: key {version} is not 32 bytes")
+            raise ImproperlyConfigured(f"{name}: key {version} is not 32 bytes")
         if key in keys.values():
-            raise ImproperlyConfigured(
-                f"FIELD_ENCRYPTION_KEYS: key {version} repeats another version's key"
-            )
+            raise ImproperlyConfigured(f"{name}: key {version} repeats another version's key")
         keys[version] = key
     if not keys:
-        raise ImproperlyConfigured("FIELD_ENCRYPTION_KEYS is empty")
+        raise ImproperlyConfigured(f"{name} is empty")
     return keys
 
 
