@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "tsuen.reports",
     "tsuen.national",
     "tsuen.exports",  # protected exports (issue 9)
+    "tsuen.backups",  # backups, restore and the drill (issue 12)
     "tsuen.demo",
 ]
 
@@ -136,6 +137,9 @@ else:
         }
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# While a restore or a restore drill checks the database it restored (another alias), the ORM's
+# queries go there (tsuen.backups.routing); otherwise this router says nothing.
+DATABASE_ROUTERS = ["tsuen.backups.routing.RestoreTargetRouter"]
 
 # --- Accounts ------------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
@@ -281,6 +285,10 @@ if HTTPS:
 # every listed version decrypts. The development default is a fixed, public key.
 DEV_FIELD_ENCRYPTION_KEYS = "1:ZGV2LW9ubHktZmllbGQta2V5LW5vdC1mb3ItcHJvZCE="
 FIELD_ENCRYPTION_KEYS = env("FIELD_KEYS", DEV_FIELD_ENCRYPTION_KEYS)
+# TSUEN_BACKUP_KEY: base64 of 32 random bytes, a key of its own (never a field key). Needed only
+# where backups are made or restored; the backup commands refuse to run without it outside
+# DEBUG (tsuen.backups.keys, docs/backups.md).
+BACKUP_KEY = env("BACKUP_KEY")
 
 # --- Rate limits and the shared cache (issue 9) ------------------------------------------------
 # Rate-limit counters (tsuen's, tsuen.core.ratelimit, and allauth's) live in the default cache,
