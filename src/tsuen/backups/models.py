@@ -30,7 +30,7 @@ class BackupRunQuerySet(models.QuerySet):
 
 
 class BackupRun(models.Model):
-    kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
+    kind = models.CharField(_("kind of run"), max_length=12, choices=Kind.choices)
     result = models.CharField(_("result"), max_length=8, choices=Result.choices)
     started_at = models.DateTimeField(_("started"))
     finished_at = models.DateTimeField(_("finished"))

@@ -610,3 +610,28 @@ def last_runs() -> dict[str, BackupRun | None]:
         "drill": BackupRun.objects.last_of(Kind.DRILL),
         "drill_ok": BackupRun.objects.last_ok(Kind.DRILL),
     }
+
+
+# --- the status page --------------------------------------------------------------------------
+
+
+@dataclasses.dataclass
+class Status:
+    last_backup: BackupRun | None
+    last_good_backup: BackupRun | None
+    last_drill: BackupRun | None
+    last_good_drill: BackupRun | None
+    recent: list[BackupRun]
+
+
+def status(user) -> Status:
+    """The last backups and drills, for the ward's administrator and auditor and the national
+    operator (404 for anyone else). Backups cover the whole system: every ward sees the same."""
+    from tsuen.authz.policy import Action, require
+
+    require(user, Action.BACKUP_STATUS_VIEW, Municipality)
+    runs = last_runs()
+    return Status(
+        runs["backup"], runs["backup_ok"], runs["drill"], runs["drill_ok"],
+        list(BackupRun.objects.all()[:20]),
+    )  # fmt: skip
