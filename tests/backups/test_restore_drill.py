@@ -138,7 +138,10 @@ def test_backup_then_restore_into_an_empty_database_gives_back_the_same_data(
     assert blobs.unseal(restored, restored.blob) == CERTIFICATE
     names = set(Child.unscoped.using(scratch).values_list("pk", flat=True))
     assert names == {kid.pk for kid in world["children"]}
-    assert AuditEvent.objects.using(scratch).count() == AuditEvent.objects.count()
+    # The live database has one event more: the backup itself, recorded after the dump.
+    assert AuditEvent.objects.using(scratch).count() == AuditEvent.objects.count() - 1
+    [backed_up] = AuditEvent.objects.filter(action=Action.EXPORT, object_type="backups.backuprun")
+    assert backed_up.document_sha256 == result.sha256 and backed_up.municipality_id is None
 
 
 def test_the_restore_drill_command_restores_checks_and_records_the_result(backup_file):
@@ -155,6 +158,15 @@ def test_the_restore_drill_command_restores_checks_and_records_the_result(backup
     assert drill.size == backup_file.stat().st_size
     assert drill.file_name == backup_file.name and drill.backup_created_at is not None
     assert drill.operator and drill.command.startswith("restore_drill")
+    assert "Schema: at this version's latest migrations" in text
+    for run in (backup, drill):  # each in the national audit chain, with the file's SHA-256
+        [event] = AuditEvent.objects.filter(object_type="backups.backuprun", object_id=run.pk)
+        assert event.document_sha256 == run.sha256 and event.municipality_id is None
+    assert {str(backup.pk): Action.EXPORT, str(drill.pk): Action.READ} == dict(
+        AuditEvent.objects.filter(object_type="backups.backuprun").values_list(
+            "object_id", "action"
+        )
+    )
     # The drill left nothing behind: no scratch database.
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:

@@ -35,8 +35,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
+from django.db.migrations.loader import MigrationLoader
 from django.db.migrations.recorder import MigrationRecorder
 
+from tsuen.audit import Action, record
 from tsuen.audit.models import AuditChainHead
 from tsuen.audit.verify import verify_all
 from tsuen.backups import container
@@ -52,6 +54,9 @@ DB_PART = {"postgresql": "database.pgdump", "sqlite": "database.sqlite3"}
 #: Events unsealed at backup time are sealed by the restored system's sequencer; their age at
 #: restore time says nothing about the backup, so the drill does not count it against the chain.
 _NO_STALENESS = dt.timedelta(days=365 * 100)
+
+
+_AUDITED_AS = {Kind.BACKUP: Action.EXPORT, Kind.RESTORE: Action.CREATE, Kind.DRILL: Action.READ}
 
 
 class BackupError(Exception):
@@ -83,6 +88,8 @@ class RestoreReport:
     chains: list[str] = dataclasses.field(default_factory=list)
     chains_broken: list[str] = dataclasses.field(default_factory=list)
     unsealed: int = 0
+    #: Apps whose latest migration is not in the backup (it was made by an older version).
+    migrations_behind: list[str] = dataclasses.field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -116,6 +123,13 @@ class RestoreReport:
                 f"  {self.unsealed} events were not yet sealed when the backup was made: the "
                 "sequencer (seal_audit_chain) seals them when it runs"
             )
+        if self.migrations_behind:
+            out.append(
+                "Schema: the backup predates this version's migrations of "
+                f"{', '.join(self.migrations_behind)}: run manage.py migrate before opening"
+            )
+        else:
+            out.append("Schema: at this version's latest migrations")
         out.append("RESULT: " + ("OK" if self.ok else "FAILED"))
         return out
 
@@ -333,6 +347,8 @@ def _backup_postgresql(conn, writer: container.BackupWriter) -> dict:
 
 
 def _backup_sqlite(conn, writer: container.BackupWriter, work: Path) -> dict:
+    if conn.in_atomic_block:
+        raise BackupError("a backup needs its own transaction: do not run it inside one")
     conn.ensure_connection()
     copy_path = work / DB_PART["sqlite"]
     copy = sqlite3.connect(copy_path)
@@ -502,6 +518,10 @@ def check_restored(alias: str, manifest: dict, sha256: str, size: int) -> Restor
                 report.head_mismatches.append(
                     f"{chain}: backup {want_heads.get(chain)}, restored {got_heads.get(chain)}"
                 )
+    latest = MigrationLoader(None, ignore_no_migrations=True).graph.leaf_nodes()
+    report.migrations_behind = sorted(
+        app for app, name in latest if manifest.get("migrations", {}).get(app) != name
+    )
     with routed_to(alias), transaction.atomic(using=alias):
         results = verify_all(stale_after=_NO_STALENESS)
     for result in results:
@@ -592,10 +612,14 @@ def _record(alias, kind, result, started, command, operator, vendor, **fields) -
     if isinstance(fields.get("backup_created_at"), str):
         fields["backup_created_at"] = dt.datetime.fromisoformat(fields["backup_created_at"])
     try:
-        BackupRun.objects.using(alias).create(
+        run = BackupRun.objects.using(alias).create(
             kind=kind, result=result, started_at=started, finished_at=clock.now(),
             command=command[:200], operator=operator[:100], database_vendor=vendor, **fields,
         )  # fmt: skip
+        # The national audit chain holds the run and the file's SHA-256: a backup is the
+        # largest export there is, and a restore or drill discloses every record to its operator.
+        with routed_to(alias):
+            record(_AUDITED_AS[kind], run, document_sha256=run.sha256)
     except Exception as exc:  # the run's outcome stands; the record is what failed
         import logging
 
