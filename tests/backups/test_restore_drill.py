@@ -319,3 +319,13 @@ def test_without_a_backup_key_production_refuses_to_back_up_or_restore(
     with pytest.raises(CommandError, match="TSUEN_BACKUP_KEY is not set"):
         call_command("restore", str(backup_file), "--database", scratch, "--yes")
     assert tables_in(scratch) == []
+
+
+@pytest.mark.postgres_only
+def test_a_failed_backup_is_recorded_and_leaves_no_file(world, backup_key, tmp_path, monkeypatch):
+    monkeypatch.setenv("PATH", str(tmp_path / "no-tools-here"))  # no pg_dump to be found
+    with pytest.raises(CommandError, match="pg_dump is not installed"):
+        call_command("backup", str(tmp_path / "b.tsuenbackup"))
+    assert list(tmp_path.iterdir()) == []  # neither the file nor its .partial
+    run = BackupRun.objects.last_of(Kind.BACKUP)
+    assert run.result == Result.FAILED and "pg_dump is not installed" in run.detail

@@ -35,6 +35,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
+from django.db import Error as DatabaseError
 from django.db.migrations.loader import MigrationLoader
 from django.db.migrations.recorder import MigrationRecorder
 
@@ -556,7 +557,7 @@ def drill(
                 path, alias=alias, work_dir=work_dir, command=command, operator=operator,
                 record=False,
             )  # fmt: skip
-    except BackupError as exc:
+    except (BackupError, DatabaseError, OSError) as exc:  # a failed drill is recorded too
         error = str(exc)
     finally:
         shutil.rmtree(scratch_dir, ignore_errors=True)

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+from django.db import Error as DatabaseError
 
 from tsuen.backups.keys import BackupKeyError
 from tsuen.backups.services import BackupError, make_backup
@@ -35,7 +36,7 @@ class Command(BaseCommand):
                 work_dir=Path(work_dir) if work_dir else None,
                 command=" ".join(["backup", *([path] if path else [])]),
             )
-        except (BackupKeyError, BackupError, OSError) as exc:
+        except (BackupKeyError, BackupError, OSError, DatabaseError) as exc:
             raise CommandError(f"backup failed: {exc}") from None
         manifest = result.manifest
         counts = manifest["tables"]

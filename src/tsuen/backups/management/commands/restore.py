@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
+from django.db import Error as DatabaseError
 
 from tsuen.backups.keys import BackupKeyError
 from tsuen.backups.services import BackupError, RestoreRefused, restore
@@ -54,7 +55,7 @@ class Command(BaseCommand):
             )
         except (BackupKeyError, RestoreRefused) as exc:
             raise CommandError(f"restore refused: {exc}", returncode=2) from None
-        except BackupError as exc:
+        except (BackupError, DatabaseError, OSError) as exc:
             raise CommandError(f"restore failed: {exc}") from None
         for line in report.lines():
             self.stdout.write(line)

@@ -11,6 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
+from django.db import Error as DatabaseError
 
 from tsuen.backups.keys import BackupKeyError
 from tsuen.backups.services import BackupError, drill
@@ -30,7 +31,7 @@ class Command(BaseCommand):
                 work_dir=Path(work_dir) if work_dir else None,
                 command=f"restore_drill {Path(file).name}",
             )
-        except (BackupKeyError, BackupError) as exc:
+        except (BackupKeyError, BackupError, DatabaseError, OSError) as exc:
             raise CommandError(f"restore drill failed: {exc}") from None
         for line in report.lines():
             self.stdout.write(line)
