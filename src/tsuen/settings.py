@@ -137,9 +137,6 @@ else:
         }
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
-# While a restore or a restore drill checks the database it restored (another alias), the ORM's
-# queries go there (tsuen.backups.routing); otherwise this router says nothing.
-DATABASE_ROUTERS = ["tsuen.backups.routing.RestoreTargetRouter"]
 
 # --- Accounts ------------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"

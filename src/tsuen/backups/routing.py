@@ -1,30 +1,29 @@
-"""Send the ORM's queries to the database being restored while it is checked.
+"""Check a restored database that is not ``default`` with code written for ``default``.
 
-The audit chain verification (:mod:`tsuen.audit.verify`) queries through the default managers.
-During a restore or a drill into another database alias, :func:`routed_to` makes those queries
-go to that alias; outside it the router says nothing and Django uses ``default``.
+The audit chain verification (:mod:`tsuen.audit.verify`) and the audit trail use the default
+managers and ``transaction.atomic()`` without naming a database. While a restore or a drill into
+another alias checks that database, :func:`as_default` makes the alias's connection answer for
+``default`` in this thread, and puts the live one back afterwards. (A database router would send
+the queries there but not ``transaction.atomic()``, which on SQLite would hold the live
+database's write lock for the whole verification.) Used only by the backup commands, which run
+single-threaded.
 """
 
 from __future__ import annotations
 
 import contextlib
-import contextvars
 
-_target: contextvars.ContextVar[str | None] = contextvars.ContextVar("restore_target", default=None)
+from django.db import DEFAULT_DB_ALIAS, connections
 
 
 @contextlib.contextmanager
-def routed_to(alias: str):
-    token = _target.set(alias)
+def as_default(alias: str):
+    if alias == DEFAULT_DB_ALIAS:
+        yield
+        return
+    live = connections[DEFAULT_DB_ALIAS]
+    connections[DEFAULT_DB_ALIAS] = connections[alias]
     try:
         yield
     finally:
-        _target.reset(token)
-
-
-class RestoreTargetRouter:
-    def db_for_read(self, model, **hints):
-        return _target.get()
-
-    def db_for_write(self, model, **hints):
-        return _target.get()
+        connections[DEFAULT_DB_ALIAS] = live

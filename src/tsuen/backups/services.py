@@ -45,7 +45,7 @@ from tsuen.audit.verify import verify_all
 from tsuen.backups import container
 from tsuen.backups.keys import backup_key
 from tsuen.backups.models import BackupRun, Kind, Result
-from tsuen.backups.routing import routed_to
+from tsuen.backups.routing import as_default
 from tsuen.core import clock
 from tsuen.files.models import StoredFile, StoredFileBlob
 from tsuen.municipalities.models import Municipality
@@ -523,7 +523,7 @@ def check_restored(alias: str, manifest: dict, sha256: str, size: int) -> Restor
     report.migrations_behind = sorted(
         app for app, name in latest if manifest.get("migrations", {}).get(app) != name
     )
-    with routed_to(alias), transaction.atomic(using=alias):
+    with as_default(alias):
         results = verify_all(stale_after=_NO_STALENESS)
     for result in results:
         report.chains.append(str(result))
@@ -596,7 +596,7 @@ class ScratchDatabase:
         if self.live.vendor == "postgresql":
             self._server(f"CREATE DATABASE {_quote('postgresql', self.name)}")
         # A connection of its own under a new alias (not a configured database): the ORM, the
-        # router and transaction.atomic(using=alias) find it through ``connections``.
+        # checks (routing.as_default) find it through ``connections``.
         connections[self.alias] = type(self.live)(self.settings_dict, self.alias)
         return self
 
@@ -619,7 +619,7 @@ def _record(alias, kind, result, started, command, operator, vendor, **fields) -
         )  # fmt: skip
         # The national audit chain holds the run and the file's SHA-256: a backup is the
         # largest export there is, and a restore or drill discloses every record to its operator.
-        with routed_to(alias):
+        with as_default(alias):
             record(_AUDITED_AS[kind], run, document_sha256=run.sha256)
     except Exception as exc:  # the run's outcome stands; the record is what failed
         import logging
