@@ -329,3 +329,27 @@ def test_a_failed_backup_is_recorded_and_leaves_no_file(world, backup_key, tmp_p
     assert list(tmp_path.iterdir()) == []  # neither the file nor its .partial
     run = BackupRun.objects.last_of(Kind.BACKUP)
     assert run.result == Result.FAILED and "pg_dump is not installed" in run.detail
+
+
+class Terminal(io.StringIO):
+    """Standard input as a person at a terminal types it."""
+
+    def isatty(self) -> bool:
+        return True
+
+
+@pytest.mark.parametrize(("answer", "restored"), [("restore\n", True), ("yes\n", False)])
+def test_at_a_terminal_restore_asks_and_only_the_word_restore_goes_on(
+    backup_file, scratch, monkeypatch, answer, restored
+):
+    monkeypatch.setattr("sys.stdin", Terminal(answer))
+    out = io.StringIO()
+    if restored:
+        call_command("restore", str(backup_file), "--database", scratch, stdout=out)
+        assert "RESULT: OK" in out.getvalue()
+        assert StaffNetwork.objects.using(scratch).count() == StaffNetwork.objects.count()
+    else:
+        with pytest.raises(CommandError, match="not confirmed"):
+            call_command("restore", str(backup_file), "--database", scratch, stdout=out)
+        assert tables_in(scratch) == []
+    assert "Restore the backup made" in out.getvalue()
