@@ -353,3 +353,18 @@ def test_at_a_terminal_restore_asks_and_only_the_word_restore_goes_on(
             call_command("restore", str(backup_file), "--database", scratch, stdout=out)
         assert tables_in(scratch) == []
     assert "Restore the backup made" in out.getvalue()
+
+
+def test_check_only_checks_a_file_and_touches_no_database(backup_file, tmp_path):
+    before = live_counts()
+    out = io.StringIO()
+    call_command("restore", str(backup_file), "--check-only", stdout=out)
+    assert "OK: every chunk authenticates and every checksum matches" in out.getvalue()
+    assert hashlib.sha256(backup_file.read_bytes()).hexdigest() in out.getvalue()
+    assert live_counts() == before  # the live database has tables: no refusal, nothing restored
+
+    data = bytearray(backup_file.read_bytes())
+    data[len(data) // 2] ^= 1
+    backup_file.write_bytes(bytes(data))
+    with pytest.raises(CommandError, match="backup file refused: chunk"):
+        call_command("restore", str(backup_file), "--check-only", stdout=io.StringIO())

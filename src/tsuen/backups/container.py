@@ -20,6 +20,7 @@ size of every other part.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -223,8 +224,24 @@ class _Reader:
         return True
 
 
-def unpack(path: Path, key: bytes, into: Path) -> tuple[dict, dict[str, Path]]:
-    """Decrypt ``path`` into the directory ``into`` and check it against its manifest.
+class _Discard:
+    def write(self, data: bytes) -> None:
+        pass
+
+
+@contextlib.contextmanager
+def _sink(target: Path | bool):
+    """A new private file to write a part into, or (``False``: only checking) nowhere."""
+    if not target:
+        yield _Discard()
+        return
+    with os.fdopen(os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb") as out:
+        yield out
+
+
+def unpack(path: Path, key: bytes, into: Path | None) -> tuple[dict, dict[str, Path]]:
+    """Decrypt ``path`` into the directory ``into`` (``None``: keep nothing, only check) and
+    check it against its manifest.
 
     Returns the manifest and the file of each part. Raises :class:`BackupDamaged` (or
     :class:`WrongKey`) when anything does not authenticate or match; the caller has then
@@ -241,9 +258,8 @@ def unpack(path: Path, key: bytes, into: Path) -> tuple[dict, dict[str, Path]]:
             if name in found or "/" in name or name.startswith("."):
                 raise BackupDamaged(f"part {name!r} is not allowed or repeated")
             digest, size = hashlib.sha256(), 0
-            target = into / name
-            fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            with os.fdopen(fd, "wb") as out:
+            target = into / name if into is not None else Path(os.devnull)
+            with _sink(into is not None and target) as out:
                 while frame := _LEN.unpack(reader.read(4))[0]:
                     data = reader.read(frame)
                     digest.update(data)

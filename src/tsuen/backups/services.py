@@ -456,6 +456,21 @@ def restore(
     return report
 
 
+def check_file(path: Path) -> tuple[dict, int, str]:
+    """Check a backup file without restoring it (key, every chunk, every part's SHA-256);
+    return its manifest, size and SHA-256. Decrypts as it reads and keeps nothing."""
+    key = backup_key()
+    path = Path(path)
+    if not path.is_file():
+        raise RestoreRefused(f"{path} is not a file")
+    try:
+        manifest, _parts = container.unpack(path, key, None)
+    except container.BackupDamaged as exc:
+        raise RestoreRefused(str(exc)) from None
+    size, sha256 = container.file_sha256(path)
+    return manifest, size, sha256
+
+
 def _restore_postgresql(conn, dump: Path, *, replace: bool) -> None:
     pg_restore = _tool("pg_restore")
     conn.close()  # nothing of ours holds a lock on what is replaced
