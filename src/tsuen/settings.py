@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "tsuen.reports",
     "tsuen.national",
     "tsuen.exports",  # protected exports (issue 9)
+    "tsuen.backups",  # backups, restore and the drill (issue 12)
     "tsuen.demo",
 ]
 
@@ -299,6 +300,10 @@ if HTTPS:
 # every listed version decrypts. The development default is a fixed, public key.
 DEV_FIELD_ENCRYPTION_KEYS = "1:ZGV2LW9ubHktZmllbGQta2V5LW5vdC1mb3ItcHJvZCE="
 FIELD_ENCRYPTION_KEYS = env("FIELD_KEYS", DEV_FIELD_ENCRYPTION_KEYS)
+# TSUEN_BACKUP_KEY: base64 of 32 random bytes, a key of its own (never a field key). Needed only
+# where backups are made or restored; the backup commands refuse to run without it outside
+# DEBUG (tsuen.backups.keys, docs/backups.md).
+BACKUP_KEY = env("BACKUP_KEY")
 
 # --- The audit chain's key (council item 12) ----------------------------------------------------
 # TSUEN_AUDIT_KEYS: "version:base64key,..." as the field keys, but a separate secret, kept

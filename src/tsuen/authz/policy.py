@@ -417,6 +417,9 @@ class Action(StrEnum):
     EXPORT_DOWNLOAD = "export.download"
     # Issue 10: the interview desk shows the guardian's phone (checked on the guardian).
     INTERVIEW_GUARDIAN_CONTACT = "interview.guardian_contact"
+    # Issue 12 item 7: the last backups and restore drills (no person's data; checked on the
+    # municipality): the ward's administrator and auditor, and the national operator.
+    BACKUP_STATUS_VIEW = "backup.status.view"
 
 
 _REVIEWER, _PAYMENTS, _ADMIN, _AUDITOR = (
@@ -578,6 +581,7 @@ POLICY: dict[Action, tuple[Rule, ...]] = {
     Action.WARD_SETTINGS_EDIT: (ward_administrator,),
     Action.CERTIFICATION_NOTICE_EXPORT: (municipal_staff(*_CASEWORK),),
     Action.EXPORT_DOWNLOAD: (owner_of_export,),
+    Action.BACKUP_STATUS_VIEW: (municipal_staff(_ADMIN, _AUDITOR), national_operator),
 }
 
 
