@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "tsuen.reports",
     "tsuen.national",
     "tsuen.exports",  # protected exports (issue 9)
+    "tsuen.consent",  # purpose notice, consent and disclosure (issue 12)
     "tsuen.demo",
 ]
 
