@@ -240,7 +240,7 @@ def test_withdrawal_stops_new_sensitive_data_and_keeps_what_is_held(client, fami
 
 
 def test_other_families_and_staff_get_404(client, ward, family):
-    _guardian, household, _child = family
+    guardian, household, _child = family
     other, _household, _kid = f.family(ward)
     reviewer = f.user(Role.MUNICIPAL_REVIEWER, municipality=ward)
     f.second_factor(reviewer)
@@ -255,6 +255,14 @@ def test_other_families_and_staff_get_404(client, ward, family):
         assert client.get(route).status_code == 404, route
     assert client.post(notice_url(household), {"agree": "yes", "version": "1"}).status_code == 404
     assert not Consent.objects.filter(household=household).exists()
+    # Withdrawing someone else's consent: 404 for another family and for a proxy.
+    f.consent(household, guardian)
+    proxy = f.user(Role.PROXY)
+    ProxyGrant.objects.create(household=household, user=proxy, granted_by=guardian)
+    for account in (other, proxy):
+        client.force_login(account)
+        assert client.post(routes[1]).status_code == 404
+    assert has_consent(household.pk)
 
 
 # --- disclosure (開示請求) -------------------------------------------------------------------
