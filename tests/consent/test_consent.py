@@ -379,3 +379,25 @@ def test_the_pdf_reads_in_japanese_with_wareki(client, held, tmp_path):
     for not_theirs in ("別子", "えび", "職員だけのメモ", "下書きのメモ"):
         assert not_theirs not in text, not_theirs
     assert AuditEvent.objects.filter(action="export", object_type="families.household").count() == 1
+
+
+def test_the_morning_note_health_is_refused_without_consent(client, ward, family):
+    """The day's health (an illness, a fever) is sensitive too: the morning note asks first."""
+    from tsuen.attendance import services as attendance
+
+    guardian, household, child = family
+    facility = f.facility(ward)
+    visit = f.booking(child, f.place_slot(facility, dt.date(2026, 12, 1)), guardian)
+    morning = dt.datetime(2026, 12, 1, 8, 0)
+    note = dict(health="少し咳があります", temperature="37.1", pickup_person="試験 花子（母）")
+    with clock.frozen(morning):
+        with pytest.raises(ConsentRequired):
+            attendance.write_morning_note(guardian, visit.pk, **note)
+        assert not MorningNote.objects.exists()
+        client.force_login(guardian)
+        client.cookies["django_language"] = "en"
+        page = reverse("attendance:morning_note", args=[visit.pk])
+        assert f"{notice_url(household)}?next={page}" in client.get(page).content.decode()
+        f.consent(household, guardian)
+        attendance.write_morning_note(guardian, visit.pk, **note)
+    assert MorningNote.objects.get(booking=visit).health == "少し咳があります"
