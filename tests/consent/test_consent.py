@@ -401,3 +401,30 @@ def test_the_morning_note_health_is_refused_without_consent(client, ward, family
         f.consent(household, guardian)
         attendance.write_morning_note(guardian, visit.pk, **note)
     assert MorningNote.objects.get(booking=visit).health == "少し咳があります"
+
+
+#: What version 1 of the notice says, rendered for a ward called 〇〇区, per language. A changed
+#: text (template or translation) must be a new version that asks every household again.
+PUBLISHED = {
+    1: {
+        "ja": "f568d09283f3f90e89a48a6be4dbf82d1e9cdd7d8ab72c4e228d197eaf616fe0",
+        "en": "47048007afcecaf671cbd07ef27ac5794d398d4631bdd50dd09168bba8128dcb",
+    },
+}
+
+
+def test_a_published_notice_never_changes_silently():
+    import hashlib
+
+    from django.template.loader import render_to_string
+    from django.utils import translation
+
+    for notice in notices.NOTICES:
+        for language, expected in PUBLISHED[notice.version].items():
+            with translation.override(language):
+                html = render_to_string(notice.template, {"municipality_name": "〇〇区"})
+            digest = hashlib.sha256(html.encode()).hexdigest()
+            assert digest == expected, (
+                f"notice version {notice.version} ({language}) changed ({digest}): publish a new "
+                "version in tsuen/consent/notice.py instead of editing this one"
+            )

@@ -497,6 +497,14 @@ def disclosure_json(user, household_id: int) -> tuple[str, bytes]:
     return f"{made.file_stem}.json", data
 
 
+def _pdf_text(name: str, text: str) -> str:
+    # The answers as declared are in the JSON; on paper the application copy prints them
+    # readably (and the household, guardian and children sections hold them as kept).
+    if name == "entries":
+        return _("As declared: see the copy of the application (PDF) on the application's page.")
+    return text
+
+
 def disclosure_pdf(user, household_id: int) -> tuple[str, bytes]:
     from django.template.loader import render_to_string
 
@@ -504,7 +512,7 @@ def disclosure_pdf(user, household_id: int) -> tuple[str, bytes]:
 
     made = disclosure(user, household_id)
     sections = [
-        (s.title, [[(label, text) for _n, label, _v, text in row] for row in s.rows])
+        (s.title, [[(label, _pdf_text(n, text)) for n, label, _v, text in row] for row in s.rows])
         for s in made.sections
     ]
     html = render_to_string("consent/disclosure_pdf.html", {"made": made, "sections": sections})

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.http import Http404
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -183,7 +183,3 @@ def withdraw_consent(user, household_id: int) -> int:
             consent.save(update_fields=list(WITHDRAWAL_FIELDS))
             record("update", consent, fields=WITHDRAWAL_FIELDS, subjects=subjects)
     return len(live)
-
-
-def consents_of(household_id: int) -> QuerySet[Consent]:
-    return Consent.unscoped.filter(Q(household_id=household_id)).order_by("given_at", "pk")
