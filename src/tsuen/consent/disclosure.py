@@ -476,7 +476,7 @@ def disclosure(user, household_id: int) -> Disclosure:
     return Disclosure(household, clock.now(), _sections(household))
 
 
-def audit(user, made: Disclosure, data: bytes) -> None:
+def audit(made: Disclosure, data: bytes) -> None:
     """One ``export`` event on the household naming its children and guardians, with the
     file's SHA-256."""
     household = made.household
@@ -493,7 +493,7 @@ def audit(user, made: Disclosure, data: bytes) -> None:
 def disclosure_json(user, household_id: int) -> tuple[str, bytes]:
     made = disclosure(user, household_id)
     data = made.json_bytes()
-    audit(user, made, data)
+    audit(made, data)
     return f"{made.file_stem}.json", data
 
 
@@ -517,5 +517,5 @@ def disclosure_pdf(user, household_id: int) -> tuple[str, bytes]:
     ]
     html = render_to_string("consent/disclosure_pdf.html", {"made": made, "sections": sections})
     data = render_pdf(html)
-    audit(user, made, data)
+    audit(made, data)
     return f"{made.file_stem}.pdf", data
