@@ -81,12 +81,29 @@ def child(hh: Household, birth_date: dt.date = dt.date(2024, 4, 10), **kw) -> Ch
     return Child.objects.create(household=hh, **(defaults | kw))
 
 
-def family(muni: Municipality, **child_kw):
-    """A guardian account with a household and one child: (user, household, child)."""
+def family(muni: Municipality, *, consented: bool = True, **child_kw):
+    """A guardian account with a household and one child: (user, household, child). The
+    household has agreed to the current purpose notice, as every family that applied has
+    (``consented=False``: one that has not, or withdrew)."""
     account = user(Role.GUARDIAN)
     hh = household(muni)
     guardian(hh, account)
+    if consented:
+        consent(hh, account)
     return account, hh, child(hh, **child_kw)
+
+
+def consent(hh: Household, by: User, version: int | None = None):
+    """The household's consent, given by ``by``, to the purpose notice (the current one)."""
+    from tsuen.consent.models import Consent
+    from tsuen.consent.notice import current_notice
+
+    return Consent.objects.create(
+        household=hh,
+        given_by=by,
+        notice_version=version or current_notice().version,
+        given_at=timezone.now(),
+    )
 
 
 def facility(muni: Municipality, **kw) -> Facility:
@@ -155,3 +172,16 @@ def second_factor(account: User) -> str:
     secret = generate_totp_secret()
     TOTP.activate(account, secret)
     return secret
+
+
+def started_application(applicant: User, municipality_id: int, **kw):
+    """``certification.services.start`` and the household's consent to the purpose notice
+    (the page asks for it before the form): a draft ready to fill in."""
+    from tsuen.certification import services
+
+    application = services.start(applicant, municipality_id, **kw)
+    from tsuen.consent.models import Consent
+
+    if not Consent.objects.filter(household_id=application.household_id).exists():
+        consent(application.household, applicant)
+    return application

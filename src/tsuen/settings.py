@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "tsuen.national",
     "tsuen.exports",  # protected exports (issue 9)
     "tsuen.backups",  # backups, restore and the drill (issue 12)
+    "tsuen.consent",  # purpose notice, consent and disclosure (issue 12)
     "tsuen.demo",
 ]
 

@@ -13,6 +13,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("files/", include("tsuen.files.urls")),
     path("profile/", include("tsuen.families.urls")),
+    path("consent/", include("tsuen.consent.urls")),  # purpose notice and disclosure (issue 12)
     path("applications/", include("tsuen.certification.urls")),
     path("facilities/", include("tsuen.facilities.urls")),
     path("bookings/", include("tsuen.booking.urls")),

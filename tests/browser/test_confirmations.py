@@ -159,7 +159,7 @@ def _submitted_application(ward_name: str = "新宿区"):
     reviewer = f.user(Role.MUNICIPAL_REVIEWER, municipality=ward)
     f.second_factor(reviewer)
     applicant = f.user(Role.GUARDIAN)
-    draft = services.start(applicant, ward.pk)
+    draft = f.started_application(applicant, ward.pk)
     return reviewer, services.submit(applicant, draft.pk, answers(), evidence())
 
 

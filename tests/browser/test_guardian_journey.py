@@ -91,6 +91,11 @@ def apply(page, tmp_path) -> Application:
     check_accessibility(page)
     page.fill("#id_postal_code", "1600022")
     page.click("main button[type=submit]")
+    # The purpose notice comes before the form (issue 12 item 3): read, tick, agree.
+    page.wait_for_url(lambda url: "/consent/households/" in url and "next=" in url)
+    check_accessibility(page)
+    page.check("input[name=agree]")
+    page.click("main form.consent-form button[type=submit]")
     page.wait_for_url("**/edit/")
     check_accessibility(page)
     birth = (clock.today() - dt.timedelta(days=600)).isoformat()

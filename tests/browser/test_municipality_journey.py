@@ -36,7 +36,7 @@ def test_the_ward_certifies_and_pays_on_a_desktop(desktop, live_server, tmp_path
     admin = f.user(Role.MUNICIPAL_ADMIN, municipality=ward)
     f.second_factor(admin)
     guardian = f.user(Role.GUARDIAN)
-    draft = services.start(guardian, ward.pk)
+    draft = f.started_application(guardian, ward.pk)
     application = services.submit(guardian, draft.pk, answers(), evidence())
     claim, _manager, _child = submitted_claim(ward)
     log_in(desktop, admin, live_server, language="ja")

@@ -40,7 +40,12 @@ def started(client, applicant) -> Application:
     response = client.post(reverse("certification:start"), {"postal_code": "１６０－００２２"})
     assert response.status_code == 302
     application = Application.objects.get(applicant=applicant)
-    assert response.url == reverse("certification:edit", args=[application.pk])
+    edit = reverse("certification:edit", args=[application.pk])
+    # The purpose notice comes first (issue 12 item 3); agreeing leads on to the form.
+    notice = reverse("consent:notice", args=[application.household_id])
+    assert response.url == f"{notice}?next={edit}"
+    agreed = client.post(notice, {"agree": "yes", "version": "1", "next": edit})
+    assert agreed.status_code == 302 and agreed.url == edit
     return application
 
 

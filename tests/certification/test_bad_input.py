@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
+from tests import factories as f
 from tests.certification.conftest import answers, evidence, post_data
 from tsuen.audit.models import AuditEvent
 from tsuen.certification import services
@@ -19,7 +20,7 @@ pytestmark = pytest.mark.django_db
 def draft(client, ward, applicant):
     client.force_login(applicant)
     client.cookies["django_language"] = "en"
-    application = services.start(applicant, ward.pk)
+    application = f.started_application(applicant, ward.pk)
     return application
 
 
@@ -151,7 +152,7 @@ def test_the_service_enforces_the_rules_without_the_form(draft, applicant, entri
 
 def test_messages_are_in_japanese_by_default(client, ward, applicant):
     client.force_login(applicant)
-    application = services.start(applicant, ward.pk)
+    application = f.started_application(applicant, ward.pk)
     data = post_data(child(birth_date="2026-06-01")) | {"g-fee_evidence": evidence()}
     page = client.post(reverse("certification:edit", args=[application.pk]), data)
     assert 'lang="ja"' in page.content.decode()

@@ -33,7 +33,7 @@ def _english():
 
 def submitted(ward, applicant=None, **child):
     applicant = applicant or f.user(Role.GUARDIAN)
-    application = services.start(applicant, ward.pk)
+    application = f.started_application(applicant, ward.pk)
     return services.submit(applicant, application.pk, answers(**child), evidence())
 
 
@@ -46,7 +46,7 @@ def status_page(client, application) -> str:
 
 
 def test_status_page_for_a_draft(client, ward, applicant):
-    application = services.start(applicant, ward.pk)
+    application = f.started_application(applicant, ward.pk)
     page = status_page(client, application)
     assert "Where it stands: Draft" in page or "Where it stands: 下書き" in page
     assert "has not been sent yet" in page
@@ -94,7 +94,7 @@ def test_status_page_for_a_rejected_application(client, ward, applicant, reviewe
 def test_the_list_shows_where_each_application_stands(client, ward, applicant, reviewer):
     first = submitted(ward, applicant)
     _certify(reviewer, first.pk)
-    services.start(applicant, ward.pk)
+    f.started_application(applicant, ward.pk)
     client.force_login(applicant)
     page = client.get(reverse("certification:list")).content.decode()
     assert page.count("certification:detail") == 0  # urls, not names
@@ -108,7 +108,7 @@ def test_certificate_numbers_are_unique_and_sequential_within_the_municipality(w
     # an existing certificate (e.g. from before tsuen): the serial continues after it
     kid = f.child(f.household(ward))
     f.certification(kid, reviewer, number="SJ2026-00007")
-    two_children = services.start(f.user(Role.GUARDIAN), ward.pk)
+    two_children = f.started_application(f.user(Role.GUARDIAN), ward.pk)
     entries = answers()
     entries["children"].append(
         dict(entries["children"][0], given_name="二葉", birth_date="2025-03-01")
@@ -117,7 +117,7 @@ def test_certificate_numbers_are_unique_and_sequential_within_the_municipality(w
     numbers = [c.number for c in _certify(reviewer, two_children.pk)]
     numbers += [c.number for c in _certify(reviewer, submitted(ward).pk)]
     assert numbers == ["SJ2026-00008", "SJ2026-00009", "SJ2026-00010"]
-    nakano = services.start(f.user(Role.GUARDIAN), other.pk)
+    nakano = f.started_application(f.user(Role.GUARDIAN), other.pk)
     entries = answers()
     entries["address"]["postal_code"] = "164-0001"
     nakano = services.submit(nakano.applicant, nakano.pk, entries, evidence())
@@ -190,7 +190,7 @@ def test_decisions_follow_the_status(ward, reviewer):
     ):
         with pytest.raises(services.ApplicationInvalid):
             decide()
-    draft = services.start(f.user(Role.GUARDIAN), ward.pk)
+    draft = f.started_application(f.user(Role.GUARDIAN), ward.pk)
     with pytest.raises(services.ApplicationInvalid):
         _certify(reviewer, draft.pk)
 
@@ -198,7 +198,7 @@ def test_decisions_follow_the_status(ward, reviewer):
 def test_a_child_with_an_active_certification_is_not_certified_twice(ward, reviewer, applicant):
     first = submitted(ward, applicant)
     _certify(reviewer, first.pk)
-    again = services.start(applicant, ward.pk)
+    again = f.started_application(applicant, ward.pk)
     entries = answers()
     entries["children"][0]["child_id"] = first.entries["children"][0]["child_id"]
     again.entries = entries  # the family applies again for the same child
@@ -245,7 +245,7 @@ def test_the_pdf_copy_shows_the_application_in_japanese_with_wareki(
     assert (tmp_path / "p-1.png").stat().st_size > 5000
     assert (
         client.get(
-            reverse("certification:pdf", args=[services.start(applicant, ward.pk).pk])
+            reverse("certification:pdf", args=[f.started_application(applicant, ward.pk).pk])
         ).status_code
         == 404
     )  # a draft has no copy yet

@@ -49,7 +49,7 @@ def _japanese(settings):
 
 def submitted(ward):
     applicant = f.user(Role.GUARDIAN, language="ja")
-    application = services.start(applicant, ward.pk)
+    application = f.started_application(applicant, ward.pk)
     return services.submit(applicant, application.pk, answers(), evidence())
 
 

@@ -26,7 +26,7 @@ def test_a_reviewer_certifies_from_the_queue_on_a_desktop(desktop, live_server):
     reviewer = f.user(Role.MUNICIPAL_REVIEWER, municipality=ward)
     f.second_factor(reviewer)
     applicant = f.user(Role.GUARDIAN)
-    draft = services.start(applicant, ward.pk)
+    draft = f.started_application(applicant, ward.pk)
     application = services.submit(applicant, draft.pk, answers(), evidence())
     log_in(desktop, reviewer, live_server)
 

@@ -27,7 +27,7 @@ pytestmark = pytest.mark.django_db
 
 def submitted(ward, **child) -> Application:
     applicant = f.user(Role.GUARDIAN)
-    application = services.start(applicant, ward.pk)
+    application = f.started_application(applicant, ward.pk)
     return services.submit(applicant, application.pk, answers(**child), evidence())
 
 
@@ -206,7 +206,7 @@ def test_in_april_the_new_fiscal_year_numbers_start_again(ward, reviewer):
 
 def test_one_number_for_two_children_is_refused(ward, reviewer):
     applicant = f.user(Role.GUARDIAN)
-    draft = services.start(applicant, ward.pk)
+    draft = f.started_application(applicant, ward.pk)
     entries = answers()
     entries["children"].append(entries["children"][0] | {"given_name": "二葉"})
     application = services.submit(applicant, draft.pk, entries, evidence())

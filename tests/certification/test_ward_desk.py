@@ -42,7 +42,7 @@ def test_the_queue_names_the_applicant_and_keeps_the_first_submission_date(
     client, ward, reviewer, applicant
 ):
     with clock.frozen(dt.datetime(2026, 5, 1, 9, 0)):
-        application = services.start(applicant, ward.pk)
+        application = f.started_application(applicant, ward.pk)
         services.submit(applicant, application.pk, answers(), evidence())
     services.request_correction(reviewer, application.pk, "生年月日を確認してください")
     with clock.frozen(dt.datetime(2026, 5, 8, 9, 0)):
@@ -59,7 +59,7 @@ def test_the_queue_names_the_applicant_and_keeps_the_first_submission_date(
 
 def test_days_waiting_count_from_the_first_submission_on_the_dashboard_too(ward, applicant):
     with clock.frozen(dt.datetime(2026, 4, 1, 9, 0)):
-        application = services.start(applicant, ward.pk)
+        application = f.started_application(applicant, ward.pk)
         services.submit(applicant, application.pk, answers(), evidence())
     from tsuen.reports.services import waiting
 

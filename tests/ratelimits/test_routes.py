@@ -92,6 +92,7 @@ def test_submitting_applications_over_the_limit_is_refused_and_leaves_the_draft(
     client.force_login(applicant)
     client.post(reverse("certification:start"), {"postal_code": "1600022"})
     application = Application.objects.get(applicant=applicant)
+    f.consent(application.household, applicant)  # the purpose notice agreed (issue 12 item 3)
     url = reverse("certification:edit", args=[application.pk])
     incomplete = answers(given_name="")
     # Saving a draft is not counted; a submit is, even one the checks send back.

@@ -28,6 +28,7 @@ from tsuen.attendance.models import (
 from tsuen.audit import record, record_many
 from tsuen.authz.policy import Action, filter_allowed, get_or_404, require
 from tsuen.booking.models import Booking, BookingStatus
+from tsuen.consent.services import require_consent
 from tsuen.core import clock
 
 #: The morning note opens at this time on the evening before the visit (the default
@@ -189,6 +190,9 @@ def write_morning_note(
             raise ValidationError(window.reason, code="closed")
         if errors:
             raise ValidationError(errors)
+        # The day's health is sensitive (illness): saved only with the household's consent to
+        # the purpose notice (tsuen.consent, issue 12 item 3).
+        require_consent(booking.child.household_id)
         note, created = MorningNote.objects.update_or_create(
             booking=booking,
             defaults=dict(health=health, temperature=temperature, pickup_person=pickup_person),

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from tsuen.attendance import services
 from tsuen.attendance.forms import MorningNoteForm
+from tsuen.consent.services import has_consent
 from tsuen.core.views import status_of
 
 
@@ -39,6 +43,10 @@ def morning_note(request, booking_id: int):
             messages.success(request, _("Your note has been sent to the facility."))
             return redirect("attendance:visits")
     context = {"page": page, "form": form}
+    household_id = page.booking.child.household_id
+    if not has_consent(household_id):  # the day's health needs the purpose notice agreed
+        notice = reverse("consent:notice", args=[household_id])
+        context["consent_url"] = f"{notice}?next={quote(request.path)}"
     return render(request, "attendance/morning_note.html", context, status=status_of(form))
 
 

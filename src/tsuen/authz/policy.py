@@ -106,6 +106,8 @@ PATHS: dict[str, Paths] = {
     "municipalities.StaffNetwork": Paths(municipality="municipality"),
     # Issue 9 item 4 (protected exports): an export waiting for its download is its owner's.
     "exports.ProtectedExport": Paths(municipality="municipality"),
+    # Issue 12 item 3: consents to the purpose notice belong to their household.
+    "consent.Consent": Paths(household="household", municipality="household__municipality"),
 }
 
 
@@ -167,6 +169,16 @@ def family_while_application_open(user, paths: Paths) -> Q | None:
     if family is None:
         return None
     return (family | Q(applicant=user)) & Q(status__in=["draft", "correction_requested"])
+
+
+def applicant_for_household(user, paths: Paths) -> Q | None:
+    """The account that applied for the household (a first-time applicant has no guardian row
+    until the application is sent, yet must agree to the purpose notice before filling it)."""
+    if user.role != Role.GUARDIAN or paths.household is None:
+        return None
+    from tsuen.certification.models import Application
+
+    return _in(paths.household, Application.unscoped.filter(applicant=user).values("household_id"))
 
 
 def guardian_not_proxy_of_household(user, paths: Paths) -> Q | None:
@@ -420,6 +432,11 @@ class Action(StrEnum):
     # Issue 12 item 7: the last backups and restore drills (no person's data; checked on the
     # municipality): the ward's administrator and auditor, and the national operator.
     BACKUP_STATUS_VIEW = "backup.status.view"
+    # Issue 12 item 3 (council item 1): the purpose notice and its consent, and disclosure
+    # (開示請求), checked on the household.
+    CONSENT_VIEW = "consent.view"
+    CONSENT_GIVE = "consent.give"
+    DISCLOSURE_REQUEST = "disclosure.request"
 
 
 _REVIEWER, _PAYMENTS, _ADMIN, _AUDITOR = (
@@ -582,6 +599,13 @@ POLICY: dict[Action, tuple[Rule, ...]] = {
     Action.CERTIFICATION_NOTICE_EXPORT: (municipal_staff(*_CASEWORK),),
     Action.EXPORT_DOWNLOAD: (owner_of_export,),
     Action.BACKUP_STATUS_VIEW: (municipal_staff(_ADMIN, _AUDITOR), national_operator),
+    # Issue 12 item 3: the family reads the notice and whether it agreed (proxies too); its
+    # guardians (and a first-time applicant) agree, withdraw and download everything held
+    # about the household. A proxy is not the children's legal representative: it neither
+    # agrees for them nor downloads the household's whole record.
+    Action.CONSENT_VIEW: (guardian_of_household, applicant_for_household),
+    Action.CONSENT_GIVE: (guardian_not_proxy_of_household, applicant_for_household),
+    Action.DISCLOSURE_REQUEST: (guardian_not_proxy_of_household, applicant_for_household),
 }
 
 

@@ -43,6 +43,7 @@ from tsuen.certification.models import (
     CertificationStatus,
     CertificationStatusChange,
 )
+from tsuen.consent.services import require_consent
 from tsuen.core import clock, confirm, dates, postal
 from tsuen.core.kana import normalise_kana
 from tsuen.exports.services import Sealed, seal
@@ -378,6 +379,7 @@ def _checked_evidence(user, application_id: int, upload) -> CheckedUpload | None
     if upload is None:
         return None
     application = get_or_404(user, Action.APPLICATION_EDIT, Application.objects, pk=application_id)
+    require_consent(application.household_id)  # before the scan; checked again when saving
     return check_upload(
         user, upload, purpose=Purpose.FEE_EVIDENCE, owner=_evidence_owner(application)
     )
@@ -395,6 +397,7 @@ def save_draft(user, application_id: int, entries: dict, evidence=None) -> Appli
     checked = _checked_evidence(user, application_id, evidence)
     with transaction.atomic():
         application = _locked(user, Action.APPLICATION_EDIT, application_id)
+        require_consent(application.household_id)
         if checked is not None:
             application.fee_evidence = _store_evidence(user, application, checked)
         application.entries = _keep_child_ids(application.entries, tidy_entries(entries))
@@ -424,6 +427,7 @@ def submit(user, application_id: int, entries: dict | None = None, evidence=None
     checked = _checked_evidence(user, application_id, evidence)
     with transaction.atomic():
         application = _locked(user, Action.APPLICATION_EDIT, application_id)
+        require_consent(application.household_id)
         if entries is not None:
             entries = _keep_child_ids(application.entries, tidy_entries(entries))
         else:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
@@ -11,6 +13,7 @@ from django.views.decorators.http import require_GET
 from tsuen.accounts.models import Role
 from tsuen.certification import services
 from tsuen.certification.forms import ApplicantForm, ChildFormSet, StartForm
+from tsuen.consent.services import ConsentRequired, has_consent
 from tsuen.core import postal, ratelimit
 from tsuen.core.pdf import pdf_response
 from tsuen.core.views import status_of
@@ -44,7 +47,11 @@ def start(request):
         except services.ApplicationInvalid as exc:
             form.add_error(None, exc)
         else:
-            return redirect("certification:edit", application.pk)
+            edit = reverse("certification:edit", args=[application.pk])
+            if not has_consent(application.household_id):  # the notice comes first
+                notice = reverse("consent:notice", args=[application.household_id])
+                return redirect(f"{notice}?next={quote(edit)}")
+            return redirect(edit)
     return render(request, "certification/start.html", {"form": form}, status=status_of(form))
 
 
@@ -131,6 +138,8 @@ def edit(request, application_id: int):
             if valid:
                 services.submit(request.user, application.pk, entries, evidence)
                 return redirect(reverse("certification:detail", args=[application.pk]) + "?sent=1")
+        except ConsentRequired as exc:
+            problems = exc.messages
         except UploadRefused as exc:
             applicant.add_error("fee_evidence", exc)
         except services.ApplicationInvalid as exc:
@@ -144,6 +153,11 @@ def edit(request, application_id: int):
             "children": children,
             "problems": problems,
             "saved": request.method == "GET" and "saved" in request.GET,
+            "consent_url": None
+            if has_consent(application.household_id)
+            else reverse("consent:notice", args=[application.household_id])
+            + "?next="
+            + quote(request.path),
         },
         status=200,
     )

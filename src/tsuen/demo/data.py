@@ -28,7 +28,9 @@ from tsuen.certification.models import (
     ApplicationStatusChange,
     Certification,
 )
-from tsuen.core import tenancy
+from tsuen.consent.models import Consent
+from tsuen.consent.notice import current_notice
+from tsuen.core import clock, tenancy
 from tsuen.facilities.calendar import closed_days
 from tsuen.facilities.models import (
     BankAccountType,
@@ -422,6 +424,13 @@ def _load(today: dt.date) -> list[DemoLogin]:
             phone=f"090-0000-{1000 + n}",
             email=user.email,
             is_primary=True,
+        )
+        # Each demo family agreed to the purpose notice when it applied (issue 12 item 3).
+        Consent.objects.create(
+            household=household,
+            given_by=user,
+            notice_version=current_notice().version,
+            given_at=clock.now(),
         )
         if waiting_days is None:  # verified when the family was certified
             HouseholdFeeClass.objects.create(

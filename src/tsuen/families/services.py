@@ -104,6 +104,11 @@ def children_page(user, number, per_page: int = 50) -> Page:
 
 # --- The child profile (kept by the family, read by facilities caring for the child) -----------
 
+#: Sections holding sensitive data (allergies, religious meal rules, illnesses, vaccinations,
+#: doctors' certificates, development): saved only with a live consent of the household to the
+#: current purpose notice (tsuen.consent, issue 12 item 3).
+CONSENT_SECTIONS = frozenset({"meals", "health", "development"})
+
 #: What each edit section of the profile writes on the child.
 SECTION_FIELDS: dict[str, tuple[str, ...]] = {
     "meals": ("allergies", "meal_requirements"),
@@ -209,10 +214,18 @@ def _raise(errors: dict) -> None:
         raise ProfileInvalid(errors)
 
 
-def _save_section(user, child_id: int, values: dict, then=None) -> Child:
-    """Write the changed fields of one section in one transaction and audit their names."""
+def _save_section(
+    user, child_id: int, values: dict, then=None, *, needs_consent: bool = False
+) -> Child:
+    """Write the changed fields of one section in one transaction and audit their names.
+    ``needs_consent``: refuse (``ConsentRequired``) unless the household agreed to the current
+    purpose notice."""
+    from tsuen.consent.services import require_consent
+
     with transaction.atomic():
         child = _editable_child(user, child_id, lock=True)
+        if needs_consent:
+            require_consent(child.household_id)
         changed = [name for name, value in values.items() if getattr(child, name) != value]
         for name in changed:
             setattr(child, name, values[name])
@@ -232,7 +245,7 @@ def update_meals(user, child_id: int, *, allergies, meal_requirements) -> Child:
         "meal_requirements": _text(meal_requirements, "meal_requirements", errors),
     }
     _raise(errors)
-    return _save_section(user, child_id, values)
+    return _save_section(user, child_id, values, needs_consent=True)
 
 
 def update_health(user, child_id: int, *, illnesses, vaccinations, certificate=None) -> Child:
@@ -249,7 +262,10 @@ def update_health(user, child_id: int, *, illnesses, vaccinations, certificate=N
     _raise(errors)
     checked = owner = None
     if certificate is not None:  # scanned before the transaction (see files.services)
+        from tsuen.consent.services import require_consent
+
         child = _editable_child(user, child_id)
+        require_consent(child.household_id)  # before the scan; checked again when saving
         owner = Owner(child.household.municipality_id, child.household_id, child.pk)
         try:
             checked = check_upload(
@@ -262,7 +278,7 @@ def update_health(user, child_id: int, *, illnesses, vaccinations, certificate=N
         if checked is not None:
             store_upload(user, checked, purpose=Purpose.DOCTOR_CERTIFICATE, owner=owner)
 
-    return _save_section(user, child_id, values, then=upload)
+    return _save_section(user, child_id, values, then=upload, needs_consent=True)
 
 
 def update_pickup(user, child_id: int, *, pickup_persons) -> Child:
@@ -277,7 +293,7 @@ def update_development(user, child_id: int, *, development_notes) -> Child:
     errors: dict = {}
     values = {"development_notes": _text(development_notes, "development_notes", errors)}
     _raise(errors)
-    return _save_section(user, child_id, values)
+    return _save_section(user, child_id, values, needs_consent=True)
 
 
 # --- emergency contacts ------------------------------------------------------------------------

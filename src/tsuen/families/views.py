@@ -3,6 +3,8 @@ render; the services authorize (404 when out of reach), audit and enforce every 
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
@@ -15,6 +17,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from tsuen.accounts.models import Role
+from tsuen.consent.services import has_consent
 from tsuen.core.views import status_of
 from tsuen.families import forms
 from tsuen.families import services as families
@@ -92,6 +95,10 @@ def _section(request, child_id: int, section: str):
             initial={name: getattr(kid, name) for name in families.SECTION_FIELDS[section]}
         )
     context = {"child": kid, "form": form, "title": title, "section": section}
+    if section in families.CONSENT_SECTIONS and not has_consent(kid.household_id):
+        context["consent_url"] = (
+            reverse("consent:notice", args=[kid.household_id]) + "?next=" + quote(request.path)
+        )
     if section == "health":
         context["certificates"] = families.doctor_certificates(request.user, kid)
     return render(request, "families/section.html", context, status=status_of(form))
