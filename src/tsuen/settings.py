@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "tsuen.reports",
     "tsuen.national",
     "tsuen.exports",  # protected exports (issue 9)
+    "tsuen.incident",  # emergency switches and the blast-radius query (issue 12)
     "tsuen.demo",
 ]
 
@@ -74,6 +75,7 @@ MIDDLEWARE = [
     "axes.middleware.AxesMiddleware",
     "tsuen.accounts.middleware.StaffSessionTimeoutMiddleware",
     "tsuen.core.middleware.RequestContextMiddleware",
+    "tsuen.incident.guard.EmergencySwitchMiddleware",
     "tsuen.municipalities.lgwan.StaffNetworkMiddleware",
     "tsuen.accounts.middleware.StaffSecondFactorMiddleware",
 ]
@@ -93,6 +95,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.csp",
+                "tsuen.incident.context.emergency",
             ],
         },
     }

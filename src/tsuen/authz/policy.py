@@ -106,6 +106,8 @@ PATHS: dict[str, Paths] = {
     "municipalities.StaffNetwork": Paths(municipality="municipality"),
     # Issue 9 item 4 (protected exports): an export waiting for its download is its owner's.
     "exports.ProtectedExport": Paths(municipality="municipality"),
+    # Issue 12 item 6 (emergency switches): a switch belongs to its ward (none: every ward).
+    "incident.EmergencySwitch": Paths(municipality="municipality"),
 }
 
 
@@ -417,6 +419,12 @@ class Action(StrEnum):
     EXPORT_DOWNLOAD = "export.download"
     # Issue 10: the interview desk shows the guardian's phone (checked on the guardian).
     INTERVIEW_GUARDIAN_CONTACT = "interview.guardian_contact"
+    # Issue 12 item 6: the emergency switches of a ward (its administrator, the national
+    # operator), of every ward at once (the national operator), and the blast-radius query.
+    INCIDENT_SWITCH = "incident.switch"
+    INCIDENT_SWITCH_ALL_WARDS = "incident.switch_all_wards"
+    BLAST_RADIUS = "incident.blast_radius"
+    BLAST_RADIUS_EXPORT = "incident.blast_radius.export"
 
 
 _REVIEWER, _PAYMENTS, _ADMIN, _AUDITOR = (
@@ -578,6 +586,10 @@ POLICY: dict[Action, tuple[Rule, ...]] = {
     Action.WARD_SETTINGS_EDIT: (ward_administrator,),
     Action.CERTIFICATION_NOTICE_EXPORT: (municipal_staff(*_CASEWORK),),
     Action.EXPORT_DOWNLOAD: (owner_of_export,),
+    Action.INCIDENT_SWITCH: (ward_administrator, national_operator),
+    Action.INCIDENT_SWITCH_ALL_WARDS: (national_operator,),
+    Action.BLAST_RADIUS: (municipal_staff(_ADMIN, _AUDITOR),),
+    Action.BLAST_RADIUS_EXPORT: (municipal_staff(_ADMIN, _AUDITOR),),
 }
 
 
