@@ -151,9 +151,7 @@ class EmergencySwitchMiddleware:
                 logout(request)
                 messages.info(
                     request,
-                    _(
-                        "Your session was ended by an emergency switch. Please log in again."
-                    ),
+                    _("Your session was ended by an emergency switch. Please log in again."),
                 )
                 return redirect_to_login(request.get_full_path(), reverse("account_login"))
             if [s.pk for s in switches if s.kind == Kind.REVOKE_SESSIONS]:

@@ -229,22 +229,23 @@ def switches_for(user) -> QuerySet:
 
 
 def summary(kind: str, ward, role: str = "", account=None) -> str:
-    """One sentence saying what a switch does, in the reader's language."""
+    """What a switch does, as a label in the reader's language (the confirmation, the history,
+    the messages)."""
     where = ward.name if ward is not None else None
     if kind == Kind.REVOKE_SESSIONS:
         if account is not None:
-            return _("Every session of %(email)s ends.") % {"email": account.email}
+            return _("Sessions ended: %(email)s") % {"email": account.email}
         if where:
-            return _("Every session of the accounts of %(ward)s ends.") % {"ward": where}
-        return _("Every session of every account ends.")
+            return _("Sessions ended: every account of %(ward)s") % {"ward": where}
+        return _("Sessions ended: every account")
     if kind == Kind.DISABLE_ROLE:
         label = Role(role).label if role in Role.values else role
         if where:
-            return _("%(role)s turned off in %(ward)s.") % {"role": label, "ward": where}
-        return _("%(role)s turned off in every ward.") % {"role": label}
+            return _("Role off: %(role)s in %(ward)s") % {"role": label, "ward": where}
+        return _("Role off: %(role)s in every ward") % {"role": label}
     if where:
-        return _("%(ward)s is read-only: writes are refused, reads go on.") % {"ward": where}
-    return _("Every ward is read-only: writes are refused, reads go on.")
+        return _("Read-only: %(ward)s (writes refused, reads go on)") % {"ward": where}
+    return _("Read-only: every ward (writes refused, reads go on)")
 
 
 def describe(switch: EmergencySwitch) -> str:
