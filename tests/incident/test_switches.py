@@ -367,6 +367,16 @@ def test_the_write_guard_refuses_a_ward_row_and_lets_others_through(world):
             child.save()
         with pytest.raises(WardReadOnly), transaction.atomic():
             world["booking"].delete()
+        # A new row built from ids only (nothing loaded) is traced to its ward all the same.
+        from tsuen.booking.models import Booking
+
+        fresh = Booking.unscoped.get(pk=world["booking"].pk)
+        fresh.pk = None
+        fresh = Booking(**{
+            f.attname: getattr(fresh, f.attname) for f in Booking._meta.concrete_fields
+        })  # fmt: skip
+        with pytest.raises(WardReadOnly), transaction.atomic():
+            fresh.save()
         other.given_name = "変更"
         other.save()  # ward B
     with (

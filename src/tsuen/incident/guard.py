@@ -36,6 +36,7 @@ from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.signals import user_logged_in
 from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import Max, Q
 from django.db.models.signals import pre_delete, pre_save
 from django.shortcuts import render
@@ -197,25 +198,58 @@ def refused(request):
 # --- Writes to a read-only ward's rows ---------------------------------------------------------
 
 
+def _owner(instance, path: str) -> int | None:
+    """The id of the municipality that owns ``instance`` along ``path`` (``pk``,
+    ``municipality`` or ``a__b__municipality``), following the foreign keys the instance holds
+    even before it is saved (the base managers are unscoped)."""
+    if path == "pk":
+        return instance.pk
+    *hops, last = path.split("__")
+    obj = instance
+    try:
+        for hop in hops:
+            obj = getattr(obj, hop)
+            if obj is None:
+                return None
+        return getattr(obj, f"{last}_id")
+    except ObjectDoesNotExist:
+        return None
+
+
 def _check_write(sender, instance, **kwargs) -> None:
     wards = _read_only.get()
-    if not wards or sender._meta.app_label in EXEMPT_APPS:
+    if not wards:
         return
     update_fields = kwargs.get("update_fields")
     if update_fields and set(update_fields) <= LOGIN_FIELDS:
         return
-    from tsuen.audit.services import _municipality_path, _owning_municipalities
+    from tsuen.audit.services import _municipality_path
 
-    if _municipality_path(sender) is None:
+    path = _municipality_path(sender)
+    if path is None:
         return
-    if ALL_WARDS in wards:
+    if ALL_WARDS in wards or _owner(instance, path) in wards:
         raise WardReadOnly(sender._meta.label)
-    [owner] = _owning_municipalities([instance])
-    if owner in wards:
-        raise WardReadOnly(sender._meta.label)
+
+
+def guarded_models() -> list:
+    """Every model whose rows belong to a municipality, but the exempt apps'."""
+    from django.apps import apps
+
+    from tsuen.audit.services import _municipality_path
+
+    return [
+        model
+        for model in apps.get_models()
+        if model._meta.app_label not in EXEMPT_APPS and _municipality_path(model) is not None
+    ]
 
 
 def connect() -> None:
-    pre_save.connect(_check_write, dispatch_uid="incident_read_only_save")
-    pre_delete.connect(_check_write, dispatch_uid="incident_read_only_delete")
+    """Only the guarded models get the signals: a ``pre_delete`` receiver turns Django's fast
+    bulk delete into a collected one, which the other models keep."""
+    for model in guarded_models():
+        label = model._meta.label_lower
+        pre_save.connect(_check_write, sender=model, dispatch_uid=f"incident_save_{label}")
+        pre_delete.connect(_check_write, sender=model, dispatch_uid=f"incident_delete_{label}")
     user_logged_in.connect(_stamp_login, dispatch_uid="incident_stamp_login")

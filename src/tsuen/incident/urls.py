@@ -7,7 +7,7 @@ app_name = "incident"
 urlpatterns = [
     path("", views.index, name="index"),
     path("pull/", views.pull, name="pull"),
-    path("<int:pk>/release/", views.release, name="release"),
+    path("<id:pk>/release/", views.release, name="release"),
     path("blast-radius/", views.blast, name="blast"),
     path("blast-radius/export/", views.blast_export, name="blast_export"),
 ]
