@@ -227,6 +227,20 @@ def test_a_role_turned_off_is_refused_until_released(world):
     assert events().count() == 2
 
 
+def test_the_national_operator_turns_guardians_off_in_every_ward(world):
+    c = signed_in(world, "national_operator", "guardian", "proxy")
+    other = Client()
+    login_with_second_factor(other, world["other_guardian"])
+    pull(c["national_operator"], Kind.DISABLE_ROLE, "all", role=Role.GUARDIAN)
+    assert c["guardian"].get(reverse("portals:guardian")).status_code == 403
+    assert other.get(reverse("portals:guardian")).status_code == 403
+    assert c["proxy"].get(reverse("portals:guardian")).status_code == 200
+    # Logging out stays open.
+    assert c["guardian"].post(reverse("account_logout")).status_code == 302
+    [event] = events()
+    assert event.municipality_id is None
+
+
 def test_the_administrator_cannot_turn_off_their_own_role_and_no_one_the_operators(world):
     admin, operator = world["users"]["municipal_admin"], world["users"]["national_operator"]
     for user, role in ((admin, Role.MUNICIPAL_ADMIN), (operator, Role.NATIONAL_OPERATOR)):
