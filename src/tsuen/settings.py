@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "tsuen.exports",  # protected exports (issue 9)
     "tsuen.backups",  # backups, restore and the drill (issue 12)
     "tsuen.consent",  # purpose notice, consent and disclosure (issue 12)
+    "tsuen.incident",  # emergency switches and the blast-radius query (issue 12)
     "tsuen.demo",
 ]
 
@@ -76,6 +77,7 @@ MIDDLEWARE = [
     "axes.middleware.AxesMiddleware",
     "tsuen.accounts.middleware.StaffSessionTimeoutMiddleware",
     "tsuen.core.middleware.RequestContextMiddleware",
+    "tsuen.incident.guard.EmergencySwitchMiddleware",
     "tsuen.municipalities.lgwan.StaffNetworkMiddleware",
     "tsuen.accounts.middleware.StaffSecondFactorMiddleware",
 ]
@@ -95,6 +97,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.csp",
+                "tsuen.incident.context.emergency",
             ],
         },
     }

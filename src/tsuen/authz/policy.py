@@ -108,6 +108,8 @@ PATHS: dict[str, Paths] = {
     "exports.ProtectedExport": Paths(municipality="municipality"),
     # Issue 12 item 3: consents to the purpose notice belong to their household.
     "consent.Consent": Paths(household="household", municipality="household__municipality"),
+    # Issue 12 item 6 (emergency switches): a switch belongs to its ward (none: every ward).
+    "incident.EmergencySwitch": Paths(municipality="municipality"),
 }
 
 
@@ -437,6 +439,12 @@ class Action(StrEnum):
     CONSENT_VIEW = "consent.view"
     CONSENT_GIVE = "consent.give"
     DISCLOSURE_REQUEST = "disclosure.request"
+    # Issue 12 item 6: the emergency switches of a ward (its administrator, the national
+    # operator), of every ward at once (the national operator), and the blast-radius query.
+    INCIDENT_SWITCH = "incident.switch"
+    INCIDENT_SWITCH_ALL_WARDS = "incident.switch_all_wards"
+    BLAST_RADIUS = "incident.blast_radius"
+    BLAST_RADIUS_EXPORT = "incident.blast_radius.export"
 
 
 _REVIEWER, _PAYMENTS, _ADMIN, _AUDITOR = (
@@ -606,6 +614,10 @@ POLICY: dict[Action, tuple[Rule, ...]] = {
     Action.CONSENT_VIEW: (guardian_of_household, applicant_for_household),
     Action.CONSENT_GIVE: (guardian_not_proxy_of_household, applicant_for_household),
     Action.DISCLOSURE_REQUEST: (guardian_not_proxy_of_household, applicant_for_household),
+    Action.INCIDENT_SWITCH: (ward_administrator, national_operator),
+    Action.INCIDENT_SWITCH_ALL_WARDS: (national_operator,),
+    Action.BLAST_RADIUS: (municipal_staff(_ADMIN, _AUDITOR),),
+    Action.BLAST_RADIUS_EXPORT: (municipal_staff(_ADMIN, _AUDITOR),),
 }
 
 
