@@ -43,6 +43,7 @@ from django.shortcuts import render
 from django.urls import Resolver404, resolve, reverse
 from django.utils.translation import gettext as _
 
+from tsuen.core.compiled import CompiledQuery
 from tsuen.incident.models import LASTING, EmergencySwitch, Kind
 
 #: Session key: the highest session revocation this session has outlived (set at login, and
@@ -101,12 +102,24 @@ def _stamp_login(sender, request, user, **kwargs) -> None:
         mark_seen(request)
 
 
-def live_switches(seen: int | None) -> list[EmergencySwitch]:
-    """The switches that are on, and the revocations after ``seen`` (None: none at all)."""
+def _live(seen=None):
     q = Q(kind__in=sorted(LASTING), released_at__isnull=True)
     if seen is not None:
         q |= Q(kind=Kind.REVOKE_SESSIONS, pk__gt=seen)
-    return list(EmergencySwitch.objects.filter(q).select_related("municipality"))
+    return EmergencySwitch.objects.filter(q).select_related("municipality")
+
+
+#: Every request asks: compiled once (``core.compiled``), for a signed-in session and for a
+#: visitor.
+_LIVE_SIGNED_IN = CompiledQuery(lambda seen: _live(seen), seen="int")
+_LIVE_VISITOR = CompiledQuery(lambda: _live())
+
+
+def live_switches(seen: int | None) -> list[EmergencySwitch]:
+    """The switches that are on, and the revocations after ``seen`` (None: none at all)."""
+    if seen is None:
+        return _LIVE_VISITOR.objects()
+    return _LIVE_SIGNED_IN.objects(seen=seen)
 
 
 def _reaches(switch: EmergencySwitch, ward_id: int | None) -> bool:
