@@ -186,16 +186,19 @@ def _chain_heads(cursor, vendor: str, tables: list[str]) -> list[dict]:
     ]
 
 
-def _migrations(cursor, vendor: str, tables: list[str]) -> dict[str, str]:
+def _migrations(cursor, vendor: str, tables: list[str]) -> dict[str, list[str]]:
+    """Every migration applied, by app (names sorted): the schema the backup holds. A set, not
+    "the last applied": a migration undone and applied again is recorded anew, so the order of
+    the rows is not the order of the migrations."""
     table = MigrationRecorder.Migration._meta.db_table
     if table not in tables:
         return {}
-    sql = f"SELECT app, name FROM {_quote(vendor, table)} ORDER BY id"  # noqa: S608  # nosec B608
+    sql = f"SELECT app, name FROM {_quote(vendor, table)} ORDER BY app, name"  # noqa: S608  # nosec B608
     cursor.execute(sql)
-    latest: dict[str, str] = {}
+    applied: dict[str, list[str]] = {}
     for app, name in cursor.fetchall():
-        latest[app] = name
-    return dict(sorted(latest.items()))
+        applied.setdefault(app, []).append(name)
+    return applied
 
 
 def _facts(cursor, vendor: str, tables: list[str]) -> dict:
@@ -535,8 +538,9 @@ def check_restored(alias: str, manifest: dict, sha256: str, size: int) -> Restor
                     f"{chain}: backup {want_heads.get(chain)}, restored {got_heads.get(chain)}"
                 )
     latest = MigrationLoader(None, ignore_no_migrations=True).graph.leaf_nodes()
+    applied = manifest.get("migrations", {})
     report.migrations_behind = sorted(
-        app for app, name in latest if manifest.get("migrations", {}).get(app) != name
+        app for app, name in latest if name not in applied.get(app, ())
     )
     with as_default(alias):
         results = verify_all(stale_after=_NO_STALENESS)
