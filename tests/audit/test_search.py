@@ -472,6 +472,7 @@ def test_the_auditor_nav_holds_only_what_the_auditor_may_open(client, auditor, a
         reverse("reports:dashboard"),
         reverse("municipalities:policy"),
         reverse(LOG),
+        reverse("incident:blast"),
     ]
     assert all(client.get(link).status_code == 200 for link in links)
     login_with_second_factor(client, admin)

@@ -29,29 +29,30 @@ pytestmark = [pytest.mark.postgres_only, pytest.mark.django_db]
 
 #: A successful booking of one child (the session is read from Redis, not SQL):
 #:  1. the signed-in user                           (django.contrib.auth)
-#:  2. the place slot with its facility             (authz: FACILITY_VIEW)
-#:  3. the household's children with the household  (authz: BOOKING_CREATE; the form's choices)
-#:  4. the municipality's policy on the day         (the form's time grid and the rules: once)
-#:  5. BEGIN
-#:  6. lock the place slot                          (SELECT ... FOR UPDATE, slots first)
-#:  7. lock the child                               (SELECT ... FOR UPDATE, then children)
-#:  8. the facts, after the locks: closure, holiday opening, certification, interview,
+#:  2. the emergency switches that are on           (incident: one small read a request)
+#:  3. the place slot with its facility             (authz: FACILITY_VIEW)
+#:  4. the household's children with the household  (authz: BOOKING_CREATE; the form's choices)
+#:  5. the municipality's policy on the day         (the form's time grid and the rules: once)
+#:  6. BEGIN
+#:  7. lock the place slot                          (SELECT ... FOR UPDATE, slots first)
+#:  8. lock the child                               (SELECT ... FOR UPDATE, then children)
+#:  9. the facts, after the locks: closure, holiday opening, certification, interview,
 #:     an overlapping booking, capacity, confirmed bookings, places held for offers
-#:  9. the visits counting towards the caps in the fiscal year (every cap period at once)
-#: 10. INSERT the booking
-#: 11. the guardian's ward, for the confirmation email (notices: ``dates.ward_of``)
-#: 12. COMMIT
-#: 13. INSERT the confirmation email's task (on commit)
-#: and, in the audit trail, one event: the booking created.
-BOOKED = 13
+#: 10. the visits counting towards the caps in the fiscal year (every cap period at once)
+#: 11. INSERT the booking
+#: 12. the guardian's ward, for the confirmation email (notices: ``dates.ward_of``)
+#: 13. COMMIT
+#: 14. INSERT the confirmation email's task (on commit)
+#: and, in the audit trail, one event: the booking created (15 with it: the issue's limit).
+BOOKED = 14
 
-#: The slot is full: statements 1-9 as above, then
-#: 10. ROLLBACK (nothing written; in a test ROLLBACK TO SAVEPOINT ...
-#: 11. ... and RELEASE SAVEPOINT: one statement fewer in production)
-#: 12. the guardian's ward, for the dates on the page (``dates.ward_of``)
+#: The slot is full: statements 1-10 as above, then
+#: 11. ROLLBACK (nothing written; in a test ROLLBACK TO SAVEPOINT ...
+#: 12. ... and RELEASE SAVEPOINT: one statement fewer in production)
+#: 13. the guardian's ward, for the dates on the page (``dates.ward_of``)
 #: and, in the audit trail, the children the page lists again. The slot's places left, shown on
 #: the page again, are those the facts counted under the lock (not counted again).
-REFUSED = 12
+REFUSED = 13
 
 
 #: The audit trail's lookup of a row's owning municipality (tsuen.audit._owning_municipalities).

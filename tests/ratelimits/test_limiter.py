@@ -201,7 +201,12 @@ def test_postgresql_counts_in_redis_and_sqlite_in_its_own_database():
         assert backend._table == "tsuen_cache"
 
 
-PRODUCTION_NEEDS = ("TSUEN_SECRET_KEY", "TSUEN_FIELD_KEYS", "TSUEN_CLAMD_SOCKET")
+PRODUCTION_NEEDS = (
+    "TSUEN_SECRET_KEY",
+    "TSUEN_FIELD_KEYS",
+    "TSUEN_CLAMD_SOCKET",
+    "TSUEN_RESIDENCY_HOSTS",
+)
 
 
 def test_a_migration_makes_the_cache_table(tmp_path):

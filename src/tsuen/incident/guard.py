@@ -146,6 +146,10 @@ class EmergencySwitchMiddleware:
         if signed_in:
             raw = request.session.get(SESSION_SEEN_KEY, 0)
             seen = raw if isinstance(raw, int) else 0
+        elif request.method in SAFE_METHODS:
+            # A visitor's read: no session to end, no role, nothing written. Not asked at all
+            # (the health checks answer even when the database does not).
+            return self.get_response(request)
         switches = live_switches(seen)
         if not switches:
             return self.get_response(request)

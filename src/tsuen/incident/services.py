@@ -225,16 +225,39 @@ def switches_for(user) -> QuerySet:
     guard(user)
     return filter_allowed(
         user, Action.INCIDENT_SWITCH, EmergencySwitch.objects.all()
-    ).select_related("municipality", "started_by", "released_by", "target_user")
+    ).select_related(
+        "municipality",
+        "started_by__municipality",
+        "released_by__municipality",
+        "target_user__municipality",
+    )
 
 
-def summary(kind: str, ward, role: str = "", account=None) -> str:
+def who(viewer, account) -> str:
+    """An account as ``viewer`` may see it: its email for the viewer itself and for the staff of
+    its own ward; for anyone else (the national operator, who sees no personal data) its role
+    and ward."""
+    if account is None:
+        return ""
+    own_ward = (
+        viewer.municipality_id is not None and viewer.municipality_id == account.municipality_id
+    )
+    if account.pk == viewer.pk or own_ward:
+        return account.email
+    role = Role(account.role).label if account.role in Role.values else account.role
+    if account.municipality_id:
+        return _("%(role)s of %(ward)s") % {"role": role, "ward": account.municipality.name}
+    return str(role)
+
+
+def summary(kind: str, ward, role: str = "", account=None, viewer=None) -> str:
     """What a switch does, as a label in the reader's language (the confirmation, the history,
-    the messages)."""
+    the messages); the account as ``viewer`` may see it (:func:`who`)."""
     where = ward.name if ward is not None else None
     if kind == Kind.REVOKE_SESSIONS:
         if account is not None:
-            return _("Sessions ended: %(email)s") % {"email": account.email}
+            label = account.email if viewer is None else who(viewer, account)
+            return _("Sessions ended: %(email)s") % {"email": label}
         if where:
             return _("Sessions ended: every account of %(ward)s") % {"ward": where}
         return _("Sessions ended: every account")
@@ -248,5 +271,13 @@ def summary(kind: str, ward, role: str = "", account=None) -> str:
     return _("Read-only: every ward (writes refused, reads go on)")
 
 
-def describe(switch: EmergencySwitch) -> str:
-    return summary(switch.kind, switch.municipality, switch.role, switch.target_user)
+def describe(switch: EmergencySwitch, viewer=None) -> str:
+    return summary(switch.kind, switch.municipality, switch.role, switch.target_user, viewer)
+
+
+def listed(viewer, switches) -> list[tuple]:
+    """(switch, what it does, who pulled it, who released it) as ``viewer`` may see them."""
+    return [
+        (s, describe(s, viewer), who(viewer, s.started_by), who(viewer, s.released_by))
+        for s in switches
+    ]

@@ -29,11 +29,10 @@ def _page(request, forms: dict | None = None, status: int = 200):
     switches = services.switches_for(user)
     forms = forms or {}
     context = {
-        "live": [
-            (s, services.describe(s))
-            for s in switches.filter(kind__in=sorted(LASTING), released_at__isnull=True)
-        ],
-        "history": [(s, services.describe(s)) for s in switches[:HISTORY]],
+        "live": services.listed(
+            user, switches.filter(kind__in=sorted(LASTING), released_at__isnull=True)
+        ),
+        "history": services.listed(user, switches[:HISTORY]),
         "forms": [
             (kind, label, forms.get(kind) or PullForm(user, kind=kind))
             for kind, label in Kind.choices

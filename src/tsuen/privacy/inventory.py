@@ -286,6 +286,13 @@ INVENTORY: dict[str, Entry] = {
     "billing.ClaimQuery.message": Entry(
         S, "the ward's query about a claimed visit, sent to the facility", "payment_5y"
     ),
+    # --- incident (emergency switches) ---------------------------------------------------------
+    "incident.EmergencySwitch.reason": Entry(
+        P, "why a switch was pulled (the incident record; may name people)", "audit_log"
+    ),
+    "incident.EmergencySwitch.release_reason": Entry(
+        P, "why a switch was released (the incident record)", "audit_log"
+    ),
     # --- audit -----------------------------------------------------------------------------------
     "audit.AuditEvent.actor_id": Entry(P, "who accessed personal data", "audit_log"),
     "audit.AuditEvent.actor_role": Entry(P, "the actor's role at the time", "audit_log"),
@@ -333,6 +340,7 @@ ENCRYPTED_ELSEWHERE: dict[str, str] = {
 
 #: Fields whose names look personal but hold no personal data, with the reason.
 NOT_PERSONAL: dict[str, str] = {
+    "backups.BackupRun.file_name": "the name of a backup file the operator chose",
     "municipalities.StaffNetwork.note": "a note on a municipality's office network range",
     "municipalities.Municipality.name": "a municipality's name",
     "municipalities.Municipality.name_kana": "a municipality's name",
