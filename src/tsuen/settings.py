@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "tsuen.reports",
     "tsuen.national",
     "tsuen.exports",  # protected exports (issue 9)
+    "tsuen.retention",  # retention schedule, legal holds, purge and deletion report (issue 12)
     "tsuen.demo",
 ]
 

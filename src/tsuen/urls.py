@@ -21,6 +21,7 @@ urlpatterns = [
     path("billing/", include("tsuen.billing.urls")),
     path("audit/", include("tsuen.audit.urls")),
     path("exports/", include("tsuen.exports.urls")),
+    path("municipality/retention/", include("tsuen.retention.urls")),
     path("municipality/", include("tsuen.municipalities.urls")),
     path("municipality/dashboard/", include("tsuen.reports.urls")),
     path("national/", include("tsuen.national.urls")),  # its home stays portals:national

@@ -106,6 +106,10 @@ PATHS: dict[str, Paths] = {
     "municipalities.StaffNetwork": Paths(municipality="municipality"),
     # Issue 9 item 4 (protected exports): an export waiting for its download is its owner's.
     "exports.ProtectedExport": Paths(municipality="municipality"),
+    # Issue 12 item 1-2 (retention): the ward's schedule, legal holds and purge runs.
+    "retention.RetentionRule": Paths(municipality="municipality"),
+    "retention.LegalHold": Paths(municipality="municipality"),
+    "retention.PurgeRun": Paths(municipality="municipality"),
 }
 
 
@@ -417,6 +421,12 @@ class Action(StrEnum):
     EXPORT_DOWNLOAD = "export.download"
     # Issue 10: the interview desk shows the guardian's phone (checked on the guardian).
     INTERVIEW_GUARDIAN_CONTACT = "interview.guardian_contact"
+    # Issue 12 items 1-2: the ward's administrator keeps the retention schedule and legal holds
+    # and asks for, approves (a second administrator) and executes purge runs (checked on the
+    # municipality, a hold or a run); the administrator and the auditor list the runs and
+    # download their deletion reports (消去報告書).
+    RETENTION_MANAGE = "retention.manage"
+    DELETION_REPORT_VIEW = "retention.report_view"
 
 
 _REVIEWER, _PAYMENTS, _ADMIN, _AUDITOR = (
@@ -578,6 +588,8 @@ POLICY: dict[Action, tuple[Rule, ...]] = {
     Action.WARD_SETTINGS_EDIT: (ward_administrator,),
     Action.CERTIFICATION_NOTICE_EXPORT: (municipal_staff(*_CASEWORK),),
     Action.EXPORT_DOWNLOAD: (owner_of_export,),
+    Action.RETENTION_MANAGE: (ward_administrator,),
+    Action.DELETION_REPORT_VIEW: (municipal_staff(_ADMIN, _AUDITOR),),
 }
 
 
