@@ -45,6 +45,9 @@ def family_with_records(ward, facility, reviewer, *, ended: dt.date, name: str) 
     a doctor's certificate, all closed around ``ended``."""
     account, household, child = f.family(ward, given_name=name)
     start = dt.date(ended.year - 1, ended.month, 1)
+    # Registered when the story starts (auto_now_add would say "today").
+    type(household).objects.filter(pk=household.pk).update(created_at=moment(start))
+    type(child).objects.filter(pk=child.pk).update(created_at=moment(start))
     application = Application.objects.create(
         municipality=ward, household=household, applicant=account,
         status=ApplicationStatus.CERTIFIED, declared_fee_class=FeeClass.NONE,

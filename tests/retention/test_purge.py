@@ -66,8 +66,18 @@ def test_expired_records_go_unexpired_and_held_stay(w):
     assert not GrowthRecord.unscoped.filter(child=old["child"]).exists()
     assert GrowthRecord.unscoped.filter(child=recent["child"]).exists()
     assert GrowthRecord.unscoped.filter(child=held["child"]).exists()
-    # The family itself stays (its identity is not a record class purged yet).
-    assert exists(type(old["child"]), old["child"])
+    # With nothing left, the old household goes with its guardian and child (not the account);
+    # the others stay.
+    assert not exists(type(old["child"]), old["child"])
+    assert not exists(type(old["household"]), old["household"])
+    assert exists(type(old["account"]), old["account"])
+    assert exists(type(recent["household"]), recent["household"])
+    assert exists(type(held["household"]), held["household"])
+    assert run.deleted["households"] == {
+        "families.Child": 1,
+        "families.Guardian": 1,
+        "families.Household": 1,
+    }
     assert run.status == RunStatus.EXECUTED
     assert run.deleted["certifications"] == {
         "certification.Application": 1,
@@ -76,6 +86,21 @@ def test_expired_records_go_unexpired_and_held_stay(w):
     assert run.deleted["bookings"]["booking.Booking"] == 1
     assert run.deleted["evidence_files"]["files.StoredFile"] == 2
     assert run.deleted["evidence_files"]["files.StoredFileBlob"] == 2
+
+
+def test_a_household_stays_while_a_guardian_signs_in_or_a_record_is_left(w):
+    old = w["old"]
+    type(old["account"]).objects.filter(pk=old["account"].pk).update(
+        last_login=s.moment(dt.date(2026, 6, 1))
+    )
+    with clock.frozen(s.TODAY):
+        assert services.dry_run(w["ward"])["households"] == {}
+        run = services.execute_run(w["admin"], approved_run(w).pk)
+    assert run.deleted["households"] == {}
+    assert exists(type(old["household"]), old["household"])
+    # Signed in more than 12 months before: the household goes in the next run.
+    with clock.frozen(dt.datetime(2027, 6, 2, 10, tzinfo=dt.UTC)):
+        assert services.dry_run(w["ward"])["households"]["families.Household"] == 1
 
 
 def test_evidence_verified_less_than_a_year_ago_stays(w):
@@ -179,7 +204,9 @@ def test_a_released_hold_lets_the_records_go(w):
         services.execute_run(w["admin"], approved_run(w).pk)
     assert not exists(Certification, w["held"]["cert"])
     events = AuditEvent.objects.filter(object_type="retention.legalhold").order_by("pk")
-    assert [e.action for e in events] == ["create", "update"]
+    # Released, the hold goes with the household it held (the audit keeps all three steps).
+    assert [e.action for e in events] == ["create", "update", "purge"]
+    assert not exists(type(w["held"]["household"]), w["held"]["household"])
 
 
 def test_a_hold_on_a_child_or_a_facility_keeps_their_records(w):

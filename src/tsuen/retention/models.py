@@ -27,6 +27,9 @@ RECORD_CLASS_LABELS = {
         "doctors' certificates)"
     ),
     RecordClass.EVIDENCE_FILES: _("Fee-class evidence files"),
+    RecordClass.HOUSEHOLDS: _(
+        "Households with no record left (guardians, children, proxies and their profiles)"
+    ),
 }
 
 RECORD_CLASS_CHOICES = [(c.value, RECORD_CLASS_LABELS[c]) for c in RecordClass]

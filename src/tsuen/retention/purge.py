@@ -31,6 +31,7 @@ ORDER = (
     RecordClass.APPLICATIONS,
     RecordClass.CERTIFICATIONS,
     RecordClass.FEE_CLASSES,
+    RecordClass.HOUSEHOLDS,
 )
 
 
@@ -245,7 +246,47 @@ def purge(municipality, periods: dict[RecordClass, int], today: dt.date, *, audi
             household__municipality=municipality, valid_to__lte=cut[RecordClass.FEE_CLASSES]
         ).exclude(household_id__in=holds.households),
     )
+    _purge_households(municipality, holds, cut[RecordClass.HOUSEHOLDS], run)
     return outcome
+
+
+def _purge_households(municipality, holds: Holds, cut: dt.date, run) -> None:
+    """Households (family_record) with nothing payment-linked left after the classes above:
+    no application, certification, booking, fee class or claim line of theirs remains, the
+    children's eligibility ended (or never began), the household was registered and none of
+    its guardians signed in on or after the cutoff. Their guardians, children, proxies, care
+    records and files go with them (released holds on them too); their accounts stay."""
+    from tsuen.billing.models import ClaimLine
+    from tsuen.booking.models import Booking
+    from tsuen.certification.models import Application, Certification
+    from tsuen.families.models import Child, Guardian, Household, HouseholdFeeClass
+    from tsuen.retention.models import LegalHold
+
+    since = _day_start(cut)
+    child_of = {"child__household": OuterRef("pk")}
+    households = (
+        Household.unscoped.filter(municipality=municipality, created_at__lt=since)
+        .exclude(pk__in=holds.households)
+        .exclude(children__in=holds.children)
+        .exclude(Exists(Application.unscoped.filter(household=OuterRef("pk"))))
+        .exclude(Exists(Certification.unscoped.filter(**child_of)))
+        .exclude(Exists(Booking.unscoped.filter(**child_of)))
+        .exclude(Exists(ClaimLine.unscoped.filter(**child_of)))
+        .exclude(Exists(HouseholdFeeClass.unscoped.filter(household=OuterRef("pk"))))
+        .exclude(Exists(Child.unscoped.filter(household=OuterRef("pk"), created_at__gte=since)))
+        .exclude(
+            Exists(Guardian.unscoped.filter(household=OuterRef("pk"), user__last_login__gte=since))
+        )
+        .distinct()
+    )
+    ids = list(households.values_list("pk", flat=True))
+    if not ids:
+        return
+    released = LegalHold.unscoped.filter(released_at__isnull=False).filter(
+        Q(household__in=ids) | Q(child__household__in=ids)
+    )
+    run(RecordClass.HOUSEHOLDS, released)
+    run(RecordClass.HOUSEHOLDS, Household.unscoped.filter(pk__in=ids))
 
 
 def dry_run(municipality, periods: dict[RecordClass, int], today: dt.date) -> Outcome:

@@ -9,7 +9,10 @@ The council's checklist (item 3) sets the defaults, docs/data-inventory.md names
   regular-use requests, doctors' certificates) for N months after the child's eligibility
   ends -- tsuen's default N is 12;
 * uploaded fee-class evidence for 1 year (12 months) after the ward verified it (decided the
-  application it came with).
+  application it came with);
+* a household itself (its guardians, children, proxies, files) while any payment-linked or care
+  record of it is kept; once none is left, it goes when its children's eligibility ended (or
+  never began), it was registered and none of its guardians signed in for N months (12).
 
 A ward may lengthen a period, never shorten it below the default.
 """
@@ -33,6 +36,7 @@ class RecordClass(StrEnum):
     FEE_CLASSES = "fee_classes"
     CARE_RECORDS = "care_records"
     EVIDENCE_FILES = "evidence_files"
+    HOUSEHOLDS = "households"
 
 
 @dataclass(frozen=True)
@@ -52,6 +56,7 @@ DEFAULTS: dict[RecordClass, Default] = {
     RecordClass.FEE_CLASSES: Default(5, Unit.YEARS_AFTER_FISCAL_YEAR, "payment_5y", 30),
     RecordClass.CARE_RECORDS: Default(12, Unit.MONTHS, "care_record", 360),
     RecordClass.EVIDENCE_FILES: Default(12, Unit.MONTHS, "certificate_image_1y", 360),
+    RecordClass.HOUSEHOLDS: Default(12, Unit.MONTHS, "family_record", 360),
 }
 
 
