@@ -55,6 +55,7 @@ SCHEDULE = {
     "fee_classes": "5",
     "care_records": "18",
     "evidence_files": "12",
+    "households": "12",
 }
 
 ROWS = {
