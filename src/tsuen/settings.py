@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "tsuen.backups",  # backups, restore and the drill (issue 12)
     "tsuen.consent",  # purpose notice, consent and disclosure (issue 12)
     "tsuen.incident",  # emergency switches and the blast-radius query (issue 12)
+    "tsuen.retention",  # retention schedule, legal holds, purge and deletion report (issue 12)
     "tsuen.demo",
 ]
 

@@ -23,6 +23,7 @@ urlpatterns = [
     path("audit/", include("tsuen.audit.urls")),
     path("exports/", include("tsuen.exports.urls")),
     path("incident/", include("tsuen.incident.urls")),
+    path("municipality/retention/", include("tsuen.retention.urls")),
     path("municipality/", include("tsuen.municipalities.urls")),
     path("municipality/dashboard/", include("tsuen.reports.urls")),
     path("operations/backups/", include("tsuen.backups.urls")),  # issue 12 item 7

@@ -110,6 +110,10 @@ PATHS: dict[str, Paths] = {
     "consent.Consent": Paths(household="household", municipality="household__municipality"),
     # Issue 12 item 6 (emergency switches): a switch belongs to its ward (none: every ward).
     "incident.EmergencySwitch": Paths(municipality="municipality"),
+    # Issue 12 item 1-2 (retention): the ward's schedule, legal holds and purge runs.
+    "retention.RetentionRule": Paths(municipality="municipality"),
+    "retention.LegalHold": Paths(municipality="municipality"),
+    "retention.PurgeRun": Paths(municipality="municipality"),
 }
 
 
@@ -445,6 +449,12 @@ class Action(StrEnum):
     INCIDENT_SWITCH_ALL_WARDS = "incident.switch_all_wards"
     BLAST_RADIUS = "incident.blast_radius"
     BLAST_RADIUS_EXPORT = "incident.blast_radius.export"
+    # Issue 12 items 1-2: the ward's administrator keeps the retention schedule and legal holds
+    # and asks for, approves (a second administrator) and executes purge runs (checked on the
+    # municipality, a hold or a run); the administrator and the auditor list the runs and
+    # download their deletion reports (消去報告書).
+    RETENTION_MANAGE = "retention.manage"
+    DELETION_REPORT_VIEW = "retention.report_view"
 
 
 _REVIEWER, _PAYMENTS, _ADMIN, _AUDITOR = (
@@ -618,6 +628,8 @@ POLICY: dict[Action, tuple[Rule, ...]] = {
     Action.INCIDENT_SWITCH_ALL_WARDS: (national_operator,),
     Action.BLAST_RADIUS: (municipal_staff(_ADMIN, _AUDITOR),),
     Action.BLAST_RADIUS_EXPORT: (municipal_staff(_ADMIN, _AUDITOR),),
+    Action.RETENTION_MANAGE: (ward_administrator,),
+    Action.DELETION_REPORT_VIEW: (municipal_staff(_ADMIN, _AUDITOR),),
 }
 
 

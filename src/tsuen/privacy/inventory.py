@@ -68,6 +68,11 @@ RETENTION_RULES: dict[str, str] = {
         "after it was made (on the next export, on any access to it, and by manage.py "
         "purge_exports)."
     ),
+    "legal_hold": (
+        "A legal hold and its reasons: kept while the hold lasts and, once released, as long as "
+        "the records it held (a released hold is deleted with them; the audit trail keeps that "
+        "it was set and released)."
+    ),
     "audit_log": (
         "The audit trail: as long as the longest retention of the data it describes "
         "(payment_5y by default), removed a whole fiscal year of a chain at a time with a "
@@ -311,6 +316,15 @@ INVENTORY: dict[str, Entry] = {
         P,
         "whom a protected export is about, so that each download names them in the audit",
         "protected_export",
+    ),
+    "retention.LegalHold.reason": Entry(
+        P,
+        "why the ward suspended the deletion of a household's, child's or facility's records "
+        "(a lawsuit, a disclosure request, an audit); may name a circumstance of the family",
+        "legal_hold",
+    ),
+    "retention.LegalHold.release_reason": Entry(
+        P, "why the ward released a legal hold", "legal_hold"
     ),
     "exports.ProtectedExport.zip_data": Entry(
         P,

@@ -1,0 +1,309 @@
+"""The purge: find a ward's expired records per record class and delete them with what hangs
+on them (dependent rows, uploaded files), never a held or unexpired record.
+
+Which records belong to a ward: those of its households (and their children), the ward being
+the one that pays for them. A facility's hold keeps every booking at the facility and its
+records, whichever ward the child is from.
+
+The same function makes the dry run: it deletes inside a transaction that is then rolled
+back, so the counts are exactly those the real run would have (cascades included).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from django.db import transaction
+from django.db.models import Exists, F, Max, OuterRef, Q, QuerySet
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from tsuen.retention.schedule import DEFAULTS, RecordClass, cutoff
+
+#: The order classes are purged in: what others point at goes last.
+ORDER = (
+    RecordClass.CARE_RECORDS,
+    RecordClass.EVIDENCE_FILES,
+    RecordClass.BOOKINGS,
+    RecordClass.APPLICATIONS,
+    RecordClass.CERTIFICATIONS,
+    RecordClass.FEE_CLASSES,
+    RecordClass.HOUSEHOLDS,
+)
+
+
+@dataclass(frozen=True)
+class Holds:
+    households: frozenset[int] = frozenset()
+    children: frozenset[int] = frozenset()
+    facilities: frozenset[int] = frozenset()
+
+    def child_q(self, path: str) -> Q:
+        """Rows about a child that is held, or whose household is."""
+        return Q(**{f"{path}__in": self.children}) | Q(
+            **{f"{path}__household_id__in": self.households}
+        )
+
+
+@dataclass
+class Outcome:
+    """Rows deleted (or, in a dry run, that would be) per record class and model."""
+
+    deleted: dict[str, Counter] = field(default_factory=dict)
+
+    def add(self, record_class: RecordClass, counts: dict[str, int]) -> None:
+        bucket = self.deleted.setdefault(record_class.value, Counter())
+        for label, n in counts.items():
+            if n:
+                bucket[label] += n
+
+    def as_json(self) -> dict[str, dict[str, int]]:
+        return {c.value: dict(sorted(self.deleted.get(c.value, Counter()).items())) for c in ORDER}
+
+
+def holds_of(municipality) -> Holds:
+    from tsuen.retention.models import LegalHold
+
+    live = LegalHold.unscoped.filter(municipality=municipality, released_at__isnull=True)
+    return Holds(
+        households=frozenset(live.exclude(household=None).values_list("household_id", flat=True)),
+        children=frozenset(live.exclude(child=None).values_list("child_id", flat=True)),
+        facilities=frozenset(live.exclude(facility=None).values_list("facility_id", flat=True)),
+    )
+
+
+def _delete(queryset: QuerySet, audit: Callable[[list], None] | None) -> dict[str, int]:
+    rows = list(queryset)
+    if not rows:
+        return {}
+    if audit is not None:
+        audit(rows)
+    model = queryset.model
+    _, counts = model._base_manager.filter(pk__in=[r.pk for r in rows]).delete()
+    return counts
+
+
+def _day_start(day: dt.date) -> dt.datetime:
+    """The first moment after ``day`` ends (records closed before it have expired)."""
+    return timezone.make_aware(dt.datetime.combine(day + dt.timedelta(days=1), dt.time()))
+
+
+def purge(municipality, periods: dict[RecordClass, int], today: dt.date, *, audit=None) -> Outcome:
+    """Delete every expired, unheld record of the ward; return the counts.
+
+    ``periods`` holds the ward's period per record class; ``audit(rows)`` is called with the
+    rows of each query before they go (the real run records a ``purge`` event per record)."""
+    from tsuen.attendance.models import Attendance, DailyRecord, MorningNote
+    from tsuen.billing.models import ClaimLine
+    from tsuen.booking.models import Booking, RegularUseRequest, WaitlistEntry
+    from tsuen.certification.models import (
+        Application,
+        ApplicationStatus,
+        Certification,
+        CertificationStatus,
+    )
+    from tsuen.families.models import Child, EmergencyContact, GrowthRecord, HouseholdFeeClass
+    from tsuen.files.models import Purpose, StoredFile
+
+    holds = holds_of(municipality)
+    outcome = Outcome()
+    cut = {c: cutoff(c, today, periods[c]) for c in RecordClass}
+
+    def run(record_class: RecordClass, queryset: QuerySet) -> None:
+        outcome.add(record_class, _delete(queryset, audit))
+
+    # Care records: the children of the ward whose eligibility (their last certification)
+    # ended on or before the cutoff, and who hold no certification still running.
+    last_day = Coalesce(F("certifications__ended_on"), F("certifications__valid_to"))
+    ended = (
+        Child.unscoped.filter(household__municipality=municipality)
+        .exclude(Q(pk__in=holds.children) | Q(household_id__in=holds.households))
+        .annotate(last=Max(last_day))
+        .filter(last__lte=cut[RecordClass.CARE_RECORDS])
+        .exclude(
+            Exists(
+                Certification.unscoped.filter(
+                    child=OuterRef("pk"),
+                    status=CertificationStatus.ACTIVE,
+                    valid_to__gt=cut[RecordClass.CARE_RECORDS],
+                    ended_on__isnull=True,
+                )
+            )
+        )
+        .values_list("pk", flat=True)
+    )
+    ended_ids = list(ended)
+    care = RecordClass.CARE_RECORDS
+    run(
+        care,
+        DailyRecord.unscoped.filter(booking__child__in=ended_ids).exclude(
+            booking__facility_id__in=holds.facilities
+        ),
+    )
+    run(
+        care,
+        MorningNote.unscoped.filter(booking__child__in=ended_ids).exclude(
+            booking__facility_id__in=holds.facilities
+        ),
+    )
+    run(
+        care,
+        WaitlistEntry.unscoped.filter(child__in=ended_ids).exclude(
+            place_slot__facility_id__in=holds.facilities
+        ),
+    )
+    run(
+        care,
+        RegularUseRequest.unscoped.filter(child__in=ended_ids).exclude(
+            facility_id__in=holds.facilities
+        ),
+    )
+    run(care, GrowthRecord.unscoped.filter(child__in=ended_ids))
+    run(care, EmergencyContact.unscoped.filter(child__in=ended_ids))
+    run(care, StoredFile.unscoped.filter(child__in=ended_ids, purpose=Purpose.DOCTOR_CERTIFICATE))
+
+    # Fee-class evidence: files of the ward's applications decided on or before the cutoff
+    # (the ward verified them then), unless an application still open refers to them.
+    evidence_cut = _day_start(cut[RecordClass.EVIDENCE_FILES])
+    # A file no application refers to any more (its application went first, under a shorter
+    # period) goes once it is older than the period.
+    referring = Application.unscoped.filter(fee_evidence=OuterRef("pk"))
+    still_needed = referring.filter(Q(decided_at__isnull=True) | Q(decided_at__gte=evidence_cut))
+    run(
+        RecordClass.EVIDENCE_FILES,
+        StoredFile.unscoped.filter(municipality=municipality, purpose=Purpose.FEE_EVIDENCE)
+        .filter(Exists(referring) | Q(uploaded_at__lt=evidence_cut))
+        .exclude(household_id__in=holds.households)
+        .exclude(Exists(still_needed)),
+    )
+
+    # Bookings (with their attendance, morning note and daily record) of the ward's children,
+    # on a day on or before the cutoff, at a facility not held, and on no claim line: the
+    # claims are the facility's payment records and keep the bookings they count.
+    bookings = (
+        Booking.unscoped.filter(
+            child__household__municipality=municipality,
+            date__lte=cut[RecordClass.BOOKINGS],
+        )
+        .exclude(holds.child_q("child"))
+        .exclude(facility_id__in=holds.facilities)
+        .exclude(Exists(ClaimLine.unscoped.filter(booking=OuterRef("pk"))))
+    )
+    booking_ids = list(bookings.values_list("pk", flat=True))
+    outcome.add(
+        RecordClass.BOOKINGS,
+        Attendance.unscoped.filter(booking__in=booking_ids).delete()[1],
+    )
+    outcome.add(
+        RecordClass.BOOKINGS,
+        DailyRecord.unscoped.filter(booking__in=booking_ids).delete()[1],
+    )
+    run(RecordClass.BOOKINGS, Booking.unscoped.filter(pk__in=booking_ids))
+
+    # Applications that led to no certification: closed when decided (rejected, withdrawn) or,
+    # for a draft never sent, when last changed.
+    app_cut = _day_start(cut[RecordClass.APPLICATIONS])
+    closed = Q(
+        status__in=[ApplicationStatus.REJECTED, ApplicationStatus.WITHDRAWN],
+        decided_at__lt=app_cut,
+    ) | Q(status=ApplicationStatus.DRAFT, updated_at__lt=app_cut)
+    unheld_apps = (
+        Application.unscoped.filter(municipality=municipality)
+        .exclude(household_id__in=holds.households)
+        .exclude(children__child_id__in=holds.children)
+    )
+    run(
+        RecordClass.APPLICATIONS,
+        unheld_apps.filter(closed).filter(certifications__isnull=True).distinct(),
+    )
+
+    # Certifications that ended (or ran out) on or before the cutoff, with their status
+    # history; then the applications behind them once no certification of theirs is left.
+    cert_cut = cut[RecordClass.CERTIFICATIONS]
+    certs = (
+        Certification.unscoped.filter(municipality=municipality)
+        .annotate(closed_on=Coalesce(F("ended_on"), F("valid_to")))
+        .filter(closed_on__lte=cert_cut)
+        .exclude(holds.child_q("child"))
+    )
+    run(RecordClass.CERTIFICATIONS, certs)
+    run(
+        RecordClass.CERTIFICATIONS,
+        unheld_apps.filter(
+            status=ApplicationStatus.CERTIFIED,
+            decided_at__lt=_day_start(cert_cut),
+            certifications__isnull=True,
+        ).distinct(),
+    )
+
+    # Household fee classes whose validity ended on or before the cutoff.
+    run(
+        RecordClass.FEE_CLASSES,
+        HouseholdFeeClass.unscoped.filter(
+            household__municipality=municipality, valid_to__lte=cut[RecordClass.FEE_CLASSES]
+        ).exclude(household_id__in=holds.households),
+    )
+    _purge_households(municipality, holds, cut[RecordClass.HOUSEHOLDS], run)
+    return outcome
+
+
+def _purge_households(municipality, holds: Holds, cut: dt.date, run) -> None:
+    """Households (family_record) with nothing payment-linked left after the classes above:
+    no application, certification, booking, fee class or claim line of theirs remains, the
+    children's eligibility ended (or never began), the household was registered and none of
+    its guardians signed in on or after the cutoff. Their guardians, children, proxies, care
+    records and files go with them (released holds on them too); their accounts stay."""
+    from tsuen.billing.models import ClaimLine
+    from tsuen.booking.models import Booking
+    from tsuen.certification.models import Application, Certification
+    from tsuen.families.models import Child, Guardian, Household, HouseholdFeeClass
+    from tsuen.retention.models import LegalHold
+
+    since = _day_start(cut)
+    child_of = {"child__household": OuterRef("pk")}
+    households = (
+        Household.unscoped.filter(municipality=municipality, created_at__lt=since)
+        .exclude(pk__in=holds.households)
+        .exclude(children__in=holds.children)
+        .exclude(Exists(Application.unscoped.filter(household=OuterRef("pk"))))
+        .exclude(Exists(Certification.unscoped.filter(**child_of)))
+        .exclude(Exists(Booking.unscoped.filter(**child_of)))
+        .exclude(Exists(ClaimLine.unscoped.filter(**child_of)))
+        .exclude(Exists(HouseholdFeeClass.unscoped.filter(household=OuterRef("pk"))))
+        .exclude(Exists(Child.unscoped.filter(household=OuterRef("pk"), created_at__gte=since)))
+        .exclude(
+            Exists(Guardian.unscoped.filter(household=OuterRef("pk"), user__last_login__gte=since))
+        )
+        .distinct()
+    )
+    ids = list(households.values_list("pk", flat=True))
+    if not ids:
+        return
+    released = LegalHold.unscoped.filter(released_at__isnull=False).filter(
+        Q(household__in=ids) | Q(child__household__in=ids)
+    )
+    run(RecordClass.HOUSEHOLDS, released)
+    run(RecordClass.HOUSEHOLDS, Household.unscoped.filter(pk__in=ids))
+
+
+def dry_run(municipality, periods: dict[RecordClass, int], today: dt.date) -> Outcome:
+    """What :func:`purge` would delete today, with nothing deleted."""
+    with transaction.atomic():
+        outcome = purge(municipality, periods, today)
+        transaction.set_rollback(True)
+    return outcome
+
+
+def rules_applied(periods: dict[RecordClass, int], today: dt.date) -> dict[str, dict]:
+    return {
+        c.value: {
+            "period": periods[c],
+            "unit": DEFAULTS[c].unit.value,
+            "rule": DEFAULTS[c].rule,
+            "cutoff": cutoff(c, today, periods[c]).isoformat(),
+        }
+        for c in ORDER
+    }

@@ -1,0 +1,79 @@
+"""Issue 12 item 2: the deletion report (消去報告書) of an executed run, read back as text with
+pdftotext: the ward, each record class with its rule and count, the method, the start and end
+in 和暦, the operator and the approver; its SHA-256 is the one in the audit chain."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import subprocess  # nosec B404: pdftotext on a file the test wrote
+from pathlib import Path
+
+import pytest
+
+from tests.retention import scene as s
+from tsuen.audit.models import AuditEvent
+from tsuen.core import clock
+from tsuen.retention import services
+
+pytestmark = pytest.mark.django_db
+
+
+def pdf_text(data: bytes, tmp_path: Path) -> str:
+    pdftotext = shutil.which("pdftotext")
+    assert pdftotext, "poppler-utils (pdftotext) is needed to read the report back"
+    path = tmp_path / "report.pdf"
+    path.write_bytes(data)
+    keep = os.environ.get("TSUEN_KEEP_REPORT")
+    if keep:
+        Path(keep).write_bytes(data)
+    out = subprocess.run(  # nosec B603: fixed program, our own file
+        [pdftotext, "-raw", str(path), "-"], check=True, capture_output=True
+    )
+    return out.stdout.decode("utf-8")
+
+
+@pytest.fixture
+def executed():
+    w = s.ward_scene()
+    with clock.frozen(s.TODAY):
+        services.set_hold(w["admin"], "household", w["held"]["household"].pk, "訴訟対応")
+        run = services.request_run(w["admin"])
+        services.approve_run(w["second"], run.pk)
+        run = services.execute_run(w["second"], run.pk)
+    return w, run
+
+
+def test_the_report_says_what_went_under_which_rule_who_and_when(executed, tmp_path):
+    w, run = executed
+    text = pdf_text(run.report_pdf, tmp_path)
+    flat = "".join(text.split())  # table cells wrap anywhere: compare without white space
+    assert "消去報告書" in flat
+    assert w["ward"].name in flat and w["ward"].code in flat
+    # 和暦: the run was made on 3 December 2026 (令和8年), 19:00 in Tokyo.
+    assert "令和8年12月3日19時00分00秒" in flat
+    assert "2026" not in flat
+    assert "実施者（申請者）管理一郎" in flat and "承認者（別の管理者）承認花子" in flat
+    # Each record class with its rule and cutoff: payment-linked records closed by 31 March
+    # 2021 (令和3年), care records by 2 December 2025 (令和7年).
+    assert "会計年度の終了後5年" in flat and "令和3年3月31日" in flat
+    assert "12か月" in flat and "令和7年12月2日" in flat
+    # Every class with its count: the old family's records (the held family's are kept).
+    assert (
+        "終了した認定とその申請申請:1、認定:1終了した日の属する会計年度の終了後5年令和3年3月31日2"
+        in flat
+    )
+    assert "予約と出欠記録出欠記録:1、予約:1" in flat
+    assert "減免区分の証明書類（ファイル）アップロードされたファイル:2" in flat
+    totals = [sum(c.values()) for c in run.deleted.values()]
+    assert (
+        "保存すべき記録のなくなった世帯" in flat
+        and "世帯:1、保護者:1、こども:1"
+        in flat.replace("こども:1、保護者:1、世帯:1", "世帯:1、保護者:1、こども:1")
+    )
+    assert f"合計{sum(totals)}" in flat and sum(totals) == 17
+    assert "法的保全" in flat  # the method says what was not touched
+    assert hashlib.sha256(run.report_pdf).hexdigest() == run.report_sha256
+    event = AuditEvent.objects.get(action="purge", object_type="retention.purgerun")
+    assert event.document_sha256 == run.report_sha256
