@@ -249,7 +249,8 @@ def test_the_administrator_cannot_turn_off_their_own_role_and_no_one_the_operato
             services.effects(user, req)
     # The operator may turn a ward's administrators off.
     req = services.Request(Kind.DISABLE_ROLE, world["ward"], role=Role.MUNICIPAL_ADMIN, reason="x")
-    assert services.effects(operator, req).accounts == 1
+    admins = world["ward"].staff.filter(role=Role.MUNICIPAL_ADMIN, is_active=True).count()
+    assert admins >= 1 and services.effects(operator, req).accounts == admins
 
 
 def test_a_switch_on_cannot_be_pulled_again_nor_released_twice(world):

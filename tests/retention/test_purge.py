@@ -74,6 +74,7 @@ def test_expired_records_go_unexpired_and_held_stay(w):
     assert exists(type(recent["household"]), recent["household"])
     assert exists(type(held["household"]), held["household"])
     assert run.deleted["households"] == {
+        "consent.Consent": 1,  # its consent to the purpose notice goes with the household
         "families.Child": 1,
         "families.Guardian": 1,
         "families.Household": 1,

@@ -72,7 +72,7 @@ def test_the_report_says_what_went_under_which_rule_who_and_when(executed, tmp_p
         and "世帯:1、保護者:1、こども:1"
         in flat.replace("こども:1、保護者:1、世帯:1", "世帯:1、保護者:1、こども:1")
     )
-    assert f"合計{sum(totals)}" in flat and sum(totals) == 17
+    assert f"合計{sum(totals)}" in flat and sum(totals) == 18  # 17 rows and the consent
     assert "法的保全" in flat  # the method says what was not touched
     assert hashlib.sha256(run.report_pdf).hexdigest() == run.report_sha256
     event = AuditEvent.objects.get(action="purge", object_type="retention.purgerun")
