@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "tsuen.national",
     "tsuen.exports",  # protected exports (issue 9)
     "tsuen.backups",  # backups, restore and the drill (issue 12)
+    "tsuen.monitoring",  # anomaly rules over the audit log (issue 12 item 4)
     "tsuen.demo",
 ]
 
