@@ -106,6 +106,8 @@ PATHS: dict[str, Paths] = {
     "municipalities.StaffNetwork": Paths(municipality="municipality"),
     # Issue 9 item 4 (protected exports): an export waiting for its download is its owner's.
     "exports.ProtectedExport": Paths(municipality="municipality"),
+    # Issue 12 item 4: an anomaly found in a ward's audit log belongs to that ward.
+    "monitoring.Anomaly": Paths(municipality="municipality"),
 }
 
 
@@ -420,6 +422,11 @@ class Action(StrEnum):
     # Issue 12 item 7: the last backups and restore drills (no person's data; checked on the
     # municipality): the ward's administrator and auditor, and the national operator.
     BACKUP_STATUS_VIEW = "backup.status.view"
+    # Issue 12 item 4: the anomalies the rules found in the ward's audit log (checked on
+    # monitoring.Anomaly): the ward's administrator and auditor list them and dispose of each
+    # (explained or escalated, with a note), once.
+    ANOMALY_VIEW = "anomaly.view"
+    ANOMALY_DISPOSE = "anomaly.dispose"
 
 
 _REVIEWER, _PAYMENTS, _ADMIN, _AUDITOR = (
@@ -582,6 +589,8 @@ POLICY: dict[Action, tuple[Rule, ...]] = {
     Action.CERTIFICATION_NOTICE_EXPORT: (municipal_staff(*_CASEWORK),),
     Action.EXPORT_DOWNLOAD: (owner_of_export,),
     Action.BACKUP_STATUS_VIEW: (municipal_staff(_ADMIN, _AUDITOR), national_operator),
+    Action.ANOMALY_VIEW: (municipal_staff(_ADMIN, _AUDITOR),),
+    Action.ANOMALY_DISPOSE: (municipal_staff(_ADMIN, _AUDITOR),),
 }
 
 
