@@ -55,7 +55,7 @@ def test_the_list_explains_each_anomaly_in_japanese(client, ward, role):
     assert response.status_code == 200
     assert "監査ログの異常" in text and "勤務時間外のアクセス" in text
     assert "21:00以降" in text and "土曜日、日曜日または祝日" in text
-    assert reviewer.email in text and "令和8年11月21日" in text and "件数: 3" in text
+    assert reviewer.email in text and "令和8年11月21日" in text and "記録の数: 3" in text
     # Showing the list is itself recorded: which anomalies were shown, to whom.
     listed = AuditEvent.objects.filter(action="list", object_type="monitoring.anomaly")
     assert [e.object_id for e in listed] == [str(anomaly.pk)]

@@ -27,7 +27,7 @@ class DispositionForm(forms.Form):
         widget=forms.RadioSelect,
     )
     note = forms.CharField(
-        label=_("Note"),
+        label=_("Note on the disposition"),
         max_length=NOTE_MAX,
         widget=forms.Textarea(attrs={"rows": 4}),
         help_text=_("What explains it (who confirmed it, and how), or why it is escalated."),

@@ -25,7 +25,7 @@ class Rule(models.TextChoices):
 
 
 class Disposition(models.TextChoices):
-    OPEN = "open", _("Open")
+    OPEN = "open", _("Not disposed of yet")
     EXPLAINED = "explained", _("Explained")
     ESCALATED = "escalated", _("Escalated")
 
