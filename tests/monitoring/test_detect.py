@@ -207,16 +207,35 @@ def test_bulk_exports_count_requests_and_rows(ward):
 # --- Rule 5: repeated denials and lockouts --------------------------------------------------------
 
 
+def denied(count, ward, actor, when, address):
+    return events(
+        count, ward=ward, actor=actor, when=when, action="denied", children=[], address=address
+    )
+
+
 def test_repeated_denials_per_account_and_per_address_within_an_hour(ward):
-    reviewer, other = staff(ward), staff(ward)
+    reviewer, other, third = staff(ward), staff(ward), staff(ward)
     n = rules.DENIALS_PER_HOUR
-    events(n, ward=ward, actor=reviewer, when=at(WEDNESDAY, 9, 50), action="denied",
-           children=[], address="192.0.2.1")  # fmt: skip
-    # The same number spread over two clock hours: n - 1 in one, 1 in the next.
-    events(n - 1, ward=ward, actor=other, when=at(WEDNESDAY, 10, 58), action="denied",
-           children=[], address="192.0.2.2")  # fmt: skip
-    events(1, ward=ward, actor=other, when=at(WEDNESDAY, 11, 0), action="denied", children=[],
-           address="192.0.2.3")  # fmt: skip
+    denied(n, ward, reviewer, at(WEDNESDAY, 9, 50), "192.0.2.1")
+    # The same number across a clock hour, from two addresses: the account's burst is reached
+    # at 11:00 (within 60 minutes), neither address reaches it.
+    denied(n - 1, ward, other, at(WEDNESDAY, 10, 58), "192.0.2.2")
+    denied(1, ward, other, at(WEDNESDAY, 11, 0), "192.0.2.3")
+    # Spread out: n - 1 refusals, then one more an hour later.
+    denied(n - 1, ward, third, at(WEDNESDAY, 15, 0), "192.0.2.4")
+    denied(
+        1,
+        ward,
+        third,
+        at(
+            WEDNESDAY,
+            16,
+            0,
+        ),
+        "192.0.2.4",
+    )
+    # Anonymous refusals (no account) count for their address.
+    denied(n, ward, None, at(WEDNESDAY, 18, 30), "198.51.100.9")
 
     detect(WEDNESDAY)
 
@@ -224,7 +243,22 @@ def test_repeated_denials_per_account_and_per_address_within_an_hour(ward):
     assert anomalies == {
         (f"account:{reviewer.pk}", at(WEDNESDAY, 9)): {"denials": n},
         ("address:192.0.2.1", at(WEDNESDAY, 9)): {"denials": n},
+        (f"account:{other.pk}", at(WEDNESDAY, 11)): {"denials": n},
+        ("address:198.51.100.9", at(WEDNESDAY, 18)): {"denials": n},
     }
+
+
+def test_a_burst_across_midnight_belongs_to_the_day_it_was_reached(ward):
+    reviewer = staff(ward)
+    n = rules.DENIALS_PER_HOUR
+    denied(n - 1, ward, reviewer, at(WEDNESDAY - dt.timedelta(days=1), 23, 58), "")
+    denied(1, ward, reviewer, at(WEDNESDAY, 0, 1), "")
+
+    detect(WEDNESDAY - dt.timedelta(days=1))
+    assert found(Rule.DENIALS) == []
+    detect(WEDNESDAY)
+    [anomaly] = found(Rule.DENIALS)
+    assert anomaly.window_start == at(WEDNESDAY, 0) and anomaly.figures == {"denials": n}
 
 
 def test_every_lockout_is_an_anomaly(ward):

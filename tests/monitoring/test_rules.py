@@ -132,3 +132,29 @@ def test_bulk_export(exports, rows, bulk):
 @pytest.mark.parametrize(("count", "repeated"), [(0, False), (4, False), (5, True), (50, True)])
 def test_repeated_denials(count, repeated):
     assert rules.repeated_denials(count) is repeated
+
+
+def _times(*minutes):
+    start = dt.datetime(2026, 11, 18, 10, 0)
+    return [start + dt.timedelta(minutes=m) for m in minutes]
+
+
+@pytest.mark.parametrize(
+    ("minutes", "bursts"),
+    [
+        ([], {}),
+        ([0, 1, 2, 3], {}),  # four: under the threshold
+        ([0, 1, 2, 3, 4], {10: 5}),
+        ([0, 10, 20, 30, 59], {10: 5}),  # 59 minutes apart: within 60
+        ([0, 10, 20, 30, 60], {}),  # exactly 60 minutes apart: the first has left the window
+        ([55, 56, 57, 58, 61], {11: 5}),  # across a clock hour: anchored where it was reached
+        ([55, 56, 57, 58, 61, 62, 63], {11: 7}),
+        ([0, 1, 2, 3, 4, 70, 71, 72, 73, 74], {10: 5, 11: 5}),
+        ([0, 1, 2, 3, 4, 5, 6], {10: 7}),
+        ([4, 3, 2, 1, 0], {10: 5}),  # the order given does not matter
+    ],
+)
+def test_denial_bursts(minutes, bursts):
+    found = rules.denial_bursts(_times(*minutes))
+    assert {hour.hour: count for hour, count in found.items()} == bursts
+    assert all(hour.minute == 0 for hour in found)

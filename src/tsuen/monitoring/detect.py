@@ -308,33 +308,42 @@ def _hourly(events, *keys):
 
 
 def denials(day: dt.date) -> list[Found]:
-    """DENIED events in one clock hour, per account and per source address."""
-    denied = _in_day(day).filter(action=Action.DENIED)
+    """DENIED events reaching the threshold within any 60 minutes, per account and per source
+    address. The SQL picks the day's refusals (and the hour before midnight, so that a burst
+    across midnight is seen); the sliding window is :func:`rules.denial_bursts`. An anomaly's
+    window is the clock hour (Japan time) in which the threshold was reached."""
+    start, end = day_window(day)
+    refused = AuditEvent.objects.filter(
+        municipality_id__isnull=False,
+        action=Action.DENIED,
+        occurred_at__gte=start - rules.DENIALS_WINDOW,
+        occurred_at__lt=end,
+    ).values_list("municipality_id", "actor_id", "actor_role", "source_address", "occurred_at")
+    by_account: dict[tuple, list[dt.datetime]] = defaultdict(list)
+    by_address: dict[tuple, list[dt.datetime]] = defaultdict(list)
+    for municipality_id, actor_id, role, address, when in refused.iterator():
+        when = timezone.localtime(when)
+        if actor_id is not None:
+            by_account[municipality_id, actor_id, role].append(when)
+        if address:
+            by_address[municipality_id, address].append(when)
     found = []
-    hour = dt.timedelta(hours=1)
-    for row in _hourly(denied.filter(actor_id__isnull=False), "actor_id", "actor_role"):
-        if rules.repeated_denials(row["n"]):
+    for key, times in [*by_account.items(), *by_address.items()]:
+        for hour, count in rules.denial_bursts(times).items():
+            if not start <= hour < end:
+                continue  # reached before midnight: the day before's anomaly
+            if len(key) == 3:
+                who = {"actor_id": key[1], "actor_role": key[2]}
+            else:
+                who = {"source_address": key[1]}
             found.append(
                 Found(
-                    row["municipality_id"],
+                    key[0],
                     Rule.DENIALS,
-                    row["hour"],
-                    row["hour"] + hour,
-                    {"denials": row["n"]},
-                    actor_id=row["actor_id"],
-                    actor_role=row["actor_role"],
-                )
-            )
-    for row in _hourly(denied.exclude(source_address=""), "source_address"):
-        if rules.repeated_denials(row["n"]):
-            found.append(
-                Found(
-                    row["municipality_id"],
-                    Rule.DENIALS,
-                    row["hour"],
-                    row["hour"] + hour,
-                    {"denials": row["n"]},
-                    source_address=row["source_address"],
+                    hour,
+                    hour + dt.timedelta(hours=1),
+                    {"denials": count},
+                    **who,
                 )
             )
     return found

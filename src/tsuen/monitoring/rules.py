@@ -95,10 +95,30 @@ def is_bulk_export(exports: int, rows: int) -> bool:
 
 # --- Rule 5: repeated denials and lockouts ----------------------------------------------------
 
-#: DENIALS_PER_HOUR or more refusals within one clock hour, from one account or from one
-#: address, are repeated denials. Every lockout is an anomaly (its threshold is axes' own).
+#: DENIALS_PER_HOUR or more refusals within any 60 minutes (DENIALS_WINDOW), from one account
+#: or from one address, are repeated denials. Every lockout is an anomaly (its threshold is
+#: axes' own).
 DENIALS_PER_HOUR = 5
+DENIALS_WINDOW = dt.timedelta(hours=1)
 
 
 def repeated_denials(count: int) -> bool:
     return count >= DENIALS_PER_HOUR
+
+
+def denial_bursts(times: Iterable[dt.datetime]) -> dict[dt.datetime, int]:
+    """Refusals (their times, one account or one address) that reach the threshold within any
+    60 minutes: the clock hour in which the threshold was reached -> the most refusals within
+    60 minutes ending in that hour. Anchored on the clock hour of the refusal that reached it,
+    so that later refusals never move an anomaly already found."""
+    ordered = sorted(times)
+    bursts: dict[dt.datetime, int] = {}
+    first = 0
+    for last, moment in enumerate(ordered):
+        while ordered[first] <= moment - DENIALS_WINDOW:
+            first += 1
+        count = last - first + 1
+        if repeated_denials(count):
+            hour = moment.replace(minute=0, second=0, microsecond=0)
+            bursts[hour] = max(bursts.get(hour, 0), count)
+    return bursts
