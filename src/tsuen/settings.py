@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "tsuen.consent",  # purpose notice, consent and disclosure (issue 12)
     "tsuen.incident",  # emergency switches and the blast-radius query (issue 12)
     "tsuen.retention",  # retention schedule, legal holds, purge and deletion report (issue 12)
+    "tsuen.monitoring",  # anomaly rules over the audit log (issue 12 item 4)
     "tsuen.demo",
 ]
 

@@ -22,6 +22,7 @@ class Action(models.TextChoices):
     DENIED = "denied", _("Access denied")
     EMERGENCY_SWITCH = "emergency_switch", _("Emergency switch used")
     MALWARE_FOUND = "malware_found", _("Upload refused: malware found")
+    ANOMALY_DISPOSED = "anomaly_disposed", _("Anomaly disposed of (explained or escalated)")
 
 
 #: Actions that disclose personal data to the actor ("who saw this child's data?").

@@ -114,6 +114,8 @@ PATHS: dict[str, Paths] = {
     "retention.RetentionRule": Paths(municipality="municipality"),
     "retention.LegalHold": Paths(municipality="municipality"),
     "retention.PurgeRun": Paths(municipality="municipality"),
+    # Issue 12 item 4: an anomaly found in a ward's audit log belongs to that ward.
+    "monitoring.Anomaly": Paths(municipality="municipality"),
 }
 
 
@@ -455,6 +457,11 @@ class Action(StrEnum):
     # download their deletion reports (消去報告書).
     RETENTION_MANAGE = "retention.manage"
     DELETION_REPORT_VIEW = "retention.report_view"
+    # Issue 12 item 4: the anomalies the rules found in the ward's audit log (checked on
+    # monitoring.Anomaly): the ward's administrator and auditor list them and dispose of each
+    # (explained or escalated, with a note), once.
+    ANOMALY_VIEW = "anomaly.view"
+    ANOMALY_DISPOSE = "anomaly.dispose"
 
 
 _REVIEWER, _PAYMENTS, _ADMIN, _AUDITOR = (
@@ -630,6 +637,8 @@ POLICY: dict[Action, tuple[Rule, ...]] = {
     Action.BLAST_RADIUS_EXPORT: (municipal_staff(_ADMIN, _AUDITOR),),
     Action.RETENTION_MANAGE: (ward_administrator,),
     Action.DELETION_REPORT_VIEW: (municipal_staff(_ADMIN, _AUDITOR),),
+    Action.ANOMALY_VIEW: (municipal_staff(_ADMIN, _AUDITOR),),
+    Action.ANOMALY_DISPOSE: (municipal_staff(_ADMIN, _AUDITOR),),
 }
 
 

@@ -311,6 +311,18 @@ INVENTORY: dict[str, Entry] = {
     "audit.AuditEvent.subject_guardian_ids": Entry(
         P, "whose data it was (guardians): blast-radius queries", "audit_log"
     ),
+    # --- monitoring (anomalies found in the audit log, issue 12 item 4) ---------------------------
+    "monitoring.Anomaly.subject": Entry(
+        P, "which account or source address an anomaly is about (its uniqueness key)", "audit_log"
+    ),
+    "monitoring.Anomaly.actor_id": Entry(P, "the staff account an anomaly is about", "audit_log"),
+    "monitoring.Anomaly.actor_role": Entry(P, "that account's role at the time", "audit_log"),
+    "monitoring.Anomaly.source_address": Entry(
+        P, "the address repeated denials came from (IP address)", "audit_log"
+    ),
+    "monitoring.Anomaly.note": Entry(
+        P, "the ward's explanation of an anomaly, or why it was escalated", "audit_log"
+    ),
     # --- exports ---------------------------------------------------------------------------------
     "exports.ProtectedExport.subject_child_ids": Entry(
         P,
