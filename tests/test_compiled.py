@@ -135,3 +135,13 @@ def test_objects_are_the_orms_instances_with_related_objects_and_annotations(sce
     values = CompiledQuery(lambda pk: PlaceSlot.unscoped.filter(pk=pk).values("pk"), pk="int")
     with pytest.raises(TypeError):
         values.objects(pk=1)
+
+
+def test_an_id_no_column_holds_finds_nothing_without_asking(scene):
+    """A huge id typed into an address: nothing, as the ORM answers (SQLite would overflow)."""
+    compiled = CompiledQuery(lambda pk: PlaceSlot.unscoped.filter(pk=pk).values("pk"), pk="int")
+    for huge in (2**63, 10**25, -(2**63) - 1):
+        assert compiled.rows(pk=huge) == []
+        assert list(PlaceSlot.unscoped.filter(pk=huge)) == []
+    models = CompiledQuery(lambda pk: PlaceSlot.unscoped.filter(pk=pk), pk="int")
+    assert models.objects(pk=10**25) == []

@@ -126,7 +126,19 @@ class CompiledQuery:
             rows = [_converted(row, compiled.converters, connection) for row in rows]
         return compiled, rows, names
 
+    def _impossible(self, values: dict) -> bool:
+        """An integer no 64-bit column holds (a huge id typed into an address): no row can match,
+        as the ORM answers without asking the database (SQLite would overflow)."""
+        return any(
+            self._kinds[name] in ("int", "small")
+            and isinstance(value, int)
+            and not -(2**63) <= value < 2**63
+            for name, value in values.items()
+        )
+
     def rows(self, using: str = "default", **values) -> list[dict]:
+        if self._impossible(values):
+            return []
         _compiled, rows, names = self._run(using, values)
         return [dict(zip(names, row, strict=True)) for row in rows]
 
@@ -140,6 +152,8 @@ class CompiledQuery:
     def objects(self, using: str = "default", **values) -> list[Model]:
         """The model instances, as the ORM builds them (Django's ``ModelIterable``): the
         selected fields, the ``select_related`` objects and the annotations."""
+        if self._impossible(values):
+            return []
         compiled, rows, _names = self._run(using, values)
         info, select = compiled.klass_info, compiled.select
         if info is None:
