@@ -27,6 +27,11 @@ def test_apply_on_a_phone(phone, live_server, ward, applicant, tmp_path):
     check_accessibility(phone)
     phone.fill("#id_postal_code", "1600022")
     phone.click("main button[type=submit]")
+    # The purpose notice comes before the form (issue 12 item 3): read, tick, agree.
+    phone.wait_for_url(lambda url: "/consent/households/" in url and "next=" in url)
+    check_accessibility(phone)
+    phone.check("input[name=agree]")
+    phone.click("main form.consent-form button[type=submit]")
     phone.wait_for_url("**/edit/")
     check_accessibility(phone)
 
