@@ -15,6 +15,7 @@ from tsuen.families.models import Child, Guardian, Household, Sex
 from tsuen.municipalities.models import Municipality, StaffNetwork
 
 _seq = itertools.count(1)
+_ward_codes = itertools.count(1)
 PASSWORD = "correct-horse-battery-staple"
 
 
@@ -32,8 +33,11 @@ def municipality(
     """A ward whose staff may connect from ``staff_networks`` (default: loopback; ``()``: a
     ward without ranges, which refuses its staff)."""
     n = next(_seq)
+    # Five digits from a counter of their own: the shared one passes 10,000 in a long session
+    # (a test that builds thousands of rows), and a code has five characters.
+    ward_code = f"{90000 + next(_ward_codes) % 10000:05d}"
     ward = Municipality.objects.create(
-        code=code or f"{90000 + n:05d}", name=f"{name}{n}", **({"prefecture": "東京都"} | kw)
+        code=code or ward_code, name=f"{name}{n}", **({"prefecture": "東京都"} | kw)
     )
     for cidr in staff_networks:
         StaffNetwork.objects.create(municipality=ward, cidr=cidr, note="test: this machine")
