@@ -126,6 +126,11 @@ if DB_VENDOR == "postgresql":
             "PORT": env("PG_PORT", "5432"),
             "CONN_MAX_AGE": 60,
             "CONN_HEALTH_CHECKS": True,
+            # The hot path's compiled reads (tsuen.core.compiled) run as prepared statements:
+            # parsed and planned once per connection. Only they are: Django's other statements
+            # bind on the client and are never prepared. TSUEN_PG_PREPARED=0 turns it off for a
+            # connection pooler in transaction mode that cannot keep them (docs/deploy.md).
+            "OPTIONS": {"prepare_threshold": 5 if env("PG_PREPARED", "1") == "1" else None},
             # Several test runs may share one server: each gets its own database.
             "TEST": {"NAME": env("PG_TEST_NAME", f"test_tsuen_{os.getpid()}")},
         }

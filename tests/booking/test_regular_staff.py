@@ -13,6 +13,7 @@ from django.utils import translation
 
 from tests import factories as f
 from tests.booking.scene import NOW, class_of, scene
+from tests.queued import as_sent
 from tsuen.accounts.models import Role
 from tsuen.accounts.testing import login_with_second_factor
 from tsuen.audit.models import AuditEvent
@@ -195,8 +196,9 @@ def test_decline_with_a_reason_the_family_reads(client, world, django_capture_on
     assert not Booking.objects.filter(kind=BookingKind.REGULAR).exists()
     [task] = DBTaskResult.objects.all()
     # The email says there is a reason; the reason itself stays behind the login.
-    assert "月曜は定員に達しています" not in task.args_kwargs["args"][2]
-    assert "お断り" in task.args_kwargs["args"][2]  # the guardian reads Japanese
+    _to, _subject, body = as_sent(task)
+    assert "月曜は定員に達しています" not in body
+    assert "お断り" in body  # the guardian reads Japanese
     assert "月曜は定員に達しています" in client.get(response["Location"]).content.decode()
     client.logout()
     login_with_second_factor(client, world.s.user)
@@ -210,7 +212,7 @@ def test_the_family_is_told_the_answer(world, django_capture_on_commit_callbacks
     with django_capture_on_commit_callbacks(execute=True):
         _allocate(world.staff, world.request.pk)
     [task] = DBTaskResult.objects.all()
-    to, subject, body = task.args_kwargs["args"]
+    to, subject, body = as_sent(task)
     assert to == world.s.user.email
     assert world.s.facility.name in subject
     assert reverse("booking:regular_list") in body

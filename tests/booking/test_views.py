@@ -91,6 +91,23 @@ def test_a_refused_booking_shows_the_rule_and_writes_nothing(client, s):
     assert "Confirm booking" not in check
 
 
+def test_a_refusal_is_a_short_answer_with_the_way_back_to_the_same_choices(client, s):
+    s.fill()
+    refused = client.post(book_url(s), form(s, "confirm", start="10:30", end="12:00"))
+    assert refused.status_code == 400
+    page = refused.content.decode()
+    assert "予約できませんでした" in page and "試験 太郎" in page and "10:30" in page
+    assert 'name="start"' in page and "<select" not in page  # the choices ride along, hidden
+    assert 'name="step" value="edit"' in page
+    assert reverse("facilities:detail", args=[s.facility.pk]) in page
+    # "Change the booking" opens the form with the same child and times chosen.
+    again = client.post(book_url(s), form(s, "edit", start="10:30", end="12:00"))
+    assert again.status_code == 200
+    chosen = again.content.decode()
+    assert re.search(r'<option value="10:30" selected>', chosen)
+    assert re.search(r'<option value="12:00" selected>', chosen)
+
+
 def test_bad_input_gets_a_message_in_the_users_language(client, s):
     with translation.override("ja"):
         response = client.post(book_url(s), form(s, "check", start="11:00", end="10:00"))

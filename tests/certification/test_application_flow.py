@@ -10,6 +10,7 @@ from django.test import Client
 from django.urls import reverse
 
 from tests.certification.conftest import answers, evidence, post_data
+from tests.queued import queued_mail
 from tsuen.audit.models import AuditEvent
 from tsuen.certification import services
 from tsuen.certification.models import Application, ApplicationStatus
@@ -25,14 +26,8 @@ class Sent:
 
 
 def queued() -> list[Sent]:
-    """The emails queued for the task worker (running the worker itself closes the test's
-    database connection; tests/notices proves that the worker sends what is queued)."""
-    from django_tasks_db.models import DBTaskResult
-
-    return [
-        Sent([r.args_kwargs["args"][0]], *r.args_kwargs["args"][1:])
-        for r in DBTaskResult.objects.order_by("enqueued_at")
-    ]
+    """The emails queued for the task worker, as it will send them."""
+    return [Sent([to], subject, body) for to, subject, body in queued_mail()]
 
 
 def started(client, applicant) -> Application:

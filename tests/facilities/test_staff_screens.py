@@ -5,6 +5,7 @@ from django.urls import reverse
 
 from tests import factories as f
 from tests.facilities.conftest import day
+from tests.queued import queued_mail
 from tsuen.accounts.models import Role, User
 from tsuen.accounts.testing import login_with_second_factor
 from tsuen.audit.models import AuditEvent
@@ -221,13 +222,7 @@ def test_invitation_flow(client, fac, manager, mailoutbox, django_capture_on_com
         invited = staff.invite_staff(manager, "new.staff@example.jp", Role.FACILITY_STAFF)
     invitation = StaffInvitation.objects.get()
     assert invitation.token_hash != invited.token and len(invitation.token_hash) == 64
-    from django_tasks_db.models import DBTaskResult
-
-    [(_, _, body)] = [
-        r.args_kwargs["args"]
-        for r in DBTaskResult.objects.all()
-        if r.args_kwargs["args"][0] == "new.staff@example.jp"
-    ]
+    [(_, _, body)] = [mail for mail in queued_mail() if mail[0] == "new.staff@example.jp"]
     assert dates.date_text(invitation.expires_at) in body  # the link's last day is named
     url = reverse("facilities:staff_invite_accept", args=[invited.token])
     assert client.get(url).status_code == 200

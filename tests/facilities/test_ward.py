@@ -16,6 +16,7 @@ from django_tasks_db.models import DBTaskResult
 from tests import factories as f
 from tests.booking.scene import NOW as BOOKING_NOW
 from tests.booking.scene import scene
+from tests.queued import as_sent
 from tsuen.accounts.models import Role, User
 from tsuen.accounts.testing import login_with_second_factor
 from tsuen.audit.models import AuditEvent
@@ -242,7 +243,7 @@ def test_the_ward_invites_the_manager_through_the_facilitys_invitation(
     assert invitation.role == Role.FACILITY_MANAGER and invitation.invited_by == admin
     # The email waits for the task worker: its queued body carries the one-use link.
     [queued] = DBTaskResult.objects.all()
-    address, _subject, body = queued.args_kwargs["args"]
+    address, _subject, body = as_sent(queued)
     assert address == "manager@example.jp"
     [token] = [part.rsplit("/", 2)[-2] for part in body.split() if "/invitations/" in part]
     client.logout()

@@ -10,6 +10,7 @@ import pytest
 from django.urls import reverse
 
 from tests.booking.scene import NOW, scene
+from tests.queued import queued_mail
 from tsuen.booking import services
 from tsuen.core import clock
 from tsuen.facilities.models import InterviewSlot
@@ -19,14 +20,6 @@ pytestmark = pytest.mark.django_db
 
 T = dt.time
 OFFICE = "office@hidamari.example.jp"
-
-
-def queued_mail() -> list[tuple[str, str, str]]:
-    """(address, subject, body) of every email queued for the worker, oldest first."""
-    from django_tasks_db.models import DBTaskResult
-
-    rows = DBTaskResult.objects.order_by("enqueued_at", "pk")
-    return [tuple(r.args_kwargs["args"]) for r in rows]
 
 
 def to_office() -> list[tuple[str, str, str]]:

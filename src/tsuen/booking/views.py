@@ -45,8 +45,8 @@ def _is_twin_of_submitted(refused: services.BookingRefused, data: dict, slot) ->
 @require_http_methods(["GET", "POST"])
 @ratelimit.limited("booking", when=ratelimit.posted("step", "confirm"))
 def book(request):
-    # The confirm step records the children it lists only when it shows the form again: a
-    # booking made records itself (its child is the event's subject).
+    # The confirm step records the children it names only when it shows them (the form again,
+    # or a refusal): a booking made records itself (its child is the event's subject).
     confirming = request.method == "POST" and request.POST.get("step") == "confirm"
     page = services.booking_page(request.user, _slot_id(request), audit=not confirming)
     form_kwargs = dict(children=page.children, slot=page.slot, minimum=page.minimum, step=page.step)
@@ -88,12 +88,20 @@ def book(request):
         if _is_twin_of_submitted(refused, data, page.slot):
             messages.success(request, _("Your booking is confirmed."))
             return redirect("booking:list")
-        services.children_shown(page.children)
-        page = page.refused(refused)
+        # A short answer, not the whole form again (nearly half the answers of a 09:00 rush are
+        # refusals): why, and the way back to the form with the same choices.
+        chosen = [child for child in page.children if child.pk in data["children"]]
+        services.children_shown(chosen)
         return render(
             request,
-            "booking/book.html",
-            context | {"page": page, "form": form, "problems": refused.problems},
+            "booking/refused.html",
+            context
+            | {
+                "page": page.refused(refused),
+                "form": form,
+                "chosen": chosen,
+                "problems": refused.problems,
+            },
             status=400,  # refused: nothing was booked
         )
     messages.success(request, _("Your booking is confirmed."))

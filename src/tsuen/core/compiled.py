@@ -18,7 +18,8 @@ from __future__ import annotations
 import datetime as dt
 import weakref
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 from weakref import WeakKeyDictionary
 
@@ -61,6 +62,9 @@ class _Compiled:
     klass_info: dict | None  # None: a queryset of values, not of model instances
     annotation_col_map: dict | None
     fetch_mode: Any
+    # The statement's column names, read from the first run's cursor (psycopg builds a column
+    # object for every column each time ``description`` is read: most of a short read's cost).
+    names: list[str] = field(default_factory=list)
 
 
 class CompiledQuery:
@@ -118,13 +122,14 @@ class CompiledQuery:
             param if slot is None else _adapt(connection, self._kinds[slot], values[slot])
             for param, slot in zip(compiled.params, compiled.slots, strict=True)
         ]
-        with connection.cursor() as cursor:
+        with _cursor(connection) as cursor:
             cursor.execute(compiled.sql, bound)
-            names = [column[0] for column in cursor.description]
+            if not compiled.names:
+                compiled.names.extend(column[0] for column in cursor.description)
             rows = cursor.fetchall()
         if compiled.converters:
             rows = [_converted(row, compiled.converters, connection) for row in rows]
-        return compiled, rows, names
+        return compiled, rows, compiled.names
 
     def _impossible(self, values: dict) -> bool:
         """An integer no 64-bit column holds (a huge id typed into an address): no row can match,
@@ -175,6 +180,52 @@ class CompiledQuery:
             for obj in found:
                 obj._state.peers = peers
         return found
+
+
+def _cursor(connection):
+    """A cursor for a compiled statement: on PostgreSQL a *prepared* one (the server parses and
+    plans each statement once per connection, not on every request: planning cost PostgreSQL
+    more than running these short reads), through Django's wrapper all the same (the statement
+    is logged and counted, and passes the connection's execute wrappers)."""
+    if connection.vendor != "postgresql":
+        return connection.cursor()
+    connection.close_if_health_check_failed()
+    connection.ensure_connection()
+    with connection.wrap_database_errors:
+        return connection._prepare_cursor(_prepared_cursor_class()(connection.connection))
+
+
+@cache
+def _prepared_cursor_class():
+    from django.db.backends.postgresql.base import ServerBindingCursor
+
+    class PreparedCursor(ServerBindingCursor):
+        """Server-side binding (the values travel apart from the statement) and a prepared
+        statement from the first run (Django turns psycopg's automatic preparing off, for
+        connection poolers in transaction mode: docs/deploy.md)."""
+
+        def execute(self, query, params=None, *, prepare=None, binary=None):
+            super().execute(query, params, prepare=True, binary=binary)
+            # Logged (tests, DEBUG) as Django logs its own statements: Django reads
+            # ``cursor._query.query``, which psycopg leaves unset for server-side binding.
+            self._query = _AsLogged(self.connection, query, params)
+            return self
+
+    return PreparedCursor
+
+
+class _AsLogged:
+    """A statement as Django's query log shows it (the values in place), composed only when
+    the log reads it."""
+
+    def __init__(self, raw_connection, sql: str, params):
+        self._connection, self._sql, self._params = raw_connection, sql, params
+
+    @property
+    def query(self) -> bytes:
+        from psycopg import ClientCursor
+
+        return ClientCursor(self._connection).mogrify(self._sql, self._params).encode()
 
 
 def _converted(row: tuple, converters: list, connection) -> tuple:

@@ -6,11 +6,12 @@ language (``User.language``) and queued on the ``django.tasks`` database backend
 ``manage.py db_worker`` to send them. A notice never carries sensitive (S-class) data: it says
 that something happened and links to the page, where the reader logs in to see the details.
 
-The worker renders the email again when it sends it, from the values kept with the task (dates
-as dates, not text): a ward that switches to western years, or renames its service, between the
-queuing and the sending is written in its new style (:func:`stored`). The subject and body
-rendered at queue time stay in the task's arguments: what is sent when the context holds a
-value that cannot be kept (a lazy string, a model instance).
+The worker renders the email when it sends it, from the values kept with the task (dates as
+dates, not text): a ward that switches to western years, or renames its service, between the
+queuing and the sending is written in its new style (:func:`stored`), and the request that
+queued it renders nothing (a booking at the 09:00 rush spends no time on its email). Only when
+the context holds a value that cannot be kept (a lazy string, a model instance) is the notice
+rendered at queue time, and that text is sent.
 """
 
 from __future__ import annotations
@@ -89,7 +90,7 @@ def stored(kind: Notice, language: str, context: dict, ward) -> dict | None:
     }
 
 
-def rendered_again(notice: dict) -> tuple[str, str]:
+def render_stored(notice: dict) -> tuple[str, str]:
     """Subject and body of a stored notice, in its ward's style and service name as they are
     now."""
     from tsuen.municipalities.models import Municipality
@@ -101,12 +102,12 @@ def rendered_again(notice: dict) -> tuple[str, str]:
 
 @task()
 def send_email(to: str, subject: str, body: str, notice: dict | None = None) -> None:
-    """Send one email: rendered again from ``notice`` (see :func:`stored`) when given, else
+    """Send one email: rendered from ``notice`` (see :func:`stored`) when given, else
     ``subject`` and ``body`` as queued."""
     from django.core.mail import EmailMessage
 
     if notice is not None:
-        subject, body = rendered_again(notice)
+        subject, body = render_stored(notice)
     EmailMessage(
         subject=subject,
         body=body,
@@ -122,10 +123,7 @@ def notify(kind: Notice, user, **context) -> None:
     strings and dates (written in the recipient's style), not model instances with sensitive
     fields. The recipient's ward (``core.dates.ward_of``) names the service in the subject."""
     context = {"user": user, "site_url": settings.SITE_URL, **context}
-    ward = dates.ward_of(user)
-    subject, body = render(kind, user.language, context, ward)
-    address, again = user.email, stored(kind, user.language, context, ward)
-    transaction.on_commit(lambda: send_email.enqueue(address, subject, body, notice=again))
+    _queue(user.email, kind, user.language, context, dates.ward_of(user))
 
 
 def notify_facility(kind: Notice, facility, **context) -> None:
@@ -138,6 +136,12 @@ def notify_facility(kind: Notice, facility, **context) -> None:
     if not address:
         return
     context = {"facility_name": facility.name, "site_url": settings.SITE_URL, **context}
-    subject, body = render(kind, settings.LANGUAGE_CODE, context)
-    again = stored(kind, settings.LANGUAGE_CODE, context, None)
+    _queue(address, kind, settings.LANGUAGE_CODE, context, None)
+
+
+def _queue(address: str, kind: Notice, language: str, context: dict, ward) -> None:
+    """Queue the email once the current transaction commits: the worker renders it from the
+    kept context, or (a context that cannot be kept) it is rendered now and sent as it is."""
+    again = stored(kind, language, context, ward)
+    subject, body = ("", "") if again is not None else render(kind, language, context, ward)
     transaction.on_commit(lambda: send_email.enqueue(address, subject, body, notice=again))
