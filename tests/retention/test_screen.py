@@ -69,7 +69,8 @@ def test_ask_approve_execute_and_download(client, w):
 def test_bad_input_answers_400_and_writes_nothing(client, w):
     as_(client, w["admin"])
     periods = {"certifications": "3", "applications": "5", "bookings": "5", "fee_classes": "5",
-               "care_records": "12", "evidence_files": "12", "households": "12"}  # fmt: skip
+               "care_records": "12", "evidence_files": "12", "claims": "5",
+               "households": "12"}  # fmt: skip
     page = client.post(reverse("retention:schedule"), periods)
     assert page.status_code == 400
     assert "既定（終了した日の属する会計年度の終了後5年）より短く" in page.content.decode()

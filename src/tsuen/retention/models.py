@@ -27,6 +27,7 @@ RECORD_CLASS_LABELS = {
         "doctors' certificates)"
     ),
     RecordClass.EVIDENCE_FILES: _("Fee-class evidence files"),
+    RecordClass.CLAIMS: _("Claims with their lines and queries (whole correction chains)"),
     RecordClass.HOUSEHOLDS: _(
         "Households with no record left (guardians, children, proxies and their profiles)"
     ),

@@ -27,6 +27,7 @@ from tsuen.retention.schedule import DEFAULTS, RecordClass, cutoff
 ORDER = (
     RecordClass.CARE_RECORDS,
     RecordClass.EVIDENCE_FILES,
+    RecordClass.CLAIMS,
     RecordClass.BOOKINGS,
     RecordClass.APPLICATIONS,
     RecordClass.CERTIFICATIONS,
@@ -64,10 +65,13 @@ class Outcome:
         return {c.value: dict(sorted(self.deleted.get(c.value, Counter()).items())) for c in ORDER}
 
 
-def holds_of(municipality) -> Holds:
+def holds_of() -> Holds:
+    """The live holds that keep records from the ward's purge: every ward's, since a ward's
+    records may touch another ward's (its children at a facility there, held by that ward; a
+    claim of a facility there). A hold names ids only: nothing of another ward is disclosed."""
     from tsuen.retention.models import LegalHold
 
-    live = LegalHold.unscoped.filter(municipality=municipality, released_at__isnull=True)
+    live = LegalHold.unscoped.filter(released_at__isnull=True)
     return Holds(
         households=frozenset(live.exclude(household=None).values_list("household_id", flat=True)),
         children=frozenset(live.exclude(child=None).values_list("child_id", flat=True)),
@@ -108,7 +112,7 @@ def purge(municipality, periods: dict[RecordClass, int], today: dt.date, *, audi
     from tsuen.families.models import Child, EmergencyContact, GrowthRecord, HouseholdFeeClass
     from tsuen.files.models import Purpose, StoredFile
 
-    holds = holds_of(municipality)
+    holds = holds_of()
     outcome = Outcome()
     cut = {c: cutoff(c, today, periods[c]) for c in RecordClass}
 
@@ -180,6 +184,10 @@ def purge(municipality, periods: dict[RecordClass, int], today: dt.date, *, audi
         .exclude(Exists(still_needed)),
     )
 
+    # Claims the ward pays, as whole correction chains: the bookings they count are then on no
+    # claim line and go below under their own rule (with the default periods, in this run).
+    _purge_claims(municipality, holds, cut[RecordClass.CLAIMS], run)
+
     # Bookings (with their attendance, morning note and daily record) of the ward's children,
     # on a day on or before the cutoff, at a facility not held, and on no claim line: the
     # claims are the facility's payment records and keep the bookings they count.
@@ -248,6 +256,48 @@ def purge(municipality, periods: dict[RecordClass, int], today: dt.date, *, audi
     )
     _purge_households(municipality, holds, cut[RecordClass.HOUSEHOLDS], run)
     return outcome
+
+
+def _purge_claims(municipality, holds: Holds, cut: dt.date, run) -> None:
+    """The ward's claims (payment_5y) as whole correction chains: every version of a facility's
+    claim to the ward for one month (a correction supersedes the version before it), with their
+    lines and the ward's queries on them. A chain closed on its last step (the newest version's
+    payment, else its approval, its submission, or when it was made) and goes only once that
+    day is on or before the cutoff for every version; it stays whole while a line names a held
+    child (or a child of a held household) or the facility is held."""
+    from tsuen.billing.models import Claim, ClaimLine, ClaimQuery
+
+    since = _day_start(cut)
+    chain = {
+        "facility": OuterRef("facility"),
+        "paying_municipality": OuterRef("paying_municipality"),
+        "year": OuterRef("year"),
+        "month": OuterRef("month"),
+    }
+    last_step = Coalesce(F("paid_at"), F("approved_at"), F("submitted_at"), F("created_at"))
+    open_version = (
+        Claim.unscoped.filter(**chain).annotate(closed=last_step).filter(closed__gte=since)
+    )
+    held_line = ClaimLine.unscoped.filter(**{f"claim__{k}": v for k, v in chain.items()}).filter(
+        holds.child_q("child")
+    )
+    claims = (
+        Claim.unscoped.filter(paying_municipality=municipality)
+        .exclude(facility_id__in=holds.facilities)
+        .exclude(Exists(open_version))
+        .exclude(Exists(held_line))
+    )
+    rows = list(claims.values_list("pk", "version"))
+    if not rows:
+        return
+    ids = [pk for pk, _version in rows]
+    # What points at a claim goes first: the queries (at a line, and at the correction that
+    # answered them), the lines, then the versions newest first (each supersedes the one
+    # before it).
+    run(RecordClass.CLAIMS, ClaimQuery.unscoped.filter(claim__in=ids))
+    run(RecordClass.CLAIMS, ClaimLine.unscoped.filter(claim__in=ids))
+    for version in sorted({v for _pk, v in rows}, reverse=True):
+        run(RecordClass.CLAIMS, Claim.unscoped.filter(pk__in=ids, version=version))
 
 
 def _purge_households(municipality, holds: Holds, cut: dt.date, run) -> None:

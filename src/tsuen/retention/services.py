@@ -110,6 +110,9 @@ def period_text(record_class: RecordClass, period: int | None = None) -> str:
         RecordClass.FEE_CLASSES: _("%(n)s years after the end of the fiscal year it ended"),
         RecordClass.CARE_RECORDS: _("%(n)s months after the child's eligibility ended"),
         RecordClass.EVIDENCE_FILES: _("%(n)s months after the ward verified it"),
+        RecordClass.CLAIMS: _(
+            "%(n)s years after the end of the fiscal year of the correction chain's last step"
+        ),
         RecordClass.HOUSEHOLDS: _(
             "%(n)s months after the last record, the children's eligibility and the last sign-in"
         ),
