@@ -85,8 +85,26 @@ def test_the_report_says_what_went_under_which_rule_who_and_when(executed, tmp_p
                 services.period_text(RecordClass.CLAIMS), "令和3年3月31日", "2",
             )
         )  # fmt: skip
+        # The old family's guardian's account, anonymised with its household (12 months
+        # before: 2 December 2025, 令和7年).
+        accounts = "".join(
+            str(part)
+            for part in (
+                services.label(RecordClass.ACCOUNTS), MODEL_NAMES["accounts.User"], ":1",
+                services.period_text(RecordClass.ACCOUNTS), "令和7年12月2日", "1",
+            )
+        )  # fmt: skip
     assert "".join(claims.split()) in flat
-    assert f"合計{sum(totals)}" in flat and sum(totals) == 20  # 19 rows and the consent
+    assert "".join(accounts.split()) in flat
+    with translation.override("ja"):
+        method = translation.gettext(
+            "Closed log-in accounts are not deleted but anonymised: their email address, name, "
+            "password, last sign-in and second factors are erased, so no one can sign in with "
+            "them, while the records and audit events that name them still resolve."
+        )
+    assert "".join(method.split()) in flat
+    # 19 rows, the consent and the old guardian's account.
+    assert f"合計{sum(totals)}" in flat and sum(totals) == 21
     assert "法的保全" in flat  # the method says what was not touched
     assert hashlib.sha256(run.report_pdf).hexdigest() == run.report_sha256
     event = AuditEvent.objects.get(action="purge", object_type="retention.purgerun")

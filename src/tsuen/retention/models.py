@@ -31,6 +31,7 @@ RECORD_CLASS_LABELS = {
     RecordClass.HOUSEHOLDS: _(
         "Households with no record left (guardians, children, proxies and their profiles)"
     ),
+    RecordClass.ACCOUNTS: _("Closed log-in accounts (anonymised: no email, name or password left)"),
 }
 
 RECORD_CLASS_CHOICES = [(c.value, RECORD_CLASS_LABELS[c]) for c in RecordClass]

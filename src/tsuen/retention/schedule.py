@@ -10,6 +10,9 @@ The council's checklist (item 3) sets the defaults, docs/data-inventory.md names
   ends -- tsuen's default N is 12;
 * uploaded fee-class evidence for 1 year (12 months) after the ward verified it (decided the
   application it came with);
+* a closed log-in account (``account``) is anonymised 12 months after a staff account was
+  deactivated, and a family's account with its household (the household waits for the
+  longer of the two periods since its guardians' last sign-in);
 * a household itself (its guardians, children, proxies, files) while any payment-linked or care
   record of it is kept; once none is left, it goes when its children's eligibility ended (or
   never began), it was registered and none of its guardians signed in for N months (12).
@@ -38,6 +41,7 @@ class RecordClass(StrEnum):
     EVIDENCE_FILES = "evidence_files"
     CLAIMS = "claims"
     HOUSEHOLDS = "households"
+    ACCOUNTS = "accounts"
 
 
 @dataclass(frozen=True)
@@ -59,6 +63,7 @@ DEFAULTS: dict[RecordClass, Default] = {
     RecordClass.CARE_RECORDS: Default(12, Unit.MONTHS, "care_record", 360),
     RecordClass.EVIDENCE_FILES: Default(12, Unit.MONTHS, "certificate_image_1y", 360),
     RecordClass.HOUSEHOLDS: Default(12, Unit.MONTHS, "family_record", 360),
+    RecordClass.ACCOUNTS: Default(12, Unit.MONTHS, "account", 360),
 }
 
 
