@@ -101,6 +101,24 @@ def _delete(queryset: QuerySet, audit: Callable[[list], None] | None) -> dict[st
     return counts
 
 
+#: The care fields of a first interview (``care_record``) that are erased while its row stays.
+INTERVIEW_CARE_FIELDS = ("notes", "message_to_family")
+
+
+def _erase(interviews: list, audit) -> dict[str, int]:
+    """Erase the interviews' notes and message to the family (a ``purge`` event each, naming
+    the fields); counted as ``facilities.Interview.notes``."""
+    if not interviews:
+        return {}
+    if audit is not None:
+        audit(interviews, fields=INTERVIEW_CARE_FIELDS)
+    for interview in interviews:
+        for name in INTERVIEW_CARE_FIELDS:
+            setattr(interview, name, "")
+    type(interviews[0])._base_manager.bulk_update(interviews, INTERVIEW_CARE_FIELDS)
+    return {"facilities.Interview.notes": len(interviews)}
+
+
 def _day_start(day: dt.date) -> dt.datetime:
     """The first moment after ``day`` ends (records closed before it have expired)."""
     return timezone.make_aware(dt.datetime.combine(day + dt.timedelta(days=1), dt.time()))
@@ -120,6 +138,7 @@ def purge(municipality, periods: dict[RecordClass, int], today: dt.date, *, audi
         Certification,
         CertificationStatus,
     )
+    from tsuen.facilities.models import Interview
     from tsuen.families.models import Child, EmergencyContact, GrowthRecord, HouseholdFeeClass
     from tsuen.files.models import Purpose, StoredFile
 
@@ -179,6 +198,12 @@ def purge(municipality, periods: dict[RecordClass, int], today: dt.date, *, audi
     run(care, GrowthRecord.unscoped.filter(child__in=ended_ids))
     run(care, EmergencyContact.unscoped.filter(child__in=ended_ids))
     run(care, StoredFile.unscoped.filter(child__in=ended_ids, purpose=Purpose.DOCTOR_CERTIFICATE))
+    # First interviews stay with the household (their status, length and follow-up price the
+    # first visit of a claim and its corrections): what the facility wrote is erased.
+    interviews = Interview.unscoped.filter(child__in=ended_ids).exclude(
+        facility_id__in=holds.facilities
+    )
+    outcome.add(care, _erase([i for i in interviews if i.notes or i.message_to_family], audit))
 
     # Fee-class evidence: files of the ward's applications decided on or before the cutoff
     # (the ward verified them then), unless an application still open refers to them.

@@ -57,6 +57,7 @@ MODEL_NAMES = {
     "families.ProxyGrant": _("proxy grants"),
     "families.ProxyInvitation": _("proxy invitations"),
     "facilities.Interview": _("first interviews"),
+    "facilities.Interview.notes": _("first interviews: notes and message erased"),
     "consent.Consent": _("consents to the purpose notice"),
     "notices.CalendarFeed": _("calendar feeds"),
     "retention.LegalHold": _("released legal holds"),
