@@ -55,7 +55,9 @@ SCHEDULE = {
     "fee_classes": "5",
     "care_records": "18",
     "evidence_files": "12",
+    "claims": "5",
     "households": "12",
+    "accounts": "12",
 }
 
 ROWS = {

@@ -11,6 +11,7 @@ from django.utils import timezone
 from tests import factories as f
 from tsuen.accounts.models import Role
 from tsuen.attendance.models import Attendance, DailyRecord
+from tsuen.billing.models import Claim, ClaimLine, ClaimStatus
 from tsuen.certification.models import Application, ApplicationStatus, CertificationStatus
 from tsuen.families.models import FeeClass, GrowthRecord, HouseholdFeeClass
 from tsuen.files import blobs
@@ -37,6 +38,28 @@ def stored(account, household, purpose=Purpose.FEE_EVIDENCE, child=None, uploade
     if uploaded:
         StoredFile.objects.filter(pk=file.pk).update(uploaded_at=uploaded)
     return file
+
+
+def claim(facility, bookings, *, closed: dt.date, version=1, supersedes=None, status=None):
+    """The facility's claim to the children's ward for the bookings' month, with a line per
+    booking, made and submitted then and, unless ``status`` says otherwise, paid on ``closed``."""
+    first = bookings[0]
+    made = Claim.objects.create(
+        facility=facility, paying_municipality=first.child.household.municipality,
+        year=first.date.year, month=first.date.month, version=version, supersedes=supersedes,
+    )  # fmt: skip
+    for booking in bookings:
+        ClaimLine.objects.create(
+            claim=made, booking=booking, child=booking.child, date=booking.date,
+            billable_minutes=120, age_class=1, base_amount=1600,
+        )  # fmt: skip
+    status = status or ClaimStatus.PAID
+    paid = moment(closed) if status == ClaimStatus.PAID else None
+    Claim.objects.filter(pk=made.pk).update(
+        status=status, created_at=moment(closed), submitted_at=moment(closed), paid_at=paid
+    )
+    made.refresh_from_db()
+    return made
 
 
 def family_with_records(ward, facility, reviewer, *, ended: dt.date, name: str) -> dict:
@@ -72,6 +95,7 @@ def family_with_records(ward, facility, reviewer, *, ended: dt.date, name: str) 
         checked_in_at=booking.starts_at, checked_out_at=booking.ends_at,
     )  # fmt: skip
     DailyRecord.objects.create(booking=booking, written_by=staff, meals="完食")
+    paid = claim(facility, [booking], closed=visit + dt.timedelta(days=30))
     GrowthRecord.objects.create(child=child, measured_on=visit, height_cm=80, weight_kg=10)
     fee = HouseholdFeeClass.objects.create(
         household=household, fee_class=FeeClass.NONE, valid_from=start, valid_to=ended
@@ -82,7 +106,7 @@ def family_with_records(ward, facility, reviewer, *, ended: dt.date, name: str) 
     return {
         "account": account, "household": household, "child": child, "cert": cert,
         "application": application, "rejected": rejected, "evidence": evidence,
-        "booking": booking, "fee": fee, "certificate": certificate,
+        "booking": booking, "fee": fee, "certificate": certificate, "claim": paid,
     }  # fmt: skip
 
 

@@ -11,11 +11,14 @@ import subprocess  # nosec B404: pdftotext on a file the test wrote
 from pathlib import Path
 
 import pytest
+from django.utils import translation
 
 from tests.retention import scene as s
 from tsuen.audit.models import AuditEvent
 from tsuen.core import clock
 from tsuen.retention import services
+from tsuen.retention.report import MODEL_NAMES
+from tsuen.retention.schedule import RecordClass
 
 pytestmark = pytest.mark.django_db
 
@@ -72,7 +75,36 @@ def test_the_report_says_what_went_under_which_rule_who_and_when(executed, tmp_p
         and "世帯:1、保護者:1、こども:1"
         in flat.replace("こども:1、保護者:1、世帯:1", "世帯:1、保護者:1、こども:1")
     )
-    assert f"合計{sum(totals)}" in flat and sum(totals) == 18  # 17 rows and the consent
+    # The old family's paid claim (one version, one line): its class, rows, rule and cutoff.
+    with translation.override("ja"):
+        claims = "".join(
+            str(part)
+            for part in (
+                services.label(RecordClass.CLAIMS),
+                MODEL_NAMES["billing.Claim"], ":1、", MODEL_NAMES["billing.ClaimLine"], ":1",
+                services.period_text(RecordClass.CLAIMS), "令和3年3月31日", "2",
+            )
+        )  # fmt: skip
+        # The old family's guardian's account, anonymised with its household (12 months
+        # before: 2 December 2025, 令和7年).
+        accounts = "".join(
+            str(part)
+            for part in (
+                services.label(RecordClass.ACCOUNTS), MODEL_NAMES["accounts.User"], ":1",
+                services.period_text(RecordClass.ACCOUNTS), "令和7年12月2日", "1",
+            )
+        )  # fmt: skip
+    assert "".join(claims.split()) in flat
+    assert "".join(accounts.split()) in flat
+    with translation.override("ja"):
+        method = translation.gettext(
+            "Closed log-in accounts are not deleted but anonymised: their email address, name, "
+            "password, last sign-in and second factors are erased, so no one can sign in with "
+            "them, while the records and audit events that name them still resolve."
+        )
+    assert "".join(method.split()) in flat
+    # 19 rows, the consent and the old guardian's account.
+    assert f"合計{sum(totals)}" in flat and sum(totals) == 21
     assert "法的保全" in flat  # the method says what was not touched
     assert hashlib.sha256(run.report_pdf).hexdigest() == run.report_sha256
     event = AuditEvent.objects.get(action="purge", object_type="retention.purgerun")

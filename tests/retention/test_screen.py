@@ -8,6 +8,7 @@ import hashlib
 
 import pytest
 from django.urls import reverse
+from django.utils.html import escape
 
 from tests import factories as f
 from tests.retention import scene as s
@@ -15,7 +16,9 @@ from tsuen.accounts.testing import login_with_second_factor
 from tsuen.audit.models import AuditEvent
 from tsuen.certification.models import Certification
 from tsuen.core import clock
+from tsuen.retention import services
 from tsuen.retention.models import LegalHold, PurgeRun, RetentionRule, RunStatus
+from tsuen.retention.schedule import RecordClass
 
 pytestmark = pytest.mark.django_db
 
@@ -40,12 +43,19 @@ def test_ask_approve_execute_and_download(client, w):
         page = client.get(reverse("retention:index") + "?dry_run=1")
         assert page.status_code == 200
         assert "今日実行した場合に消去されるもの" in page.content.decode()
+        # Per class, the claims (the old and the held family's: one version and one line
+        # each) and the accounts of the two households that go.
+        for record_class, rows in ((RecordClass.CLAIMS, 4), (RecordClass.ACCOUNTS, 2)):
+            assert escape(f"{services.label(record_class)}: {rows}") in page.content.decode()
         assert client.post(reverse("retention:run_request")).status_code == 302
         run = PurgeRun.objects.get()
         refused = client.post(reverse("retention:run_approve", args=[run.pk]))
         assert refused.status_code == 400
         assert "ご自身が申請した消去は承認できません" in refused.content.decode()
         as_(client, w["second"])
+        # The approver sees the dry run kept with the request, per class.
+        page = client.get(reverse("retention:index")).content.decode()
+        assert escape(f"{services.label(RecordClass.CLAIMS)}: 4") in page
         assert client.post(reverse("retention:run_approve", args=[run.pk])).status_code == 302
         assert client.post(reverse("retention:run_execute", args=[run.pk])).status_code == 302
         run.refresh_from_db()
@@ -69,7 +79,8 @@ def test_ask_approve_execute_and_download(client, w):
 def test_bad_input_answers_400_and_writes_nothing(client, w):
     as_(client, w["admin"])
     periods = {"certifications": "3", "applications": "5", "bookings": "5", "fee_classes": "5",
-               "care_records": "12", "evidence_files": "12", "households": "12"}  # fmt: skip
+               "care_records": "12", "evidence_files": "12", "claims": "5", "accounts": "12",
+               "households": "12"}  # fmt: skip
     page = client.post(reverse("retention:schedule"), periods)
     assert page.status_code == 400
     assert "既定（終了した日の属する会計年度の終了後5年）より短く" in page.content.decode()

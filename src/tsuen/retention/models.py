@@ -27,9 +27,11 @@ RECORD_CLASS_LABELS = {
         "doctors' certificates)"
     ),
     RecordClass.EVIDENCE_FILES: _("Fee-class evidence files"),
+    RecordClass.CLAIMS: _("Claims with their lines and queries (whole correction chains)"),
     RecordClass.HOUSEHOLDS: _(
         "Households with no record left (guardians, children, proxies and their profiles)"
     ),
+    RecordClass.ACCOUNTS: _("Closed log-in accounts (anonymised: no email, name or password left)"),
 }
 
 RECORD_CLASS_CHOICES = [(c.value, RECORD_CLASS_LABELS[c]) for c in RecordClass]

@@ -27,12 +27,24 @@ from tsuen.retention.schedule import DEFAULTS, RecordClass, cutoff
 ORDER = (
     RecordClass.CARE_RECORDS,
     RecordClass.EVIDENCE_FILES,
+    RecordClass.CLAIMS,
     RecordClass.BOOKINGS,
     RecordClass.APPLICATIONS,
     RecordClass.CERTIFICATIONS,
     RecordClass.FEE_CLASSES,
     RecordClass.HOUSEHOLDS,
+    RecordClass.ACCOUNTS,
 )
+
+#: Where an anonymised account's address points: a reserved top-level domain (RFC 2606), so no
+#: mail can ever reach anyone and the address stays unique.
+CLOSED_DOMAIN = "closed.invalid"
+#: What anonymising an account erases (the purge event names these fields, never values).
+ERASED_ACCOUNT_FIELDS = ("email", "full_name", "password", "last_login")
+
+
+def closed_address(pk: int) -> str:
+    return f"closed-{pk}@{CLOSED_DOMAIN}"
 
 
 @dataclass(frozen=True)
@@ -64,10 +76,13 @@ class Outcome:
         return {c.value: dict(sorted(self.deleted.get(c.value, Counter()).items())) for c in ORDER}
 
 
-def holds_of(municipality) -> Holds:
+def holds_of() -> Holds:
+    """The live holds that keep records from the ward's purge: every ward's, since a ward's
+    records may touch another ward's (its children at a facility there, held by that ward; a
+    claim of a facility there). A hold names ids only: nothing of another ward is disclosed."""
     from tsuen.retention.models import LegalHold
 
-    live = LegalHold.unscoped.filter(municipality=municipality, released_at__isnull=True)
+    live = LegalHold.unscoped.filter(released_at__isnull=True)
     return Holds(
         households=frozenset(live.exclude(household=None).values_list("household_id", flat=True)),
         children=frozenset(live.exclude(child=None).values_list("child_id", flat=True)),
@@ -84,6 +99,24 @@ def _delete(queryset: QuerySet, audit: Callable[[list], None] | None) -> dict[st
     model = queryset.model
     _, counts = model._base_manager.filter(pk__in=[r.pk for r in rows]).delete()
     return counts
+
+
+#: The care fields of a first interview (``care_record``) that are erased while its row stays.
+INTERVIEW_CARE_FIELDS = ("notes", "message_to_family")
+
+
+def _erase(interviews: list, audit) -> dict[str, int]:
+    """Erase the interviews' notes and message to the family (a ``purge`` event each, naming
+    the fields); counted as ``facilities.Interview.notes``."""
+    if not interviews:
+        return {}
+    if audit is not None:
+        audit(interviews, fields=INTERVIEW_CARE_FIELDS)
+    for interview in interviews:
+        for name in INTERVIEW_CARE_FIELDS:
+            setattr(interview, name, "")
+    type(interviews[0])._base_manager.bulk_update(interviews, INTERVIEW_CARE_FIELDS)
+    return {"facilities.Interview.notes": len(interviews)}
 
 
 def _day_start(day: dt.date) -> dt.datetime:
@@ -105,10 +138,11 @@ def purge(municipality, periods: dict[RecordClass, int], today: dt.date, *, audi
         Certification,
         CertificationStatus,
     )
+    from tsuen.facilities.models import Interview
     from tsuen.families.models import Child, EmergencyContact, GrowthRecord, HouseholdFeeClass
     from tsuen.files.models import Purpose, StoredFile
 
-    holds = holds_of(municipality)
+    holds = holds_of()
     outcome = Outcome()
     cut = {c: cutoff(c, today, periods[c]) for c in RecordClass}
 
@@ -164,6 +198,12 @@ def purge(municipality, periods: dict[RecordClass, int], today: dt.date, *, audi
     run(care, GrowthRecord.unscoped.filter(child__in=ended_ids))
     run(care, EmergencyContact.unscoped.filter(child__in=ended_ids))
     run(care, StoredFile.unscoped.filter(child__in=ended_ids, purpose=Purpose.DOCTOR_CERTIFICATE))
+    # First interviews stay with the household (their status, length and follow-up price the
+    # first visit of a claim and its corrections): what the facility wrote is erased.
+    interviews = Interview.unscoped.filter(child__in=ended_ids).exclude(
+        facility_id__in=holds.facilities
+    )
+    outcome.add(care, _erase([i for i in interviews if i.notes or i.message_to_family], audit))
 
     # Fee-class evidence: files of the ward's applications decided on or before the cutoff
     # (the ward verified them then), unless an application still open refers to them.
@@ -179,6 +219,10 @@ def purge(municipality, periods: dict[RecordClass, int], today: dt.date, *, audi
         .exclude(household_id__in=holds.households)
         .exclude(Exists(still_needed)),
     )
+
+    # Claims the ward pays, as whole correction chains: the bookings they count are then on no
+    # claim line and go below under their own rule (with the default periods, in this run).
+    _purge_claims(municipality, holds, cut[RecordClass.CLAIMS], run)
 
     # Bookings (with their attendance, morning note and daily record) of the ward's children,
     # on a day on or before the cutoff, at a facility not held, and on no claim line: the
@@ -246,23 +290,73 @@ def purge(municipality, periods: dict[RecordClass, int], today: dt.date, *, audi
             household__municipality=municipality, valid_to__lte=cut[RecordClass.FEE_CLASSES]
         ).exclude(household_id__in=holds.households),
     )
-    _purge_households(municipality, holds, cut[RecordClass.HOUSEHOLDS], run)
+    family_accounts = _purge_households(
+        municipality, holds, cut[RecordClass.HOUSEHOLDS], cut[RecordClass.ACCOUNTS], run
+    )
+    accounts = _closed_accounts(municipality, holds, cut[RecordClass.ACCOUNTS], family_accounts)
+    outcome.add(RecordClass.ACCOUNTS, _anonymise(accounts, municipality, audit))
     return outcome
 
 
-def _purge_households(municipality, holds: Holds, cut: dt.date, run) -> None:
+def _purge_claims(municipality, holds: Holds, cut: dt.date, run) -> None:
+    """The ward's claims (payment_5y) as whole correction chains: every version of a facility's
+    claim to the ward for one month (a correction supersedes the version before it), with their
+    lines and the ward's queries on them. A chain closed on its last step (the newest version's
+    payment, else its approval, its submission, or when it was made) and goes only once that
+    day is on or before the cutoff for every version; it stays whole while a line names a held
+    child (or a child of a held household) or the facility is held."""
+    from tsuen.billing.models import Claim, ClaimLine, ClaimQuery
+
+    since = _day_start(cut)
+    chain = {
+        "facility": OuterRef("facility"),
+        "paying_municipality": OuterRef("paying_municipality"),
+        "year": OuterRef("year"),
+        "month": OuterRef("month"),
+    }
+    last_step = Coalesce(F("paid_at"), F("approved_at"), F("submitted_at"), F("created_at"))
+    open_version = (
+        Claim.unscoped.filter(**chain).annotate(closed=last_step).filter(closed__gte=since)
+    )
+    held_line = ClaimLine.unscoped.filter(**{f"claim__{k}": v for k, v in chain.items()}).filter(
+        holds.child_q("child")
+    )
+    claims = (
+        Claim.unscoped.filter(paying_municipality=municipality)
+        .exclude(facility_id__in=holds.facilities)
+        .exclude(Exists(open_version))
+        .exclude(Exists(held_line))
+    )
+    rows = list(claims.values_list("pk", "version"))
+    if not rows:
+        return
+    ids = [pk for pk, _version in rows]
+    # What points at a claim goes first: the queries (at a line, and at the correction that
+    # answered them), the lines, then the versions newest first (each supersedes the one
+    # before it).
+    run(RecordClass.CLAIMS, ClaimQuery.unscoped.filter(claim__in=ids))
+    run(RecordClass.CLAIMS, ClaimLine.unscoped.filter(claim__in=ids))
+    for version in sorted({v for _pk, v in rows}, reverse=True):
+        run(RecordClass.CLAIMS, Claim.unscoped.filter(pk__in=ids, version=version))
+
+
+def _purge_households(municipality, holds: Holds, cut: dt.date, account_cut: dt.date, run):
     """Households (family_record) with nothing payment-linked left after the classes above:
     no application, certification, booking, fee class or claim line of theirs remains, the
     children's eligibility ended (or never began), the household was registered and none of
-    its guardians signed in on or after the cutoff. Their guardians, children, proxies, care
-    records and files go with them (released holds on them too); their accounts stay."""
+    its guardians or proxies signed in on or after the cutoff (the earlier of the
+    household's and the account's: their accounts close with the household). Their guardians,
+    children, proxies, care records and files go with them (released holds on them too).
+    Return the ids of the guardians' and proxies' accounts, for :func:`_closed_accounts`."""
     from tsuen.billing.models import ClaimLine
     from tsuen.booking.models import Booking
     from tsuen.certification.models import Application, Certification
-    from tsuen.families.models import Child, Guardian, Household, HouseholdFeeClass
+    from tsuen.families.models import Child, Guardian, Household, HouseholdFeeClass, ProxyGrant
     from tsuen.retention.models import LegalHold
 
     since = _day_start(cut)
+    signed_in = _day_start(min(cut, account_cut))
+    active = Q(user__last_login__gte=signed_in)
     child_of = {"child__household": OuterRef("pk")}
     households = (
         Household.unscoped.filter(municipality=municipality, created_at__lt=since)
@@ -274,19 +368,110 @@ def _purge_households(municipality, holds: Holds, cut: dt.date, run) -> None:
         .exclude(Exists(ClaimLine.unscoped.filter(**child_of)))
         .exclude(Exists(HouseholdFeeClass.unscoped.filter(household=OuterRef("pk"))))
         .exclude(Exists(Child.unscoped.filter(household=OuterRef("pk"), created_at__gte=since)))
+        .exclude(Exists(Guardian.unscoped.filter(active, household=OuterRef("pk"))))
         .exclude(
-            Exists(Guardian.unscoped.filter(household=OuterRef("pk"), user__last_login__gte=since))
+            Exists(
+                ProxyGrant.unscoped.filter(
+                    active, household=OuterRef("pk"), revoked_at__isnull=True
+                )
+            )
         )
         .distinct()
     )
     ids = list(households.values_list("pk", flat=True))
     if not ids:
-        return
+        return set()
+    accounts = set(
+        Guardian.unscoped.filter(household__in=ids, user__isnull=False).values_list(
+            "user_id", flat=True
+        )
+    ) | set(ProxyGrant.unscoped.filter(household__in=ids).values_list("user_id", flat=True))
     released = LegalHold.unscoped.filter(released_at__isnull=False).filter(
         Q(household__in=ids) | Q(child__household__in=ids)
     )
     run(RecordClass.HOUSEHOLDS, released)
     run(RecordClass.HOUSEHOLDS, Household.unscoped.filter(pk__in=ids))
+    return accounts
+
+
+def _closed_accounts(municipality, holds: Holds, cut: dt.date, family: set[int]) -> QuerySet:
+    """Accounts closed on or before the cutoff (the ``account`` rule), not anonymised yet:
+
+    * the ward's staff (its own, and its facilities') deactivated then: the day is that of the
+      last change of ``is_active`` in the audit log, which the deactivation writes (an account
+      deactivated with no such event is kept); a held facility's staff are kept;
+    * the guardians and proxies of the households purged just now that belong to no other
+      household (the household rule waited for their last sign-in)."""
+    from tsuen.accounts.models import FACILITY_ROLES, FAMILY_ROLES, MUNICIPAL_ROLES, User
+    from tsuen.audit.models import AuditEvent
+    from tsuen.families.models import Guardian, ProxyGrant
+
+    open_accounts = User._base_manager.exclude(email__endswith=f"@{CLOSED_DOMAIN}")
+    staff = (
+        open_accounts.filter(is_active=False)
+        .filter(
+            Q(role__in=sorted(MUNICIPAL_ROLES), municipality=municipality)
+            | Q(role__in=sorted(FACILITY_ROLES), facility__municipality=municipality)
+        )
+        .exclude(facility_id__in=holds.facilities)
+    )
+    candidates = {str(pk): pk for pk in staff.values_list("pk", flat=True)}
+    closed_on: dict[int, dt.datetime] = {}
+    changes = AuditEvent.objects.filter(
+        object_type=User._meta.label_lower, object_id__in=list(candidates), action="update"
+    ).values_list("object_id", "occurred_at", "field_names")
+    for object_id, occurred_at, field_names in changes:
+        if "is_active" in field_names:
+            pk = candidates[object_id]
+            closed_on[pk] = max(closed_on.get(pk, occurred_at), occurred_at)
+    since = _day_start(cut)
+    expired_staff = [pk for pk, moment in closed_on.items() if moment < since]
+    family_ids = (
+        open_accounts.filter(pk__in=family, role__in=sorted(FAMILY_ROLES))
+        .exclude(Exists(Guardian.unscoped.filter(user=OuterRef("pk"))))
+        .exclude(Exists(ProxyGrant.unscoped.filter(user=OuterRef("pk"))))
+        .values_list("pk", flat=True)
+    )
+    return open_accounts.filter(Q(pk__in=expired_staff) | Q(pk__in=list(family_ids))).order_by("pk")
+
+
+def _anonymise(queryset: QuerySet, municipality, audit) -> dict[str, int]:
+    """Erase the accounts' email, name, password and last sign-in, with their second factors,
+    verified addresses and lockout records: the row (id, role, organisation) stays, so every
+    record and audit event that names the account still resolves, and no one can sign in
+    with it. Each account leaves a ``purge`` event in the ward's chain first."""
+    from allauth.account.models import EmailAddress
+    from allauth.mfa.models import Authenticator
+    from axes.models import AccessAttempt, AccessFailureLog, AccessLog
+
+    rows = list(queryset)
+    if not rows:
+        return {}
+    if audit is not None:
+        audit(rows, fields=ERASED_ACCOUNT_FIELDS, municipality_id=municipality.pk)
+    ids, emails = [r.pk for r in rows], [r.email for r in rows]
+    counts: Counter = Counter()
+    for related in (
+        EmailAddress.objects.filter(user__in=ids),
+        Authenticator.objects.filter(user__in=ids),
+        *(
+            m.objects.filter(username__in=emails)
+            for m in (AccessAttempt, AccessFailureLog, AccessLog)
+        ),
+    ):
+        counts.update(related.delete()[1])
+    for account in rows:
+        account.email = closed_address(account.pk)
+        account.full_name = ""
+        account.set_unusable_password()
+        account.last_login = None
+        account.is_active = False
+        account.session_epoch += 1  # every session it still has ends at its next request
+    type(rows[0])._base_manager.bulk_update(
+        rows, [*ERASED_ACCOUNT_FIELDS, "is_active", "session_epoch"]
+    )
+    counts[rows[0]._meta.label] = len(rows)
+    return counts
 
 
 def dry_run(municipality, periods: dict[RecordClass, int], today: dt.date) -> Outcome:

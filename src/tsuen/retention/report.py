@@ -30,9 +30,18 @@ def _moment(value: dt.datetime | None) -> str:
 
 #: The rows a run deletes, as the report names them.
 MODEL_NAMES = {
+    "accounts.User": _("log-in accounts anonymised"),
+    "account.EmailAddress": _("verified email addresses of the accounts"),
+    "mfa.Authenticator": _("second factors of the accounts"),
+    "axes.AccessAttempt": _("lockout counters of the accounts"),
+    "axes.AccessFailureLog": _("failed sign-in records of the accounts"),
+    "axes.AccessLog": _("sign-in records of the accounts"),
     "attendance.Attendance": _("attendance records"),
     "attendance.DailyRecord": _("daily records (連絡帳)"),
     "attendance.MorningNote": _("morning notes"),
+    "billing.Claim": _("claims (every version of a correction chain)"),
+    "billing.ClaimLine": _("claim lines (visits claimed)"),
+    "billing.ClaimQuery": _("queries on claims"),
     "booking.Booking": _("bookings"),
     "booking.WaitlistEntry": _("waitlist entries"),
     "booking.RegularUseRequest": _("regular-use requests"),
@@ -48,6 +57,8 @@ MODEL_NAMES = {
     "families.ProxyGrant": _("proxy grants"),
     "families.ProxyInvitation": _("proxy invitations"),
     "facilities.Interview": _("first interviews"),
+    "facilities.Interview.notes": _("first interviews: notes and message erased"),
+    "consent.Consent": _("consents to the purpose notice"),
     "notices.CalendarFeed": _("calendar feeds"),
     "retention.LegalHold": _("released legal holds"),
     "families.GrowthRecord": _("growth records"),

@@ -3,13 +3,16 @@
 The council's checklist (item 3) sets the defaults, docs/data-inventory.md names the rules:
 
 * payment-linked records (applications, certifications, bookings with their attendance,
-  household fee classes) are kept for 5 years after the end of the fiscal year (31 March) in
-  which the record closed;
+  household fee classes, a facility's claims as whole correction chains) are kept for 5 years
+  after the end of the fiscal year (31 March) in which the record closed;
 * care records (daily records, morning notes, growth records, emergency contacts, waitlist and
   regular-use requests, doctors' certificates) for N months after the child's eligibility
   ends -- tsuen's default N is 12;
 * uploaded fee-class evidence for 1 year (12 months) after the ward verified it (decided the
   application it came with);
+* a closed log-in account (``account``) is anonymised 12 months after a staff account was
+  deactivated, and a family's account with its household (the household waits for the
+  longer of the two periods since its guardians' last sign-in);
 * a household itself (its guardians, children, proxies, files) while any payment-linked or care
   record of it is kept; once none is left, it goes when its children's eligibility ended (or
   never began), it was registered and none of its guardians signed in for N months (12).
@@ -36,7 +39,9 @@ class RecordClass(StrEnum):
     FEE_CLASSES = "fee_classes"
     CARE_RECORDS = "care_records"
     EVIDENCE_FILES = "evidence_files"
+    CLAIMS = "claims"
     HOUSEHOLDS = "households"
+    ACCOUNTS = "accounts"
 
 
 @dataclass(frozen=True)
@@ -54,9 +59,11 @@ DEFAULTS: dict[RecordClass, Default] = {
     RecordClass.APPLICATIONS: Default(5, Unit.YEARS_AFTER_FISCAL_YEAR, "payment_5y", 30),
     RecordClass.BOOKINGS: Default(5, Unit.YEARS_AFTER_FISCAL_YEAR, "payment_5y", 30),
     RecordClass.FEE_CLASSES: Default(5, Unit.YEARS_AFTER_FISCAL_YEAR, "payment_5y", 30),
+    RecordClass.CLAIMS: Default(5, Unit.YEARS_AFTER_FISCAL_YEAR, "payment_5y", 30),
     RecordClass.CARE_RECORDS: Default(12, Unit.MONTHS, "care_record", 360),
     RecordClass.EVIDENCE_FILES: Default(12, Unit.MONTHS, "certificate_image_1y", 360),
     RecordClass.HOUSEHOLDS: Default(12, Unit.MONTHS, "family_record", 360),
+    RecordClass.ACCOUNTS: Default(12, Unit.MONTHS, "account", 360),
 }
 
 

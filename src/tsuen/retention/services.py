@@ -110,6 +110,13 @@ def period_text(record_class: RecordClass, period: int | None = None) -> str:
         RecordClass.FEE_CLASSES: _("%(n)s years after the end of the fiscal year it ended"),
         RecordClass.CARE_RECORDS: _("%(n)s months after the child's eligibility ended"),
         RecordClass.EVIDENCE_FILES: _("%(n)s months after the ward verified it"),
+        RecordClass.CLAIMS: _(
+            "%(n)s years after the end of the fiscal year of the correction chain's last step"
+        ),
+        RecordClass.ACCOUNTS: _(
+            "%(n)s months after a staff account was deactivated; a family's account with its "
+            "household"
+        ),
         RecordClass.HOUSEHOLDS: _(
             "%(n)s months after the last record, the children's eligibility and the last sign-in"
         ),
@@ -285,8 +292,12 @@ def _execute(run: PurgeRun, *, via: str) -> PurgeRun:
     today = clock.today()
     run.started_at = clock.now()
 
-    def audit(rows):
-        record_many(AuditAction.PURGE, rows)
+    def audit(rows, fields=(), municipality_id=None):
+        if municipality_id is None:
+            record_many(AuditAction.PURGE, rows, fields)
+        else:  # rows with no ward of their own (accounts): in this ward's chain
+            for row in rows:
+                record(AuditAction.PURGE, row, fields, municipality_id=municipality_id)
 
     outcome = purging.purge(ward, periods, today, audit=audit)
     run.finished_at = clock.now()
