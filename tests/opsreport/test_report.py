@@ -154,12 +154,12 @@ def test_next_and_previous_month_across_the_year():
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ("2026-13", "for example 2026-11"),
-        ("2026-00", "for example 2026-11"),
-        ("11/2026", "for example 2026-11"),
-        ("", "for example 2026-11"),
-        ("2027-01", "has not begun"),
-        ("2019-12", "no report before 2020-01"),
+        ("2026-13", "例: 2026-11"),
+        ("2026-00", "例: 2026-11"),
+        ("11/2026", "例: 2026-11"),
+        ("", "例: 2026-11"),
+        ("2027-01", "まだ始まっていません"),
+        ("2019-12", "2020-01より前の報告はありません"),
     ],
 )
 def test_a_month_that_cannot_be_reported_is_refused_with_the_reason(text, message):
