@@ -36,8 +36,7 @@ def month_label(month: dt.date) -> str:
 
 
 def render_report(report) -> bytes:
-    last = report.end - dt.timedelta(microseconds=1)
-    until = moment_text(report.end) if report.in_progress else day_text(timezone.localdate(last))
+    until = moment_text(report.end) if report.in_progress else day_text(report.last_day)
     with translation.override("ja"):
         html = render_to_string(
             "opsreport/report_pdf.html",

@@ -188,6 +188,11 @@ class Report:
         return not self.over
 
     @property
+    def last_day(self) -> dt.date:
+        """The last day counted (the month's last day once it is over)."""
+        return timezone.localdate(self.end - dt.timedelta(microseconds=1))
+
+    @property
     def other_denials(self) -> int:
         return self.denials - self.denied_at_login - self.denied_in_session
 
@@ -303,7 +308,7 @@ def second_factors(ward_id: int, *, with_names: bool) -> SecondFactors:
         )
         missing = [
             StaffMember(
-                u.full_name or u.email,
+                u.full_name,
                 u.email,
                 str(Role(u.role).label),
                 u.facility.name if u.facility_id else "",
