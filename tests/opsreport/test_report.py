@@ -174,3 +174,20 @@ def test_the_current_month_may_be_asked_for_and_is_not_over():
     assert month == dt.date(2026, 12, 1) and not services.is_over(month, today)
     assert services.is_over(dt.date(2026, 11, 1), dt.date(2026, 12, 1))
     assert not services.is_over(dt.date(2026, 11, 1), dt.date(2026, 11, 30))
+
+
+def test_the_report_takes_the_same_queries_however_many_events(
+    ward, django_capture_on_commit_callbacks
+):
+    """Aggregates in the database: more events, staff and anomalies add no query."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as first:
+        november(ward)
+    for minute in range(20):
+        s._login_events(django_capture_on_commit_callbacks, ward.admin, s.at(9, 9, minute), "login")
+    with CaptureQueriesContext(connection) as second:
+        report = november(ward)
+    assert report.logins == s.EXPECTED["logins"] + 20
+    assert len(second) == len(first)
