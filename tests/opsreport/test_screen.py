@@ -152,6 +152,8 @@ def test_the_pdf_of_a_month_not_over_says_so(client, ward, frozen, tmp_path):
     login_with_second_factor(client, ward.admin)
     text = pdf_text(page(client, ward, month="2026-12", name="opsreport:pdf").content, tmp_path)
     assert "集計途中" in text and squash("令和8年12月4日 10:00（2026-12-04 10:00）") in squash(text)
+    pages = text.count("\f")  # pdftotext ends each page with a form feed
+    assert pages >= 1 and text.count(f"{ward.ward.code} 2026-12 集計途中") == pages
 
 
 def test_the_national_operator_reads_any_ward_s_counts_but_no_names(client, ward, frozen, tmp_path):
