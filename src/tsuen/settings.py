@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "tsuen.incident",  # emergency switches and the blast-radius query (issue 12)
     "tsuen.retention",  # retention schedule, legal holds, purge and deletion report (issue 12)
     "tsuen.monitoring",  # anomaly rules over the audit log (issue 12 item 4)
+    "tsuen.opsreport",  # the monthly operations report (issue 12 item 5)
     "tsuen.demo",
 ]
 

@@ -27,6 +27,7 @@ urlpatterns = [
     path("municipality/", include("tsuen.municipalities.urls")),
     path("municipality/dashboard/", include("tsuen.reports.urls")),
     path("operations/backups/", include("tsuen.backups.urls")),  # issue 12 item 7
+    path("operations/report/", include("tsuen.opsreport.urls")),  # issue 12 item 5
     path("municipality/anomalies/", include("tsuen.monitoring.urls")),  # issue 12 item 4
     path("national/", include("tsuen.national.urls")),  # its home stays portals:national
     path("", include("tsuen.portals.urls")),

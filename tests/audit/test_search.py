@@ -474,6 +474,7 @@ def test_the_auditor_nav_holds_only_what_the_auditor_may_open(client, auditor, a
         reverse(LOG),
         reverse("retention:index"),
         reverse("monitoring:anomalies"),
+        reverse("opsreport:report", args=[auditor.municipality_id]),
         reverse("incident:blast"),
     ]
     assert all(client.get(link).status_code == 200 for link in links)

@@ -462,6 +462,11 @@ class Action(StrEnum):
     # (explained or escalated, with a note), once.
     ANOMALY_VIEW = "anomaly.view"
     ANOMALY_DISPOSE = "anomaly.dispose"
+    # Issue 12 item 5: the ward's monthly operations report (checked on the municipality): the
+    # ward's administrator and auditor, and the national operator (any ward, counts only); the
+    # names of staff without a second factor to the ward's administrator and auditor.
+    OPS_REPORT_VIEW = "opsreport.view"
+    OPS_REPORT_NAMES = "opsreport.names"
 
 
 _REVIEWER, _PAYMENTS, _ADMIN, _AUDITOR = (
@@ -639,6 +644,8 @@ POLICY: dict[Action, tuple[Rule, ...]] = {
     Action.DELETION_REPORT_VIEW: (municipal_staff(_ADMIN, _AUDITOR),),
     Action.ANOMALY_VIEW: (municipal_staff(_ADMIN, _AUDITOR),),
     Action.ANOMALY_DISPOSE: (municipal_staff(_ADMIN, _AUDITOR),),
+    Action.OPS_REPORT_VIEW: (municipal_staff(_ADMIN, _AUDITOR), national_operator),
+    Action.OPS_REPORT_NAMES: (municipal_staff(_ADMIN, _AUDITOR),),
 }
 
 

@@ -646,13 +646,19 @@ def _record(alias, kind, result, started, command, operator, vendor, **fields) -
         logging.getLogger("tsuen.backups").error("could not record the %s run: %s", kind, exc)
 
 
-def last_runs() -> dict[str, BackupRun | None]:
-    """The monthly report's and the status page's figures."""
+def last_runs(before: dt.datetime | None = None) -> dict[str, BackupRun | None]:
+    """The monthly report's and the status page's figures: the last runs, or the last that
+    finished before ``before`` (a past month's report shows the runs as they stood then)."""
+    runs = (
+        BackupRun.objects.all()
+        if before is None
+        else BackupRun.objects.filter(finished_at__lt=before)
+    )
     return {
-        "backup": BackupRun.objects.last_of(Kind.BACKUP),
-        "backup_ok": BackupRun.objects.last_ok(Kind.BACKUP),
-        "drill": BackupRun.objects.last_of(Kind.DRILL),
-        "drill_ok": BackupRun.objects.last_ok(Kind.DRILL),
+        "backup": runs.last_of(Kind.BACKUP),
+        "backup_ok": runs.last_ok(Kind.BACKUP),
+        "drill": runs.last_of(Kind.DRILL),
+        "drill_ok": runs.last_ok(Kind.DRILL),
     }
 
 
