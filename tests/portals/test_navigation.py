@@ -73,3 +73,37 @@ def test_a_detail_page_has_one_way_back_to_its_list(client):
         assert response.status_code == 200
         main = response.content.decode().split('<main id="main">', 1)[1]
         assert main.count(f'href="{reverse(back)}"') == 1, f"{name}: not one way back"
+
+
+@pytest.mark.parametrize("language", ["ja", "en"])
+def test_the_kept_navigation_is_what_the_user_would_get_rendered_afresh(rf, language):
+    """The sections navigation is rendered once per role, ward, language and page and kept
+    (desknav.sections): it must be exactly what the template makes for the real user."""
+    from django.template.loader import render_to_string
+    from django.urls import resolve
+    from django.utils import translation
+
+    from tsuen.accounts.models import Role
+    from tsuen.portals.templatetags.desknav import _sections, sections
+
+    ward, other = f.municipality(), f.municipality()
+    facility = f.facility(ward)
+    _sections.cache_clear()
+    for role in Role:
+        for municipality in (ward, other):
+            if role in (Role.GUARDIAN, Role.PROXY, Role.NATIONAL_OPERATOR):
+                user = f.user(role)
+            elif role in (Role.FACILITY_STAFF, Role.FACILITY_MANAGER):
+                user = f.user(role, facility=facility)
+            else:
+                user = f.user(role, municipality=municipality)
+            for page in ("portals:home", "booking:list", "reports:dashboard"):
+                request = rf.get(reverse(page))
+                request.user, request.resolver_match = user, resolve(reverse(page))
+                context = {"user": user, "request": request}
+                with translation.override(language):
+                    fresh = render_to_string("nav/sections.html", context)
+                    kept = sections(context)
+                    again = sections(context)
+                assert kept == fresh == again, (role, page)
+    assert _sections.cache_info().hits > 0
