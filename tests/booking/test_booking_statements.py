@@ -40,11 +40,11 @@ pytestmark = [pytest.mark.postgres_only, pytest.mark.django_db]
 #:     an overlapping booking, capacity, confirmed bookings, places held for offers
 #: 10. the visits counting towards the caps in the fiscal year (every cap period at once)
 #: 11. INSERT the booking
-#: 12. the guardian's ward, for the confirmation email (notices: ``dates.ward_of``)
-#: 13. COMMIT
-#: 14. INSERT the confirmation email's task (on commit)
-#: and, in the audit trail, one event: the booking created (15 with it: the issue's limit).
-BOOKED = 14
+#: 12. COMMIT
+#: 13. INSERT the confirmation email's task (on commit; the worker looks up the guardian's
+#:     ward when it renders the email: the request renders nothing)
+#: and, in the audit trail, one event: the booking created (14 with it; the issue's limit: 15).
+BOOKED = 13
 
 #: The slot is full: statements 1-10 as above, then
 #: 11. ROLLBACK (nothing written; in a test ROLLBACK TO SAVEPOINT ...

@@ -75,9 +75,10 @@ def _unpack(value):
     return dates.Month(day.year, day.month, day.day) if tag == "$month" else day
 
 
-def stored(kind: Notice, language: str, context: dict, ward) -> dict | None:
-    """What the worker needs to render the email again when it sends it (JSON), or None when
-    the context holds a value that cannot be kept (then the queued text is sent)."""
+def stored(kind: Notice, language: str, context: dict, recipient_id: int | None) -> dict | None:
+    """What the worker needs to render the email when it sends it (JSON), or None when the
+    context holds a value that cannot be kept (then the text rendered at queue time is sent).
+    ``recipient_id``: the account whose ward styles the email (None: the site's style)."""
     try:
         packed = {k: _pack(v) for k, v in context.items() if k != "user"}
     except _NotKept:
@@ -85,17 +86,23 @@ def stored(kind: Notice, language: str, context: dict, ward) -> dict | None:
     return {
         "kind": str(kind),
         "language": language,
-        "ward": ward.pk if ward is not None else None,
+        "recipient": recipient_id,
         "context": packed,
     }
 
 
 def render_stored(notice: dict) -> tuple[str, str]:
-    """Subject and body of a stored notice, in its ward's style and service name as they are
-    now."""
+    """Subject and body of a stored notice, in its recipient's ward's style and service name
+    as they are now (the ward looked up now: the request that queued the notice did not)."""
+    from tsuen.accounts.models import User
     from tsuen.municipalities.models import Municipality
 
-    ward = Municipality.objects.filter(pk=notice["ward"]).first() if notice["ward"] else None
+    if notice.get("recipient"):
+        ward = dates.ward_of(User.objects.filter(pk=notice["recipient"]).first())
+    elif notice.get("ward"):  # queued before the recipient was kept instead of the ward
+        ward = Municipality.objects.filter(pk=notice["ward"]).first()
+    else:
+        ward = None
     context = {k: _unpack(v) for k, v in notice["context"].items()}
     return render(Notice(notice["kind"]), notice["language"], context, ward)
 
@@ -123,7 +130,7 @@ def notify(kind: Notice, user, **context) -> None:
     strings and dates (written in the recipient's style), not model instances with sensitive
     fields. The recipient's ward (``core.dates.ward_of``) names the service in the subject."""
     context = {"user": user, "site_url": settings.SITE_URL, **context}
-    _queue(user.email, kind, user.language, context, dates.ward_of(user))
+    _queue(user.email, kind, user.language, context, user)
 
 
 def notify_facility(kind: Notice, facility, **context) -> None:
@@ -139,9 +146,15 @@ def notify_facility(kind: Notice, facility, **context) -> None:
     _queue(address, kind, settings.LANGUAGE_CODE, context, None)
 
 
-def _queue(address: str, kind: Notice, language: str, context: dict, ward) -> None:
+def _queue(address: str, kind: Notice, language: str, context: dict, recipient) -> None:
     """Queue the email once the current transaction commits: the worker renders it from the
-    kept context, or (a context that cannot be kept) it is rendered now and sent as it is."""
-    again = stored(kind, language, context, ward)
-    subject, body = ("", "") if again is not None else render(kind, language, context, ward)
+    kept context, or (a context that cannot be kept) it is rendered now and sent as it is.
+    ``recipient``: the account whose ward styles the email (None, or someone without an
+    account yet: the site's style)."""
+    account = recipient.pk if getattr(recipient, "is_authenticated", False) else None
+    again = stored(kind, language, context, account)
+    if again is not None:
+        subject, body = "", ""
+    else:
+        subject, body = render(kind, language, context, dates.ward_of(recipient))
     transaction.on_commit(lambda: send_email.enqueue(address, subject, body, notice=again))
