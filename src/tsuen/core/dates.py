@@ -166,6 +166,6 @@ def _ward_queries() -> dict:
 
 #: The same, written only when shown (a string built before the reader's language and ward
 #: apply). A notice's context takes dates and ``Month`` instead: the worker renders the email
-#: again when it sends it, which a lazy string prevents (``notices.services.stored``).
+#: when it sends it, which a lazy string prevents (``notices.services.stored``).
 date_lazy = lazy(date_text, str)
 month_lazy = lazy(month_text, str)
