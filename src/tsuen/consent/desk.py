@@ -293,6 +293,11 @@ def request_page(user, request_id: int) -> RequestPage:
 # --- producing the files ----------------------------------------------------------------------
 
 
+def request_page_reach(user, request_id: int) -> DeskDisclosureRequest:
+    """The request, 404 unless ``user`` may handle it (nothing read of the household)."""
+    return _request(user, request_id)
+
+
 def request_for_production(user, request_id: int) -> DeskDisclosureRequest:
     """404 unless ``user`` may produce this request's files; refused when they were produced
     (checked again under the lock in :func:`produce`)."""

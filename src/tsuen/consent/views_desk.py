@@ -12,7 +12,12 @@ from django.views.decorators.http import require_GET
 from tsuen.consent import desk
 from tsuen.consent.forms import DeskRequestForm, HouseholdSearchForm, ProduceForm
 from tsuen.core.views import filtered_list, handle_post, status_of
+from tsuen.exports.services import made_for
 from tsuen.exports.views import deliver
+
+
+def _never(export_request_id: str):
+    raise AssertionError("the export was made already")  # deliver finds it first
 
 
 @login_required
@@ -88,8 +93,12 @@ def produce(request, request_id: int):
     if request.method == "POST":
         form = ProduceForm(request.POST)
         form.is_valid()
+        desk.request_page_reach(request.user, request_id)  # 404 out of reach
+        if made_for(request.user, request.POST.get("request_id", "")) is not None:
+            # The same form again (a reload): the export's page, without the password.
+            return deliver(request, _never, back=reverse("consent:desk_request", args=[request_id]))
         try:
-            desk.request_for_production(request.user, request_id)  # 404, or produced
+            desk.request_for_production(request.user, request_id)  # produced already
             if not form.cleaned_data.get("confirmed"):
                 raise desk.DeskInvalid(
                     _(
