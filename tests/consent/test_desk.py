@@ -15,7 +15,7 @@ import pytest
 from django.urls import reverse
 
 from tests import factories as f
-from tests.consent.test_consent import family, held, pdf_text, ward  # noqa: F401 (fixtures)
+from tests.consent.test_consent import pdf_text
 from tests.exports import support as exports
 from tsuen.accounts.models import Role
 from tsuen.accounts.testing import login_with_second_factor
@@ -85,7 +85,7 @@ def produced(client, request) -> tuple[dict[str, bytes], bytes]:
 def test_the_desk_finds_records_shows_and_produces_the_guardians_disclosure(
     client, held, reviewer, tmp_path
 ):
-    guardian, household, child = held
+    _guardian, household, _child = held
     at_desk(client, reviewer)
     # Find the household by the child's reading, typed in hiragana.
     found = client.get(reverse("consent:desk_households"), {"text": "しけん いちか"})
@@ -104,7 +104,7 @@ def test_the_desk_finds_records_shows_and_produces_the_guardians_disclosure(
         assert section in page, section
     assert not ProtectedExport.objects.exists()
     # Produce: one ZIP with the PDF and the JSON the guardian would download.
-    files, archive = produced(client, request)
+    files, _archive = produced(client, request)
     stem = f"disclosure-{request.number}"
     assert sorted(files) == [f"{stem}.json", f"{stem}.pdf"]
     data = json.loads(files[f"{stem}.json"])
@@ -141,7 +141,7 @@ def test_the_desk_finds_records_shows_and_produces_the_guardians_disclosure(
 
 
 def test_every_step_is_audited(client, held, reviewer):
-    guardian, household, child = held
+    _guardian, household, child = held
     guardian_row = household.guardians.get()
     at_desk(client, reviewer)
     client.get(reverse("consent:desk_households"), {"text": "一花"})
@@ -149,7 +149,9 @@ def test_every_step_is_audited(client, held, reviewer):
     assert listed.filter(object_type="families.child", object_id=str(child.pk)).exists()
     assert listed.filter(object_type="families.guardian", object_id=str(guardian_row.pk)).exists()
     request = recorded(client, household)
-    [created] = AuditEvent.objects.filter(action="create", object_type="consent.deskdisclosurerequest")
+    [created] = AuditEvent.objects.filter(
+        action="create", object_type="consent.deskdisclosurerequest"
+    )
     assert created.object_id == str(request.pk) and created.actor_id == reviewer.pk
     assert created.subject_child_ids == [child.pk]
     assert created.subject_guardian_ids == [guardian_row.pk]
@@ -158,7 +160,7 @@ def test_every_step_is_audited(client, held, reviewer):
     assert AuditEvent.objects.filter(
         action="read", object_type="consent.deskdisclosurerequest", object_id=str(request.pk)
     ).exists()
-    files, archive = produced(client, request)
+    _files, archive = produced(client, request)
     request.refresh_from_db()
     exported = AuditEvent.objects.filter(
         action="export", object_type="families.household", object_id=str(household.pk)
@@ -168,11 +170,14 @@ def test_every_step_is_audited(client, held, reviewer):
     )
     assert all(e.subject_child_ids == [child.pk] for e in exported)
     zip_sha = hashlib.sha256(archive).hexdigest()
-    [update] = AuditEvent.objects.filter(action="update", object_type="consent.deskdisclosurerequest")
+    [update] = AuditEvent.objects.filter(
+        action="update", object_type="consent.deskdisclosurerequest"
+    )
     assert update.document_sha256 == zip_sha
     assert AuditEvent.objects.filter(action="download", document_sha256=zip_sha).exists()
     assert all(
-        e.actor_id == reviewer.pk for e in AuditEvent.objects.filter(action__in=["export", "create"])
+        e.actor_id == reviewer.pk
+        for e in AuditEvent.objects.filter(action__in=["export", "create"])
     )
 
 
@@ -332,7 +337,9 @@ def test_a_request_is_produced_once(client, held, reviewer):
     hashes = (request.produced_at, request.pdf_sha256, request.json_sha256)
     exports_before = ProtectedExport.objects.count()
     events_before = AuditEvent.objects.filter(action="export").count()
-    again = client.post(produce_url(request), {"request_id": exports.request_id(), "confirmed": "1"})
+    again = client.post(
+        produce_url(request), {"request_id": exports.request_id(), "confirmed": "1"}
+    )
     assert again.status_code == 400
     assert "record a new request" in again.content.decode()
     # Also when the check before the re-authentication is passed by a race: the service refuses.
@@ -359,7 +366,9 @@ def test_reloading_the_answer_does_not_produce_twice(client, held, reviewer):
     # The same form again: the export's page, without the password; nothing made again.
     assert exports.ready(again).password is None
     assert ProtectedExport.objects.count() == 1
-    updates = AuditEvent.objects.filter(action="update", object_type="consent.deskdisclosurerequest")
+    updates = AuditEvent.objects.filter(
+        action="update", object_type="consent.deskdisclosurerequest"
+    )
     assert updates.count() == 1
 
 
@@ -405,7 +414,7 @@ def test_the_childs_profile_fields_are_the_inventorys_and_the_disclosure_lists_t
         for key in inventory.entries()
         if key.startswith("families.Child.")
     )
-    assert PROFILE_FIELDS == child_fields
+    assert child_fields == PROFILE_FIELDS
     from tsuen.consent.disclosure import disclosure
 
     guardian, household, _child = held

@@ -381,4 +381,3 @@ def requests_for(user, number: int | str = 1) -> Page:
     page.object_list = list(page.object_list)
     record_many("list", page.object_list, fields=LIST_REQUEST_FIELDS)
     return page
-

@@ -234,10 +234,7 @@ def _sections(household: Household) -> list[Section]:
         Section(
             "children",
             _("Children"),
-            [
-                _row(c, PROFILE_FIELDS)
-                for c in children
-            ],
+            [_row(c, PROFILE_FIELDS) for c in children],
         ),
     ]
     contacts, growth = [], []

@@ -54,15 +54,20 @@ class IdentityDocument(models.TextChoices):
     MY_NUMBER_CARD = "my_number_card", _("My Number Card (個人番号カード)")
     DRIVERS_LICENSE = "drivers_license", _("Driver's licence (運転免許証)")
     PASSPORT = "passport", _("Passport (旅券)")
-    RESIDENCE_CARD = "residence_card", _(
-        "Residence card or special permanent resident certificate (在留カード・特別永住者証明書)"
+    RESIDENCE_CARD = (
+        "residence_card",
+        _("Residence card or special permanent resident certificate (在留カード等)"),
     )
-    DISABILITY_HANDBOOK = "disability_handbook", _(
-        "Disability certificate handbook with photo (障害者手帳)"
+    DISABILITY_HANDBOOK = (
+        "disability_handbook",
+        _("Disability certificate handbook with photo (障害者手帳)"),
     )
-    TWO_WITHOUT_PHOTO = "two_without_photo", _(
-        "Two documents without a photo, e.g. health insurance certificate and pension book "
-        "(写真のない書類2点)"
+    TWO_WITHOUT_PHOTO = (
+        "two_without_photo",
+        _(
+            "Two documents without a photo, e.g. health insurance certificate and pension book "
+            "(写真のない書類2点)"
+        ),
     )
 
 
