@@ -148,6 +148,10 @@ def test_every_step_is_audited(client, held, reviewer):
     listed = AuditEvent.objects.filter(action="list", actor_id=reviewer.pk)
     assert listed.filter(object_type="families.child", object_id=str(child.pk)).exists()
     assert listed.filter(object_type="families.guardian", object_id=str(guardian_row.pk)).exists()
+    client.get(new_url(household))
+    assert AuditEvent.objects.filter(
+        action="read", object_type="families.child", object_id=str(child.pk)
+    ).exists()
     request = recorded(client, household)
     [created] = AuditEvent.objects.filter(
         action="create", object_type="consent.deskdisclosurerequest"

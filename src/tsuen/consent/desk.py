@@ -142,11 +142,11 @@ def find_households(user, text: str) -> list[HouseholdHit]:
     return [_hit(h) for h in found]
 
 
-def _hit(household: Household) -> HouseholdHit:
+def _hit(household: Household, verb: str = "list") -> HouseholdHit:
     guardians = list(household.guardians.order_by("-is_primary", "pk"))
     children = list(household.children.order_by("birth_date", "pk"))
-    record_many("list", guardians, fields=GUARDIAN_NAME_FIELDS)
-    record_many("list", children, fields=LIST_FIELDS)
+    record_many(verb, guardians, fields=GUARDIAN_NAME_FIELDS)
+    record_many(verb, children, fields=LIST_FIELDS)
     return HouseholdHit(household, guardians, children)
 
 
@@ -158,7 +158,7 @@ def household_for_request(user, household_id: int) -> HouseholdHit:
         Household.objects.select_related("municipality"),
         pk=household_id,
     )
-    return _hit(household)
+    return _hit(household, "read")
 
 
 # --- recording the request --------------------------------------------------------------------

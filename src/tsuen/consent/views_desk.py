@@ -12,6 +12,7 @@ from django.views.decorators.http import require_GET
 from tsuen.consent import desk
 from tsuen.consent.forms import DeskRequestForm, HouseholdSearchForm, ProduceForm
 from tsuen.core.views import filtered_list, handle_post, status_of
+from tsuen.exports.forms import ExportRequestForm
 from tsuen.exports.services import made_for
 from tsuen.exports.views import deliver
 
@@ -94,7 +95,8 @@ def produce(request, request_id: int):
         form = ProduceForm(request.POST)
         form.is_valid()
         desk.request_page_reach(request.user, request_id)  # 404 out of reach
-        if made_for(request.user, request.POST.get("request_id", "")) is not None:
+        asked = ExportRequestForm(request.POST)
+        if asked.is_valid() and made_for(request.user, asked.cleaned_data["request_id"]):
             # The same form again (a reload): the export's page, without the password.
             return deliver(request, _never, back=reverse("consent:desk_request", args=[request_id]))
         try:
