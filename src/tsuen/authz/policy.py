@@ -108,6 +108,9 @@ PATHS: dict[str, Paths] = {
     "exports.ProtectedExport": Paths(municipality="municipality"),
     # Issue 12 item 3: consents to the purpose notice belong to their household.
     "consent.Consent": Paths(household="household", municipality="household__municipality"),
+    "consent.DeskDisclosureRequest": Paths(
+        household="household", municipality="household__municipality"
+    ),
     # Issue 12 item 6 (emergency switches): a switch belongs to its ward (none: every ward).
     "incident.EmergencySwitch": Paths(municipality="municipality"),
     # Issue 12 item 1-2 (retention): the ward's schedule, legal holds and purge runs.
@@ -445,6 +448,10 @@ class Action(StrEnum):
     CONSENT_VIEW = "consent.view"
     CONSENT_GIVE = "consent.give"
     DISCLOSURE_REQUEST = "disclosure.request"
+    # A disclosure request made on paper at the ward's desk: the ward's officials who read a
+    # household's care records record it and produce the household's disclosure for it
+    # (checked on the household and on consent.DeskDisclosureRequest).
+    DESK_DISCLOSURE = "disclosure.desk"
     # Issue 12 item 6: the emergency switches of a ward (its administrator, the national
     # operator), of every ward at once (the national operator), and the blast-radius query.
     INCIDENT_SWITCH = "incident.switch"
@@ -636,6 +643,10 @@ POLICY: dict[Action, tuple[Rule, ...]] = {
     Action.CONSENT_VIEW: (guardian_of_household, applicant_for_household),
     Action.CONSENT_GIVE: (guardian_not_proxy_of_household, applicant_for_household),
     Action.DISCLOSURE_REQUEST: (guardian_not_proxy_of_household, applicant_for_household),
+    # At the ward's desk (a paper request): the reviewer and the administrator of the
+    # household's ward, who already read its care records (CHILD_CARE_VIEW). Not the payments
+    # officer (no health records), not the auditor (no values), no facility, not the operator.
+    Action.DESK_DISCLOSURE: (municipal_staff(_REVIEWER, _ADMIN),),
     Action.INCIDENT_SWITCH: (ward_administrator, national_operator),
     Action.INCIDENT_SWITCH_ALL_WARDS: (national_operator,),
     Action.BLAST_RADIUS: (municipal_staff(_ADMIN, _AUDITOR),),

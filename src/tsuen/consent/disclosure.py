@@ -22,14 +22,17 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db.models import Model
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from tsuen.audit import record
 from tsuen.authz.policy import Action, get_or_404
 from tsuen.core import clock
-from tsuen.core.dates import date_text, datetime_text
+from tsuen.core.dates import date_text, datetime_text, is_japanese
+from tsuen.core.wareki import japanese_date, wareki
 from tsuen.families.models import Household
+from tsuen.families.services import PROFILE_FIELDS
 
 HOUSEHOLD_FIELDS = ("postal_code", "prefecture", "city", "address_line", "support_needed")
 #: Labels for fields whose model gives none of its own (a system time, a flag).
@@ -63,12 +66,27 @@ class Disclosure:
     household: Household
     made_at: dt.datetime
     sections: list[Section]
+    #: The paper request this disclosure answers at the ward's desk (a
+    #: ``consent.DeskDisclosureRequest``), or None: the guardian's own download.
+    desk_request: Model | None = None
 
     def as_json(self) -> dict:
+        desk = {}
+        if (r := self.desk_request) is not None:
+            desk = {
+                "desk_request": {
+                    "number": r.number,
+                    "received_on": r.received_on.isoformat(),
+                    "identity_document": r.identity_document,
+                    "requester_relation": r.requester_relation,
+                    "produced_at": self.made_at.isoformat(),
+                }
+            }
         return {
             "household_id": self.household.pk,
             "municipality": self.household.municipality.name,
             "made_at": self.made_at.isoformat(),
+            **desk,
             **{
                 s.key: [{n: _plain(v) for n, _label, v, _text in row} for row in s.rows]
                 for s in self.sections
@@ -78,9 +96,38 @@ class Disclosure:
     def json_bytes(self) -> bytes:
         return json.dumps(self.as_json(), ensure_ascii=False, indent=2).encode()
 
+    def pdf_bytes(self) -> bytes:
+        """The readable PDF (IPAex, 和暦); at the desk it also names the request it answers."""
+        from django.template.loader import render_to_string
+
+        from tsuen.core.pdf import render_pdf
+
+        sections = [
+            (
+                s.title,
+                [[(label, _pdf_text(n, text)) for n, label, _v, text in row] for row in s.rows],
+            )
+            for s in self.sections
+        ]
+        context = {"made": self, "sections": sections, "desk": self.desk_request}
+        if self.desk_request is not None:
+            context["desk_dates"] = {
+                "received_on": both_dates(self.desk_request.received_on),
+                "produced_on": both_dates(timezone.localdate(self.made_at)),
+            }
+        return render_pdf(render_to_string("consent/disclosure_pdf.html", context))
+
     @property
     def file_stem(self) -> str:
         return f"disclosure-{self.household.pk}-{clock.today():%Y%m%d}"
+
+
+def both_dates(day: dt.date) -> str:
+    """The 和暦 date beside the western one, for a document handed over at the desk:
+    令和8年12月4日（2026年12月4日）, or 4 Dec 2026 (令和8年12月4日) in English."""
+    if is_japanese():
+        return f"{wareki(day)}（{japanese_date(day, era=False)}）"
+    return f"{date_text(day)} ({wareki(day)})"
 
 
 def _plain(value):
@@ -187,23 +234,7 @@ def _sections(household: Household) -> list[Section]:
         Section(
             "children",
             _("Children"),
-            [
-                _row(
-                    c,
-                    (
-                        *PERSON,
-                        "disability",
-                        "medical_care",
-                        "allergies",
-                        "meal_requirements",
-                        "illnesses",
-                        "vaccinations",
-                        "development_notes",
-                        "pickup_persons",
-                    ),
-                )
-                for c in children
-            ],
+            [_row(c, PROFILE_FIELDS) for c in children],
         ),
     ]
     contacts, growth = [], []
@@ -464,16 +495,17 @@ def _sections(household: Household) -> list[Section]:
     return sections
 
 
-def disclosure(user, household_id: int) -> Disclosure:
-    """Everything held about the household, for its guardian (404 for anyone else). The
-    caller renders it and then calls :func:`audit` with the file made."""
+def disclosure(
+    user, household_id: int, *, action: Action = Action.DISCLOSURE_REQUEST, desk_request=None
+) -> Disclosure:
+    """Everything held about the household, for whoever ``action`` lets reach it: its guardian
+    (``DISCLOSURE_REQUEST``), or the ward's desk answering ``desk_request``
+    (``DESK_DISCLOSURE``); 404 for anyone else. The caller renders it and then calls
+    :func:`audit` with the file made."""
     household = get_or_404(
-        user,
-        Action.DISCLOSURE_REQUEST,
-        Household.objects.select_related("municipality"),
-        pk=household_id,
+        user, action, Household.objects.select_related("municipality"), pk=household_id
     )
-    return Disclosure(household, clock.now(), _sections(household))
+    return Disclosure(household, clock.now(), _sections(household), desk_request)
 
 
 def audit(made: Disclosure, data: bytes) -> None:
@@ -506,16 +538,7 @@ def _pdf_text(name: str, text: str) -> str:
 
 
 def disclosure_pdf(user, household_id: int) -> tuple[str, bytes]:
-    from django.template.loader import render_to_string
-
-    from tsuen.core.pdf import render_pdf
-
     made = disclosure(user, household_id)
-    sections = [
-        (s.title, [[(label, _pdf_text(n, text)) for n, label, _v, text in row] for row in s.rows])
-        for s in made.sections
-    ]
-    html = render_to_string("consent/disclosure_pdf.html", {"made": made, "sections": sections})
-    data = render_pdf(html)
+    data = made.pdf_bytes()
     audit(made, data)
     return f"{made.file_stem}.pdf", data

@@ -19,7 +19,7 @@ import datetime as dt
 import hashlib
 import io
 import secrets
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 
@@ -57,18 +57,21 @@ def new_password() -> str:
 
 
 @sensitive_variables("password")
-def zip_file(name: str, data: bytes, password: str) -> bytes:
-    """``data`` as the one member ``name`` of a ZIP encrypted with WinZip AES-256.
+def zip_file(name: str, data: bytes | Mapping[str, bytes], password: str) -> bytes:
+    """``data`` as the one member ``name`` of a ZIP encrypted with WinZip AES-256; or, when
+    ``data`` maps member names to bytes, each of them (``name`` then names only the ZIP).
 
-    The member's name and size are visible without the password (the ZIP format encrypts
+    The members' names and sizes are visible without the password (the ZIP format encrypts
     contents, not the directory): callers name files without personal identifiers."""
+    members = data if isinstance(data, Mapping) else {name: data}
     out = io.BytesIO()
     with pyzipper.AESZipFile(
         out, "w", compression=pyzipper.ZIP_DEFLATED, encryption=pyzipper.WZ_AES
     ) as archive:
         archive.setpassword(password.encode("ascii"))
         archive.setencryption(pyzipper.WZ_AES, nbits=256)
-        archive.writestr(name, data)
+        for member, content in members.items():
+            archive.writestr(member, content)
     return out.getvalue()
 
 
@@ -104,12 +107,13 @@ def seal(
     owner,
     request_id: str,
     name: str,
-    data: bytes,
+    data: bytes | Mapping[str, bytes],
     *,
     municipality_id: int | None,
     subject_child_ids: Iterable[int] = (),
 ) -> Sealed:
-    """Zip ``data`` as ``name`` under a new password and keep only the ZIP, for ``owner``.
+    """Zip ``data`` as ``name`` (or, a mapping, its files under their own names in a ZIP named
+    after ``name``) under a new password and keep only the ZIP, for ``owner``.
 
     ``municipality_id`` is the audit chain of the export (its downloads are recorded there),
     ``subject_child_ids`` the children the file is about. Raises :class:`AlreadyMade` when

@@ -34,8 +34,12 @@ from tsuen.families.models import (
     ProxyInvitation,
 )
 
-#: Fields of a child that facility staff need for care (never the household's welfare/tax data).
-CARE_FIELDS = (
+#: The child's profile: every personal field held on the child (the data inventory's
+#: ``families.Child`` entries, tests/consent/test_desk.py checks), which the profile page shows
+#: to the family, the facility caring for the child and the ward's care desk, and which the
+#: household's disclosure (開示, tsuen.consent.disclosure) lists. Never the household's
+#: welfare or tax data: that is on the household, not the child.
+PROFILE_FIELDS = (
     "family_name",
     "given_name",
     "family_name_kana",
@@ -153,7 +157,7 @@ def child_profile(user, child_id: int) -> ChildProfile:
     contacts = list(child.emergency_contacts.all())
     growth = list(child.growth_records.order_by("-measured_on", "-pk"))
     certificates = doctor_certificates(user, child, audit=False)
-    record("read", child, fields=CARE_FIELDS)
+    record("read", child, fields=PROFILE_FIELDS)
     record_many("read", contacts, fields=CONTACT_FIELDS)
     record_many("read", growth, fields=GROWTH_FIELDS)
     record_many("list", certificates, fields=CERTIFICATE_FIELDS)

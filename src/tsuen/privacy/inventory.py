@@ -338,6 +338,21 @@ INVENTORY: dict[str, Entry] = {
     "retention.LegalHold.release_reason": Entry(
         P, "why the ward released a legal hold", "legal_hold"
     ),
+    # --- consent (disclosure requests made on paper at the ward's desk) -------------------------
+    "consent.DeskDisclosureRequest.identity_document": Entry(
+        P,
+        "which kind of identity document the desk checked for a disclosure request (never its "
+        "number)",
+        "family_record",
+    ),
+    "consent.DeskDisclosureRequest.requester_relation": Entry(
+        P,
+        "who made a disclosure request at the desk (a guardian, a legal representative, an agent)",
+        "family_record",
+    ),
+    "consent.DeskDisclosureRequest.note": Entry(
+        P, "the desk's note on a disclosure request", "family_record"
+    ),
     "exports.ProtectedExport.zip_data": Entry(
         P,
         "the exported file, kept only as its AES-256 ZIP (the password is kept nowhere) until "
