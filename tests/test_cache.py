@@ -47,3 +47,24 @@ def test_the_cache_still_reads_and_writes(cache):
     assert cache.add("probe-value", 2, 30) is False
     cache.delete("probe-value")
     assert cache.get("probe-value") is None
+
+
+def test_count_windows_counts_until_one_is_over_then_only_reads(cache):
+    """A limit's windows in one round trip: each counter made with its own expiry and raised,
+    until one goes over; the later ones are read, not raised."""
+    keys = ["probe-minute", "probe-hour", "probe-day"]
+    for key in keys:
+        cache.delete(key)
+    windows = [("probe-minute", 120, 2), ("probe-hour", 3660, 5), ("probe-day", 86460, 9)]
+    assert cache.count_windows(windows) == [1, 1, 1]
+    assert cache.count_windows(windows) == [2, 2, 2]
+    assert cache.count_windows(windows) == [3, 2, 2]  # over the minute: hour and day read only
+    assert cache.count_windows(windows) == [4, 2, 2]
+    assert 110 < _ttl(cache, "probe-minute") <= 120
+    assert 3600 < _ttl(cache, "probe-hour") <= 3660
+    assert 86400 < _ttl(cache, "probe-day") <= 86460
+    cache.delete("probe-minute")  # a new minute
+    assert cache.count_windows(windows) == [1, 3, 3]
+    assert cache.get("probe-hour") == 3  # Django's own reads see the same counters
+    for key in keys:
+        cache.delete(key)

@@ -10,7 +10,8 @@ shared default cache: one counter per action, rate, key and window, created with
 and raised with ``cache.incr`` (atomic in Redis; on the database cache the read and write run in
 one transaction). Key values are stored only as an HMAC (no address, e-mail or token in clear).
 Rates are checked from the shortest window up and counting stops at the first one exceeded, so
-that a client already refused for the hour does not also use up its day.
+that a client already refused for the hour does not also use up its day (on Redis all the
+windows of a limit are counted in one round trip, by a script: ``core.cache``).
 
 Over the limit the answer is 429 with a page in the user's language that says when to try again,
 and a ``Retry-After`` header (JSON for callers that ask only for JSON). If the cache cannot be
@@ -124,16 +125,34 @@ def hit(request: HttpRequest, action: str, **keys: str) -> int | None:
     """Count one request for ``action``. Returns None while within every rate, else the seconds
     until the request may be retried. Raises one of ``CACHE_ERRORS`` if the cache is down."""
     rates = rates_for(action)
+    if not rates:
+        return None
     cache = caches["default"]
     now = _local_seconds(clock.now())
+    windows = [int(now // rate.seconds) for rate in rates]
+    keys = [
+        _cache_key(action, rate, _subject(request, rate.per, keys), window)
+        for rate, window in zip(rates, windows, strict=True)
+    ]
+    count_windows = getattr(cache, "count_windows", None)
+    counts = (  # Redis (tsuen.core.cache): every window in one round trip
+        count_windows(
+            [(key, r.seconds + TTL_MARGIN, r.amount) for key, r in zip(keys, rates, strict=True)]
+        )
+        if count_windows is not None
+        else None
+    )
     waits = []
-    for rate in rates:
-        window = int(now // rate.seconds)
-        key = _cache_key(action, rate, _subject(request, rate.per, keys), window)
+    for i, (rate, window, key) in enumerate(zip(rates, windows, keys, strict=True)):
         if waits:  # already refused: only look, so that the answer gives the longest wait
-            over = (cache.get(key) or 0) >= rate.amount
+            looked = counts[i] if counts is not None else (cache.get(key) or 0)
+            over = looked >= rate.amount
         else:
-            over = _increment(key, rate.seconds + TTL_MARGIN) > rate.amount
+            if counts is not None:
+                counted = counts[i]
+            else:
+                counted = _increment(key, rate.seconds + TTL_MARGIN)
+            over = counted > rate.amount
         if over:
             waits.append((window + 1) * rate.seconds - now)
             logger.warning("rate limit reached: %s %s", action, rate)
