@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 import ipaddress
 import json
 import logging
@@ -24,11 +25,11 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 
 from django.core.exceptions import FieldDoesNotExist
-from django.db import models
+from django.db import connections, models, router
 
 from tsuen.audit.actions import Action
 from tsuen.audit.models import AuditEvent
-from tsuen.core import clock
+from tsuen.core import clock, compiled
 from tsuen.core.context import Actor, current_actor
 
 logger = logging.getLogger("tsuen.audit")
@@ -315,13 +316,50 @@ def _write(drafts: list[EventDraft]) -> None:
         raise
 
 
-def _append(drafts: Sequence[EventDraft]) -> list[AuditEvent]:
-    """Insert the drafts now, unsealed, in one bulk insert; returns the stored events.
+def _append(drafts: Sequence[EventDraft]) -> None:
+    """Insert the drafts now, unsealed, in one statement.
 
     No chain head is read, locked or moved: concurrent requests of one ward do not queue on
     anything. The insert joins the caller's transaction (atomic with the work it describes);
     in autocommit it commits at once. The sequencer gives each event its chain position later.
+
+    Every audited request runs it, so it is written once per number of events, not built by
+    the ORM each time (``bulk_create`` spent more Python on the statement than on the row):
+    each column's value as the ORM prepares it for the database, the chain's columns at their
+    defaults (unsealed), one prepared statement on PostgreSQL (``core.compiled.cursor``).
     """
-    return AuditEvent.objects.bulk_create(
-        [AuditEvent(**dataclasses.asdict(draft)) for draft in drafts]
+    connection = connections[router.db_for_write(AuditEvent)]
+    columns = _insert_columns()
+    values = [
+        field.get_db_prep_save(
+            getattr(draft, field.attname) if from_draft else field.get_default(), connection
+        )
+        for draft in drafts
+        for field, from_draft in columns
+    ]
+    with compiled.cursor(connection) as cursor:
+        cursor.execute(_insert_sql(connection.vendor, len(drafts)), values)
+
+
+@functools.cache
+def _insert_columns() -> tuple[tuple[models.Field, bool], ...]:
+    """The audit event's columns but its id, each with whether the draft gives its value."""
+    given = {field.name for field in dataclasses.fields(EventDraft)}
+    return tuple(
+        (field, field.attname in given)
+        for field in AuditEvent._meta.concrete_fields
+        if not field.primary_key
+    )
+
+
+@functools.cache
+def _insert_sql(vendor: str, rows: int) -> str:
+    from django.db import connection
+
+    quote = connection.ops.quote_name
+    names = ", ".join(quote(field.column) for field, _given in _insert_columns())
+    row = "(" + ", ".join(["%s"] * len(_insert_columns())) + ")"
+    return (  # nosec B608: table and column names from the model, values as parameters
+        f"INSERT INTO {quote(AuditEvent._meta.db_table)} ({names}) "  # noqa: S608
+        f"VALUES {', '.join([row] * rows)}"
     )

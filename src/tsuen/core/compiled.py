@@ -122,11 +122,11 @@ class CompiledQuery:
             param if slot is None else _adapt(connection, self._kinds[slot], values[slot])
             for param, slot in zip(compiled.params, compiled.slots, strict=True)
         ]
-        with _cursor(connection) as cursor:
-            cursor.execute(compiled.sql, bound)
+        with cursor(connection) as db_cursor:
+            db_cursor.execute(compiled.sql, bound)
             if not compiled.names:
-                compiled.names.extend(column[0] for column in cursor.description)
-            rows = cursor.fetchall()
+                compiled.names.extend(column[0] for column in db_cursor.description)
+            rows = db_cursor.fetchall()
         if compiled.converters:
             rows = [_converted(row, compiled.converters, connection) for row in rows]
         return compiled, rows, compiled.names
@@ -182,8 +182,9 @@ class CompiledQuery:
         return found
 
 
-def _cursor(connection):
-    """A cursor for a compiled statement: on PostgreSQL a *prepared* one (the server parses and
+def cursor(connection):
+    """A cursor for a statement that runs with the same SQL on every request (a compiled
+    query, the audit trail's insert): on PostgreSQL a *prepared* one (the server parses and
     plans each statement once per connection, not on every request: planning cost PostgreSQL
     more than running these short reads), through Django's wrapper all the same (the statement
     is logged and counted, and passes the connection's execute wrappers)."""
