@@ -359,7 +359,6 @@ def _insert_sql(vendor: str, rows: int) -> str:
     quote = connection.ops.quote_name
     names = ", ".join(quote(field.column) for field, _given in _insert_columns())
     row = "(" + ", ".join(["%s"] * len(_insert_columns())) + ")"
-    return (  # nosec B608: table and column names from the model, values as parameters
-        f"INSERT INTO {quote(AuditEvent._meta.db_table)} ({names}) "  # noqa: S608
-        f"VALUES {', '.join([row] * rows)}"
-    )
+    table, rows_sql = quote(AuditEvent._meta.db_table), ", ".join([row] * rows)
+    # Table and column names from the model; the values travel as parameters.
+    return f"INSERT INTO {table} ({names}) VALUES {rows_sql}"  # noqa: S608 # nosec B608
