@@ -119,6 +119,45 @@ def _erase(interviews: list, audit) -> dict[str, int]:
     return {"facilities.Interview.notes": len(interviews)}
 
 
+#: The care fields on a child's row (``care_record`` in the data inventory), with their erased
+#: value: erased 12 months after the child's eligibility ended while the household stays (a
+#: sibling still in care); the identity fields (names, readings, birth date, sex:
+#: ``family_record``) stay with the household, for the certifications, bookings and claims
+#: kept. The disability and medical-care flags price the adders of the child's visits on a
+#: claim and its corrections: they are erased (set to no) only once no booking of the child
+#: is left (payment_5y).
+CHILD_CARE_FIELDS = {
+    "allergies": None,
+    "meal_requirements": None,
+    "illnesses": None,
+    "vaccinations": None,
+    "development_notes": None,
+    "pickup_persons": [],
+}
+CHILD_CLAIM_FLAGS = {"disability": False, "medical_care": False}
+
+
+def _erase_children(children: list, booked: set[int], audit) -> dict[str, int]:
+    """Erase the care fields still holding a value on the children's rows (a ``purge`` event
+    each, naming the fields erased); counted as ``families.Child.care``. A child with nothing
+    left to erase is not counted again."""
+    erased: dict[tuple[str, ...], list] = {}
+    for child in children:
+        fields = dict(CHILD_CARE_FIELDS)
+        if child.pk not in booked:
+            fields |= CHILD_CLAIM_FLAGS
+        names = tuple(n for n in fields if getattr(child, n))
+        if names:
+            for name in names:
+                setattr(child, name, fields[name])
+            erased.setdefault(names, []).append(child)
+    for names, rows in erased.items():
+        if audit is not None:
+            audit(rows, fields=names)
+        type(rows[0])._base_manager.bulk_update(rows, names)
+    return {"families.Child.care": sum(len(rows) for rows in erased.values())} if erased else {}
+
+
 def _day_start(day: dt.date) -> dt.datetime:
     """The first moment after ``day`` ends (records closed before it have expired)."""
     return timezone.make_aware(dt.datetime.combine(day + dt.timedelta(days=1), dt.time()))
@@ -293,6 +332,13 @@ def purge(municipality, periods: dict[RecordClass, int], today: dt.date, *, audi
     family_accounts = _purge_households(
         municipality, holds, cut[RecordClass.HOUSEHOLDS], cut[RecordClass.ACCOUNTS], run
     )
+    # The care fields on the row of a child whose household stays (the children of the
+    # households just purged are gone): after the bookings, whose pricing reads the flags.
+    children = Child.unscoped.filter(pk__in=ended_ids).exclude(
+        bookings__facility_id__in=holds.facilities
+    )
+    booked = set(Booking.unscoped.filter(child__in=ended_ids).values_list("child_id", flat=True))
+    outcome.add(care, _erase_children(list(children), booked, audit))
     accounts = _closed_accounts(municipality, holds, cut[RecordClass.ACCOUNTS], family_accounts)
     outcome.add(RecordClass.ACCOUNTS, _anonymise(accounts, municipality, audit))
     return outcome

@@ -54,6 +54,9 @@ MODEL_NAMES = {
     "families.Household": _("households"),
     "families.Guardian": _("guardians"),
     "families.Child": _("children"),
+    "families.Child.care": _(
+        "children: care fields erased (health, allergies, meals, development, pick-up)"
+    ),
     "families.ProxyGrant": _("proxy grants"),
     "families.ProxyInvitation": _("proxy invitations"),
     "facilities.Interview": _("first interviews"),

@@ -6,8 +6,9 @@ The council's checklist (item 3) sets the defaults, docs/data-inventory.md names
   household fee classes, a facility's claims as whole correction chains) are kept for 5 years
   after the end of the fiscal year (31 March) in which the record closed;
 * care records (daily records, morning notes, growth records, emergency contacts, waitlist and
-  regular-use requests, doctors' certificates) for N months after the child's eligibility
-  ends -- tsuen's default N is 12;
+  regular-use requests, doctors' certificates, and the care fields on the child's row, erased
+  while the household stays) for N months after the child's eligibility ends -- tsuen's
+  default N is 12;
 * uploaded fee-class evidence for 1 year (12 months) after the ward verified it (decided the
   application it came with);
 * a closed log-in account (``account``) is anonymised 12 months after a staff account was
