@@ -341,7 +341,36 @@ def purge(municipality, periods: dict[RecordClass, int], today: dt.date, *, audi
     outcome.add(care, _erase_children(list(children), booked, audit))
     accounts = _closed_accounts(municipality, holds, cut[RecordClass.ACCOUNTS], family_accounts)
     outcome.add(RecordClass.ACCOUNTS, _anonymise(accounts, municipality, audit))
+    for invitations in _ended_invitations(municipality, holds, cut[RecordClass.ACCOUNTS]):
+        run(RecordClass.ACCOUNTS, invitations)
     return outcome
+
+
+def _ended_invitations(municipality, holds: Holds, cut: dt.date) -> list[QuerySet]:
+    """Invitations (each holds the address it was sent to) that ended on or before the cutoff
+    (the ``account`` rule): used, withdrawn (a withdrawal ends it at once) or expired. The
+    ward's staff invitations, its facilities' (not a held facility's) and the proxy
+    invitations of its households that stay (not a held household's, nor one with a held
+    child); a purged household's went with it."""
+    from tsuen.accounts.models import WardInvitation
+    from tsuen.facilities.models import StaffInvitation
+    from tsuen.families.models import ProxyInvitation
+
+    since = _day_start(cut)
+    staff_ended = Coalesce(F("accepted_at"), F("expires_at"))
+    return [
+        WardInvitation.unscoped.filter(municipality=municipality)
+        .annotate(ended=staff_ended)
+        .filter(ended__lt=since),
+        StaffInvitation.unscoped.filter(facility__municipality=municipality)
+        .exclude(facility_id__in=holds.facilities)
+        .annotate(ended=staff_ended)
+        .filter(ended__lt=since),
+        ProxyInvitation.unscoped.filter(household__municipality=municipality)
+        .exclude(Q(household_id__in=holds.households) | Q(household__children__in=holds.children))
+        .annotate(ended=Coalesce(F("accepted_at"), F("revoked_at"), F("expires_at")))
+        .filter(ended__lt=since),
+    ]
 
 
 def _purge_claims(municipality, holds: Holds, cut: dt.date, run) -> None:

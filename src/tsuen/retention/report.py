@@ -59,6 +59,8 @@ MODEL_NAMES = {
     ),
     "families.ProxyGrant": _("proxy grants"),
     "families.ProxyInvitation": _("proxy invitations"),
+    "facilities.StaffInvitation": _("invitations to a facility's staff"),
+    "accounts.WardInvitation": _("invitations to the ward's staff"),
     "facilities.Interview": _("first interviews"),
     "facilities.Interview.notes": _("first interviews: notes and message erased"),
     "consent.Consent": _("consents to the purpose notice"),

@@ -13,7 +13,8 @@ The council's checklist (item 3) sets the defaults, docs/data-inventory.md names
   application it came with);
 * a closed log-in account (``account``) is anonymised 12 months after a staff account was
   deactivated, and a family's account with its household (the household waits for the
-  longer of the two periods since its guardians' last sign-in);
+  longer of the two periods since its guardians' last sign-in); an invitation (staff or
+  proxy: it holds an address) is deleted 12 months after it was used, withdrawn or expired;
 * a household itself (its guardians, children, proxies, files) while any payment-linked or care
   record of it is kept; once none is left, it goes when its children's eligibility ended (or
   never began), it was registered and none of its guardians signed in for N months (12).
