@@ -157,7 +157,7 @@ INVENTORY: dict[str, Entry] = {
     "families.GrowthRecord.height_cm": Entry(P, "growth record for care", "care_record"),
     "families.GrowthRecord.weight_kg": Entry(P, "growth record for care", "care_record"),
     "families.ProxyInvitation.email": Entry(
-        P, "where a guardian's invitation to a proxy user was sent", "family_record"
+        P, "where a guardian's invitation to a proxy user was sent", "account"
     ),
     "facilities.StaffInvitation.email": Entry(
         P, "where a facility manager's invitation to a member of staff was sent", "account"

@@ -119,6 +119,45 @@ def _erase(interviews: list, audit) -> dict[str, int]:
     return {"facilities.Interview.notes": len(interviews)}
 
 
+#: The care fields on a child's row (``care_record`` in the data inventory), with their erased
+#: value: erased 12 months after the child's eligibility ended while the household stays (a
+#: sibling still in care); the identity fields (names, readings, birth date, sex:
+#: ``family_record``) stay with the household, for the certifications, bookings and claims
+#: kept. The disability and medical-care flags price the adders of the child's visits on a
+#: claim and its corrections: they are erased (set to no) only once no booking of the child
+#: is left (payment_5y).
+CHILD_CARE_FIELDS = {
+    "allergies": None,
+    "meal_requirements": None,
+    "illnesses": None,
+    "vaccinations": None,
+    "development_notes": None,
+    "pickup_persons": [],
+}
+CHILD_CLAIM_FLAGS = {"disability": False, "medical_care": False}
+
+
+def _erase_children(children: list, booked: set[int], audit) -> dict[str, int]:
+    """Erase the care fields still holding a value on the children's rows (a ``purge`` event
+    each, naming the fields erased); counted as ``families.Child.care``. A child with nothing
+    left to erase is not counted again."""
+    erased: dict[tuple[str, ...], list] = {}
+    for child in children:
+        fields = dict(CHILD_CARE_FIELDS)
+        if child.pk not in booked:
+            fields |= CHILD_CLAIM_FLAGS
+        names = tuple(n for n in fields if getattr(child, n))
+        if names:
+            for name in names:
+                setattr(child, name, fields[name])
+            erased.setdefault(names, []).append(child)
+    for names, rows in erased.items():
+        if audit is not None:
+            audit(rows, fields=names)
+        type(rows[0])._base_manager.bulk_update(rows, names)
+    return {"families.Child.care": sum(len(rows) for rows in erased.values())} if erased else {}
+
+
 def _day_start(day: dt.date) -> dt.datetime:
     """The first moment after ``day`` ends (records closed before it have expired)."""
     return timezone.make_aware(dt.datetime.combine(day + dt.timedelta(days=1), dt.time()))
@@ -293,9 +332,45 @@ def purge(municipality, periods: dict[RecordClass, int], today: dt.date, *, audi
     family_accounts = _purge_households(
         municipality, holds, cut[RecordClass.HOUSEHOLDS], cut[RecordClass.ACCOUNTS], run
     )
+    # The care fields on the row of a child whose household stays (the children of the
+    # households just purged are gone): after the bookings, whose pricing reads the flags.
+    children = Child.unscoped.filter(pk__in=ended_ids).exclude(
+        bookings__facility_id__in=holds.facilities
+    )
+    booked = set(Booking.unscoped.filter(child__in=ended_ids).values_list("child_id", flat=True))
+    outcome.add(care, _erase_children(list(children), booked, audit))
     accounts = _closed_accounts(municipality, holds, cut[RecordClass.ACCOUNTS], family_accounts)
     outcome.add(RecordClass.ACCOUNTS, _anonymise(accounts, municipality, audit))
+    for invitations in _ended_invitations(municipality, holds, cut[RecordClass.ACCOUNTS]):
+        run(RecordClass.ACCOUNTS, invitations)
     return outcome
+
+
+def _ended_invitations(municipality, holds: Holds, cut: dt.date) -> list[QuerySet]:
+    """Invitations (each holds the address it was sent to) that ended on or before the cutoff
+    (the ``account`` rule): used, withdrawn (a withdrawal ends it at once) or expired. The
+    ward's staff invitations, its facilities' (not a held facility's) and the proxy
+    invitations of its households that stay (not a held household's, nor one with a held
+    child); a purged household's went with it."""
+    from tsuen.accounts.models import WardInvitation
+    from tsuen.facilities.models import StaffInvitation
+    from tsuen.families.models import ProxyInvitation
+
+    since = _day_start(cut)
+    staff_ended = Coalesce(F("accepted_at"), F("expires_at"))
+    return [
+        WardInvitation.unscoped.filter(municipality=municipality)
+        .annotate(ended=staff_ended)
+        .filter(ended__lt=since),
+        StaffInvitation.unscoped.filter(facility__municipality=municipality)
+        .exclude(facility_id__in=holds.facilities)
+        .annotate(ended=staff_ended)
+        .filter(ended__lt=since),
+        ProxyInvitation.unscoped.filter(household__municipality=municipality)
+        .exclude(Q(household_id__in=holds.households) | Q(household__children__in=holds.children))
+        .annotate(ended=Coalesce(F("accepted_at"), F("revoked_at"), F("expires_at")))
+        .filter(ended__lt=since),
+    ]
 
 
 def _purge_claims(municipality, holds: Holds, cut: dt.date, run) -> None:

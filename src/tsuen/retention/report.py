@@ -54,8 +54,13 @@ MODEL_NAMES = {
     "families.Household": _("households"),
     "families.Guardian": _("guardians"),
     "families.Child": _("children"),
+    "families.Child.care": _(
+        "children: care fields erased (health, allergies, meals, development, pick-up)"
+    ),
     "families.ProxyGrant": _("proxy grants"),
     "families.ProxyInvitation": _("proxy invitations"),
+    "facilities.StaffInvitation": _("invitations to a facility's staff"),
+    "accounts.WardInvitation": _("invitations to the ward's staff"),
     "facilities.Interview": _("first interviews"),
     "facilities.Interview.notes": _("first interviews: notes and message erased"),
     "consent.Consent": _("consents to the purpose notice"),

@@ -6,13 +6,15 @@ The council's checklist (item 3) sets the defaults, docs/data-inventory.md names
   household fee classes, a facility's claims as whole correction chains) are kept for 5 years
   after the end of the fiscal year (31 March) in which the record closed;
 * care records (daily records, morning notes, growth records, emergency contacts, waitlist and
-  regular-use requests, doctors' certificates) for N months after the child's eligibility
-  ends -- tsuen's default N is 12;
+  regular-use requests, doctors' certificates, and the care fields on the child's row, erased
+  while the household stays) for N months after the child's eligibility ends -- tsuen's
+  default N is 12;
 * uploaded fee-class evidence for 1 year (12 months) after the ward verified it (decided the
   application it came with);
 * a closed log-in account (``account``) is anonymised 12 months after a staff account was
   deactivated, and a family's account with its household (the household waits for the
-  longer of the two periods since its guardians' last sign-in);
+  longer of the two periods since its guardians' last sign-in); an invitation (staff or
+  proxy: it holds an address) is deleted 12 months after it was used, withdrawn or expired;
 * a household itself (its guardians, children, proxies, files) while any payment-linked or care
   record of it is kept; once none is left, it goes when its children's eligibility ended (or
   never began), it was registered and none of its guardians signed in for N months (12).
