@@ -134,3 +134,18 @@ def ward_scene() -> dict:
             ward, facility, reviewer, ended=dt.date(2020, 9, 30), name="保"
         ),
     }
+
+
+def with_held_household(world: dict) -> dict:
+    """The scene with its "held" family's household under a legal hold (set on TODAY)."""
+    from tsuen.core import clock
+    from tsuen.retention import services
+
+    with clock.frozen(TODAY):
+        services.set_hold(world["admin"], "household", world["held"]["household"].pk, "訴訟対応")
+    return world
+
+
+def exists(model, obj) -> bool:
+    """Whether the row is still there (whatever its manager's scope)."""
+    return model._base_manager.filter(pk=obj.pk).exists()

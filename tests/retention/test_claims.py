@@ -27,14 +27,7 @@ LATER = dt.datetime(2027, 4, 1, 10, tzinfo=dt.UTC)
 
 @pytest.fixture
 def w():
-    world = s.ward_scene()
-    with clock.frozen(s.TODAY):
-        services.set_hold(world["admin"], "household", world["held"]["household"].pk, "訴訟対応")
-    return world
-
-
-def exists(model, obj) -> bool:
-    return model._base_manager.filter(pk=obj.pk).exists()
+    return s.with_held_household(s.ward_scene())
 
 
 def execute(w):
@@ -66,16 +59,16 @@ def test_an_expired_claim_goes_with_its_lines_bookings_and_household(w):
     with clock.frozen(s.TODAY):
         run = execute(w)
     assert run.deleted["claims"] == {"billing.Claim": 1, "billing.ClaimLine": 1}
-    assert not exists(Claim, old["claim"])
+    assert not s.exists(Claim, old["claim"])
     assert not ClaimLine.unscoped.filter(booking=old["booking"]).exists()
     # The booking it counted and the household of its child are no longer kept by it.
-    assert not exists(Booking, old["booking"])
-    assert not exists(type(old["household"]), old["household"])
+    assert not s.exists(Booking, old["booking"])
+    assert not s.exists(type(old["household"]), old["household"])
     # Unexpired (paid in FY2025) and held (its household) claims stay with their bookings.
     for family in (recent, held):
-        assert exists(Claim, family["claim"])
+        assert s.exists(Claim, family["claim"])
         assert ClaimLine.unscoped.filter(claim=family["claim"]).count() == 1
-        assert exists(Booking, family["booking"])
+        assert s.exists(Booking, family["booking"])
     # Each deleted claim and line is a purge event; the line names its child.
     purged = AuditEvent.objects.filter(action="purge")
     assert purged.filter(object_type="billing.claim", object_id=old["claim"].pk).exists()
@@ -90,9 +83,9 @@ def test_a_correction_chain_stays_whole_until_its_newest_version_expires(w):
     # The first version closed in FY2020, but the chain's last step was in FY2021.
     assert run.deleted["claims"] == {}
     for key in ("first", "second", "line", "query"):
-        assert exists(type(chain[key]), chain[key]), key
-    assert exists(Booking, old["booking"])
-    assert exists(type(old["household"]), old["household"])
+        assert s.exists(type(chain[key]), chain[key]), key
+    assert s.exists(Booking, old["booking"])
+    assert s.exists(type(old["household"]), old["household"])
     with clock.frozen(dt.datetime(2027, 3, 31, 10, tzinfo=dt.UTC)):
         assert services.dry_run(w["ward"])["claims"] == {}
     with clock.frozen(LATER):
@@ -104,12 +97,12 @@ def test_a_correction_chain_stays_whole_until_its_newest_version_expires(w):
         "billing.ClaimQuery": 1,
     }
     for key in ("first", "second", "line", "query"):
-        assert not exists(type(chain[key]), chain[key]), key
-    assert not exists(Booking, old["booking"])
-    assert not exists(type(old["household"]), old["household"])
+        assert not s.exists(type(chain[key]), chain[key]), key
+    assert not s.exists(Booking, old["booking"])
+    assert not s.exists(type(old["household"]), old["household"])
     # Run twice: nothing more to delete; the recent and held claims are still there.
     assert all(counts == {} for counts in again.deleted.values())
-    assert exists(Claim, w["recent"]["claim"]) and exists(Claim, w["held"]["claim"])
+    assert s.exists(Claim, w["recent"]["claim"]) and s.exists(Claim, w["held"]["claim"])
 
 
 def test_an_unpaid_chain_closes_on_its_last_step(w):
@@ -135,8 +128,8 @@ def test_a_hold_on_the_child_or_the_facility_keeps_the_whole_chain(w):
         services.set_hold(w["admin"], "facility", w["facility"].pk, "監査対応")
         run = execute(w)
     assert run.deleted["claims"] == {} and run.deleted["bookings"] == {}
-    assert exists(Claim, chain["second"]) and exists(ClaimQuery, chain["query"])
-    assert exists(Booking, old["booking"])
+    assert s.exists(Claim, chain["second"]) and s.exists(ClaimQuery, chain["query"])
+    assert s.exists(Booking, old["booking"])
 
 
 def test_a_facility_held_by_its_ward_keeps_another_wards_claims_there(w):
@@ -150,4 +143,4 @@ def test_a_facility_held_by_its_ward_keeps_another_wards_claims_there(w):
         services.set_hold(w["admin"], "facility", w["facility"].pk, "監査対応")
         planned = services.dry_run(other)
     assert planned["claims"] == {} and planned["bookings"] == {}
-    assert exists(Claim, visitor["claim"])
+    assert s.exists(Claim, visitor["claim"])

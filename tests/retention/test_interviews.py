@@ -36,9 +36,7 @@ def w():
     world = s.ward_scene()
     world["interview"] = interview(world["recent"], world["facility"])
     world["held_interview"] = interview(world["held"], world["facility"])
-    with clock.frozen(s.TODAY):
-        services.set_hold(world["admin"], "household", world["held"]["household"].pk, "訴訟対応")
-    return world
+    return s.with_held_household(world)
 
 
 def execute(w):

@@ -26,14 +26,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def w():
-    world = s.ward_scene()
-    with clock.frozen(s.TODAY):
-        services.set_hold(world["admin"], "household", world["held"]["household"].pk, "訴訟対応")
-    return world
-
-
-def exists(model, obj) -> bool:
-    return model._base_manager.filter(pk=obj.pk).exists()
+    return s.with_held_household(s.ward_scene())
 
 
 def approved_run(w) -> PurgeRun:
@@ -53,13 +46,13 @@ def test_expired_records_go_unexpired_and_held_stay(w):
         (Booking, "booking"),
         (HouseholdFeeClass, "fee"),
     ):
-        assert not exists(model, old[key]), key
-        assert exists(model, recent[key]), key
-        assert exists(model, held[key]), key
+        assert not s.exists(model, old[key]), key
+        assert s.exists(model, recent[key]), key
+        assert s.exists(model, held[key]), key
     # Fee-class evidence goes 12 months after the ward decided on it, whatever else stays.
-    assert not exists(StoredFile, old["evidence"])
-    assert not exists(StoredFile, recent["evidence"])
-    assert exists(StoredFile, held["evidence"])
+    assert not s.exists(StoredFile, old["evidence"])
+    assert not s.exists(StoredFile, recent["evidence"])
+    assert s.exists(StoredFile, held["evidence"])
     assert not StoredFileBlob.unscoped.filter(file_id=old["evidence"].pk).exists()
     assert not Attendance.unscoped.filter(booking_id=old["booking"].pk).exists()
     assert not DailyRecord.unscoped.filter(booking_id=old["booking"].pk).exists()
@@ -68,11 +61,11 @@ def test_expired_records_go_unexpired_and_held_stay(w):
     assert GrowthRecord.unscoped.filter(child=held["child"]).exists()
     # With nothing left, the old household goes with its guardian and child (not the account);
     # the others stay.
-    assert not exists(type(old["child"]), old["child"])
-    assert not exists(type(old["household"]), old["household"])
-    assert exists(type(old["account"]), old["account"])
-    assert exists(type(recent["household"]), recent["household"])
-    assert exists(type(held["household"]), held["household"])
+    assert not s.exists(type(old["child"]), old["child"])
+    assert not s.exists(type(old["household"]), old["household"])
+    assert s.exists(type(old["account"]), old["account"])
+    assert s.exists(type(recent["household"]), recent["household"])
+    assert s.exists(type(held["household"]), held["household"])
     assert run.deleted["households"] == {
         "consent.Consent": 1,  # its consent to the purpose notice goes with the household
         "families.Child": 1,
@@ -98,7 +91,7 @@ def test_a_household_stays_while_a_guardian_signs_in_or_a_record_is_left(w):
         assert services.dry_run(w["ward"])["households"] == {}
         run = services.execute_run(w["admin"], approved_run(w).pk)
     assert run.deleted["households"] == {}
-    assert exists(type(old["household"]), old["household"])
+    assert s.exists(type(old["household"]), old["household"])
     # Signed in more than 12 months before: the household goes in the next run.
     with clock.frozen(dt.datetime(2027, 6, 2, 10, tzinfo=dt.UTC)):
         assert services.dry_run(w["ward"])["households"]["families.Household"] == 1
@@ -119,7 +112,7 @@ def test_evidence_verified_less_than_a_year_ago_stays(w):
 def test_the_dry_run_counts_what_goes_and_deletes_nothing(w):
     with clock.frozen(s.TODAY):
         planned = services.dry_run(w["ward"])
-        assert exists(Certification, w["old"]["cert"])
+        assert s.exists(Certification, w["old"]["cert"])
         run = services.execute_run(w["admin"], approved_run(w).pk)
     assert run.planned == planned == run.deleted
 
@@ -166,7 +159,7 @@ def test_the_same_administrator_cannot_approve_their_own_run(w):
             services.approve_run(w["admin"], run.pk)
         with pytest.raises(services.RetentionRefused, match="別の管理者が承認した後でなければ"):
             services.execute_run(w["admin"], run.pk)
-    assert exists(Certification, w["old"]["cert"])
+    assert s.exists(Certification, w["old"]["cert"])
     assert PurgeRun.objects.get(pk=run.pk).status == RunStatus.REQUESTED
 
 
@@ -178,7 +171,7 @@ def test_one_open_run_at_a_time_and_a_cancelled_run_deletes_nothing(w):
         services.cancel_run(w["second"], run.pk)
         with pytest.raises(services.RetentionRefused):
             services.approve_run(w["second"], run.pk)
-    assert exists(Certification, w["old"]["cert"])
+    assert s.exists(Certification, w["old"]["cert"])
 
 
 def test_other_wards_and_other_roles_get_404(w):
@@ -203,11 +196,11 @@ def test_a_released_hold_lets_the_records_go(w):
         with pytest.raises(services.RetentionRefused, match="すでに解除されています"):
             services.release_hold(w["second"], hold.pk, "二度目")
         services.execute_run(w["admin"], approved_run(w).pk)
-    assert not exists(Certification, w["held"]["cert"])
+    assert not s.exists(Certification, w["held"]["cert"])
     events = AuditEvent.objects.filter(object_type="retention.legalhold").order_by("pk")
     # Released, the hold goes with the household it held (the audit keeps all three steps).
     assert [e.action for e in events] == ["create", "update", "purge"]
-    assert not exists(type(w["held"]["household"]), w["held"]["household"])
+    assert not s.exists(type(w["held"]["household"]), w["held"]["household"])
 
 
 def test_a_hold_on_a_child_or_a_facility_keeps_their_records(w):

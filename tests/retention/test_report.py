@@ -39,9 +39,8 @@ def pdf_text(data: bytes, tmp_path: Path) -> str:
 
 @pytest.fixture
 def executed():
-    w = s.ward_scene()
+    w = s.with_held_household(s.ward_scene())
     with clock.frozen(s.TODAY):
-        services.set_hold(w["admin"], "household", w["held"]["household"].pk, "訴訟対応")
         run = services.request_run(w["admin"])
         services.approve_run(w["second"], run.pk)
         run = services.execute_run(w["second"], run.pk)
