@@ -47,12 +47,12 @@ pytestmark = [pytest.mark.postgres_only, pytest.mark.django_db]
 BOOKED = 13
 
 #: The slot is full: statements 1-10 as above, then
-#: 11. ROLLBACK (nothing written; in a test ROLLBACK TO SAVEPOINT ...
-#: 12. ... and RELEASE SAVEPOINT: one statement fewer in production)
-#: 13. the guardian's ward, for the dates on the page (``dates.ward_of``)
-#: and, in the audit trail, the children the page lists again. The slot's places left, shown on
-#: the page again, are those the facts counted under the lock (not counted again).
-REFUSED = 13
+#: 11. COMMIT (nothing was written: a commit, not a ROLLBACK, keeps the connection's prepared
+#:     statements, which psycopg forgets at a rollback; in a test RELEASE SAVEPOINT)
+#: 12. the guardian's ward, for the dates on the page (``dates.ward_of``)
+#: and, in the audit trail, the children the page names. The slot's places left, shown on the
+#: page again, are those the facts counted under the lock (not counted again).
+REFUSED = 12
 
 
 #: The audit trail's lookup of a row's owning municipality (tsuen.audit._owning_municipalities).
@@ -140,3 +140,29 @@ def test_a_refusal_for_a_full_slot_runs_a_fixed_number_of_statements(client, s):
     # The page says the slot is full, from the refusal's own count, and offers the waitlist.
     page = response.content.decode()
     assert reverse("booking:waitlist_join", args=[s.slot.pk]) in page
+
+
+def test_a_refusal_keeps_the_connections_prepared_statements(client, s):
+    """A refused booking ends its transaction without a ROLLBACK (nothing was written): psycopg
+    forgets every prepared statement of the connection at a ROLLBACK, and nearly half the
+    confirms of a rush are refused. The statements prepared before it are used after it."""
+
+    def prepared() -> set[str]:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT name FROM pg_prepared_statements")
+            return {name for (name,) in cursor.fetchall()}
+
+    client.post(reverse("booking:book"), _form(s))  # booked: every statement prepared
+    before = prepared()
+    assert len(before) >= 5
+    s.fill()
+    other = s.another_family()
+    client.force_login(other.user)
+    form = _form(s) | {"children": [other.child.pk]}
+    with CaptureQueriesContext(connection) as log:
+        refused = client.post(reverse("booking:book"), form)
+    assert refused.status_code == 400
+    assert not any(q["sql"].startswith("ROLLBACK") for q in log.captured_queries)
+    assert not Booking.unscoped.filter(child=other.child).exists()
+    client.post(reverse("booking:book"), form)  # another request after the refusal
+    assert prepared() == before  # none forgotten and prepared again under a new name
