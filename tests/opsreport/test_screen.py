@@ -110,7 +110,7 @@ def test_the_pdf_holds_every_figure_and_its_download_is_audited(client, ward, fr
     assert "月 次 運 用 報 告" in text and ward.ward.name in text
     assert "令和8年11月（2026年11月）" in text
     flat = squash(text)  # lines wrapped in a table cell lose their space in pdftotext
-    assert squash("令和8年11月1日（2026-11-01） 〜 令和8年11月30日（2026-11-30）") in flat
+    assert squash("令和8年11月1日（2026年11月1日） 〜 令和8年11月30日（2026年11月30日）") in flat
     for line in [
         "成功したログイン 3",
         "ログインしたアカウント 2",
@@ -132,11 +132,11 @@ def test_the_pdf_holds_every_figure_and_its_download_is_audited(client, ward, fr
     assert "二要素認証あり（TOTP: 2） 3" in text
     assert "勤務時間外のアクセス 1 0 0 1" in text
     assert "合計 2 1 1 4" in text
-    run = "実行済み 令和8年11月3日 10:00（2026-11-03 10:00） "
-    run += "令和8年11月4日 10:00（2026-11-04 10:00）"
+    run = "実行済み 令和8年11月3日 10:00（2026年11月3日） "
+    run += "令和8年11月4日 10:00（2026年11月4日）"
     assert squash(run + " 7") in flat
-    assert squash("直近のバックアップ 令和8年11月30日 02:00（2026-11-30 02:00） 失敗") in flat
-    assert squash("直近の復元訓練 令和8年11月15日 03:00（2026-11-15 03:00） 成功") in flat
+    assert squash("直近のバックアップ 令和8年11月30日 02:00（2026年11月30日） 失敗") in flat
+    assert squash("直近の復元訓練 令和8年11月15日 03:00（2026年11月15日） 成功") in flat
     head = AuditChainHead.objects.get(key=chain_key(ward.ward.pk))
     assert f"連番 {head.seq}" in text and head.head_hash in flat
     assert "審査 未設定" in text and "保育 未設定" in text
@@ -151,7 +151,7 @@ def test_the_pdf_holds_every_figure_and_its_download_is_audited(client, ward, fr
 def test_the_pdf_of_a_month_not_over_says_so(client, ward, frozen, tmp_path):
     login_with_second_factor(client, ward.admin)
     text = pdf_text(page(client, ward, month="2026-12", name="opsreport:pdf").content, tmp_path)
-    assert "集計途中" in text and squash("令和8年12月4日 10:00（2026-12-04 10:00）") in squash(text)
+    assert "集計途中" in text and squash("令和8年12月4日 10:00（2026年12月4日）") in squash(text)
     pages = text.count("\f")  # pdftotext ends each page with a form feed
     assert pages >= 1 and text.count(f"{ward.ward.code} 2026-12 集計途中") == pages
 

@@ -14,20 +14,20 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
 from tsuen.core.pdf import render_pdf
-from tsuen.core.wareki import japanese_month, wareki
+from tsuen.core.wareki import japanese_date, japanese_month, wareki
 
 
 def day_text(day: dt.date) -> str:
-    """令和8年11月1日（2026-11-01）."""
-    return f"{wareki(day)}（{day:%Y-%m-%d}）"
+    """令和8年11月1日（2026年11月1日）: as the ward's other documents write it, no ISO dates."""
+    return f"{wareki(day)}（{japanese_date(day, era=False)}）"
 
 
 def moment_text(value: dt.datetime | None) -> str:
-    """令和8年12月1日 09:30（2026-12-01 09:30）."""
+    """令和8年12月1日 09:30（2026年12月1日）."""
     if value is None:
         return ""
     local = timezone.localtime(value)
-    return f"{wareki(local.date())} {local:%H:%M}（{local:%Y-%m-%d %H:%M}）"
+    return f"{wareki(local.date())} {local:%H:%M}（{japanese_date(local.date(), era=False)}）"
 
 
 def month_label(month: dt.date) -> str:
