@@ -413,3 +413,30 @@ def test_the_staff_day_screen_shows_the_qr_mark_and_links_the_tablet(visit):
     assert 'http-equiv="refresh" content="60"' in html
     assert visit.child.given_name not in html
     assert tablet["Cache-Control"].startswith("max-age=0")
+
+
+def test_the_day_screens_fingerprint_changes_with_a_qr_check_in(visit):
+    client = Client()
+    login_with_second_factor(client, visit.staff)
+    url = reverse("attendance:staff_day_version")
+    with clock.frozen(at(9, 58)):
+        before = client.get(url).json()["version"]
+        day = client.get(reverse("attendance:staff_day")).content.decode()
+        assert f'data-version="{before}"' in day
+        assert client.get(url).json()["version"] == before
+        services_qr.self_check(
+            visit.guardian,
+            visit.facility.pk,
+            code_at(visit.facility, at(9, 58)),
+            visit.booking.pk,
+            "check_in",
+        )
+        after = client.get(url).json()["version"]
+        other_day = client.get(url, {"date": "2026-12-02"}).json()["version"]
+    assert after != before and other_day not in (before, after)
+    # Another facility's staff get their own (empty) day's fingerprint.
+    other = Client()
+    f.second_factor(visit.other_staff)
+    login_with_second_factor(other, visit.other_staff)
+    with clock.frozen(at(9, 58)):
+        assert other.get(url).json()["version"] not in (before, after)

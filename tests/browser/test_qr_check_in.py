@@ -66,6 +66,12 @@ def test_tablet_shows_the_code_the_phone_checks_in_the_staff_see_and_undo(
         fits(tablet)
         shot(tablet, "qr", "01-tablet")
 
+        # A second tab of the tablet shows the day screen while the family checks in.
+        day = tablet.context.new_page()
+        day.goto("/visits/staff/day/")
+        card = day.locator(f"#visit-{visit.booking.pk}")
+        assert card.locator("[data-testid=qr-mark]").count() == 0
+
         with _page(browser, live_server, NARROW) as phone:
             log_in(phone, visit.guardian, live_server, language="ja")
             phone.goto(decoded)
@@ -79,6 +85,13 @@ def test_tablet_shows_the_code_the_phone_checks_in_the_staff_see_and_undo(
             assert "09:58" in phone.locator(".messages").inner_text()
             fits(phone)
             shot(phone, "qr", "03-phone-done")
+
+        # The day screen follows: its poll (every 20 s, and at once on focus) sees the
+        # change and reloads, now with the QR mark.
+        day.evaluate("window.dispatchEvent(new Event('focus'))")
+        card.locator("[data-testid=qr-mark]").wait_for()
+        assert "09:58" in card.locator(".day-state").inner_text()
+        day.close()
 
     attendance = Attendance.objects.get()
     assert attendance.check_in_source == TapSource.QR

@@ -30,3 +30,9 @@ ROWS = {
         data=lambda world: {"booking": world["today_visit"].pk, "action": "check_out"},
     ),
 }
+
+ROWS |= {
+    # The day screen's fingerprint (a hash, no personal data), polled to reload the screen:
+    # any facility user, its own facility's day.
+    "attendance:staff_day_version": Row(404, {"anonymous": LOGIN} | ok(*FACILITY)),
+}

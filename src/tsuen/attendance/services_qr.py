@@ -21,6 +21,7 @@ the staff must explain (a check-in after the booked end, outside the opening hou
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import re
 from dataclasses import dataclass
 
@@ -310,3 +311,29 @@ def _self_check_locked(user, facility_id, code, booking_id, action, now, seen) -
             ],
             code="ask_staff",
         ) from None
+
+
+# --- the day screen follows -------------------------------------------------------------------
+
+
+def day_version(staff, day: dt.date | None = None) -> str:
+    """A fingerprint of the day's visits and attendance at the staff member's facility, which
+    the day screen polls (``attendance/day_poll.js``) to reload itself when a family checked
+    in by QR or a colleague tapped on another tablet. A hash: it tells nothing of anyone (no
+    audit); the reload that follows reads and audits the day as usual."""
+    require(staff, Action.FACILITY_DAY_VIEW, Booking)
+    if not staff.is_facility or not staff.facility_id:
+        raise Http404
+    rows = (
+        filter_allowed(staff, Action.FACILITY_DAY_VIEW, Booking.objects.all())
+        .filter(date=day or clock.today(), status=BookingStatus.CONFIRMED)
+        .order_by("pk")
+        .values_list(
+            "pk",
+            "attendance__status",
+            "attendance__checked_in_at",
+            "attendance__checked_out_at",
+            "attendance__marked_at",
+        )
+    )
+    return hashlib.sha256(repr(list(rows)).encode()).hexdigest()[:16]

@@ -17,4 +17,5 @@ urlpatterns = [
     # QR check-in (issue 13 item 4): the facility's tablet and the page the phone opens.
     path("staff/qr/", views_qr.tablet, name="staff_qr"),
     path("qr/<id:facility_id>/<str:code>/", views_qr.scan, name="qr_scan"),
+    path("staff/day/version/", views_qr.day_version, name="staff_day_version"),
 ]

@@ -6,12 +6,14 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
 from tsuen.attendance import services_qr
+from tsuen.attendance.forms_staff import DayForm
 from tsuen.core import ratelimit
 
 
@@ -68,3 +70,13 @@ def _parse_id(value) -> int | None:
 def _refused(request, error: ValidationError):
     context = {"errors": [str(m) for m in error.messages], "code": getattr(error, "code", "")}
     return render(request, "attendance/qr/refused.html", context, status=400)
+
+
+@login_required
+@never_cache
+def day_version(request):
+    """The fingerprint of the day screen's visits (``?date=``, today by default), polled by
+    attendance/day_poll.js: the screen reloads when it changes."""
+    form = DayForm(request.GET or None)
+    chosen = form.cleaned_data.get("date") if form.is_valid() else None
+    return JsonResponse({"version": services_qr.day_version(request.user, chosen)})
