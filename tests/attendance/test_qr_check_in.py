@@ -440,3 +440,20 @@ def test_the_day_screens_fingerprint_changes_with_a_qr_check_in(visit):
     login_with_second_factor(other, visit.other_staff)
     with clock.frozen(at(9, 58)):
         assert other.get(url).json()["version"] not in (before, after)
+
+
+def test_the_confirmation_is_rate_limited(visit, settings):
+    settings.RATE_LIMITS = settings.RATE_LIMITS | {"qr_check_in": "1/h/user"}
+    code = code_at(visit.facility, at(10))
+    url = reverse("attendance:qr_scan", args=[visit.facility.pk, code])
+    client = Client()
+    login_with_second_factor(client, visit.guardian)
+    with clock.frozen(at(10)):
+        assert (
+            client.post(url, {"booking": visit.booking.pk, "action": "check_out"}).status_code
+            == 400
+        )
+        assert client.get(url).status_code == 200  # the scan is not counted
+        refused = client.post(url, {"booking": visit.booking.pk, "action": "check_in"})
+    assert refused.status_code == 429
+    assert not Attendance.objects.exists()
