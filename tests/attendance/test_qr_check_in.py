@@ -412,6 +412,7 @@ def test_the_staff_day_screen_shows_the_qr_mark_and_links_the_tablet(visit):
     assert visit.facility.name in html and "<svg" in html
     assert 'http-equiv="refresh" content="60"' in html
     assert visit.child.given_name not in html
+    assert visit.staff.email not in html and "<nav" not in html  # a kiosk page: no navigation
     assert tablet["Cache-Control"].startswith("max-age=0")
 
 
