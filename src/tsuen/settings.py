@@ -388,6 +388,8 @@ RATE_LIMITS = {
     # Sign-up mails the address each time (a confirmation or "you already have an account"):
     # per address, so that nobody's mailbox can be flooded. Per client address: allauth below.
     "signup": "5/h/email",
+    # QR check-in confirmations (issue 13): two children in and out a day, a few retries.
+    "qr_check_in": "30/h/user,100/d/user",
 }
 # ACCOUNT_FORMS["signup"] (above) also limits sign-up per e-mail address (RATE_LIMITS["signup"]).
 # allauth's own limits on its pages, counted in the same cache (see docs/accounts.md); its

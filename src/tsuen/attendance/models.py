@@ -21,6 +21,13 @@ class AttendanceStatus(models.TextChoices):
     NO_SHOW = "no_show", _("No-show")
 
 
+class TapSource(models.TextChoices):
+    """How a check-in or check-out was taken (issue 13 item 4)."""
+
+    STAFF = "staff", _("Staff")
+    QR = "qr", _("QR code")
+
+
 class Attendance(TenantModel):
     TENANT_PATHS = BOOKING_TENANT_PATHS
 
@@ -45,6 +52,14 @@ class Attendance(TenantModel):
     #: When staff last tapped (check-in, check-out or no-show): a mistaken tap can be undone
     #: for a few minutes after it.
     marked_at = models.DateTimeField(null=True, blank=True)
+    #: How the check-in and the check-out were taken: by staff on the day screen, or by the
+    #: guardian scanning the facility's QR code (``recorded_by`` is then the guardian).
+    check_in_source = models.CharField(
+        _("check-in taken by"), max_length=5, choices=TapSource.choices, default=TapSource.STAFF
+    )
+    check_out_source = models.CharField(
+        _("check-out taken by"), max_length=5, choices=TapSource.choices, blank=True, default=""
+    )
 
     class Meta:
         constraints = [

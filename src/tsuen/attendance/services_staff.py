@@ -26,7 +26,13 @@ from django.utils.translation import gettext_lazy
 
 from tsuen import rules
 from tsuen.attendance.forms_staff import slot_label
-from tsuen.attendance.models import Attendance, AttendanceStatus, DailyRecord, MorningNote
+from tsuen.attendance.models import (
+    Attendance,
+    AttendanceStatus,
+    DailyRecord,
+    MorningNote,
+    TapSource,
+)
 from tsuen.attendance.services import NOTE_FIELDS, RECORD_FIELDS, child_of_visit
 from tsuen.audit import record, record_many
 from tsuen.authz.policy import Action, filter_allowed, get_or_404, require
@@ -327,33 +333,45 @@ def check_in(staff, booking_id: int, reason: str = "") -> Attendance:
     reason = _clean_reason(reason)
     with transaction.atomic():
         booking = _locked_visit(staff, booking_id)
-        if booking.date != timezone.localdate(now):
-            raise ValidationError(
-                _("Children can be checked in on the day of their visit only."), code="not_today"
-            )
-        existing = Attendance.objects.filter(booking=booking).first()
-        if existing is not None and existing.status == AttendanceStatus.NO_SHOW:
-            raise ValidationError(
-                _("%(child)s is marked as not come: undo that first.")
-                % {"child": booking.child.full_name},
-                code="no_show",
-            )
-        if existing is not None:
-            raise ValidationError(
-                _("%(child)s is already checked in.") % {"child": booking.child.full_name},
-                code="already_in",
-            )
-        _require_reason(booking, now, None, _child_policy(booking), reason)
-        attendance = Attendance.objects.create(
-            booking=booking,
-            status=AttendanceStatus.PRESENT,
-            checked_in_at=now,
-            recorded_by=staff,
-            marked_at=now,
-            times_reason=reason,
+        return check_in_locked(staff, booking, now, reason)
+
+
+def check_in_locked(
+    actor, booking: Booking, now: dt.datetime, reason: str = "", source: str = TapSource.STAFF
+) -> Attendance:
+    """The locking core of every check-in (staff on the day screen, the guardian's QR scan in
+    ``services_qr``): ``booking`` is already authorized for ``actor``, locked
+    (``select_for_update``) and confirmed, inside the caller's transaction. Refuses a visit
+    of another day, a child marked as not come or already checked in, and unusual times
+    without a ``reason``; writes the attendance (``source``: how it was taken) and audits."""
+    if booking.date != timezone.localdate(now):
+        raise ValidationError(
+            _("Children can be checked in on the day of their visit only."), code="not_today"
         )
-        fields = ("status", "checked_in_at") + (("times_reason",) if reason else ())
-        record("create", attendance, fields=fields, subjects=[booking.child])
+    existing = Attendance.objects.filter(booking=booking).first()
+    if existing is not None and existing.status == AttendanceStatus.NO_SHOW:
+        raise ValidationError(
+            _("%(child)s is marked as not come: undo that first.")
+            % {"child": booking.child.full_name},
+            code="no_show",
+        )
+    if existing is not None:
+        raise ValidationError(
+            _("%(child)s is already checked in.") % {"child": booking.child.full_name},
+            code="already_in",
+        )
+    _require_reason(booking, now, None, _child_policy(booking), reason)
+    attendance = Attendance.objects.create(
+        booking=booking,
+        status=AttendanceStatus.PRESENT,
+        checked_in_at=now,
+        recorded_by=actor,
+        marked_at=now,
+        times_reason=reason,
+        check_in_source=source,
+    )
+    fields = ("status", "checked_in_at") + (("times_reason",) if reason else ())
+    record("create", attendance, fields=fields, subjects=[booking.child])
     return attendance
 
 
@@ -365,54 +383,64 @@ def check_out(staff, booking_id: int, reason: str = "") -> Attendance:
     reason = _clean_reason(reason)
     with transaction.atomic():
         booking = _locked_visit(staff, booking_id)
-        attendance = Attendance.objects.select_for_update().filter(booking=booking).first()
-        name = booking.child.full_name
-        if attendance is None or attendance.status != AttendanceStatus.PRESENT:
-            raise ValidationError(
-                _("%(child)s has not been checked in, so cannot be checked out.") % {"child": name},
-                code="not_in",
-            )
-        if attendance.checked_out_at is not None:
-            raise ValidationError(
-                _("%(child)s is already checked out.") % {"child": name}, code="already_out"
-            )
-        if now <= attendance.checked_in_at:
-            raise ValidationError(
-                _("The check-out must be after the check-in."), code="out_before_in"
-            )
-        _refuse_when_claimed(booking)
-        policy = _child_policy(booking)
-        # A reason given at check-in covers what was unusual about the check-in.
-        given = reason or attendance.times_reason
-        covered: tuple[str, ...] = ()
-        if attendance.times_reason:
-            opens, closes = _opening_hours(booking)
-            covered = rules.visit_time_warnings(
-                booking.starts_at,
-                booking.ends_at,
-                attendance.checked_in_at,
-                None,
-                policy,
-                opens,
-                closes,
-            )
-        _require_reason(booking, attendance.checked_in_at, now, policy, reason, covered)
-        attendance.checked_out_at = now
-        attendance.billable_minutes = billable_for(booking, attendance.checked_in_at, now, policy)
-        attendance.marked_at = now
-        attendance.recorded_by = staff
-        attendance.times_reason = given
-        attendance.save(
-            update_fields=[
-                "checked_out_at",
-                "billable_minutes",
-                "marked_at",
-                "recorded_by",
-                "times_reason",
-            ]
+        return check_out_locked(staff, booking, now, reason)
+
+
+def check_out_locked(
+    actor, booking: Booking, now: dt.datetime, reason: str = "", source: str = TapSource.STAFF
+) -> Attendance:
+    """The locking core of every check-out (staff, or the guardian's QR scan): ``booking`` is
+    authorized, locked and confirmed in the caller's transaction (see :func:`check_in_locked`).
+    Refuses a child not checked in or already out, a check-out not after the check-in, a
+    month whose claim is submitted, and unusual times without a ``reason``."""
+    attendance = Attendance.objects.select_for_update().filter(booking=booking).first()
+    name = booking.child.full_name
+    if attendance is None or attendance.status != AttendanceStatus.PRESENT:
+        raise ValidationError(
+            _("%(child)s has not been checked in, so cannot be checked out.") % {"child": name},
+            code="not_in",
         )
-        fields = ("checked_out_at", "billable_minutes") + (("times_reason",) if reason else ())
-        record("update", attendance, fields=fields, subjects=[booking.child])
+    if attendance.checked_out_at is not None:
+        raise ValidationError(
+            _("%(child)s is already checked out.") % {"child": name}, code="already_out"
+        )
+    if now <= attendance.checked_in_at:
+        raise ValidationError(_("The check-out must be after the check-in."), code="out_before_in")
+    _refuse_when_claimed(booking)
+    policy = _child_policy(booking)
+    # A reason given at check-in covers what was unusual about the check-in.
+    given = reason or attendance.times_reason
+    covered: tuple[str, ...] = ()
+    if attendance.times_reason:
+        opens, closes = _opening_hours(booking)
+        covered = rules.visit_time_warnings(
+            booking.starts_at,
+            booking.ends_at,
+            attendance.checked_in_at,
+            None,
+            policy,
+            opens,
+            closes,
+        )
+    _require_reason(booking, attendance.checked_in_at, now, policy, reason, covered)
+    attendance.checked_out_at = now
+    attendance.billable_minutes = billable_for(booking, attendance.checked_in_at, now, policy)
+    attendance.marked_at = now
+    attendance.recorded_by = actor
+    attendance.times_reason = given
+    attendance.check_out_source = source
+    attendance.save(
+        update_fields=[
+            "checked_out_at",
+            "billable_minutes",
+            "marked_at",
+            "recorded_by",
+            "times_reason",
+            "check_out_source",
+        ]
+    )
+    fields = ("checked_out_at", "billable_minutes") + (("times_reason",) if reason else ())
+    record("update", attendance, fields=fields, subjects=[booking.child])
     return attendance
 
 
@@ -552,7 +580,15 @@ def undo(staff, booking_id: int) -> Attendance | None:
             attendance.checked_out_at = None
             attendance.billable_minutes = None
             attendance.marked_at = None
-            attendance.save(update_fields=["checked_out_at", "billable_minutes", "marked_at"])
+            attendance.check_out_source = ""
+            attendance.save(
+                update_fields=[
+                    "checked_out_at",
+                    "billable_minutes",
+                    "marked_at",
+                    "check_out_source",
+                ]
+            )
             record(
                 "update",
                 attendance,

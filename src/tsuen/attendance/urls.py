@@ -1,6 +1,6 @@
 from django.urls import path
 
-from tsuen.attendance import views, views_staff
+from tsuen.attendance import views, views_qr, views_staff
 
 app_name = "attendance"
 
@@ -14,4 +14,8 @@ urlpatterns = [
     path("staff/cancel/", views_staff.cancel_day, name="staff_cancel_day"),
     path("staff/<id:booking_id>/record/", views_staff.record, name="staff_record"),
     path("staff/<id:booking_id>/times/", views_staff.times, name="staff_times"),
+    # QR check-in (issue 13 item 4): the facility's tablet and the page the phone opens.
+    path("staff/qr/", views_qr.tablet, name="staff_qr"),
+    path("qr/<id:facility_id>/<str:code>/", views_qr.scan, name="qr_scan"),
+    path("staff/day/version/", views_qr.day_version, name="staff_day_version"),
 ]

@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from tsuen.attendance import services, services_staff
+from tsuen.attendance import services, services_qr, services_staff
 from tsuen.attendance.forms_staff import (
     CancelDayForm,
     DayForm,
@@ -46,11 +46,10 @@ def day(request):
         initial={"date": page.day},
         slots=services_staff.slots_of_day(request.user, page.day),
     )
-    return render(
-        request,
-        "attendance/staff/day.html",
-        {"page": page, "slots": slots, "form": form, "cancel_form": cancel_form},
-    )
+    context = {"page": page, "slots": slots, "form": form, "cancel_form": cancel_form}
+    # The screen follows QR check-ins (issue 13): attendance/day_poll.js reloads it on a change.
+    context["version"] = services_qr.day_version(request.user, page.day)
+    return render(request, "attendance/staff/day.html", context)
 
 
 @login_required

@@ -474,6 +474,9 @@ class Action(StrEnum):
     # names of staff without a second factor to the ward's administrator and auditor.
     OPS_REPORT_VIEW = "opsreport.view"
     OPS_REPORT_NAMES = "opsreport.names"
+    # Issue 13 item 4: the family checks its child in or out itself by scanning the
+    # facility's QR code (checked on the booking): its guardians and live proxy users.
+    ATTENDANCE_SELF_CHECK = "attendance.self_check"
 
 
 _REVIEWER, _PAYMENTS, _ADMIN, _AUDITOR = (
@@ -657,6 +660,10 @@ POLICY: dict[Action, tuple[Rule, ...]] = {
     Action.ANOMALY_DISPOSE: (municipal_staff(_ADMIN, _AUDITOR),),
     Action.OPS_REPORT_VIEW: (municipal_staff(_ADMIN, _AUDITOR), national_operator),
     Action.OPS_REPORT_NAMES: (municipal_staff(_ADMIN, _AUDITOR),),
+    # Issue 13 item 4 (QR check-in): a guardian of the booking's household, or a proxy user
+    # with a live grant from it -- the proxy is who brings and fetches the child on many days
+    # (docs/qr-check-in.md). The facility still sees who tapped (recorded_by) and can undo.
+    Action.ATTENDANCE_SELF_CHECK: (guardian_of_household,),
 }
 
 
