@@ -267,7 +267,7 @@ def _coordinate(text: str, bounds: tuple[Decimal, Decimal]) -> Decimal | None:
 def _flag(text: str) -> bool | None:
     if text in (YES, "1", "true", "TRUE", "○", "〇"):
         return True
-    if text in (NO, "0", "false", "FALSE", "×", ""):
+    if text in (NO, "0", "false", "FALSE", "×"):
         return False
     return None
 
@@ -376,7 +376,7 @@ def parse_row(number: int, raw: dict, municipality_code: str) -> ParsedRow:
         ("医療的ケア対応", "medical_care_support"),
         ("アレルギー対応食", "allergy_support"),
     ):
-        if column in raw:
+        if _text(raw, column):  # an empty cell (or no column) leaves the value as it is
             flag = _flag(_text(raw, column))
             if flag is None:
                 problem((column, _("Write 有 or 無.")))
@@ -385,7 +385,7 @@ def parse_row(number: int, raw: dict, municipality_code: str) -> ParsedRow:
     uses = ("offers_regular", "offers_flexible")
     if all(name in values for name in uses) and not any(values[name] for name in uses):
         problem(("柔軟利用", _("Choose at least one use: 定期利用 or 柔軟利用.")))
-    if "利用料_1時間" in raw:
+    if _text(raw, "利用料_1時間"):
         fee = _text(raw, "利用料_1時間").replace(",", "").removesuffix("円")
         if not fee.isdigit() or int(fee) > 100_000:
             problem(("利用料_1時間", _("Write the fee per hour in yen, e.g. 300.")))
