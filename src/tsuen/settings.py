@@ -388,6 +388,8 @@ RATE_LIMITS = {
     # Sign-up mails the address each time (a confirmation or "you already have an account"):
     # per address, so that nobody's mailbox can be flooded. Per client address: allauth below.
     "signup": "5/h/email",
+    # The open-data files (issue 13): each download reads the whole published register.
+    "open_data": "120/h/ip",
 }
 # ACCOUNT_FORMS["signup"] (above) also limits sign-up per e-mail address (RATE_LIMITS["signup"]).
 # allauth's own limits on its pages, counted in the same cache (see docs/accounts.md); its

@@ -421,3 +421,11 @@ def test_round_trip_export_import_into_an_empty_ward_export_again(client, ward, 
     login_with_second_factor(client, admin)
     plan = client.post(reverse("facilities:ward_import"), {"file": _file(moved)}).context["plan"]
     assert (len(plan.creates), len(plan.updates), len(plan.unchanged)) == (0, 0, 2)
+
+
+def test_the_files_are_rate_limited_per_address(client, ward, published, settings):
+    settings.RATE_LIMITS = settings.RATE_LIMITS | {"open_data": "2/h/ip"}
+    assert client.get(CSV_URL).status_code == 200
+    assert client.get(JSON_URL).status_code == 200
+    assert client.get(CSV_URL).status_code == 429
+    assert client.get("/open-data/").status_code == 200  # the page itself reads little

@@ -151,6 +151,7 @@ def test_every_limited_route_has_a_production_limit_keyed_as_documented():
         "postal_lookup": {"ip"},
         "calendar_feed": {"token", "ip"},
         "signup": {"email"},
+        "open_data": {"ip"},
     }
     allauths = project_settings.ACCOUNT_RATE_LIMITS
     keyed = {a: {v.rsplit("/", 1)[1] for v in allauths[a].split(",")} for a in allauths}

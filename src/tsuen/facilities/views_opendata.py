@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
-from tsuen.core import clock, confirm
+from tsuen.core import clock, confirm, ratelimit
 from tsuen.core.csvutil import BOM, csv_row
 from tsuen.facilities import opendata
 from tsuen.facilities import services_opendata as service
@@ -75,6 +75,7 @@ def _file_name(code: str | None, extension: str) -> str:
 
 
 @require_GET
+@ratelimit.limited("open_data")
 def facilities_csv(request):
     if request.GET.get("municipality") and _filter(request) is None:
         return _bad_filter()
@@ -92,6 +93,7 @@ def facilities_csv(request):
 
 
 @require_GET
+@ratelimit.limited("open_data")
 def facilities_json(request):
     if request.GET.get("municipality") and _filter(request) is None:
         return _bad_filter()
