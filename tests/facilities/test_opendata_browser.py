@@ -65,7 +65,9 @@ def _csv(path, ward, rows):
 
 def test_open_data_page_and_the_import_at_360_px(browser, live_server, tmp_path):
     ward = f.municipality(name="新宿区")
-    f.facility(ward, name="ひだまり保育園", name_kana="ヒダマリホイクエン", phone="03-1234-5678")
+    known = f.facility(
+        ward, name="ひだまり保育園", name_kana="ヒダマリホイクエン", phone="03-1234-5678"
+    )
     admin = f.user(Role.MUNICIPAL_ADMIN, municipality=ward)
     f.second_factor(admin)
     with _page(browser, live_server, NARROW) as page:
@@ -106,14 +108,28 @@ def test_open_data_page_and_the_import_at_360_px(browser, live_server, tmp_path)
         _fits(page, "import-preview-problems")
 
         page.goto("/facilities/ward/import/")
-        good = _csv(tmp_path / "good.csv", ward, [{"ID": "N-1", "名称": "あおぞら保育室"}])
+        good = _csv(
+            tmp_path / "good.csv",
+            ward,
+            [
+                {"ID": "N-1", "名称": "あおぞら保育室"},
+                {
+                    "ID": f"{known.pk:06d}",
+                    "名称": "ひだまり保育園",
+                    "名称_カナ": "ヒダマリホイクエン",
+                },
+            ],
+        )
         page.set_input_files("#id_file", str(good))
         page.locator("main form button[type='submit']").click()
         page.wait_for_load_state()
         assert page.locator("#import-creates li").count() == 1
+        assert "03-9876-5432" in page.locator("#import-updates").inner_text()
         _fits(page, "import-preview")
         page.locator("form[action$='/import/confirm/'] button").click()
         page.wait_for_load_state()
         assert page.url.endswith("/facilities/ward/")
         assert Facility.objects.filter(municipality=ward, open_data_id="N-1").exists()
         assert "あおぞら保育室" in page.locator("#ward-facilities").inner_text()
+        known.refresh_from_db()
+        assert known.phone == "03-9876-5432"

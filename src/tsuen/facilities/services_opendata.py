@@ -133,8 +133,8 @@ def published_municipalities(user) -> list[PublishedMunicipality]:
 
 
 def _shown(value) -> str:
-    if value is None:
-        return ""
+    if value is None or value == "":
+        return "—"
     if isinstance(value, bool):
         return _("yes") if value else _("no")
     if isinstance(value, dt.time):
