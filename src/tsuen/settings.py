@@ -390,6 +390,8 @@ RATE_LIMITS = {
     "signup": "5/h/email",
     # QR check-in confirmations (issue 13): two children in and out a day, a few retries.
     "qr_check_in": "30/h/user,100/d/user",
+    # The open-data files (issue 13): each download reads the whole published register.
+    "open_data": "120/h/ip",
 }
 # ACCOUNT_FORMS["signup"] (above) also limits sign-up per e-mail address (RATE_LIMITS["signup"]).
 # allauth's own limits on its pages, counted in the same cache (see docs/accounts.md); its

@@ -16,6 +16,7 @@ urlpatterns = [
     path("consent/", include("tsuen.consent.urls")),  # purpose notice and disclosure (issue 12)
     path("applications/", include("tsuen.certification.urls")),
     path("facilities/", include("tsuen.facilities.urls")),
+    path("open-data/", include("tsuen.facilities.urls_opendata")),  # issue 13 item 6
     path("bookings/", include("tsuen.booking.urls")),
     path("visits/", include("tsuen.attendance.urls")),
     path("calendar/", include("tsuen.notices.urls")),

@@ -63,6 +63,9 @@ class Facility(TenantModel):
         blank=True,
         help_text=_("Ten digits; the first two are the prefecture's code."),
     )
+    #: The facility's ID in the ward's open data (子育て施設一覧, column ID): the key a register
+    #: imported from such a file is matched by (issue 13). Empty: the export writes the row id.
+    open_data_id = models.CharField(_("open data ID"), max_length=40, blank=True)
     # The account the ward pays the claims into (振込先), kept by the facility's manager.
     bank_name = models.CharField(_("bank"), max_length=60, blank=True)
     bank_branch = models.CharField(_("branch"), max_length=60, blank=True)
@@ -91,7 +94,12 @@ class Facility(TenantModel):
                 fields=["facility_number"],
                 condition=~models.Q(facility_number=""),
                 name="one_facility_per_number",
-            )
+            ),
+            models.UniqueConstraint(
+                fields=["municipality", "open_data_id"],
+                condition=~models.Q(open_data_id=""),
+                name="one_facility_per_open_data_id",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from tsuen.facilities import views, views_staff, views_ward
+from tsuen.facilities import views, views_opendata, views_staff, views_ward
 
 app_name = "facilities"
 
@@ -29,6 +29,9 @@ urlpatterns = [
     # The ward's facility register (issue 5, item 5): the municipality's staff.
     path("ward/", views_ward.register, name="ward_register"),
     path("ward/new/", views_ward.new, name="ward_new"),
+    # Importing the register from an open-data file (issue 13, item 6).
+    path("ward/import/", views_opendata.ward_import, name="ward_import"),
+    path("ward/import/confirm/", views_opendata.ward_import_confirm, name="ward_import_confirm"),
     path("ward/<id:facility_id>/", views_ward.facility, name="ward_facility"),
     path("ward/<id:facility_id>/edit/", views_ward.edit, name="ward_edit"),
     path("ward/<id:facility_id>/invite/", views_ward.invite, name="ward_invite"),

@@ -145,6 +145,27 @@ def check_upload(user, upload, *, purpose: Purpose, owner: Owner) -> CheckedUplo
     return CheckedUpload(purpose, owner, (upload.name or "upload")[-200:], content_type, data)
 
 
+def check_data_file(upload, *, owner: Owner, max_bytes: int) -> bytes:
+    """The bytes of an uploaded data file (a CSV to import) that is read, never stored: the
+    same size limit and clamd scan as :func:`check_upload` (malware recorded, no verdict
+    refused); the caller checks the content. Raises :class:`UploadRefused`."""
+    if upload.size > max_bytes:
+        raise UploadRefused(
+            _("The file is too large: the limit is %(kb)d KB.") % {"kb": max_bytes // 1024}
+        )
+    data = upload.read()
+    verdict = scan(data)
+    if not verdict.clean:
+        _record_malware(data, verdict, owner)
+        raise UploadRefused(
+            _(
+                "The virus check found malware in this file, so it was not accepted. "
+                "Please check your device and upload a clean copy."
+            )
+        )
+    return data
+
+
 def _record_malware(data: bytes, verdict: clamav.Verdict, owner: Owner) -> None:
     """Audit the refusal now, in a transaction of its own: the caller's may roll back.
 

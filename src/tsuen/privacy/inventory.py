@@ -406,6 +406,7 @@ NOT_PERSONAL: dict[str, str] = {
     "facilities.ClosureDay.reason": "why a facility is closed (no child or family)",
     "facilities.HolidayOpening.reason": "why a facility opens on a holiday (no child or family)",
     "facilities.Facility.facility_number": "the facility's official number (an establishment)",
+    "facilities.Facility.open_data_id": "the facility's ID in the ward's open data (public)",
     "facilities.Facility.bank_name": "the bank of the operator's account (an establishment)",
     "facilities.Facility.bank_account_number": "the operator's account for claims (no family)",
     "facilities.FacilitySuspension.reason": "why the ward suspended a facility (no person)",
