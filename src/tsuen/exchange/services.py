@@ -597,22 +597,40 @@ def check(municipality: Municipality, data: bytes, encoding: str = "") -> Previe
         records, "child_key", (*layout.CHILD_COLUMNS[1:], "household_key"), errors
     )
     numbers: dict[str, int] = {}
-    active: dict[str, int] = {}
+    twice: set[int] = set()
     for rec in records:
-        planned = _check_row(_Row(rec, errors), municipality)
-        if planned is None or rec.number in inconsistent or "\x00extra" in rec.values:
-            continue
-        if planned.number in numbers:
+        number = rec.values.get("certificate_number", "")
+        if number and number in numbers:
             errors.append(
                 RowError(
                     rec.number,
                     "certificate_number",
-                    _("The same certificate number is on row %(row)s.")
-                    % {"row": numbers[planned.number]},
+                    _("The same certificate number is on row %(row)s.") % {"row": numbers[number]},
                 )
             )
+            twice.add(rec.number)
+        elif number:
+            numbers[number] = rec.number
+    used = set(
+        Certification.unscoped.filter(
+            municipality=municipality, number__in=list(numbers)
+        ).values_list("number", flat=True)
+    )
+    for number in sorted(used):
+        errors.append(
+            RowError(
+                numbers[number],
+                "certificate_number",
+                _("The certificate number %(number)s is already used in this municipality.")
+                % {"number": number},
+            )
+        )
+    active: dict[str, int] = {}
+    for rec in records:
+        planned = _check_row(_Row(rec, errors), municipality)
+        refused = inconsistent | twice | {numbers[n] for n in used}
+        if planned is None or rec.number in refused or "\x00extra" in rec.values:
             continue
-        numbers[planned.number] = rec.number
         if planned.status == "active":
             if planned.child_key in active:
                 errors.append(
@@ -626,21 +644,6 @@ def check(municipality: Municipality, data: bytes, encoding: str = "") -> Previe
                 continue
             active[planned.child_key] = rec.number
         preview.rows.append(planned)
-    used_numbers = set(
-        Certification.unscoped.filter(
-            municipality=municipality, number__in=list(numbers)
-        ).values_list("number", flat=True)
-    )
-    for planned in list(preview.rows):
-        if planned.number in used_numbers:
-            errors.append(
-                RowError(
-                    planned.row,
-                    "certificate_number",
-                    _("The certificate number %(number)s is already used in this municipality.")
-                    % {"number": planned.number},
-                )
-            )
     errors.sort(
         key=lambda e: (e.row, layout.COLUMNS.index(e.column) if e.column in layout.COLUMNS else -1)
     )
