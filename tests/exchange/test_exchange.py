@@ -309,7 +309,8 @@ def test_uploads_are_scanned_typed_and_limited(client):
     assert AuditEvent.objects.filter(action="malware_found").count() == 1
 
 
-def test_an_upload_is_deleted_when_discarded_or_expired_and_never_downloadable(client):
+def test_an_upload_is_deleted_when_discarded_or_expired_and_never_downloadable(client, settings):
+    settings.EXCHANGE_UPLOAD_TTL_SECONDS = 60  # (the staff's idle timeout would end an hour)
     ward = f.municipality()
     admin = administrator(ward)
     data = _file(ward, [{"certificate_number": "E1", "child_key": "k", "household_key": "h"}])
@@ -320,15 +321,19 @@ def test_an_upload_is_deleted_when_discarded_or_expired_and_never_downloadable(c
     assert client.post(location + "discard/").status_code == 302
     assert not StoredFile.objects.filter(pk=stored.pk).exists()
 
+    _page, reached = _preview(client, data)
     _page, location = _preview(client, data)
     later = clock.now() + services.upload_ttl() + dt.timedelta(seconds=1)
     with clock.frozen(later):
+        # Reached after its time: 404, and deleted on the spot.
+        assert client.get(reached).status_code == 404
+        assert StoredFile.objects.filter(purpose=Purpose.EXCHANGE_IMPORT).count() == 1
         from django.core.management import call_command
 
         call_command("purge_exchange_uploads")
     assert not StoredFile.unscoped.filter(purpose=Purpose.EXCHANGE_IMPORT).exists()
     assert client.get(location).status_code == 404
-    assert AuditEvent.objects.filter(action="delete", object_type="files.storedfile").count() == 2
+    assert AuditEvent.objects.filter(action="delete", object_type="files.storedfile").count() == 3
 
 
 def test_only_the_uploading_administrator_reaches_the_preview(client):

@@ -687,9 +687,20 @@ def _upload_for(user, token: str, *, lock: bool = False) -> ExchangeUpload:
         queryset = queryset.select_for_update(of=("self",))
     found = get_or_404(user, Action.EXCHANGE_IMPORT, queryset, token=token)
     if found.expires_at <= clock.now():
-        _delete(found)
         raise Http404
     return found
+
+
+def _drop_if_expired(user, token: str) -> None:
+    """An expired upload is deleted when reached (in a transaction of its own, so that the
+    404 that follows does not roll the deletion back)."""
+    with transaction.atomic():
+        found = get_or_404(user, Action.EXCHANGE_IMPORT, ExchangeUpload.objects.all(), token=token)
+        expired = found.expires_at <= clock.now()
+        if expired:
+            _delete(found)
+    if expired:
+        raise Http404
 
 
 def _delete(found: ExchangeUpload) -> None:
@@ -700,6 +711,7 @@ def _delete(found: ExchangeUpload) -> None:
 def preview(user, token: str, encoding: str | None = None) -> tuple[ExchangeUpload, Preview]:
     """The uploaded file's rows to create and its errors (the uploader only; 404 otherwise or
     once expired). ``encoding`` changes the encoding chosen for it. The reading is audited."""
+    _drop_if_expired(user, token)
     with transaction.atomic():
         found = _upload_for(user, token, lock=encoding is not None)
         if encoding is not None and encoding in ("", *layout.ENCODINGS):
@@ -726,6 +738,7 @@ def _at(day: dt.date) -> dt.datetime:
 def commit(user, token: str, *, confirm_token: str | None) -> Imported:
     """Create every row of the uploaded file, or nothing: the preview is recomputed under the
     ward's lock and must have no error and the token confirmed. The file is deleted."""
+    _drop_if_expired(user, token)
     with transaction.atomic():
         found = _upload_for(user, token, lock=True)
         # One import or certification at a time per ward (the certify service's serial lock).
@@ -810,6 +823,7 @@ def commit(user, token: str, *, confirm_token: str | None) -> Imported:
 
 def discard(user, token: str) -> None:
     """Delete an uploaded file without importing it (its uploader only)."""
+    _drop_if_expired(user, token)
     with transaction.atomic():
         _delete(_upload_for(user, token, lock=True))
 
