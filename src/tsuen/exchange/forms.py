@@ -24,6 +24,14 @@ class ExportForm(forms.Form):
     )
 
 
+#: On import a BOM is optional: the encodings by name.
+READ_CHOICES = [
+    ("", _("Find out from the file")),
+    (layout.UTF8, "UTF-8"),
+    (layout.CP932, "Shift_JIS"),
+]
+
+
 class UploadForm(forms.Form):
     file = forms.FileField(
         label=_("Exchange file (CSV)"),
@@ -31,7 +39,7 @@ class UploadForm(forms.Form):
     )
     encoding = forms.ChoiceField(
         label=_("Character encoding"),
-        choices=[("", _("Find out from the file")), *ENCODING_CHOICES],
+        choices=READ_CHOICES,
         widget=forms.RadioSelect,
         required=False,
         initial="",
@@ -41,7 +49,7 @@ class UploadForm(forms.Form):
 
 class ReadAsForm(forms.Form):
     encoding = forms.ChoiceField(
-        choices=[("", _("Find out from the file")), *ENCODING_CHOICES],
+        choices=READ_CHOICES,
         required=False,
         error_messages={"invalid_choice": _("Choose UTF-8 or Shift_JIS.")},
     )

@@ -118,8 +118,8 @@ def commit(request, token: str):
     messages.success(
         request,
         _(
-            "Imported %(certifications)s certifications of %(children)s children in "
-            "%(households)s households. The uploaded file was deleted."
+            "Imported: certifications %(certifications)s, children %(children)s, "
+            "households %(households)s. The uploaded file was deleted."
         )
         % {
             "certifications": done.certifications,
