@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "tsuen.retention",  # retention schedule, legal holds, purge and deletion report (issue 12)
     "tsuen.monitoring",  # anomaly rules over the audit log (issue 12 item 4)
     "tsuen.opsreport",  # the monthly operations report (issue 12 item 5)
+    "tsuen.exchange",  # exchange files: certifications export and import (issue 13)
     "tsuen.demo",
 ]
 

@@ -25,6 +25,7 @@ urlpatterns = [
     path("exports/", include("tsuen.exports.urls")),
     path("incident/", include("tsuen.incident.urls")),
     path("municipality/retention/", include("tsuen.retention.urls")),
+    path("municipality/exchange/", include("tsuen.exchange.urls")),  # issue 13 item 7
     path("municipality/", include("tsuen.municipalities.urls")),
     path("municipality/dashboard/", include("tsuen.reports.urls")),
     path("operations/backups/", include("tsuen.backups.urls")),  # issue 12 item 7

@@ -119,6 +119,8 @@ PATHS: dict[str, Paths] = {
     "retention.PurgeRun": Paths(municipality="municipality"),
     # Issue 12 item 4: an anomaly found in a ward's audit log belongs to that ward.
     "monitoring.Anomaly": Paths(municipality="municipality"),
+    # Issue 13 item 7: an exchange file waiting for its import belongs to its ward.
+    "exchange.ExchangeUpload": Paths(municipality="municipality"),
 }
 
 
@@ -334,6 +336,14 @@ def national_operator(user, paths: Paths) -> Q | None:
     return Q() if user.role == Role.NATIONAL_OPERATOR else None
 
 
+def administrator_who_uploaded(user, paths: Paths) -> Q | None:
+    """The ward administrator who uploaded an exchange file, while still its administrator."""
+    if paths is not PATHS["exchange.ExchangeUpload"]:
+        return None
+    q = municipal_staff(Role.MUNICIPAL_ADMIN)(user, paths)
+    return None if q is None else q & Q(owner=user)
+
+
 def owner_of_export(user, paths: Paths) -> Q | None:
     """The person who asked for a protected export, and nobody else."""
     if paths is not PATHS["exports.ProtectedExport"] or not user.is_authenticated:
@@ -477,6 +487,11 @@ class Action(StrEnum):
     # Issue 13 item 4: the family checks its child in or out itself by scanning the
     # facility's QR code (checked on the booking): its guardians and live proxy users.
     ATTENDANCE_SELF_CHECK = "attendance.self_check"
+    # Issue 13 item 7: the ward's certifications as an exchange file (export, and import of a
+    # ward's records moving in), checked on the municipality; an uploaded exchange file's
+    # preview and import, checked on exchange.ExchangeUpload.
+    CERTIFICATION_EXCHANGE = "certification.exchange"
+    EXCHANGE_IMPORT = "exchange.import"
 
 
 _REVIEWER, _PAYMENTS, _ADMIN, _AUDITOR = (
@@ -664,6 +679,9 @@ POLICY: dict[Action, tuple[Rule, ...]] = {
     # with a live grant from it -- the proxy is who brings and fetches the child on many days
     # (docs/qr-check-in.md). The facility still sees who tapped (recorded_by) and can undo.
     Action.ATTENDANCE_SELF_CHECK: (guardian_of_household,),
+    # Issue 13 item 7: exchange files, the ward's administrator only.
+    Action.CERTIFICATION_EXCHANGE: (municipal_staff(_ADMIN),),
+    Action.EXCHANGE_IMPORT: (administrator_who_uploaded,),
 }
 
 

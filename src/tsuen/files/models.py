@@ -18,6 +18,8 @@ class Purpose(models.TextChoices):
     FEE_EVIDENCE = "fee_evidence", _("Evidence of the household fee class")
     DOCTOR_CERTIFICATE = "doctor_certificate", _("Doctor's certificate")
     FACILITY_PHOTO = "facility_photo", _("Facility photo")
+    # Issue 13 item 7: a ward's exchange file waiting for its import (the ward's, no household).
+    EXCHANGE_IMPORT = "exchange_import", _("Exchange file to import")
 
 
 class ScanStatus(models.TextChoices):
@@ -57,7 +59,9 @@ class StoredFile(TenantModel):
         constraints = [
             models.CheckConstraint(
                 name="file_has_one_owner",
-                condition=models.Q(household__isnull=False) | models.Q(facility__isnull=False),
+                condition=models.Q(household__isnull=False)
+                | models.Q(facility__isnull=False)
+                | models.Q(purpose="exchange_import"),
             )
         ]
 

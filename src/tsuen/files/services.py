@@ -44,7 +44,18 @@ ALLOWED = {
     Purpose.FEE_EVIDENCE: {"application/pdf", "image/jpeg", "image/png"},
     Purpose.DOCTOR_CERTIFICATE: {"application/pdf", "image/jpeg", "image/png"},
     Purpose.FACILITY_PHOTO: {"image/jpeg", "image/png"},
+    Purpose.EXCHANGE_IMPORT: {"text/csv"},
 }
+#: Purposes whose files are read only by their own service, never through ``files:download``.
+NOT_DOWNLOADABLE = (Purpose.EXCHANGE_IMPORT,)
+
+
+def looks_like_text(data: bytes) -> bool:
+    """Text, not a binary file dressed as CSV: no NUL byte and no other control character
+    than tab, CR and LF in the first 64 KiB."""
+    head = data[:65536]
+    return not any(b < 0x20 and b not in (0x09, 0x0A, 0x0D) for b in head)
+
 
 SCANNER_DOWN = _(
     "The virus check is not available just now, so the file was not accepted. "
@@ -126,7 +137,16 @@ def check_upload(user, upload, *, purpose: Purpose, owner: Owner) -> CheckedUplo
             )
         )
     content_type = sniff(data)
+    if content_type is None and purpose == Purpose.EXCHANGE_IMPORT and looks_like_text(data):
+        content_type = "text/csv"
     if content_type not in ALLOWED[purpose]:
+        if purpose == Purpose.EXCHANGE_IMPORT:
+            raise UploadRefused(
+                _(
+                    "This kind of file is not accepted. "
+                    "Please upload a CSV file (UTF-8 or Shift_JIS)."
+                )
+            )
         raise UploadRefused(
             _("This kind of file is not accepted. Please upload a PDF, JPEG or PNG.")
         )
@@ -220,7 +240,12 @@ def open_for(user, file_id: int) -> tuple[StoredFile, bytes]:
 
     Raises :class:`FileUnavailable` when the stored copy fails its integrity check (bytes that
     belong to another row, an edited row) or was never scanned; nothing is disclosed then."""
-    stored = get_or_404(user, Action.FILE_VIEW, StoredFile.objects.all(), pk=file_id)
+    stored = get_or_404(
+        user,
+        Action.FILE_VIEW,
+        StoredFile.objects.exclude(purpose__in=NOT_DOWNLOADABLE),
+        pk=file_id,
+    )
     if stored.scan_status != ScanStatus.CLEAN:
         raise FileUnavailable("not_scanned")
     try:

@@ -68,6 +68,11 @@ RETENTION_RULES: dict[str, str] = {
         "after it was made (on the next export, on any access to it, and by manage.py "
         "purge_exports)."
     ),
+    "exchange_upload": (
+        "An exchange file uploaded for import (a ward's certifications, with names, addresses "
+        "and fee classes): deleted when it is imported or discarded, else one hour after its "
+        "upload (manage.py purge_exchange_uploads)."
+    ),
     "legal_hold": (
         "A legal hold and its reasons: kept while the hold lasts and, once released, as long as "
         "the records it held (a released hold is deleted with them; the audit trail keeps that "
@@ -366,8 +371,12 @@ INVENTORY: dict[str, Entry] = {
     "files.StoredFile.uploaded_at": Entry(P, "when the file was uploaded", "certificate_image_1y"),
     "files.StoredFileBlob.ciphertext": Entry(
         S,
-        "the uploaded file itself (fee evidence, doctor's certificate, facility photo)",
+        "the uploaded file itself (fee evidence, doctor's certificate, facility photo; an "
+        "exchange file to import, kept under the exchange_upload rule)",
         "certificate_image_1y",
+    ),
+    "exchange.ExchangeUpload.owner": Entry(
+        P, "the administrator who uploaded an exchange file to import", "exchange_upload"
     ),
 }
 
