@@ -232,6 +232,14 @@ def test_row_level_errors_name_row_and_column_and_nothing_is_imported(client):
                 "fee_class_2": "rich",
                 "fee_class_2_from": "2026-05-01",
             },  # 9 open then overlap, bad
+            {
+                "certificate_number": "B9",
+                "child_key": "k9",
+                "household_key": "h9",
+                "child_family_name": "長" * 51,
+                "guardian2_phone": "03-1111-2222",
+                "guardian1_email": "not-an-address",
+            },  # 10 too long; guardian 2 half given; bad email
         ],
     )
     login_with_second_factor(client, admin)
@@ -250,6 +258,9 @@ def test_row_level_errors_name_row_and_column_and_nothing_is_imported(client):
         ("8", "end_reason"),
         ("9", "fee_class_2"),
         ("9", "fee_class_2_from"),
+        ("10", "child_family_name"),
+        ("10", "guardian1_email"),
+        ("10", "guardian2_family_name"),
     }, errors
     assert not any(e.startswith("Row 2,") for e in errors)
     assert 'name="confirm"' not in page.content.decode()
