@@ -425,6 +425,7 @@ def test_the_day_screens_fingerprint_changes_with_a_qr_check_in(visit):
         day = client.get(reverse("attendance:staff_day")).content.decode()
         assert f'data-version="{before}"' in day
         assert client.get(url).json()["version"] == before
+        assert services_qr.fingerprint_of_page(services_staff.day_for(visit.staff)) == before
         services_qr.self_check(
             visit.guardian,
             visit.facility.pk,
@@ -433,6 +434,10 @@ def test_the_day_screens_fingerprint_changes_with_a_qr_check_in(visit):
             "check_in",
         )
         after = client.get(url).json()["version"]
+        assert (
+            f'data-version="{after}"'
+            in client.get(reverse("attendance:staff_day")).content.decode()
+        )
         other_day = client.get(url, {"date": "2026-12-02"}).json()["version"]
     assert after != before and other_day not in (before, after)
     # Another facility's staff get their own (empty) day's fingerprint.

@@ -48,7 +48,7 @@ def day(request):
     )
     context = {"page": page, "slots": slots, "form": form, "cancel_form": cancel_form}
     # The screen follows QR check-ins (issue 13): attendance/day_poll.js reloads it on a change.
-    context["version"] = services_qr.day_version(request.user, page.day)
+    context["version"] = services_qr.fingerprint_of_page(page)
     return render(request, "attendance/staff/day.html", context)
 
 
