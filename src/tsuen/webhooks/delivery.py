@@ -229,9 +229,11 @@ def deliver_endpoint(endpoint_id: int) -> int:
                     break
                 outcome = send(endpoint, head)
                 _record(head, outcome)
-                if not outcome.ok:
-                    break
-                delivered += 1
+                if outcome.ok:
+                    delivered += 1
+                elif head.status == DeliveryStatus.PENDING:
+                    break  # retried after the backoff; the later deliveries wait behind it
+                # else given up: the next delivery goes
         finally:
             _release(endpoint_id)
     return delivered
