@@ -62,7 +62,8 @@ def _wanted(municipality_id: int, facility_id: int | None) -> bool:
 def booking_event(type_: EventType, booking, facility) -> None:
     """``booking.created`` or ``booking.cancelled``; ``facility``: the booking's facility row
     as the caller loaded it (its flag is read, nothing is queried)."""
-    assert type_ in FLAGGED_EVENTS
+    if type_ not in FLAGGED_EVENTS:
+        raise ValueError(type_)
     if not facility.webhooks_enabled:
         return
     _write(
@@ -85,7 +86,8 @@ def booking_event(type_: EventType, booking, facility) -> None:
 
 def attendance_event(type_: EventType, attendance, booking) -> None:
     """``attendance.checked_in`` or ``attendance.checked_out`` (``booking.facility`` loaded)."""
-    assert type_ in (EventType.CHECKED_IN, EventType.CHECKED_OUT)
+    if type_ not in (EventType.CHECKED_IN, EventType.CHECKED_OUT):
+        raise ValueError(type_)
     facility = booking.facility
     if not facility.webhooks_enabled:
         return

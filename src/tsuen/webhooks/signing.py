@@ -13,7 +13,7 @@ import secrets
 
 #: How far from the receiver's clock a signature's timestamp may be (replay window).
 TOLERANCE_SECONDS = 300
-SECRET_PREFIX = "whsec_"  # noqa: S105 (a prefix, not a secret)
+SECRET_PREFIX = "whsec_"  # noqa: S105  # nosec B105 (a prefix, not a secret)
 
 
 def new_secret() -> str:
