@@ -18,7 +18,7 @@ class EndpointForm(forms.Form):
         help_text=_("For example the system's name."),
     )
     events = forms.MultipleChoiceField(
-        label=_("Events"), widget=forms.CheckboxSelectMultiple, choices=()
+        label=_("Events to send"), widget=forms.CheckboxSelectMultiple, choices=()
     )
 
     def __init__(self, *args, choices=(), **kwargs):
