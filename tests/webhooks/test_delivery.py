@@ -83,6 +83,7 @@ def test_a_booking_and_its_cancellation_arrive_signed_and_in_order(receiver):
     ]
     first = events[0]
     assert set(first) == {"id", "type", "occurred_at", "data"}
+    assert first["occurred_at"] == "2026-12-01T10:00:00+09:00"  # Japan time, ISO 8601
     # Identifiers and non-sensitive fields only: no name, no birth date, no care data.
     assert set(first["data"]) == {
         "booking_id", "facility_id", "place_slot_id", "child_id", "date", "starts_at",

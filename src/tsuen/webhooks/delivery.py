@@ -22,6 +22,7 @@ import json
 
 from django.db import transaction
 from django.db.models import Min, Q
+from django.utils import timezone
 
 from tsuen.core import clock, tenancy
 from tsuen.webhooks import signing, transport
@@ -82,7 +83,7 @@ def body_of(event: Event) -> bytes:
     payload = {
         "id": str(event.uid),
         "type": event.type,
-        "occurred_at": event.occurred_at.isoformat(),
+        "occurred_at": timezone.localtime(event.occurred_at).isoformat(),
         "data": event.data,
     }
     return json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
