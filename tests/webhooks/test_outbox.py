@@ -206,3 +206,29 @@ def test_a_ward_endpoint_for_bookings_turns_every_facility_of_the_ward_on():
     services.set_enabled(admin, endpoint.pk, False)
     s.facility.refresh_from_db()
     assert not s.facility.webhooks_enabled
+
+
+def test_a_certification_issued_reaches_the_ward():
+    from tests.certification.conftest import answers, evidence
+    from tsuen.certification import services as certification
+
+    ward = f.municipality(code="13104", name="新宿区", certificate_prefix="SJ")
+    ward.name = "新宿区"  # the factory numbers its names; the applicant's postal code is 新宿区's
+    ward.save()
+    reviewer = f.user(Role.MUNICIPAL_REVIEWER, municipality=ward)
+    with clock.frozen(EARLY):
+        endpoint = ward_endpoint(ward, ["certification.changed"])
+    applicant = f.user(Role.GUARDIAN)
+    application = f.started_application(applicant, ward.pk)
+    certification.submit(applicant, application.pk, answers(), evidence())
+    token = certification.decision_effects(reviewer, application.pk, "certify").token
+    [issued] = certification.certify(reviewer, application.pk, None, confirm_token=token)
+    [(kind, data)] = received(endpoint)
+    assert (kind, data["change"], data["certification_id"]) == (
+        "certification.changed",
+        "issued",
+        issued.pk,
+    )
+    assert set(data) == {
+        "certification_id", "child_id", "change", "status", "valid_from", "valid_to",
+    }  # fmt: skip
