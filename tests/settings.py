@@ -25,3 +25,5 @@ if os.environ.get("TSUEN_DB") == "postgresql":
     os.environ.setdefault("TSUEN_REDIS_URL", "redis://127.0.0.1:6379/2")
 
 from tsuen.settings import *  # noqa: F403
+
+WEBHOOK_ALLOW_LOOPBACK = True

@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "tsuen.monitoring",  # anomaly rules over the audit log (issue 12 item 4)
     "tsuen.opsreport",  # the monthly operations report (issue 12 item 5)
     "tsuen.exchange",  # exchange files: certifications export and import (issue 13)
+    "tsuen.webhooks",  # signed webhooks for facility and ward systems (issue 13)
     "tsuen.demo",
 ]
 
@@ -248,6 +249,11 @@ DEFAULT_FROM_EMAIL = env("FROM_EMAIL", "no-reply@tsuen.example.jp")
 #: The public address of the site, for links in emails and calendar feeds.
 SITE_URL = env("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
+# --- Webhooks (issue 13) ---------------------------------------------------------------------
+# Never from the environment: only the test suite turns it on (tests/settings.py) to let
+# webhooks reach http://127.0.0.1; production sends to public https URLs only (docs/webhooks.md).
+WEBHOOK_ALLOW_LOOPBACK = False
 
 # --- Health check (issue 12) -----------------------------------------------------------------
 # /healthz reports "tasks" when at least HEALTH_LATE_TASKS ready tasks have waited longer than

@@ -31,6 +31,7 @@ urlpatterns = [
     path("operations/backups/", include("tsuen.backups.urls")),  # issue 12 item 7
     path("operations/report/", include("tsuen.opsreport.urls")),  # issue 12 item 5
     path("municipality/anomalies/", include("tsuen.monitoring.urls")),  # issue 12 item 4
+    path("", include("tsuen.webhooks.urls")),  # facility and ward webhook screens (issue 13)
     path("national/", include("tsuen.national.urls")),  # its home stays portals:national
     path("", include("tsuen.portals.urls")),
 ]

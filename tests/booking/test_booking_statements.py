@@ -2,6 +2,11 @@
 round trips"): the rules are evaluated once, inside the lock, from one statement of facts and
 one query of the visits counting towards the caps; nothing is read twice.
 
+With a webhook endpoint registered for the facility (issue #13), one statement more: the
+outbox row of the ``booking.created`` event, in the booking's transaction. Without one, none:
+whether to write it is read from the facility row the request already loads
+(``Facility.webhooks_enabled``), never looked up.
+
 Counted: every statement the request sends, and the work it leaves for the commit (the email
 to the guardian), apart from the audit trail's own statements (its appends, and its owner
 lookups: tsuen.audit is changed separately and pinned by its own tests). In a test the outer
@@ -30,7 +35,8 @@ pytestmark = [pytest.mark.postgres_only, pytest.mark.django_db]
 #: A successful booking of one child (the session is read from Redis, not SQL):
 #:  1. the signed-in user                           (django.contrib.auth)
 #:  2. the emergency switches that are on           (incident: one small read a request)
-#:  3. the place slot with its facility             (authz: FACILITY_VIEW)
+#:  3. the place slot with its facility             (authz: FACILITY_VIEW; the facility's
+#:                                                   webhooks_enabled flag comes with it)
 #:  4. the household's children with the household  (authz: BOOKING_CREATE; the form's choices)
 #:  5. the municipality's policy on the day         (the form's time grid and the rules: once)
 #:  6. BEGIN
@@ -45,6 +51,13 @@ pytestmark = [pytest.mark.postgres_only, pytest.mark.django_db]
 #:     ward when it renders the email: the request renders nothing)
 #: and, in the audit trail, one event: the booking created (14 with it; the issue's limit: 15).
 BOOKED = 13
+
+#: With a webhook endpoint of the facility (its flag on): statements 1-11 as above, then
+#: 12. INSERT the booking.created event into the webhook outbox (same transaction)
+#: 13. COMMIT
+#: 14. INSERT the confirmation email's task
+#: (the relay, a separate process, delivers it after the commit: nothing more in the request).
+BOOKED_WITH_WEBHOOK = 14
 
 #: The slot is full: statements 1-10 as above, then
 #: 11. COMMIT (nothing was written: a commit, not a ROLLBACK, keeps the connection's prepared
@@ -115,6 +128,31 @@ def test_a_booking_runs_a_fixed_number_of_statements(client, s):
     assert sum('FROM "municipalities_municipalpolicy"' in q for q in sql) == 1
     assert sum(q.startswith('SELECT "families_child"."id", ') for q in sql) == 1
     assert sum(q.startswith('SELECT "facilities_placeslot"."id", ') for q in sql) == 1
+
+
+def test_a_booking_with_a_webhook_endpoint_runs_one_statement_more(client, s):
+    """The outbox row of booking.created, in the booking's transaction, and nothing else."""
+    from tsuen.core import tenancy
+    from tsuen.webhooks.models import Endpoint, Event
+    from tsuen.webhooks.services import sync_flags
+
+    with tenancy.cross_tenant("test: register an endpoint"):
+        Endpoint.unscoped.create(
+            municipality_id=s.facility.municipality_id,
+            facility=s.facility,
+            url="https://receiver.example.jp/hook",
+            events=["booking.created"],
+            signing_secret="whsec_test",
+            created_at=NOW,
+        )
+        sync_flags(s.facility.municipality_id)
+    response, sql = _statements(client, reverse("booking:book"), _form(s))
+    assert response.status_code == 302
+    assert len(sql) == BOOKED_WITH_WEBHOOK, _listing(sql)
+    assert sum('INSERT INTO "webhooks_event"' in q for q in sql) == 1
+    booking = Booking.unscoped.get(child=s.child)
+    [event] = Event.unscoped.all()
+    assert event.type == "booking.created" and event.data["booking_id"] == booking.pk
 
 
 def test_a_booking_with_history_runs_as_many(client, s):

@@ -42,6 +42,8 @@ from tsuen.core import clock, confirm
 from tsuen.facilities.models import PlaceSlot
 from tsuen.families.models import Child, EmergencyContact
 from tsuen.municipalities.models import rules_for
+from tsuen.webhooks import outbox
+from tsuen.webhooks.models import EventType
 
 #: A mistaken tap (check-in, check-out, no-show) can be undone this long after it.
 UNDO_MINUTES = 5
@@ -372,6 +374,7 @@ def check_in_locked(
     )
     fields = ("status", "checked_in_at") + (("times_reason",) if reason else ())
     record("create", attendance, fields=fields, subjects=[booking.child])
+    outbox.attendance_event(EventType.CHECKED_IN, attendance, booking)
     return attendance
 
 
@@ -441,6 +444,7 @@ def check_out_locked(
     )
     fields = ("checked_out_at", "billable_minutes") + (("times_reason",) if reason else ())
     record("update", attendance, fields=fields, subjects=[booking.child])
+    outbox.attendance_event(EventType.CHECKED_OUT, attendance, booking)
     return attendance
 
 

@@ -117,6 +117,12 @@ PATHS: dict[str, Paths] = {
     "retention.RetentionRule": Paths(municipality="municipality"),
     "retention.LegalHold": Paths(municipality="municipality"),
     "retention.PurgeRun": Paths(municipality="municipality"),
+    # Issue 13 item 5: webhook endpoints (a facility's, or the ward's own: no facility) and
+    # their delivery log.
+    "webhooks.Endpoint": Paths(facility="facility", municipality="municipality"),
+    "webhooks.Delivery": Paths(
+        facility="endpoint__facility", municipality="endpoint__municipality"
+    ),
     # Issue 12 item 4: an anomaly found in a ward's audit log belongs to that ward.
     "monitoring.Anomaly": Paths(municipality="municipality"),
     # Issue 13 item 7: an exchange file waiting for its import belongs to its ward.
@@ -332,6 +338,16 @@ def ward_administrator(user, paths: Paths) -> Q | None:
     return _eq(paths.municipality, user.municipality_id)
 
 
+def ward_administrator_own_endpoint(user, paths: Paths) -> Q | None:
+    """The ward's administrator on the ward's own webhook endpoints (those of no facility) and
+    their deliveries; a facility's endpoints are its manager's. Guards webhooks only."""
+    if user.role != Role.MUNICIPAL_ADMIN or not user.municipality_id:
+        return None
+    if paths is not PATHS["webhooks.Endpoint"] and paths is not PATHS["webhooks.Delivery"]:
+        return None
+    return Q(**{paths.municipality: user.municipality_id, f"{paths.facility}__isnull": True})
+
+
 def national_operator(user, paths: Paths) -> Q | None:
     return Q() if user.role == Role.NATIONAL_OPERATOR else None
 
@@ -492,6 +508,10 @@ class Action(StrEnum):
     # preview and import, checked on exchange.ExchangeUpload.
     CERTIFICATION_EXCHANGE = "certification.exchange"
     EXCHANGE_IMPORT = "exchange.import"
+    # Issue 13 item 5: webhook endpoints and their delivery log: the facility's manager for
+    # the facility's, the ward's administrator for the ward's own (not the facilities').
+    WEBHOOK_VIEW = "webhook.view"
+    WEBHOOK_MANAGE = "webhook.manage"
 
 
 _REVIEWER, _PAYMENTS, _ADMIN, _AUDITOR = (
@@ -682,6 +702,8 @@ POLICY: dict[Action, tuple[Rule, ...]] = {
     # Issue 13 item 7: exchange files, the ward's administrator only.
     Action.CERTIFICATION_EXCHANGE: (municipal_staff(_ADMIN),),
     Action.EXCHANGE_IMPORT: (administrator_who_uploaded,),
+    Action.WEBHOOK_VIEW: (facility_manager_of_facility, ward_administrator_own_endpoint),
+    Action.WEBHOOK_MANAGE: (facility_manager_of_facility, ward_administrator_own_endpoint),
 }
 
 

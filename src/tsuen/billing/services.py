@@ -34,6 +34,7 @@ from tsuen.facilities.models import Facility, Interview, InterviewStatus
 from tsuen.families.models import Child, FeeClass, Guardian, Household, HouseholdFeeClass
 from tsuen.municipalities.models import MunicipalPolicy
 from tsuen.national import services as national_services
+from tsuen.webhooks import outbox
 
 #: Line fields that a claim page, its PDF and CSV show (for the audit trail).
 LINE_FIELDS = (
@@ -786,7 +787,9 @@ def submit_claim(manager, claim_id: int, *, confirm_token: str | None = None) ->
             old.status = ClaimStatus.SUPERSEDED
             old.save()
             answer_queries(old, claim)
+            outbox.claim_event(old)
         record("update", claim, ["status", "submitted_at"])
+        outbox.claim_event(claim)
     return claim
 
 

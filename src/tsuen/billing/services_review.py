@@ -47,6 +47,7 @@ from tsuen.facilities import calendar
 from tsuen.facilities.models import Facility
 from tsuen.notices.kinds import Notice
 from tsuen.notices.services import notify
+from tsuen.webhooks import outbox
 
 FLAG_LABELS = {
     Flag.OVER_CAP: gettext_lazy("Over the hours cap"),
@@ -342,6 +343,7 @@ def query_line(user, claim_id: int, line_id: int, message: str) -> ClaimQuery:
         claim.save(update_fields=["status"])
         record("create", query, ["message"], subjects=[line.child])
         record("update", claim, ["status"])
+        outbox.claim_event(claim)
         _tell_managers(Notice.CLAIM_QUERIED, claim, visit_date=line.date)
     return query
 
@@ -384,6 +386,7 @@ def approve(user, claim_id: int, *, confirm_token: str | None = None) -> Claim:
         claim.approved_at = clock.now()
         claim.save(update_fields=["status", "approved_at"])
         record("update", claim, ["status", "approved_at"])
+        outbox.claim_event(claim)
     return claim
 
 
@@ -404,6 +407,7 @@ def mark_paid(user, claim_id: int, paid_on: dt.date) -> Claim:
         claim.paid_at = timezone.make_aware(dt.datetime.combine(paid_on, dt.time(12)))
         claim.save(update_fields=["status", "paid_at"])
         record("update", claim, ["status", "paid_at"])
+        outbox.claim_event(claim)
         _tell_managers(Notice.CLAIM_PAID, claim, paid_on=paid_on)
     return claim
 

@@ -47,6 +47,8 @@ from tsuen.facilities import calendar
 from tsuen.facilities.models import PlaceSlot
 from tsuen.notices.kinds import Notice
 from tsuen.notices.services import notify
+from tsuen.webhooks import outbox
+from tsuen.webhooks.models import EventType
 
 #: Booking rules that do not apply to a facility's allocation (see the module docstring).
 NOT_FOR_ALLOCATION = frozenset({"window_not_open"})
@@ -238,6 +240,7 @@ def _book_dates(staff, made, days, slots, locked, now: dt.datetime) -> Allocatio
             outcomes.append(DateOutcome(day, False, (reason,)))
             continue
         record("create", booking, fields=booking_services.BOOKING_FIELDS)
+        outbox.booking_event(EventType.BOOKING_CREATED, booking, slot.facility)
         outcomes.append(DateOutcome(day, True, (), booking))
     return Allocation(locked, tuple(outcomes))
 

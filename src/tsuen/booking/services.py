@@ -56,6 +56,8 @@ from tsuen.families.services import family_accounts
 from tsuen.municipalities.models import MunicipalPolicy, rules_for
 from tsuen.notices.kinds import Notice
 from tsuen.notices.services import notify, notify_facility
+from tsuen.webhooks import outbox
+from tsuen.webhooks.models import EventType
 
 #: Lock the slot and the child before recounting. Only the control run of the race tests
 #: switches this off (it must then oversell).
@@ -855,6 +857,8 @@ def _write(
             fields=BOOKING_FIELDS,
             municipality_id=slot.facility.municipality_id,
         )
+        # The outbox row, only when the facility has an endpoint (its flag: no query).
+        outbox.booking_event(EventType.BOOKING_CREATED, booking, slot.facility)
         notify(
             Notice.BOOKING_CONFIRMED,
             user,
@@ -1023,6 +1027,7 @@ def cancel(user, booking_id: int) -> Booking:
         booking.cancelled_at = now
         booking.save(update_fields=["status", "counts_toward_caps", "cancelled_at"])
         record("update", booking, fields=("status", "counts_toward_caps", "cancelled_at"))
+        outbox.booking_event(EventType.BOOKING_CANCELLED, booking, booking.facility)
         _tell_family_cancelled(booking, late=late, counts=counts)
         slot = booking.place_slot
         transaction.on_commit(lambda: place_freed.send(sender=Booking, place_slot=slot, now=now))
@@ -1088,6 +1093,7 @@ def cancel_by_facility(staff_user, booking_ids: Iterable[int], reason: str) -> l
             booking.cancelled_at = now
             booking.save(update_fields=["status", "counts_toward_caps", "cancelled_at"])
             record("update", booking, fields=("status", "counts_toward_caps", "cancelled_at"))
+            outbox.booking_event(EventType.BOOKING_CANCELLED, booking, booking.facility)
             for recipient in family_accounts(
                 booking.child.household_id, booked_by=booking.booked_by, fallback=booking.booked_by
             ):

@@ -36,6 +36,8 @@ from tsuen.families.models import Child, FeeClass, Household, HouseholdFeeClass
 from tsuen.families.services import family_accounts
 from tsuen.notices.kinds import Notice
 from tsuen.notices.services import notify
+from tsuen.webhooks import outbox
+from tsuen.webhooks.models import EventType
 
 #: What the ward's pages show of a certificate.
 CERTIFICATE_FIELDS = ("number", "valid_from", "valid_to", "status", "ended_on")
@@ -242,6 +244,10 @@ def set_fee_class(
             fields=["fee_class", "valid_from", "valid_to", "verified_by", "verified_at"],
             subjects=list(household.children.all()),
         )
+        for certification in Certification.objects.filter(
+            child__household=household, status=CertificationStatus.ACTIVE
+        ).order_by("pk"):
+            outbox.certification_event(certification, "fee_class_changed")
     return row
 
 
@@ -352,6 +358,7 @@ def end_certification(
             fields.append("status")
         certification.save()
         record("update", certification, fields=fields)
+        outbox.certification_event(certification, "ended")
         tell_family(certification, cancel_bookings_after(certification))
     return certification
 
@@ -391,6 +398,7 @@ def cancel_bookings_after(certification: Certification) -> list[Booking]:
         booking.cancelled_at = now
         booking.save(update_fields=["status", "counts_toward_caps", "cancelled_at"])
         record("update", booking, fields=("status", "counts_toward_caps", "cancelled_at"))
+        outbox.booking_event(EventType.BOOKING_CANCELLED, booking, booking.facility)
     for slot in {b.place_slot_id: b.place_slot for b in bookings}.values():
         transaction.on_commit(
             lambda slot=slot: place_freed.send(sender=Booking, place_slot=slot, now=now)
@@ -451,6 +459,7 @@ def end_expired(today: dt.date | None = None) -> list[Certification]:
             _mark_ended(certification, None)
             certification.save()
             record("update", certification, fields=["status", "ended_on", "end_reason"])
+            outbox.certification_event(certification, "ended")
             cancelled = cancel_bookings_after(certification)
             if aged_out or cancelled:
                 tell_family(certification, cancelled)

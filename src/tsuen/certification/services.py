@@ -53,6 +53,7 @@ from tsuen.files.services import CheckedUpload, Owner, check_upload, store_uploa
 from tsuen.municipalities.models import Municipality, rules_for
 from tsuen.notices.kinds import Notice
 from tsuen.notices.services import notify
+from tsuen.webhooks import outbox
 
 GUARDIAN_FIELDS = (
     "family_name",
@@ -859,6 +860,7 @@ def certify(
                 note="",
             )
             record("create", certification, fields=["number", "valid_from", "valid_to"])
+            outbox.certification_event(certification, "issued")
             certifications.append(certification)
         _verify_fee_class(application, staff, today, now)
         application.decided_at = now

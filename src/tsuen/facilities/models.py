@@ -84,6 +84,11 @@ class Facility(TenantModel):
             "here. Leave empty to receive no email."
         ),
     )
+    #: Whether an enabled webhook endpoint may want this facility's booking and attendance
+    #: events (its own, or its ward's): kept in step by tsuen.webhooks (``sync_flags``) and
+    #: read with the facility row the booking already loads, so that a facility without an
+    #: endpoint writes no outbox row and runs no extra query (issue 13 item 5).
+    webhooks_enabled = models.BooleanField(default=False, editable=False)
 
     class Meta:
         verbose_name = _("facility")

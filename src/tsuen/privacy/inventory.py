@@ -391,6 +391,10 @@ ENCRYPTED_ELSEWHERE: dict[str, str] = {
 #: Fields whose names look personal but hold no personal data, with the reason.
 NOT_PERSONAL: dict[str, str] = {
     "backups.BackupRun.file_name": "the name of a backup file the operator chose",
+    "webhooks.Endpoint.signing_secret": (  # nosec B105 (a description, not a secret)
+        "a key shared with a facility's or ward's system to sign webhooks (encrypted at rest "
+        "with the field keys; no person)"
+    ),
     "municipalities.StaffNetwork.note": "a note on a municipality's office network range",
     "municipalities.Municipality.name": "a municipality's name",
     "municipalities.Municipality.name_kana": "a municipality's name",
