@@ -16,6 +16,7 @@ from tests.billing import scene as billing_scene
 from tests.billing.ward import payments_officer, submitted_claim
 from tests.booking.scene import NOW, scene
 from tsuen.accounts.models import Role
+from tsuen.attendance import services_qr
 from tsuen.attendance import services_staff as staff_services
 from tsuen.billing import services_review
 from tsuen.booking import services as booking
@@ -118,6 +119,25 @@ def test_the_facility_day_emits_check_in_check_out_and_cancelled_days():
     assert check_in["booking_id"] == visit.booking.pk and check_in["checked_out_at"] is None
     assert check_out["checked_out_at"].startswith("2026-12-01T12:00")
     assert (cancelled["booking_id"], cancelled["status"]) == (later.pk, "cancelled_by_facility")
+
+
+def test_a_qr_check_in_and_out_emit_as_the_staffs_do():
+    """The guardian's QR scan goes through the same locked cores as the day screen's taps
+    (attendance.services_staff.check_in_locked / check_out_locked), so it emits too."""
+    visit = Visit()
+    endpoint = facility_endpoint(
+        visit.facility, ["attendance.checked_in", "attendance.checked_out"], at=EARLY
+    )
+    for hour, action in ((10, "check_in"), (12, "check_out")):
+        moment = dt.datetime.combine(VISIT_DAY, T(hour), tzinfo=TZ)
+        code = services_qr.code_for(visit.facility.pk, services_qr.minute_of(moment))
+        with clock.frozen(moment):
+            services_qr.self_check(
+                visit.guardian, visit.facility.pk, code, visit.booking.pk, action
+            )
+    events = received(endpoint)
+    assert [t for t, _d in events] == ["attendance.checked_in", "attendance.checked_out"]
+    assert all(d["booking_id"] == visit.booking.pk for _t, d in events)
 
 
 def test_cancelling_a_whole_day_emits_each_booking_cancelled():
