@@ -404,6 +404,10 @@ def test_the_wards_claims_with_their_payment_status(world, ward):
     assert [(c.pk, c.status) for c in claims] == [(sent.pk, ClaimStatus.PAID)]
     assert list(ward_sync.ward_claims(officer, status=ClaimStatus.SUBMITTED)) == []
     assert list(ward_sync.ward_claims(officer, year=2026, month=4)) == claims
+    before = AuditEvent.objects.filter(object_type="billing.claim").count()
+    assert ward_sync.claims_page(officer, limit=1) == ([sent], False)
+    assert ward_sync.claims_page(officer, after=sent.pk) == ([], False)
+    assert AuditEvent.objects.filter(object_type="billing.claim").count() == before + 1
     with pytest.raises(Http404):
         ward_sync.ward_claims(f.user(Role.MUNICIPAL_REVIEWER, municipality=ward))
 

@@ -276,6 +276,28 @@ def ward_claims(
     return claims.order_by("pk")
 
 
+#: What a ward system reads of a claim (and the audit log records as read).
+CLAIM_FIELDS = (
+    "status",
+    "submitted_at",
+    "approved_at",
+    "paid_at",
+    "total_benefit",
+    "total_reduction_reimbursed",
+)
+
+
+def claims_page(user, *, after: int = 0, limit: int = 50, **filters) -> tuple[list, bool]:
+    """(the next ``limit`` claims of :func:`ward_claims` after id ``after``, whether more
+    follow); the claims answered are recorded as read."""
+    from tsuen.audit import record_many
+
+    rows = list(ward_claims(user, **filters).filter(pk__gt=after)[: limit + 1])
+    shown = rows[:limit]
+    record_many("read", shown, fields=CLAIM_FIELDS)
+    return shown, len(rows) > limit
+
+
 def ward_facilities(user) -> QuerySet:
     """The ward's facility register (``facilities.services_ward.register``), by id."""
     from tsuen.facilities.services_ward import register
