@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "tsuen.retention",  # retention schedule, legal holds, purge and deletion report (issue 12)
     "tsuen.monitoring",  # anomaly rules over the audit log (issue 12 item 4)
     "tsuen.opsreport",  # the monthly operations report (issue 12 item 5)
+    "tsuen.api",  # the API for facility and ward systems, API clients (issue 13)
     "tsuen.demo",
 ]
 
@@ -388,6 +389,10 @@ RATE_LIMITS = {
     # Sign-up mails the address each time (a confirmation or "you already have an account"):
     # per address, so that nobody's mailbox can be flooded. Per client address: allauth below.
     "signup": "5/h/email",
+    # Issue 13: each API client (a facility's or a ward's system), and the public operations
+    # per client address (docs/api.md, Rate limits).
+    "api_client": "300/m/client,50000/d/client",
+    "api_public": "60/m/ip,2000/d/ip",
 }
 # ACCOUNT_FORMS["signup"] (above) also limits sign-up per e-mail address (RATE_LIMITS["signup"]).
 # allauth's own limits on its pages, counted in the same cache (see docs/accounts.md); its

@@ -119,6 +119,8 @@ PATHS: dict[str, Paths] = {
     "retention.PurgeRun": Paths(municipality="municipality"),
     # Issue 12 item 4: an anomaly found in a ward's audit log belongs to that ward.
     "monitoring.Anomaly": Paths(municipality="municipality"),
+    # Issue 13: an API client belongs to its ward or to its facility (never both).
+    "api.ApiClient": Paths(facility="facility", municipality="municipality"),
 }
 
 
@@ -474,6 +476,10 @@ class Action(StrEnum):
     # names of staff without a second factor to the ward's administrator and auditor.
     OPS_REPORT_VIEW = "opsreport.view"
     OPS_REPORT_NAMES = "opsreport.names"
+    # Issue 13: the API clients of a ward (its administrator, checked on the municipality or
+    # the client) or of a facility (its manager, on the facility or the client): list, create,
+    # rotate the secret, revoke.
+    API_CLIENT_MANAGE = "api_client.manage"
 
 
 _REVIEWER, _PAYMENTS, _ADMIN, _AUDITOR = (
@@ -657,6 +663,7 @@ POLICY: dict[Action, tuple[Rule, ...]] = {
     Action.ANOMALY_DISPOSE: (municipal_staff(_ADMIN, _AUDITOR),),
     Action.OPS_REPORT_VIEW: (municipal_staff(_ADMIN, _AUDITOR), national_operator),
     Action.OPS_REPORT_NAMES: (municipal_staff(_ADMIN, _AUDITOR),),
+    Action.API_CLIENT_MANAGE: (ward_administrator, facility_manager_of_facility),
 }
 
 
