@@ -107,7 +107,7 @@ def _http_error(request, exc):
 
 
 def _register() -> None:
-    from tsuen.api import client, public
+    from tsuen.api import client, public, ward
     from tsuen.incident.guard import WardReadOnly
 
     @api.exception_handler(WardReadOnly)
@@ -117,6 +117,7 @@ def _register() -> None:
     # One line per router (issue 13: the facility's and the ward's operations add theirs).
     api.add_router("/public", public.router)
     api.add_router("/client", client.router)
+    api.add_router("/ward", ward.router)
 
 
 _register()
