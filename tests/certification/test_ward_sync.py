@@ -206,7 +206,9 @@ def test_the_feed_is_audited(world, reviewer):
     assert all("number" in e.field_names or "fee_class" in e.field_names for e in events)
 
 
-@pytest.mark.parametrize("cursor", ["nonsense", "eyJtIjoxLCJhIjo1fQ:forged", "a" * 300])
+@pytest.mark.parametrize(
+    "cursor", ["nonsense", "eyJtIjoxLCJhIjo1fQ:forged", "a" * 300, "\ud800:\x00", ":"]
+)
 def test_a_bad_cursor_is_refused(world, reviewer, cursor):
     with pytest.raises(changes.FeedInvalid) as refused:
         changes.changes_since(reviewer, cursor)
@@ -311,6 +313,13 @@ GOOD = FeeClassRow("SJ2026-00003", "tax_exempt", "2026-04-01")
         (FeeClassRow("SJ2026-00001", "tax_exempt", ""), "date"),
         (FeeClassRow("SJ2026-00001", "tax_exempt", "2026-04-01", "1 April"), "date"),
         (FeeClassRow("SJ2026-00001", "tax_exempt", "2026-04-01", "2026-03-31"), "dates_reversed"),
+        (FeeClassRow("SJ2026-00001", "tax_exempt", "0001-01-01"), "date"),
+        (FeeClassRow("SJ2026-00001", "tax_exempt", "2026-04-01", "9999-12-31"), "date"),
+        (FeeClassRow("SJ2026-00001", "tax_exempt", D(1999, 12, 31)), "date"),
+        (FeeClassRow("SJ2026-\x0000001", "tax_exempt", "2026-04-01"), "not_found"),
+        (FeeClassRow("SJ2026-\ud800", "tax_exempt", "2026-04-01"), "not_found"),
+        (FeeClassRow("SJ2026-00001", "\ud800\x00", "2026-04-01"), "fee_class"),
+        (FeeClassRow("SJ2026-00001", "tax_exempt", "2026-04-01\ud800"), "date"),
     ],
 )
 def test_one_bad_row_and_nothing_is_written(world, reviewer, bad, code):

@@ -78,7 +78,7 @@ def _after(cursor: str | None, municipality_id: int) -> int:
         return 0
     try:
         value = signing.loads(cursor, salt=_CURSOR_SALT)
-    except signing.BadSignature:
+    except (signing.BadSignature, ValueError):  # also undecodable text
         value = None
     if (
         not isinstance(value, dict)

@@ -75,18 +75,29 @@ class _Row:
     household_id: int | None = None
 
 
+#: The dates a fee-class decision may name (anything else is a typing mistake).
+EARLIEST, LATEST = dt.date(2000, 1, 1), dt.date(2100, 12, 31)
+
+
+def _text(value) -> str:
+    """The value as text that can be stored, compared and shown: characters that cannot be
+    encoded (lone surrogates) and NUL become U+FFFD, so they match nothing and echo safely."""
+    text = "" if value is None else str(value)
+    return text.encode("utf-8", "replace").decode("utf-8").replace("\x00", "\ufffd")
+
+
 def _date(value) -> tuple[dt.date | None, bool]:
-    """(the date, whether it was readable); an empty value is (None, True)."""
+    """(the date, whether it was readable and plausible); an empty value is (None, True)."""
     if value is None or value == "":
         return None, True
     if isinstance(value, dt.datetime):
         return None, False
-    if isinstance(value, dt.date):
-        return value, True
-    try:
-        return dt.date.fromisoformat(str(value).strip()), True
-    except ValueError:
-        return None, False
+    if not isinstance(value, dt.date):
+        try:
+            value = dt.date.fromisoformat(_text(value).strip())
+        except ValueError:
+            return None, False
+    return (value, True) if EARLIEST <= value <= LATEST else (None, False)
 
 
 def _overlap(a: _Row, b: _Row) -> bool:
@@ -130,7 +141,7 @@ def write_back_fee_classes(staff, rows: list[FeeClassRow]) -> WriteBackDone:
     for index, raw in enumerate(rows, start=1):
         valid_from, from_ok = _date(raw.valid_from)
         valid_to, to_ok = _date(raw.valid_to)
-        number, fee_class = str(raw.number or "").strip(), str(raw.fee_class or "")
+        number, fee_class = _text(raw.number).strip(), _text(raw.fee_class)
         r = _Row(index, number, fee_class, valid_from, valid_to)
         parsed.append(r)
         if not r.number:
