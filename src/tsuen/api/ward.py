@@ -196,6 +196,7 @@ def _rejected(refused: ward_sync.WriteBackInvalid) -> HttpResponse:
     scope="ward.fee_classes.write",
     response={200: FeeClassesWritten},
     url_name="ward_fee_classes",
+    problems=(400,),
     summary="Write the tax system's fee-class decisions, all or nothing",
     openapi_extra={"responses": _REJECTED_RESPONSE},
 )
