@@ -30,6 +30,19 @@ ROWS = {
     "api:apiv1:openapi-json": Row(200),
     "api:apiv1:public_facilities": Row(200),
     "api:apiv1:client_me": Row(401),
+    # A facility system's operations (issue 13 item 1): no token, 401 for everyone.
+    "api:apiv1:facility_bookings": Row(401),
+    "api:apiv1:facility_check_in": Row(401, method="post", args=arg("booking")),
+    "api:apiv1:facility_check_out": Row(401, method="post", args=arg("booking")),
+    "api:apiv1:facility_no_show": Row(401, method="post", args=arg("booking")),
+    "api:apiv1:facility_daily_record": Row(401, args=arg("booking")),
+    "api:apiv1:facility_daily_record_write": Row(401, method="put", args=arg("booking")),
+    "api:apiv1:facility_places": Row(401),
+    "api:apiv1:facility_place": Row(401, args=lambda world: [world["booking"].place_slot_id]),
+    "api:apiv1:facility_place_capacity": Row(
+        401, method="put", args=lambda world: [world["booking"].place_slot_id]
+    ),
+    "api:apiv1:facility_claims": Row(401),
     "api:ward:clients": Row(404, WARD_ADMIN),
     "api:ward:client_new": Row(404, WARD_ADMIN),
     "api:ward:client_rotate": Row(404, WARD_ADMIN, args=arg("ward_api_client")),

@@ -53,16 +53,20 @@ api = TsuenApi(
 )
 
 
+SOURCES = ("body", "query", "path", "header", "cookie", "form", "file")
+
+
 def _input_items(errors) -> list[dict]:
+    """ninja's validation errors as problem items: ``loc`` is (source, parameter, field...);
+    the field is named from the parameter's schema on (``temperature``, not
+    ``body.data.temperature``)."""
     items = []
     for e in errors:
-        location = [str(p) for p in e.get("loc", ()) if p not in ("body", "query", "path")]
+        loc = [str(p) for p in e.get("loc", ())]
+        if loc and loc[0] in SOURCES:
+            loc = loc[2:] if len(loc) >= 3 else loc[1:]
         items.append(
-            {
-                "field": ".".join(location),
-                "message": str(e.get("msg", "")),
-                "code": e.get("type", ""),
-            }
+            {"field": ".".join(loc), "message": str(e.get("msg", "")), "code": e.get("type", "")}
         )
     return items
 
@@ -86,9 +90,12 @@ def _invalid_input(request, exc):
 
 @api.exception_handler(ValidationError)
 def _refused(request, exc):
+    """A service's refusal: 422 when it names fields (invalid input), 409 when it refuses the
+    action in the current state (already checked in, not the day of the visit, ...)."""
     items = pj.validation_items(exc)
     detail = items[0]["message"] if len(items) == 1 else _("The request is not valid: see errors.")
-    return pj.response(422, detail, errors=items)
+    status = 422 if hasattr(exc, "error_dict") else 409
+    return pj.response(status, detail, errors=items)
 
 
 @api.exception_handler(Http404)
@@ -103,11 +110,16 @@ def _forbidden(request, exc):
 
 @api.exception_handler(HttpError)
 def _http_error(request, exc):
+    if exc.status_code == 400:  # a body that is not JSON: invalid input like any other
+        message = _("The request body is not valid JSON.")
+        return pj.response(
+            422, message, errors=[{"field": "", "message": message, "code": "json_invalid"}]
+        )
     return pj.response(exc.status_code, str(exc))
 
 
 def _register() -> None:
-    from tsuen.api import client, public, ward
+    from tsuen.api import client, facility, public, ward
     from tsuen.incident.guard import WardReadOnly
 
     @api.exception_handler(WardReadOnly)
@@ -117,6 +129,7 @@ def _register() -> None:
     # One line per router (issue 13: the facility's and the ward's operations add theirs).
     api.add_router("/public", public.router)
     api.add_router("/client", client.router)
+    api.add_router("/facility", facility.router)
     api.add_router("/ward", ward.router)
 
 
