@@ -164,6 +164,42 @@ def test_one_bad_row_writes_nothing_and_is_reported(client, scene, ward_world):
         assert not HouseholdFeeClass.objects.exists()
 
 
+def test_a_stale_file_is_refused_with_if_unmodified_since(client, scene, ward_world):
+    from django.utils.http import http_date
+
+    from tsuen.core import clock
+
+    _, token = make_client(scene.admin, ["ward.fee_classes.write"])
+    read_at = clock.now() - dt.timedelta(hours=1)  # when the tax system read the classes
+    with tenancy.cross_tenant("test set-up"):
+        lifecycle.set_fee_class(
+            ward_world["reviewer"], ward_world["kid"].pk, FeeClass.LOW_INCOME, D(2026, 4, 1)
+        )
+    rows = [{"number": "W-0002", "fee_class": "none", "valid_from": "2026-04-01"}]
+
+    def post(since):
+        return client.post(
+            FEE_CLASSES,
+            {"rows": rows},
+            content_type="application/json",
+            HTTP_IF_UNMODIFIED_SINCE=since,
+            **bearer(token),
+        )
+
+    stale = post(http_date(read_at.timestamp()))
+    assert stale.status_code == 422
+    assert [r["code"] for r in stale.json()["rejected"]] == ["changed_since"]
+    bad = post("yesterday")
+    assert bad.status_code == 422
+    assert bad.json()["errors"][0]["field"] == "If-Unmodified-Since"
+    with tenancy.cross_tenant("test"):
+        assert HouseholdFeeClass.objects.get().fee_class == FeeClass.LOW_INCOME
+    fresh = post(http_date((clock.now() + dt.timedelta(seconds=1)).timestamp()))
+    assert fresh.status_code == 200, fresh.content
+    with tenancy.cross_tenant("test"):
+        assert HouseholdFeeClass.objects.get().fee_class == FeeClass.NONE
+
+
 def test_claims_with_their_payment_status(client, scene, ward_world):
     with tenancy.cross_tenant("test set-up"):
         paid = Claim.objects.create(

@@ -24,6 +24,7 @@ from tsuen.certification.models import (
     EndReason,
 )
 from tsuen.certification.ward_sync import FeeClassRow
+from tsuen.core import clock
 from tsuen.families.models import FeeClass, HouseholdFeeClass
 
 D = dt.date
@@ -369,6 +370,24 @@ def test_an_overlap_with_a_class_held_refuses_everything(world, reviewer):
     assert [(r.row, r.code) for r in refused.value.rejected] == [(2, "overlap"), (3, "overlap")]
     assert "overlaps the fee class" in refused.value.rejected[0].message
     assert fee_rows() == before_rows and log() == before_log
+
+
+def test_a_file_older_than_the_wards_last_change_is_refused(world, reviewer):
+    w = world
+    made = clock.now()
+    with clock.frozen(dt.datetime(2026, 5, 11, 11, 0)):
+        lifecycle.set_fee_class(reviewer, w["kid"].pk, FeeClass.TAX_EXEMPT, D(2026, 4, 1))
+    before_rows, before_log = fee_rows(), log()
+    rows = [GOOD, FeeClassRow("SJ2026-00002", "none", "2026-09-01")]
+    with pytest.raises(ward_sync.WriteBackInvalid) as refused:
+        ward_sync.write_back_fee_classes(reviewer, rows, unmodified_since=made)
+    assert [(r.row, r.code) for r in refused.value.rejected] == [(2, "changed_since")]
+    assert "11:00" in refused.value.rejected[0].message
+    assert fee_rows() == before_rows and log() == before_log
+    with clock.frozen(dt.datetime(2026, 5, 11, 12, 0)):
+        later = clock.now()
+        done = ward_sync.write_back_fee_classes(reviewer, rows, unmodified_since=later)
+    assert done.decisions == 2
 
 
 def test_an_empty_or_huge_file_is_refused(world, reviewer):

@@ -11,7 +11,9 @@ import json
 from typing import Literal
 
 from django.http import HttpResponse
-from ninja import Query, Router, Schema
+from django.utils.http import parse_http_date_safe
+from django.utils.translation import gettext as _
+from ninja import Header, Query, Router, Schema
 from pydantic import Field
 
 from tsuen.api import paging
@@ -200,17 +202,36 @@ def _rejected(refused: ward_sync.WriteBackInvalid) -> HttpResponse:
     summary="Write the tax system's fee-class decisions, all or nothing",
     openapi_extra={"responses": _REJECTED_RESPONSE},
 )
-def fee_classes(request, batch: FeeClassBatch):
+def fee_classes(
+    request,
+    batch: FeeClassBatch,
+    if_unmodified_since: str | None = Header(None, alias="If-Unmodified-Since"),
+):
     """Each row: a certificate number of the ward, a fee class, the validity. Every row is
     checked; if any is refused, nothing is written and the 422 problem's ``rejected`` lists
     each refused row (row number, certificate number, code, message). Otherwise every decision
     is written in one transaction, as the ward's fee-class page would (a row from the same day
-    corrects it, the latest open class is closed the day before a new one starts)."""
+    corrects it, the latest open class is closed the day before a new one starts).
+
+    ``If-Unmodified-Since`` (an HTTP date: when the tax system read the classes it decided on)
+    refuses each row whose household's fee class was written after it (code ``changed_since``),
+    so a stale file cannot overwrite what the ward's desk changed since."""
+    since = None
+    if if_unmodified_since:
+        seconds = parse_http_date_safe(if_unmodified_since)
+        if seconds is None:
+            message = _("If-Unmodified-Since must be an HTTP date (RFC 9110).")
+            raise pj.ApiError(
+                422,
+                message,
+                errors=[{"field": "If-Unmodified-Since", "message": message, "code": "date"}],
+            )
+        since = dt.datetime.fromtimestamp(seconds, tz=dt.UTC)
     rows = [
         ward_sync.FeeClassRow(r.number, r.fee_class, r.valid_from, r.valid_to) for r in batch.rows
     ]
     try:
-        done = ward_sync.write_back_fee_classes(request.auth.user, rows)
+        done = ward_sync.write_back_fee_classes(request.auth.user, rows, unmodified_since=since)
     except ward_sync.WriteBackInvalid as refused:
         return _rejected(refused)
     return {"rows": done.rows, "decisions": done.decisions, "households": done.households}

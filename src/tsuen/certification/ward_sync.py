@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 from tsuen.authz.policy import Action, filter_allowed, require
 from tsuen.certification.lifecycle import LifecycleInvalid, write_fee_class
 from tsuen.certification.models import Certification
+from tsuen.core import dates
 from tsuen.families.models import FeeClass, Household, HouseholdFeeClass
 
 #: The most rows one write-back takes (a ward's September run is split into calls this big).
@@ -112,7 +113,9 @@ def may_write_back(staff) -> None:
     require(staff, Action.HOUSEHOLD_FEE_CLASS_VERIFY, Household)
 
 
-def write_back_fee_classes(staff, rows: list[FeeClassRow]) -> WriteBackDone:
+def write_back_fee_classes(
+    staff, rows: list[FeeClassRow], *, unmodified_since: dt.datetime | None = None
+) -> WriteBackDone:
     """Write the tax system's fee-class decisions, all or nothing.
 
     Every row is checked: a certificate number of the ward (another ward's number reads as not
@@ -123,6 +126,10 @@ def write_back_fee_classes(staff, rows: list[FeeClassRow]) -> WriteBackDone:
     When any row is refused nothing is written and :class:`WriteBackInvalid` (code
     ``rows_rejected``) lists every refused row; otherwise all are written in one transaction,
     each audited, and the households' certifications enter the change feed.
+
+    ``unmodified_since`` (the time the tax system read the classes it decided on): a row whose
+    household's fee class was written after it is refused (code ``changed_since``), so a stale
+    file cannot overwrite what the ward's desk changed since.
     """
     may_write_back(staff)
     if not rows:
@@ -227,9 +234,13 @@ def write_back_fee_classes(staff, rows: list[FeeClassRow]) -> WriteBackDone:
                 .filter(pk__in={r.household_id for r in decisions})
                 .order_by("pk")
             }
+            if unmodified_since is not None:
+                _refuse_changed_since(decisions, siblings, unmodified_since, refuse)
             # By start date: a class from April is written before the one from September, which
             # then closes it (as the ward's desk would enter them).
             for r in sorted(decisions, key=lambda r: (r.valid_from, r.row)):
+                if r.row in rejected:
+                    continue
                 try:
                     with transaction.atomic():
                         written.append(
@@ -256,6 +267,32 @@ def write_back_fee_classes(staff, rows: list[FeeClassRow]) -> WriteBackDone:
         households=len({r.household_id for r in decisions}),
         written=written,
     )
+
+
+def _refuse_changed_since(decisions, siblings, since: dt.datetime, refuse) -> None:
+    """Refuse the rows whose household's fee class was written after ``since`` (the households
+    are locked: nothing changes them meanwhile)."""
+    from django.db.models import Max
+
+    latest = dict(
+        HouseholdFeeClass.objects.filter(household_id__in={r.household_id for r in decisions})
+        .values("household_id")
+        .annotate(at=Max("verified_at"))
+        .values_list("household_id", "at")
+    )
+    for r in decisions:
+        at = latest.get(r.household_id)
+        if at is not None and at > since:
+            for each in [r, *siblings[r.row]]:
+                refuse(
+                    each,
+                    "changed_since",
+                    _(
+                        "The household's fee class was changed on %(when)s, after the data "
+                        "this file was made from; read it again first."
+                    )
+                    % {"when": dates.datetime_text(at)},
+                )
 
 
 class _Undo(Exception):
