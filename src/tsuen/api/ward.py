@@ -38,6 +38,7 @@ class FeeClassPeriod(Schema):
 
 
 class ChangedCertification(Schema):
+    id: int = Field(description="the certification's id in tsuen")
     number: str = Field(description="the certificate number (認定番号), unique in the ward")
     valid_from: dt.date
     valid_to: dt.date
@@ -96,6 +97,7 @@ def certification_changes(request, query: Query[ChangesQuery]):
     return {
         "items": [
             {
+                "id": i.certification.pk,
                 "number": i.certification.number,
                 "valid_from": i.certification.valid_from,
                 "valid_to": i.certification.valid_to,
