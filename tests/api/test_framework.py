@@ -151,3 +151,30 @@ def test_a_call_notes_when_the_client_was_last_used(client, scene):
     ApiClient.objects.filter(pk=c.pk).update(last_used_at=None)
     assert client.get("/api/v1/client", **bearer(token)).status_code == 200
     assert ApiClient.objects.get(pk=c.pk).last_used_at is not None
+
+
+def test_a_role_turned_off_stops_the_clients_acting_in_it(client, scene):
+    from tsuen.core import clock
+    from tsuen.incident.models import EmergencySwitch, Kind
+
+    _, token = make_client(scene.manager, ["facility.places.read"])  # acts as the manager
+    _, other = make_client(scene.other_manager, ["facility.places.read"])
+    EmergencySwitch.objects.create(
+        kind=Kind.DISABLE_ROLE,
+        municipality=scene.ward,
+        role="facility_manager",
+        reason="漏えいの疑い",
+        started_by=scene.admin,
+        started_at=clock.now(),
+    )
+    body = _problem(client.get("/api/v1/client", **bearer(token)), 403)
+    assert body["type"].endswith("role-off")
+    assert client.get("/api/v1/client", **bearer(other)).status_code == 200
+
+
+def test_docs_page_tells_public_from_token_operations(client, scene):
+    body = client.get("/api/v1/docs", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    me = body[body.index("GET /api/v1/client") :][:600]
+    assert "public" not in me
+    public = body[body.index("GET /api/v1/public/facilities") :][:600]
+    assert "public" in public

@@ -6,8 +6,9 @@ operation. Before the function runs, in this order:
 1. the token names a live client (ninja's bearer auth, :class:`ClientBearer`): else 401;
 2. a ward's client calls from one of the ward's staff networks (SECURITY.md item 5, the same
    check as for the ward's staff, ``municipalities.lgwan``): else 403, an audit event;
-3. the client holds the operation's scope: else 403;
-4. the client is within its rate limit (``core.ratelimit``, ``RATE_LIMITS["api_client"]``,
+3. no emergency switch turns the client's role off: else 403;
+4. the client holds the operation's scope: else 403;
+5. the client is within its rate limit (``core.ratelimit``, ``RATE_LIMITS["api_client"]``,
    counted per client): else 429 with Retry-After.
 
 The function then runs *as the client's system user*: the audit actor is that user (so every
@@ -65,8 +66,22 @@ def _retry(request, action: str, **keys) -> None:
         )
 
 
+def _role_turned_off(user) -> bool:
+    """An emergency switch turns the client's role off (nationally or in its ward), as it does
+    for people (docs/incident.md); a read-only ward's writes are refused by the write guard
+    (423)."""
+    from tsuen.incident.guard import live_switches
+    from tsuen.incident.models import Kind
+
+    off = [s for s in live_switches(None) if s.kind == Kind.DISABLE_ROLE and s.role == user.role]
+    if not off:
+        return False
+    ward = dates.ward_of(user)
+    return any(s.municipality_id is None or (ward and s.municipality_id == ward.pk) for s in off)
+
+
 def admit(request, client: ApiClient, scope: str | None) -> None:
-    """Steps 2-4 above (raises :class:`pj.ApiError`)."""
+    """Steps 2-5 above (raises :class:`pj.ApiError`)."""
     from tsuen.audit import record
     from tsuen.municipalities import lgwan
 
@@ -78,6 +93,12 @@ def admit(request, client: ApiClient, scope: str | None) -> None:
             403,
             _("This client may call only from its ward's staff networks."),
             kind="outside-network",
+        )
+    if _role_turned_off(client.user):
+        raise pj.ApiError(
+            403,
+            _("This client's role is turned off for now (emergency switch)."),
+            kind="role-off",
         )
     if scope is not None and scope not in client.scopes:
         raise pj.ApiError(
