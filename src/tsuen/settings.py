@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "tsuen.opsreport",  # the monthly operations report (issue 12 item 5)
     "tsuen.exchange",  # exchange files: certifications export and import (issue 13)
     "tsuen.webhooks",  # signed webhooks for facility and ward systems (issue 13)
+    "tsuen.api",  # the API for facility and ward systems, API clients (issue 13)
     "tsuen.demo",
 ]
 
@@ -399,6 +400,10 @@ RATE_LIMITS = {
     "qr_check_in": "30/h/user,100/d/user",
     # The open-data files (issue 13): each download reads the whole published register.
     "open_data": "120/h/ip",
+    # Issue 13: each API client (a facility's or a ward's system), and the public operations
+    # per client address (docs/api.md, Rate limits).
+    "api_client": "300/m/client,50000/d/client",
+    "api_public": "60/m/ip,2000/d/ip",
 }
 # ACCOUNT_FORMS["signup"] (above) also limits sign-up per e-mail address (RATE_LIMITS["signup"]).
 # allauth's own limits on its pages, counted in the same cache (see docs/accounts.md); its

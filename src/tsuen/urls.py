@@ -15,6 +15,7 @@ urlpatterns = [
     path("profile/", include("tsuen.families.urls")),
     path("consent/", include("tsuen.consent.urls")),  # purpose notice and disclosure (issue 12)
     path("applications/", include("tsuen.certification.urls")),
+    path("", include("tsuen.api.urls")),  # /api/v1/ and the API clients screens (issue 13)
     path("facilities/", include("tsuen.facilities.urls")),
     path("open-data/", include("tsuen.facilities.urls_opendata")),  # issue 13 item 6
     path("bookings/", include("tsuen.booking.urls")),

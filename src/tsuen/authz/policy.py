@@ -127,6 +127,8 @@ PATHS: dict[str, Paths] = {
     "monitoring.Anomaly": Paths(municipality="municipality"),
     # Issue 13 item 7: an exchange file waiting for its import belongs to its ward.
     "exchange.ExchangeUpload": Paths(municipality="municipality"),
+    # Issue 13: an API client belongs to its ward or to its facility (never both).
+    "api.ApiClient": Paths(facility="facility", municipality="municipality"),
 }
 
 
@@ -512,6 +514,10 @@ class Action(StrEnum):
     # the facility's, the ward's administrator for the ward's own (not the facilities').
     WEBHOOK_VIEW = "webhook.view"
     WEBHOOK_MANAGE = "webhook.manage"
+    # Issue 13: the API clients of a ward (its administrator, checked on the municipality or
+    # the client) or of a facility (its manager, on the facility or the client): list, create,
+    # rotate the secret, revoke.
+    API_CLIENT_MANAGE = "api_client.manage"
 
 
 _REVIEWER, _PAYMENTS, _ADMIN, _AUDITOR = (
@@ -704,6 +710,7 @@ POLICY: dict[Action, tuple[Rule, ...]] = {
     Action.EXCHANGE_IMPORT: (administrator_who_uploaded,),
     Action.WEBHOOK_VIEW: (facility_manager_of_facility, ward_administrator_own_endpoint),
     Action.WEBHOOK_MANAGE: (facility_manager_of_facility, ward_administrator_own_endpoint),
+    Action.API_CLIENT_MANAGE: (ward_administrator, facility_manager_of_facility),
 }
 
 

@@ -23,10 +23,12 @@ from tsuen.audit import record, record_many
 from tsuen.authz.policy import Action, allows, filter_allowed, get_or_404, require
 from tsuen.booking.models import Booking, BookingStatus
 from tsuen.booking.signals import place_freed
+from tsuen.certification import changes
 from tsuen.certification.models import (
     Certification,
     CertificationStatus,
     CertificationStatusChange,
+    ChangeKind,
     EndReason,
 )
 from tsuen.core import clock, dates
@@ -196,58 +198,82 @@ def set_fee_class(
     row that started earlier is closed the day before ``valid_from`` when no later row follows
     it (the September switch); any other overlap is refused and nothing changes.
     """
-    if fee_class not in FeeClass.values:
-        raise LifecycleInvalid(_("Choose a fee class."))
-    if valid_to is not None and valid_to < valid_from:
-        raise LifecycleInvalid(_("The end of validity cannot be before its start."))
+    check_fee_class(fee_class, valid_from, valid_to)
     with transaction.atomic():
         child = _child(staff, child_id)
         household = Household.objects.select_for_update().get(pk=child.household_id)
-        rows = list(
-            HouseholdFeeClass.objects.filter(household=household).order_by("valid_from", "pk")
+        return write_fee_class(staff, household, fee_class, valid_from, valid_to)
+
+
+def check_fee_class(fee_class: str, valid_from: dt.date, valid_to: dt.date | None) -> None:
+    """Refuse an unknown class or a validity that ends before it starts."""
+    if fee_class not in FeeClass.values:
+        raise LifecycleInvalid(_("Choose a fee class."), code="fee_class")
+    if valid_to is not None and valid_to < valid_from:
+        raise LifecycleInvalid(
+            _("The end of validity cannot be before its start."), code="dates_reversed"
         )
-        now = clock.now()
-        same_start = next((r for r in rows if r.valid_from == valid_from), None)
-        closing = None
-        later = [r for r in rows if r.valid_from > valid_from]
-        earlier = [r for r in rows if r.valid_from < valid_from]
-        if same_start is None and earlier and not later:
-            last = earlier[-1]
-            if last.valid_to is None or last.valid_to >= valid_from:
-                closing = last
-        others = [r for r in rows if r is not same_start and r is not closing]
-        for r in others:
-            if _overlaps(valid_from, valid_to, r.valid_from, r.valid_to):
-                raise LifecycleInvalid(
-                    _(
-                        "The validity overlaps the fee class valid from %(start)s to %(end)s. "
-                        "Change that row first."
-                    )
-                    % {
-                        "start": dates.date_text(r.valid_from),
-                        "end": dates.date_text(r.valid_to) if r.valid_to else _("(open)"),
-                    }
+
+
+def write_fee_class(
+    staff,
+    household: Household,
+    fee_class: str,
+    valid_from: dt.date,
+    valid_to: dt.date | None = None,
+) -> HouseholdFeeClass:
+    """Write one fee-class decision for ``household`` (already locked and within the staff
+    member's reach: :func:`set_fee_class`, and the tax system's bulk write-back in
+    ``certification.ward_sync``). The rules of :func:`set_fee_class`; audited, and the
+    household's certifications enter the ward systems' change feed. Call inside a
+    transaction; raises :class:`LifecycleInvalid` (code ``overlap``) before writing anything."""
+    check_fee_class(fee_class, valid_from, valid_to)
+    rows = list(HouseholdFeeClass.objects.filter(household=household).order_by("valid_from", "pk"))
+    now = clock.now()
+    same_start = next((r for r in rows if r.valid_from == valid_from), None)
+    closing = None
+    later = [r for r in rows if r.valid_from > valid_from]
+    earlier = [r for r in rows if r.valid_from < valid_from]
+    if same_start is None and earlier and not later:
+        last = earlier[-1]
+        if last.valid_to is None or last.valid_to >= valid_from:
+            closing = last
+    others = [r for r in rows if r is not same_start and r is not closing]
+    for r in others:
+        if _overlaps(valid_from, valid_to, r.valid_from, r.valid_to):
+            raise LifecycleInvalid(
+                _(
+                    "The validity overlaps the fee class valid from %(start)s to %(end)s. "
+                    "Change that row first."
                 )
-        if closing is not None:
-            closing.valid_to = valid_from - dt.timedelta(days=1)
-            closing.save(update_fields=["valid_to"])
-            record("update", closing, fields=["valid_to"], subjects=list(household.children.all()))
-        row = same_start or HouseholdFeeClass(household=household, valid_from=valid_from)
-        row.fee_class = fee_class
-        row.valid_to = valid_to
-        row.verified_by = staff
-        row.verified_at = now
-        row.save()
-        record(
-            "update" if same_start else "create",
-            row,
-            fields=["fee_class", "valid_from", "valid_to", "verified_by", "verified_at"],
-            subjects=list(household.children.all()),
-        )
-        for certification in Certification.objects.filter(
-            child__household=household, status=CertificationStatus.ACTIVE
-        ).order_by("pk"):
-            outbox.certification_event(certification, "fee_class_changed")
+                % {
+                    "start": dates.date_text(r.valid_from),
+                    "end": dates.date_text(r.valid_to) if r.valid_to else _("(open)"),
+                },
+                code="overlap",
+            )
+    children = list(household.children.all())
+    if closing is not None:
+        closing.valid_to = valid_from - dt.timedelta(days=1)
+        closing.save(update_fields=["valid_to"])
+        record("update", closing, fields=["valid_to"], subjects=children)
+    row = same_start or HouseholdFeeClass(household=household, valid_from=valid_from)
+    row.fee_class = fee_class
+    row.valid_to = valid_to
+    row.verified_by = staff
+    row.verified_at = now
+    row.save()
+    record(
+        "update" if same_start else "create",
+        row,
+        fields=["fee_class", "valid_from", "valid_to", "verified_by", "verified_at"],
+        subjects=children,
+    )
+    changes.note_fee_class(household)
+    for certification in Certification.objects.filter(
+        child__household=household, status=CertificationStatus.ACTIVE
+    ).order_by("pk"):
+        outbox.certification_event(certification, "fee_class_changed")
     return row
 
 
@@ -359,6 +385,9 @@ def end_certification(
         certification.save()
         record("update", certification, fields=fields)
         outbox.certification_event(certification, "ended")
+        changes.note([certification], ChangeKind.VALIDITY)
+        if certification.status == CertificationStatus.ENDED:
+            changes.note([certification], ChangeKind.STATUS)
         tell_family(certification, cancel_bookings_after(certification))
     return certification
 
@@ -460,6 +489,7 @@ def end_expired(today: dt.date | None = None) -> list[Certification]:
             certification.save()
             record("update", certification, fields=["status", "ended_on", "end_reason"])
             outbox.certification_event(certification, "ended")
+            changes.note([certification], ChangeKind.STATUS)
             cancelled = cancel_bookings_after(certification)
             if aged_out or cancelled:
                 tell_family(certification, cancelled)

@@ -205,3 +205,37 @@ class CertificationStatusChange(TenantModel):
 
     class Meta:
         ordering = ["certification", "at", "pk"]
+
+
+class ChangeKind(models.TextChoices):
+    """What changed about a certification, for the ward systems' change feed (issue 13)."""
+
+    CERTIFIED = "certified", _("Certified")
+    VALIDITY = "validity", _("Validity changed")
+    FEE_CLASS = "fee_class", _("Fee class changed")
+    STATUS = "status", _("Status changed")
+
+
+class CertificationChange(TenantModel):
+    """The ordered change log a ward system follows (``certification.changes``, issue 13).
+
+    One row per change a ward system must know about, appended in the transaction that makes
+    the change; ``pk`` only grows, so a cursor is the last ``pk`` read. The row names what
+    changed, never the values: the feed reads the certification's state when it is asked.
+    """
+
+    TENANT_PATHS = ("municipality",)
+
+    id = models.BigAutoField(primary_key=True)
+    municipality = models.ForeignKey(
+        "municipalities.Municipality", on_delete=models.PROTECT, related_name="+"
+    )
+    certification = models.ForeignKey(
+        Certification, on_delete=models.CASCADE, related_name="change_log"
+    )
+    kind = models.CharField(max_length=12, choices=ChangeKind.choices)
+    changed_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["pk"]
+        indexes = [models.Index(fields=["municipality", "id"], name="certification_change_feed")]

@@ -33,6 +33,7 @@ from tsuen import rules
 from tsuen.accounts.models import Role
 from tsuen.audit import record, record_many
 from tsuen.authz.policy import Action, allows, filter_allowed, get_or_404, require
+from tsuen.certification import changes
 from tsuen.certification.models import (
     WAITING,
     Application,
@@ -42,6 +43,7 @@ from tsuen.certification.models import (
     Certification,
     CertificationStatus,
     CertificationStatusChange,
+    ChangeKind,
 )
 from tsuen.consent.services import require_consent
 from tsuen.core import clock, confirm, dates, postal
@@ -862,6 +864,7 @@ def certify(
             record("create", certification, fields=["number", "valid_from", "valid_to"])
             outbox.certification_event(certification, "issued")
             certifications.append(certification)
+        changes.note(certifications, ChangeKind.CERTIFIED)
         _verify_fee_class(application, staff, today, now)
         application.decided_at = now
         application.message_to_applicant = ""
@@ -969,6 +972,7 @@ def _verify_fee_class(application: Application, staff, today: dt.date, now: dt.d
         verified_at=now,
     )
     record("create", current, fields=["fee_class", "valid_from"], subjects=children)
+    changes.note_fee_class(household)
 
 
 # --- the municipality's desk: the review queue, one application, the certification notice ------

@@ -21,12 +21,14 @@ from tsuen.audit import record
 from tsuen.audit.sequencer import seal
 from tsuen.billing import services as billing
 from tsuen.booking.models import Booking, BookingKind
+from tsuen.certification import changes
 from tsuen.certification.models import (
     Application,
     ApplicationChild,
     ApplicationStatus,
     ApplicationStatusChange,
     Certification,
+    ChangeKind,
 )
 from tsuen.consent.models import Consent
 from tsuen.consent.notice import current_notice
@@ -505,7 +507,7 @@ def _load(today: dt.date) -> list[DemoLogin]:
             )
         policy = MunicipalPolicy.objects.filter(municipality=muni).latest("effective_from")
         window = eligibility_window(child.birth_date, policy.to_rules())
-        Certification.objects.create(
+        certification = Certification.objects.create(
             municipality=muni,
             child=child,
             application=application,
@@ -515,6 +517,7 @@ def _load(today: dt.date) -> list[DemoLogin]:
             certified_at=timezone.now(),
             certified_by=reviewer,
         )
+        changes.note([certification], ChangeKind.CERTIFIED)  # the ward systems' feed (issue 13)
         record("create", child, fields=DEMO_CHILD_FIELDS)
         children.append((user, child))
         if n == 1:  # the grandmother helps with bookings as a proxy user (代理利用者)

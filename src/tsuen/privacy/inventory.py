@@ -433,6 +433,12 @@ NOT_PERSONAL: dict[str, str] = {
     "exports.ProtectedExport.zip_name": (
         "a protected export's file name: a kind, a month, a code or an internal id, no person"
     ),
+    # Issue 13: an API client is a facility's or a ward's system, not a person; the person who
+    # made it is a foreign key (created_by) and every call is audited as its system user.
+    "api.ApiClient.name": "the name of a facility's or a ward's system that calls the API",
+    "api.ApiClient.scopes": "the operations an API client may call, from a fixed list",
+    "api.ApiClient.secret_hash": "the SHA-256 of an API client's secret, not a person's",
+    "api.ApiClient.key_prefix": "the public identifier part of an API client's token",
 }
 
 #: P fields that should be S (encrypted, need-to-know) once their app encrypts them.

@@ -50,6 +50,7 @@ MODEL_NAMES = {
     "certification.ApplicationStatusChange": _("application status history"),
     "certification.Certification": _("certifications"),
     "certification.CertificationStatusChange": _("certification status history"),
+    "certification.CertificationChange": _("certification change feed entries"),
     "families.EmergencyContact": _("emergency contacts"),
     "families.Household": _("households"),
     "families.Guardian": _("guardians"),
