@@ -19,7 +19,7 @@ from tests.files.samples import eicar, png
 from tsuen.accounts.models import Role
 from tsuen.accounts.testing import login_with_second_factor
 from tsuen.audit.models import AuditEvent
-from tsuen.certification.models import Certification
+from tsuen.certification.models import Certification, CertificationChange, ChangeKind
 from tsuen.core import clock
 from tsuen.exchange import layout, services
 from tsuen.exchange.models import ExchangeUpload
@@ -90,6 +90,12 @@ def test_export_import_into_an_empty_ward_and_export_again_byte_equal(client, en
 
     again = _export(client, encoding)
     assert again == moved
+    # The ward's own systems learn of the certifications moved in (the change feed of the API).
+    moved_in = Certification.unscoped.filter(municipality=other)
+    fed = CertificationChange.unscoped.filter(municipality=other, kind=ChangeKind.CERTIFIED)
+    assert sorted(fed.values_list("certification_id", flat=True)) == sorted(
+        moved_in.values_list("pk", flat=True)
+    )
     # Nothing of the upload is left; the imported values are stored encrypted as usual.
     assert not StoredFile.unscoped.filter(purpose=Purpose.EXCHANGE_IMPORT).exists()
     assert not ExchangeUpload.unscoped.exists()

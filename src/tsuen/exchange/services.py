@@ -30,10 +30,12 @@ from django.utils.translation import gettext as _
 
 from tsuen.audit import record, record_many
 from tsuen.authz.policy import Action, get_or_404
+from tsuen.certification import changes
 from tsuen.certification.models import (
     Certification,
     CertificationStatus,
     CertificationStatusChange,
+    ChangeKind,
 )
 from tsuen.core import clock, confirm
 from tsuen.core.kana import normalise_kana
@@ -45,6 +47,7 @@ from tsuen.files import blobs
 from tsuen.files.models import Purpose, StoredFile
 from tsuen.files.services import Owner, check_upload, store_upload
 from tsuen.municipalities.models import Municipality
+from tsuen.webhooks import outbox
 
 DEFAULT_UPLOAD_TTL_SECONDS = 60 * 60
 CERTIFICATE_NUMBER = re.compile(r"^[0-9A-Za-z][0-9A-Za-z/_-]{0,29}$")
@@ -815,6 +818,10 @@ def commit(user, token: str, *, confirm_token: str | None) -> Imported:
         )
         record_many("create", list(children.values()), fields=CHILD_AUDIT)
         record_many("create", made_certs, fields=CERTIFICATION_AUDIT, document_sha256=result.sha256)
+        # The ward's own systems learn of them as of any certification issued here.
+        changes.note(made_certs, ChangeKind.CERTIFIED)
+        for certification in made_certs:
+            outbox.certification_event(certification, "issued")
         _delete(found)
     return Imported(
         len(made_certs), len(children), len(households), len(made_guardians), len(made_fees)
