@@ -10,7 +10,7 @@ import pytest
 from django.utils import translation
 
 from tests import factories as f
-from tests.api.conftest import bearer
+from tests.api.conftest import bearer, make_client
 from tsuen.accounts.models import Role
 from tsuen.accounts.testing import login_with_second_factor
 from tsuen.api.models import ApiClient
@@ -127,3 +127,37 @@ def test_other_tenants_and_roles_get_404(client, scene):
     client.logout()
     login_with_second_factor(client, staff)
     assert client.get("/facilities/staff/api-clients/").status_code == 404
+
+
+def test_a_clients_system_user_is_in_no_staff_list_and_counts_as_no_administrator(scene):
+    """An API client acts through a user account of its own (the one authorization layer), but
+    that account is run from the clients screen only: no staff list shows it, no staff screen
+    reaches it, and it is neither a ward's administrator nor staff without a second factor."""
+    from django.http import Http404
+
+    from tsuen.core import tenancy
+    from tsuen.facilities import services_staff as facility_staff
+    from tsuen.municipalities import services_staff as ward_staff
+    from tsuen.opsreport import services as opsreport
+
+    ward_client, _ = make_client(
+        scene.admin,
+        ["ward.certifications.read", "ward.fee_classes.write", "ward.claims.read"],
+        name="税務連携",
+    )
+    facility_client, _ = make_client(scene.manager, ["facility.bookings.read"], name="園の連携")
+    assert ward_client.user.role == Role.MUNICIPAL_ADMIN  # the role its scopes need
+    with tenancy.tenant(scene.ward.pk):
+        members = ward_staff.staff_page(scene.admin).members
+        assert scene.admin in members and ward_client.user not in members
+        with pytest.raises(Http404):
+            ward_staff.member(scene.admin, ward_client.user.pk)
+        # The last person administering the ward stays the last one, whatever the clients.
+        assert ward_staff._other_active_administrators(scene.ward, scene.admin) == 0
+        factors = opsreport.second_factors(scene.ward.pk, with_names=True)
+    assert {m.email for m in factors.missing}.isdisjoint(
+        {ward_client.user.email, facility_client.user.email}
+    )
+    with tenancy.cross_tenant("test"):
+        team = facility_staff.team(scene.manager).members
+    assert scene.manager in team and facility_client.user not in team

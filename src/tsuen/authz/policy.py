@@ -340,6 +340,21 @@ def ward_administrator(user, paths: Paths) -> Q | None:
     return _eq(paths.municipality, user.municipality_id)
 
 
+def people_only(rule: Rule) -> Rule:
+    """``rule``, but on user accounts only people's: an API client's system user (issue 13)
+    is run from the API clients screen (rotate, revoke), never from a staff list."""
+
+    def people(user, paths: Paths) -> Q | None:
+        q = rule(user, paths)
+        if q is None or paths is not PATHS["accounts.User"]:
+            return q
+        return q & Q(api_client__isnull=True)
+
+    people.__name__ = f"people_only_{rule.__name__}"
+    people.__doc__ = rule.__doc__
+    return people
+
+
 def ward_administrator_own_endpoint(user, paths: Paths) -> Q | None:
     """The ward's administrator on the ward's own webhook endpoints (those of no facility) and
     their deliveries; a facility's endpoints are its manager's. Guards webhooks only."""
@@ -593,7 +608,7 @@ POLICY: dict[Action, tuple[Rule, ...]] = {
     Action.INTERVIEW_DECIDE: (facility_staff_of_facility,),
     Action.PLACES_MANAGE: (facility_manager_of_facility,),
     # The manager invites and deactivates the facility's staff accounts.
-    Action.STAFF_MANAGE: (facility_manager_of_facility,),
+    Action.STAFF_MANAGE: (people_only(facility_manager_of_facility),),
     # Interview slots: any staff of the facility (they hold the interviews).
     Action.INTERVIEW_SLOT_MANAGE: (facility_staff_of_facility,),
     # The guardians' phone numbers, for the facility holding an open interview with the family.
@@ -673,7 +688,7 @@ POLICY: dict[Action, tuple[Rule, ...]] = {
     Action.RATE_TABLE_MANAGE: (national_operator,),
     # Issue 9 item 8: the ward runs its own accounts and ranges; the national operator only
     # starts a ward (first ranges, first administrator while it has none).
-    Action.WARD_STAFF_MANAGE: (ward_administrator,),
+    Action.WARD_STAFF_MANAGE: (people_only(ward_administrator),),
     Action.STAFF_NETWORK_MANAGE: (ward_administrator,),
     Action.MUNICIPALITY_ACCESS_SETUP: (national_operator,),
     Action.WARD_SETTINGS_EDIT: (ward_administrator,),

@@ -209,6 +209,7 @@ def _locked_member(admin, user_id: int) -> tuple[Municipality, User]:
 def _other_active_administrators(ward: Municipality, account: User) -> int:
     return (
         User.objects.filter(municipality=ward, role=Role.MUNICIPAL_ADMIN, is_active=True)
+        .filter(api_client__isnull=True)  # people, not an API client's system user
         .exclude(pk=account.pk)
         .count()
     )
@@ -292,7 +293,9 @@ def ward_access(operator, municipality_id: int) -> WardAccess:
     ward = get_or_404(
         operator, Action.MUNICIPALITY_ACCESS_SETUP, Municipality.objects.all(), pk=municipality_id
     )
-    staff = User.objects.filter(municipality=ward, is_active=True, role__in=WARD_ROLES)
+    staff = User.objects.filter(
+        municipality=ward, is_active=True, role__in=WARD_ROLES, api_client__isnull=True
+    )
     pending = list(
         WardInvitation.objects.filter(
             municipality=ward,
@@ -323,7 +326,7 @@ def invite_first_administrator(operator, municipality_id: int, email: str) -> Is
             pk=municipality_id,
         )
         if User.objects.filter(
-            municipality=ward, role=Role.MUNICIPAL_ADMIN, is_active=True
+            municipality=ward, role=Role.MUNICIPAL_ADMIN, is_active=True, api_client__isnull=True
         ).exists():
             raise WardStaffRefused(
                 _(

@@ -279,6 +279,7 @@ def _staff(ward_id: int):
         Q(municipality_id=ward_id, role__in=sorted(MUNICIPAL_ROLES))
         | Q(facility__municipality_id=ward_id, role__in=sorted(FACILITY_ROLES)),
         is_active=True,
+        api_client__isnull=True,  # an API client's system user signs in with its token only
     )
 
 
