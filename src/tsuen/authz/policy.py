@@ -340,6 +340,14 @@ def ward_administrator(user, paths: Paths) -> Q | None:
     return _eq(paths.municipality, user.municipality_id)
 
 
+def api_system_users():
+    """The ids of API clients' system users, as a subquery (no join: staff rows are locked
+    ``FOR UPDATE``, which PostgreSQL refuses on the nullable side of an outer join)."""
+    from tsuen.api.models import ApiClient
+
+    return ApiClient.unscoped.values("user_id")
+
+
 def people_only(rule: Rule) -> Rule:
     """``rule``, but on user accounts only people's: an API client's system user (issue 13)
     is run from the API clients screen (rotate, revoke), never from a staff list."""
@@ -348,7 +356,7 @@ def people_only(rule: Rule) -> Rule:
         q = rule(user, paths)
         if q is None or paths is not PATHS["accounts.User"]:
             return q
-        return q & Q(api_client__isnull=True)
+        return q & ~Q(pk__in=api_system_users())
 
     people.__name__ = f"people_only_{rule.__name__}"
     people.__doc__ = rule.__doc__

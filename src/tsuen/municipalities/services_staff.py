@@ -29,7 +29,7 @@ from tsuen.accounts.invitations import Issued
 from tsuen.accounts.models import Role, User, WardInvitation
 from tsuen.accounts.services import end_sessions
 from tsuen.audit import record, record_many
-from tsuen.authz.policy import Action, filter_allowed, get_or_404, require
+from tsuen.authz.policy import Action, api_system_users, filter_allowed, get_or_404, require
 from tsuen.core import clock
 from tsuen.municipalities.models import Municipality
 from tsuen.notices.kinds import Notice
@@ -209,7 +209,7 @@ def _locked_member(admin, user_id: int) -> tuple[Municipality, User]:
 def _other_active_administrators(ward: Municipality, account: User) -> int:
     return (
         User.objects.filter(municipality=ward, role=Role.MUNICIPAL_ADMIN, is_active=True)
-        .filter(api_client__isnull=True)  # people, not an API client's system user
+        .exclude(pk__in=api_system_users())  # people, not an API client's system user
         .exclude(pk=account.pk)
         .count()
     )
@@ -293,8 +293,8 @@ def ward_access(operator, municipality_id: int) -> WardAccess:
     ward = get_or_404(
         operator, Action.MUNICIPALITY_ACCESS_SETUP, Municipality.objects.all(), pk=municipality_id
     )
-    staff = User.objects.filter(
-        municipality=ward, is_active=True, role__in=WARD_ROLES, api_client__isnull=True
+    staff = User.objects.filter(municipality=ward, is_active=True, role__in=WARD_ROLES).exclude(
+        pk__in=api_system_users()
     )
     pending = list(
         WardInvitation.objects.filter(
@@ -325,9 +325,11 @@ def invite_first_administrator(operator, municipality_id: int, email: str) -> Is
             Municipality.objects.select_for_update(),
             pk=municipality_id,
         )
-        if User.objects.filter(
-            municipality=ward, role=Role.MUNICIPAL_ADMIN, is_active=True, api_client__isnull=True
-        ).exists():
+        if (
+            User.objects.filter(municipality=ward, role=Role.MUNICIPAL_ADMIN, is_active=True)
+            .exclude(pk__in=api_system_users())
+            .exists()
+        ):
             raise WardStaffRefused(
                 _(
                     "This ward already has an active administrator, who invites its staff. "

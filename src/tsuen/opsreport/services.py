@@ -34,7 +34,7 @@ from tsuen.audit import Action, record
 from tsuen.audit.actions import READ_ACTIONS
 from tsuen.audit.models import AuditChainHead, AuditEvent, chain_key
 from tsuen.authz.policy import Action as Can
-from tsuen.authz.policy import allows, get_or_404
+from tsuen.authz.policy import allows, api_system_users, get_or_404
 from tsuen.core import clock
 from tsuen.municipalities.models import Municipality
 
@@ -279,8 +279,7 @@ def _staff(ward_id: int):
         Q(municipality_id=ward_id, role__in=sorted(MUNICIPAL_ROLES))
         | Q(facility__municipality_id=ward_id, role__in=sorted(FACILITY_ROLES)),
         is_active=True,
-        api_client__isnull=True,  # an API client's system user signs in with its token only
-    )
+    ).exclude(pk__in=api_system_users())  # an API client's system user signs in with its token
 
 
 def second_factors(ward_id: int, *, with_names: bool) -> SecondFactors:
