@@ -182,3 +182,24 @@ def test_claims_of_the_month(api, scene):
     [claim] = r.json()["items"]
     assert claim["status"] == "draft"
     assert claim["paying_municipality_code"] == scene.ward.code
+
+
+def test_a_read_only_wards_write_is_423_problem_and_writes_nothing(api, scene):
+    """An emergency switch made the ward read-only (docs/incident.md): the facility system's
+    check-in is refused as documented in the OpenAPI (423), and its reads still answer."""
+    from tsuen.incident.models import EmergencySwitch, Kind
+
+    EmergencySwitch.objects.create(
+        kind=Kind.READ_ONLY,
+        municipality=scene.ward,
+        reason="調査中",
+        started_by=scene.admin,
+        started_at=clock.now(),
+    )
+    type(scene.ward).objects.filter(pk=scene.ward.pk).update(read_only=True)
+    with clock.frozen(at(9, 58)):
+        response = api.send("post", f"/facility/bookings/{scene.booking.pk}/check-in")
+        assert api.get("/facility/bookings", {"date": VISIT_DAY.isoformat()}).status_code == 200
+    assert response.status_code == 423, response.content
+    assert response["Content-Type"] == "application/problem+json"
+    assert not Attendance.objects.filter(booking=scene.booking).exists()

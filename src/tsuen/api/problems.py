@@ -143,6 +143,7 @@ DESCRIPTIONS = {
     423: "The ward is read-only (emergency switch)",
     428: "If-Match is required for this write",
     429: "Rate limit reached: retry after Retry-After seconds",
+    503: "The rate-limit store is unreachable: retry after Retry-After seconds",
 }
 
 
@@ -154,7 +155,7 @@ def documented(*statuses: int) -> dict:
             "content": {CONTENT_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}},
             **(
                 {"headers": {"Retry-After": {"schema": {"type": "integer"}}}}
-                if status == 429
+                if status in (429, 503)
                 else {}
             ),
         }

@@ -38,8 +38,10 @@ from tsuen.core.middleware import client_address, scope_for
 
 #: The problems every client operation may answer; ``problems=`` adds an operation's own
 #: (409, 412, 428, ...).
-CLIENT_PROBLEMS = (401, 403, 404, 422, 429)
-PUBLIC_PROBLEMS = (422, 429)
+CLIENT_PROBLEMS = (401, 403, 404, 422, 429, 503)
+PUBLIC_PROBLEMS = (422, 429, 503)
+#: A write may also meet a ward made read-only by an emergency switch (docs/incident.md).
+WRITE_PROBLEMS = (423,)
 
 
 class ClientBearer(HttpBearer):
@@ -124,7 +126,10 @@ def operation(
         raise ValueError(f"unknown scope {scope}")
     if public and scope is not None:
         raise ValueError("a public operation needs no scope")
-    statuses = sorted(set((PUBLIC_PROBLEMS if public else CLIENT_PROBLEMS) + tuple(problems)))
+    statuses = (PUBLIC_PROBLEMS if public else CLIENT_PROBLEMS) + tuple(problems)
+    if method != "get":
+        statuses += WRITE_PROBLEMS
+    statuses = sorted(set(statuses))
     extra = options.pop("openapi_extra", {}) or {}
     extra = {**extra, "responses": {**pj.documented(*statuses), **extra.get("responses", {})}}
     if scope is not None:
