@@ -11,6 +11,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.urls import reverse
+from django.utils import translation
 
 from tests import factories as f
 from tests.exchange.support import administrator, ward_with_records
@@ -29,6 +30,15 @@ from tsuen.files.models import Purpose, StoredFile
 
 pytestmark = pytest.mark.django_db
 TOKEN = re.compile(r'name="confirm" value="([0-9a-f]+)"')
+
+
+@pytest.fixture(autouse=True)
+def _english(settings):
+    """The messages are asserted in English (the source language); Japanese pages are
+    rendered by tests/test_japanese_pages.py and the browser test."""
+    settings.LANGUAGE_CODE = "en"
+    with translation.override("en"):
+        yield
 
 
 def _export(client, encoding: str) -> bytes:

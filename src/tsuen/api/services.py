@@ -175,7 +175,7 @@ def _locked(user, client_id: int) -> ApiClient:
     found = get_or_404(
         user,
         Action.API_CLIENT_MANAGE,
-        ApiClient.objects.select_for_update(),
+        ApiClient.objects.select_for_update(of=("self",)),
         pk=client_id,
     )
     if found.revoked_at is not None:

@@ -140,7 +140,10 @@ def update(user, endpoint_id: int, url: str, events, label: str = "") -> Endpoin
 
 def _locked(user, endpoint_id: int) -> Endpoint:
     return get_or_404(
-        user, Action.WEBHOOK_MANAGE, Endpoint.objects.select_for_update(), pk=endpoint_id
+        user,
+        Action.WEBHOOK_MANAGE,
+        Endpoint.objects.select_for_update(of=("self",)),
+        pk=endpoint_id,
     )
 
 
