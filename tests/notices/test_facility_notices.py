@@ -49,7 +49,10 @@ def test_a_cancellation_by_the_family_tells_the_facility(s, django_capture_on_co
         booking = services.book(s.user, s.child.pk, s.slot.pk, T(10), T(12))
     with clock.frozen(NOW), django_capture_on_commit_callbacks(execute=True):
         services.cancel(s.user, booking.pk)
-    [(_, subject, body)] = to_office()
+    # The booking's email was queued with the booking (the queue is a table of the same
+    # database), the cancellation's with the cancellation.
+    (_, made, _), (_, subject, body) = to_office()
+    assert "新しい予約" in made
     assert "保護者による予約の取消" in subject and "10:00–12:00" in body
     assert s.child.family_name not in subject + body
 
@@ -107,3 +110,21 @@ def test_the_manager_sets_the_address_on_the_profile_and_the_service_checks_it(c
     services_staff.update_profile(manager, {"notice_email": OFFICE})
     s.facility.refresh_from_db()
     assert s.facility.notice_email == OFFICE
+
+
+def test_an_email_is_queued_with_its_change_and_rolled_back_with_it(s):
+    """The task's row is written in the change's transaction: a booking has its email queued
+    before its transaction ends (no commit of its own), and a booking whose transaction is
+    rolled back after the insert leaves no email."""
+    from django.db import transaction
+
+    with clock.frozen(NOW), transaction.atomic():
+        services.book(s.user, s.child.pk, s.slot.pk, T(10), T(11))
+        assert len(to_office()) == 1  # queued inside the booking's transaction
+    try:
+        with clock.frozen(NOW), transaction.atomic():
+            services.book(s.user, s.child.pk, s.slot.pk, T(13), T(14))
+            raise RuntimeError("the request failed after the booking")
+    except RuntimeError:
+        pass
+    assert len(to_office()) == 1  # the second booking and its email are gone together

@@ -17,12 +17,14 @@ rendered at queue time, and that text is sent.
 from __future__ import annotations
 
 import datetime as dt
+from functools import partial
 
 from django.conf import settings
 from django.db import transaction
 from django.tasks import task
 from django.template.loader import render_to_string
 from django.utils import translation
+from django_tasks_db.backend import DatabaseBackend
 
 from tsuen.core import dates
 from tsuen.notices.kinds import Notice
@@ -147,14 +149,29 @@ def notify_facility(kind: Notice, facility, **context) -> None:
 
 
 def _queue(address: str, kind: Notice, language: str, context: dict, recipient) -> None:
-    """Queue the email once the current transaction commits: the worker renders it from the
-    kept context, or (a context that cannot be kept) it is rendered now and sent as it is.
+    """Queue the email with the current transaction: the worker renders it from the kept
+    context, or (a context that cannot be kept) it is rendered now and sent as it is.
     ``recipient``: the account whose ward styles the email (None, or someone without an
-    account yet: the site's style)."""
+    account yet: the site's style).
+
+    The task queue is a table of the same database (``django_tasks_db``): the task's row is
+    written inside the transaction of the change it tells of, so it exists exactly when the
+    change does (a rolled-back booking leaves no email) and costs no commit of its own (the
+    09:00 rush: one COMMIT a booking, not two). A queue outside the database would send before
+    the commit: it is enqueued once the transaction commits instead."""
     account = recipient.pk if getattr(recipient, "is_authenticated", False) else None
     again = stored(kind, language, context, account)
     if again is not None:
         subject, body = "", ""
     else:
         subject, body = render(kind, language, context, dates.ward_of(recipient))
-    transaction.on_commit(lambda: send_email.enqueue(address, subject, body, notice=again))
+    enqueue = partial(send_email.enqueue, address, subject, body, notice=again)
+    if _queue_in_database():
+        enqueue()
+    else:
+        transaction.on_commit(enqueue)
+
+
+def _queue_in_database() -> bool:
+    """Whether the email task's queue is a table of the default database (see :func:`_queue`)."""
+    return isinstance(send_email.get_backend(), DatabaseBackend)
