@@ -419,8 +419,11 @@ ACCOUNT_RATE_LIMITS = {
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {"answered_refusals": {"()": "tsuen.core.logs.AnsweredRefusals"}},
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "WARNING")},
+    # A 400 is a form shown again or a booking refused, with the reason on the page: not logged.
+    "loggers": {"django.request": {"filters": ["answered_refusals"]}},
 }
 
 # --- Fail closed in production (issue 9) ------------------------------------------------------

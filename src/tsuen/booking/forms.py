@@ -6,6 +6,7 @@ The form only parses; every rule is enforced again in ``tsuen.booking.services``
 from __future__ import annotations
 
 import datetime as dt
+import functools
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -13,18 +14,19 @@ from django.utils.translation import gettext_lazy as _
 from tsuen.core.forms import QuickSelect
 
 
-def _grid(first: dt.time, last: dt.time, step: int) -> list[dt.time]:
+@functools.lru_cache(maxsize=256)
+def _time_choices(first: dt.time, last: dt.time, step: int) -> tuple[tuple[str, str], ...]:
+    """The times from ``first`` to ``last`` every ``step`` minutes, as the select's choices;
+    kept per grid (a facility's opening hours and a ward's step: few of them), since the form
+    is built on every booking confirm."""
     day = dt.date(2000, 1, 1)
     at, end = dt.datetime.combine(day, first), dt.datetime.combine(day, last)
-    times = []
+    choices = []
     while at <= end:
-        times.append(at.time())
+        text = at.strftime("%H:%M")
+        choices.append((text, text))
         at += dt.timedelta(minutes=step)
-    return times
-
-
-def _choices(times: list[dt.time]) -> list[tuple[str, str]]:
-    return [(t.strftime("%H:%M"), t.strftime("%H:%M")) for t in times]
+    return tuple(choices)
 
 
 class BookingForm(forms.Form):
@@ -55,8 +57,8 @@ class BookingForm(forms.Form):
         earliest_end = (
             dt.datetime.combine(day, slot.starts_at) + dt.timedelta(minutes=minimum)
         ).time()
-        self.fields["start"].choices = _choices(_grid(slot.starts_at, latest_start, step))
-        self.fields["end"].choices = _choices(_grid(earliest_end, slot.ends_at, step))
+        self.fields["start"].choices = _time_choices(slot.starts_at, latest_start, step)
+        self.fields["end"].choices = _time_choices(earliest_end, slot.ends_at, step)
 
     def clean(self):
         data = super().clean()
