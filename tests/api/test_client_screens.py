@@ -161,3 +161,13 @@ def test_a_clients_system_user_is_in_no_staff_list_and_counts_as_no_administrato
     with tenancy.cross_tenant("test"):
         team = facility_staff.team(scene.manager).members
     assert scene.manager in team and facility_client.user not in team
+
+
+def test_the_list_names_its_column_as_a_systems_name_in_japanese(client, scene):
+    """The client list's first column is the system's name, not a person's (氏名)."""
+    make_client(scene.manager, ["facility.bookings.read"], name="園の業務システム")
+    login_with_second_factor(client, scene.manager)
+    with translation.override("ja"):
+        body = client.get("/facilities/staff/api-clients/", HTTP_ACCEPT_LANGUAGE="ja").content
+    header = body.decode().split("<tbody")[0]
+    assert "システムの名前" in header and "氏名" not in header
