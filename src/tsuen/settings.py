@@ -249,6 +249,8 @@ if MAILERS["default"]["BACKEND"] == "django.core.mail.backends.smtp.EmailBackend
 DEFAULT_FROM_EMAIL = env("FROM_EMAIL", "no-reply@tsuen.example.jp")
 #: The public address of the site, for links in emails and calendar feeds.
 SITE_URL = env("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# The queue is a table of the same database: a notice's task is written in the transaction of
+# the change it tells of (notices.services._queue), so a queue elsewhere would send too early.
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 # --- Webhooks (issue 13) ---------------------------------------------------------------------

@@ -17,14 +17,11 @@ rendered at queue time, and that text is sent.
 from __future__ import annotations
 
 import datetime as dt
-from functools import partial
 
 from django.conf import settings
-from django.db import transaction
 from django.tasks import task
 from django.template.loader import render_to_string
 from django.utils import translation
-from django_tasks_db.backend import DatabaseBackend
 
 from tsuen.core import dates
 from tsuen.notices.kinds import Notice
@@ -126,7 +123,7 @@ def send_email(to: str, subject: str, body: str, notice: dict | None = None) -> 
 
 
 def notify(kind: Notice, user, **context) -> None:
-    """Queue notice ``kind`` to ``user`` once the current transaction commits.
+    """Queue notice ``kind`` to ``user`` with the current transaction (:func:`_queue`).
 
     ``context`` goes to the templates (plus ``user`` and ``site_url``); pass ids, display
     strings and dates (written in the recipient's style), not model instances with sensitive
@@ -136,8 +133,8 @@ def notify(kind: Notice, user, **context) -> None:
 
 
 def notify_facility(kind: Notice, facility, **context) -> None:
-    """Queue notice ``kind`` to the facility's notice address once the current transaction
-    commits; nothing when the facility has set no address (the setting is off by default).
+    """Queue notice ``kind`` to the facility's notice address with the current transaction;
+    nothing when the facility has set no address (the setting is off by default).
 
     The email goes to a shared mailbox: it says what happened and when, never who (staff log in
     to see the child). It is written in the site's language (Japanese)."""
@@ -157,21 +154,11 @@ def _queue(address: str, kind: Notice, language: str, context: dict, recipient) 
     The task queue is a table of the same database (``django_tasks_db``): the task's row is
     written inside the transaction of the change it tells of, so it exists exactly when the
     change does (a rolled-back booking leaves no email) and costs no commit of its own (the
-    09:00 rush: one COMMIT a booking, not two). A queue outside the database would send before
-    the commit: it is enqueued once the transaction commits instead."""
+    09:00 rush: one COMMIT a booking, not two). This relies on ``settings.TASKS``."""
     account = recipient.pk if getattr(recipient, "is_authenticated", False) else None
     again = stored(kind, language, context, account)
     if again is not None:
         subject, body = "", ""
     else:
         subject, body = render(kind, language, context, dates.ward_of(recipient))
-    enqueue = partial(send_email.enqueue, address, subject, body, notice=again)
-    if _queue_in_database():
-        enqueue()
-    else:
-        transaction.on_commit(enqueue)
-
-
-def _queue_in_database() -> bool:
-    """Whether the email task's queue is a table of the default database (see :func:`_queue`)."""
-    return isinstance(send_email.get_backend(), DatabaseBackend)
+    send_email.enqueue(address, subject, body, notice=again)
