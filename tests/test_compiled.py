@@ -176,3 +176,110 @@ def test_on_postgresql_a_compiled_query_is_prepared_once_and_logged_like_any_oth
     for _ in range(8):  # more often than psycopg's threshold for preparing
         list(PlaceSlot.unscoped.filter(facility_id=facilities[0].pk))
     assert prepared() == before + 1
+
+
+# --- compiled.insert ------------------------------------------------------------------------------
+
+
+def _new_booking(kid, slot, by, hour=9) -> Booking:
+    starts = dt.datetime.combine(slot.date, dt.time(hour), tzinfo=TOKYO)
+    return Booking(
+        child=kid,
+        facility=slot.facility,
+        place_slot=slot,
+        date=slot.date,
+        starts_at=starts,
+        ends_at=starts + dt.timedelta(hours=2),
+        kind="flexible",
+        billable_minutes=120,
+        booked_by=by,
+    )
+
+
+def _row(obj) -> dict:
+    """Every column of ``obj``'s row as the ORM reads it back."""
+    model = type(obj)
+    names = [field.attname for field in model._meta.concrete_fields]
+    return model._base_manager.filter(pk=obj.pk).values(*names).get()
+
+
+def test_insert_writes_the_row_save_writes_and_returns_the_new_key():
+    from django.db.models.signals import post_save
+
+    from tsuen.core import compiled
+
+    with tenancy.cross_tenant("test"):
+        muni = f.municipality()
+        staff = f.user(Role.MUNICIPAL_REVIEWER, municipality=muni)
+        slot = f.place_slot(f.facility(muni), dt.date(2026, 12, 14), age_class=1)
+        _user, _household, kid = f.family(muni, birth_date=dt.date(2024, 4, 10))
+        saved = _new_booking(kid, slot, staff)
+        saved.save()
+        seen = []
+
+        def created(sender, instance, created, **kwargs):
+            seen.append((instance, created))
+
+        post_save.connect(created, sender=Booking, dispatch_uid="test-compiled-insert")
+        try:
+            inserted = compiled.insert(_new_booking(kid, slot, staff, hour=13))
+        finally:
+            post_save.disconnect(sender=Booking, dispatch_uid="test-compiled-insert")
+        assert inserted.pk is not None and inserted.pk != saved.pk
+        assert not inserted._state.adding and inserted._state.db == "default"
+        assert seen == [(inserted, True)]
+        ours, theirs = _row(inserted), _row(saved)
+        assert ours["starts_at"] == dt.datetime(2026, 12, 14, 13, tzinfo=TOKYO)
+        # auto_now_add stamped as save stamps it; every other column the same
+        assert ours.pop("created_at") is not None and theirs.pop("created_at") is not None
+        others = {"id": None, "starts_at": None, "ends_at": None}
+        assert ours | others == theirs | others
+        assert inserted.created_at is not None  # the stamp is on the instance too
+
+
+def test_insert_writes_a_given_key_as_given():
+    """A model whose key the application makes (the task queue's UUIDs) keeps it."""
+    import uuid
+
+    from django_tasks_db.models import DBTaskResult
+
+    from tsuen.core import compiled
+
+    key = uuid.uuid4()
+    row = compiled.insert(
+        DBTaskResult(
+            id=key,
+            args_kwargs={"args": [1], "kwargs": {}},
+            priority=0,
+            task_path="tsuen.notices.tasks.send_email",
+            queue_name="default",
+            backend_name="default",
+        )
+    )
+    assert row.pk == key
+    stored = DBTaskResult.objects.get(pk=key)
+    assert stored.args_kwargs == {"args": [1], "kwargs": {}} and stored.status == "READY"
+
+
+def test_insert_is_refused_in_a_read_only_ward_and_writes_nothing():
+    """The read-only ward's guard listens to pre_save: an insert without save() meets it too."""
+    from django.db import transaction
+
+    from tsuen.core import compiled
+    from tsuen.incident.guard import WardReadOnly, read_only_wards
+
+    with tenancy.cross_tenant("test"):
+        muni = f.municipality()
+        staff = f.user(Role.MUNICIPAL_REVIEWER, municipality=muni)
+        slot = f.place_slot(f.facility(muni), dt.date(2026, 12, 14), age_class=1)
+        _user, _household, kid = f.family(muni, birth_date=dt.date(2024, 4, 10))
+        with (
+            read_only_wards(frozenset({muni.pk})),
+            pytest.raises(WardReadOnly),
+            transaction.atomic(),
+        ):
+            compiled.insert(_new_booking(kid, slot, staff))
+        assert not Booking.unscoped.exists()
+        other = f.municipality()
+        with read_only_wards(frozenset({other.pk})):  # another ward's switch: written
+            assert compiled.insert(_new_booking(kid, slot, staff)).pk

@@ -251,7 +251,8 @@ DEFAULT_FROM_EMAIL = env("FROM_EMAIL", "no-reply@tsuen.example.jp")
 SITE_URL = env("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 # The queue is a table of the same database: a notice's task is written in the transaction of
 # the change it tells of (notices.services._queue), so a queue elsewhere would send too early.
-TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# django_tasks_db's backend, its row written by a statement kept per process (core/tasks.py).
+TASKS = {"default": {"BACKEND": "tsuen.core.tasks.TaskBackend"}}
 
 # --- Webhooks (issue 13) ---------------------------------------------------------------------
 # Never from the environment: only the test suite turns it on (tests/settings.py) to let

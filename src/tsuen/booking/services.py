@@ -41,7 +41,7 @@ from tsuen.authz.policy import Action, AllowedQuery, allows_any, filter_allowed,
 from tsuen.booking.models import HOLDING_STATUSES, Booking, BookingKind, BookingStatus
 from tsuen.booking.signals import place_freed
 from tsuen.certification.models import Certification, CertificationStatus
-from tsuen.core import clock, dates
+from tsuen.core import clock, compiled, dates
 from tsuen.core.compiled import CompiledQuery
 from tsuen.core.compiled import cursor as compiled_cursor
 from tsuen.facilities import calendar
@@ -851,18 +851,20 @@ def _write(
         try:
             # No savepoint: a refusal rolls the whole booking transaction back anyway.
             with transaction.atomic(savepoint=False):
-                booking = Booking.unscoped.create(
-                    child=child,
-                    facility=slot.facility,
-                    place_slot=slot,
-                    date=slot.date,
-                    starts_at=pv.starts_at,
-                    ends_at=pv.ends_at,
-                    kind=kind,
-                    status=BookingStatus.CONFIRMED,
-                    billable_minutes=pv.minutes,
-                    counts_toward_caps=True,
-                    booked_by=user,
+                booking = compiled.insert(
+                    Booking(
+                        child=child,
+                        facility=slot.facility,
+                        place_slot=slot,
+                        date=slot.date,
+                        starts_at=pv.starts_at,
+                        ends_at=pv.ends_at,
+                        kind=kind,
+                        status=BookingStatus.CONFIRMED,
+                        billable_minutes=pv.minutes,
+                        counts_toward_caps=True,
+                        booked_by=user,
+                    )
                 )
         except IntegrityError:
             # The exclusion constraint (PostgreSQL): an overlapping booking slipped in.

@@ -237,3 +237,60 @@ def _converted(row: tuple, converters: list, connection) -> tuple:
             value = converter(value, expression, connection)
         values[position] = value
     return tuple(values)
+
+
+# --- Inserts ----------------------------------------------------------------------------------
+
+
+def insert(obj: Model, using: str = "default") -> Model:
+    """``obj.save()`` of a new row, with the statement written once per model instead of built
+    by the ORM on every call (an INSERT through ``save`` spent more Python on the statement than
+    PostgreSQL on the row): the same ``pre_save`` and ``post_save`` signals (the read-only ward's
+    guard, ``incident.guard``, refuses here as it does in ``save``), each field's ``pre_save``
+    (``auto_now_add``) and preparation for the database, then one prepared statement that
+    returns the new primary key (a key given in ``obj``, a UUID say, is inserted as given)."""
+    from django.db.models.signals import post_save, pre_save
+
+    model = type(obj)
+    meta = model._meta
+    connection = connections[using]
+    if not connection.features.can_return_columns_from_insert:
+        obj.save(using=using, force_insert=True)  # pragma: no cover  (every database we run)
+        return obj
+    pre_save.send(sender=model, instance=obj, raw=False, using=using, update_fields=None)
+    fields, returning = _insert_fields(model, obj.pk is None)
+    values = [field.get_db_prep_save(field.pre_save(obj, True), connection) for field in fields]
+    with cursor(connection) as db_cursor:
+        db_cursor.execute(_insert_sql(model, using, obj.pk is None), values)
+        if returning:
+            [raw] = db_cursor.fetchone()
+            for converter in meta.pk.get_db_converters(connection):
+                raw = converter(raw, meta.pk, connection)
+            obj.pk = raw
+    obj._state.adding = False
+    obj._state.db = using
+    post_save.send(
+        sender=model, instance=obj, created=True, update_fields=None, raw=False, using=using
+    )
+    return obj
+
+
+@cache
+def _insert_fields(model, generated_pk: bool) -> tuple[tuple, bool]:
+    """The concrete fields an insert writes (an auto primary key left to the database: then
+    returned), and whether the key is returned."""
+    auto = generated_pk and model._meta.pk.db_returning
+    fields = tuple(f for f in model._meta.local_concrete_fields if not (auto and f.primary_key))
+    return fields, auto
+
+
+@cache
+def _insert_sql(model, using: str, generated_pk: bool) -> str:
+    quote = connections[using].ops.quote_name
+    fields, returning = _insert_fields(model, generated_pk)
+    names = ", ".join(quote(f.column) for f in fields)
+    marks = ", ".join(["%s"] * len(fields))
+    sql = f"INSERT INTO {quote(model._meta.db_table)} ({names}) VALUES ({marks})"  # noqa: S608 # nosec B608
+    if returning:
+        sql += f" RETURNING {quote(model._meta.pk.column)}"
+    return sql
