@@ -744,8 +744,11 @@ def main(argv: list[str] | None = None) -> None:
         servers.append(reference)
         print(f"servers: gunicorn, {args.workers} sync workers each; load: wrk (bench/rush.lua)")
 
-        # Warm-up on the spare day: every worker loads its code, templates and connection.
-        warm_kids = rush.children[: 8 * args.workers]
+        # Warm-up on the spare day: every worker loads its code, templates and connection. The
+        # children of one facility, more than its places (by default): the workers answer
+        # refusals too, so the refused page's templates are not compiled during the runs.
+        first = rush.facility_of[rush.children[0].pk]
+        warm_kids = [kid for kid in rush.children if rush.facility_of[kid.pk] == first]
         for server in servers:
             reset_bookings()
             drive(
