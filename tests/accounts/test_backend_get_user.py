@@ -15,13 +15,19 @@ pytestmark = pytest.mark.django_db
 BACKEND = "tsuen.accounts.backends.StaffNetworkBackend"
 
 
+#: What the account's read carries besides the account (incident.guard.account_annotations).
+SWITCH_NEWS = {"emergency_switches_on", "emergency_latest_revocation"}
+
+
 def test_the_backend_reads_the_account_as_the_orm_does():
     account = f.user(Role.GUARDIAN)
     found = StaffNetworkBackend().get_user(str(account.pk))
     assert found == account
-    assert {k: v for k, v in found.__dict__.items() if k != "_state"} == {
+    assert {k: v for k, v in found.__dict__.items() if k not in {"_state", *SWITCH_NEWS}} == {
         k: v for k, v in User.objects.get(pk=account.pk).__dict__.items() if k != "_state"
     }
+    # nothing switched on, no session revoked
+    assert (found.emergency_switches_on, found.emergency_latest_revocation) == (False, None)
     assert StaffNetworkBackend().get_user(str(account.pk + 1000)) is None
     assert StaffNetworkBackend().get_user("junk") is None
 
@@ -37,3 +43,21 @@ def test_a_session_of_an_account_that_may_no_longer_sign_in_is_a_visitors(client
     User.objects.filter(pk=account.pk).update(is_active=True)
     account.delete()
     assert not get_user(request).is_authenticated
+
+
+def test_the_accounts_read_says_whether_a_switch_is_on_and_the_latest_revocation():
+    """incident.guard reads the switches themselves only when this says there is news."""
+    from django.utils import timezone
+
+    from tsuen.incident.models import EmergencySwitch, Kind
+
+    staff = f.user(Role.MUNICIPAL_ADMIN, municipality=f.municipality())
+    account = f.user(Role.GUARDIAN)
+    common = dict(reason="test", started_by=staff, started_at=timezone.now())
+    revoke = EmergencySwitch.objects.create(kind=Kind.REVOKE_SESSIONS, **common)
+    found = StaffNetworkBackend().get_user(str(account.pk))
+    assert (found.emergency_switches_on, found.emergency_latest_revocation) == (False, revoke.pk)
+    switch = EmergencySwitch.objects.create(kind=Kind.READ_ONLY, **common)
+    assert StaffNetworkBackend().get_user(str(account.pk)).emergency_switches_on is True
+    EmergencySwitch.objects.filter(pk=switch.pk).update(released_at=timezone.now())
+    assert StaffNetworkBackend().get_user(str(account.pk)).emergency_switches_on is False

@@ -33,39 +33,39 @@ from tsuen.core import clock
 pytestmark = [pytest.mark.postgres_only, pytest.mark.django_db]
 
 #: A successful booking of one child (the session is read from Redis, not SQL):
-#:  1. the signed-in user                           (django.contrib.auth)
-#:  2. the emergency switches that are on           (incident: one small read a request)
-#:  3. the place slot with its facility             (authz: FACILITY_VIEW; the facility's
+#:  1. the signed-in user, and whether an emergency switch is on (incident: read with the
+#:     account; the switches themselves only when one is on or a revocation is new)
+#:  2. the place slot with its facility             (authz: FACILITY_VIEW; the facility's
 #:                                                   webhooks_enabled flag comes with it)
-#:  4. the household's children with the household  (authz: BOOKING_CREATE; the form's choices)
-#:  5. the municipality's policy on the day         (the form's time grid and the rules: once)
-#:  6. BEGIN
-#:  7. lock the place slot and the child           (one SELECT ... FOR UPDATE: the slot's row,
+#:  3. the household's children with the household  (authz: BOOKING_CREATE; the form's choices)
+#:  4. the municipality's policy on the day         (the form's time grid and the rules: once)
+#:  5. BEGIN
+#:  6. lock the place slot and the child           (one SELECT ... FOR UPDATE: the slot's row,
 #:                                                   then the child's)
-#:  8. the facts, after the locks: closure, holiday opening, certification, interview,
+#:  7. the facts, after the locks: closure, holiday opening, certification, interview,
 #:     an overlapping booking, capacity, confirmed bookings, places held for offers
-#:  9. the visits counting towards the caps in the fiscal year (every cap period at once)
-#: 10. INSERT the booking
-#: 11. INSERT the confirmation email's task (the queue is a table of this database: in the
+#:  8. the visits counting towards the caps in the fiscal year (every cap period at once)
+#:  9. INSERT the booking
+#: 10. INSERT the confirmation email's task (the queue is a table of this database: in the
 #:     booking's transaction; the worker looks up the guardian's ward when it renders the
 #:     email: the request renders nothing)
-#: 12. COMMIT (the only one)
-#: and, in the audit trail, one event: the booking created (13 with it; the issue's limit: 15).
-BOOKED = 12
+#: 11. COMMIT (the only one)
+#: and, in the audit trail, one event: the booking created (12 with it; the issue's limit: 15).
+BOOKED = 11
 
-#: With a webhook endpoint of the facility (its flag on): statements 1-11 as above, then
-#: 12. INSERT the booking.created event into the webhook outbox (same transaction)
-#: 13. COMMIT
+#: With a webhook endpoint of the facility (its flag on): statements 1-10 as above, then
+#: 11. INSERT the booking.created event into the webhook outbox (same transaction)
+#: 12. COMMIT
 #: (the relay, a separate process, delivers it after the commit: nothing more in the request).
-BOOKED_WITH_WEBHOOK = 13
+BOOKED_WITH_WEBHOOK = 12
 
-#: The slot is full: statements 1-9 as above, then
-#: 10. COMMIT (nothing was written: a commit, not a ROLLBACK, keeps the connection's prepared
+#: The slot is full: statements 1-8 as above, then
+#:  9. COMMIT (nothing was written: a commit, not a ROLLBACK, keeps the connection's prepared
 #:     statements, which psycopg forgets at a rollback; in a test RELEASE SAVEPOINT)
-#: 11. the guardian's ward, for the dates on the page (``dates.ward_of``)
+#: 10. the guardian's ward, for the dates on the page (``dates.ward_of``)
 #: and, in the audit trail, the children the page names. The slot's places left, shown on the
 #: page again, are those the facts counted under the lock (not counted again).
-REFUSED = 11
+REFUSED = 10
 
 
 #: The audit trail's lookup of a row's owning municipality (tsuen.audit._owning_municipalities).
@@ -131,6 +131,9 @@ def test_a_booking_runs_a_fixed_number_of_statements(client, s):
     assert sum('FROM "municipalities_municipalpolicy"' in q for q in sql) == 1
     assert sum(q.startswith('SELECT "families_child"."id", ') for q in sql) == 1
     assert sum(q.startswith('SELECT "facilities_placeslot"."id", ') for q in sql) == 1
+    # No switch is on: the switches are read with the account, not on their own.
+    assert sum('FROM "incident_emergencyswitch"' in q for q in sql) == 1
+    assert 'FROM "incident_emergencyswitch"' in sql[0] and "accounts_user" in sql[0]
 
 
 def test_a_booking_with_a_webhook_endpoint_runs_one_statement_more(client, s):

@@ -41,7 +41,8 @@ class StaffNetworkBackend(AuthenticationBackend):
 
     def get_user(self, user_id):
         """The signed-in account of every request (``ModelBackend.get_user``), read by a
-        statement compiled once (``core.compiled``): the ORM's ``get`` cost more than the read."""
+        statement compiled once (``core.compiled``): the ORM's ``get`` cost more than the read.
+        The same statement reads whether any emergency switch is on (``incident.guard``)."""
         try:
             pk = int(user_id)
         except (TypeError, ValueError):
@@ -57,8 +58,14 @@ def _account_query():
     from django.contrib.auth import get_user_model
 
     from tsuen.core.compiled import CompiledQuery
+    from tsuen.incident import guard
 
-    return CompiledQuery(lambda pk: get_user_model()._default_manager.filter(pk=pk), pk="int")
+    return CompiledQuery(
+        lambda pk: (
+            get_user_model()._default_manager.filter(pk=pk).annotate(**guard.account_annotations())
+        ),
+        pk="int",
+    )
 
 
 def _record_refusal(request, user) -> None:

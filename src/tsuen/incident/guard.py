@@ -37,7 +37,7 @@ from django.contrib.auth import logout
 from django.contrib.auth.signals import user_logged_in
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ObjectDoesNotExist
-from django.db.models import Max, Q
+from django.db.models import Exists, Max, Q, Subquery
 from django.db.models.signals import pre_delete, pre_save
 from django.shortcuts import render
 from django.urls import Resolver404, resolve, reverse
@@ -115,6 +115,33 @@ _LIVE_SIGNED_IN = CompiledQuery(lambda seen: _live(seen), seen="int")
 _LIVE_VISITOR = CompiledQuery(lambda: _live())
 
 
+#: Read with the signed-in account itself (``accounts.backends``), in the same statement:
+#: whether any lasting switch is on, and the latest session revocation. A request that finds
+#: nothing new there needs no statement of its own for the switches (at the 09:00 rush, one
+#: round trip fewer a request); anything else reads them whole (:func:`live_switches`).
+SWITCHES_ON = "emergency_switches_on"
+LATEST_REVOCATION = "emergency_latest_revocation"
+
+
+def account_annotations() -> dict:
+    """The annotations of the account's own query (see ``SWITCHES_ON``)."""
+    lasting = EmergencySwitch.objects.filter(kind__in=sorted(LASTING), released_at__isnull=True)
+    revocations = EmergencySwitch.objects.filter(kind=Kind.REVOKE_SESSIONS).order_by("-pk")
+    return {
+        SWITCHES_ON: Exists(lasting),
+        LATEST_REVOCATION: Subquery(revocations.values("pk")[:1]),
+    }
+
+
+def _nothing_new(user, seen: int) -> bool:
+    """The account's read of this request found no switch on and no revocation after ``seen``
+    (False when the account was not read that way: then the switches are read)."""
+    on = getattr(user, SWITCHES_ON, None)
+    if on is None:
+        return False
+    return not on and (getattr(user, LATEST_REVOCATION, None) or 0) <= seen
+
+
 def live_switches(seen: int | None) -> list[EmergencySwitch]:
     """The switches that are on, and the revocations after ``seen`` (None: none at all)."""
     if seen is None:
@@ -146,6 +173,8 @@ class EmergencySwitchMiddleware:
         if signed_in:
             raw = request.session.get(SESSION_SEEN_KEY, 0)
             seen = raw if isinstance(raw, int) else 0
+            if _nothing_new(user, seen):
+                return self.get_response(request)
         elif request.method in SAFE_METHODS:
             # A visitor's read: no session to end, no role, nothing written. Not asked at all
             # (the health checks answer even when the database does not).
