@@ -2,7 +2,7 @@
 
     TSUEN_DB=postgresql .venv/bin/python -m bench.booking_rush
     TSUEN_DB=postgresql .venv/bin/python -m bench.booking_rush --children 300 --days 3 \\
-        --clients 8,32 --workers 2
+        --clients 8,32 --workers 2 --rounds 3
 
 Builds a throw-away PostgreSQL database (Django's test-database machinery, dropped at the end) with
 one ward: ``--children`` certified children, one household and one signed-in guardian each, an
@@ -15,8 +15,10 @@ booking confirm form, with its own guardian's session cookie and CSRF token, eac
 once, so that refusals are for full slots and the monthly cap, not for duplicates.
 
 Runs interleaved: tsuen at 8 clients, the reference at 8, tsuen at 32, the reference at 32 (the
-bookings are deleted before each run). For each it prints requests/s, p50/p95/p99 latency,
-successes, refusals and errors; the ratio tsuen/reference per client count; the result of SQL
+bookings are deleted before each run), ``--rounds`` times (3: one run lasts a few seconds, and
+this machine's speed moves by a tenth from one to the next). For each run it prints requests/s,
+p50/p95/p99 latency, successes, refusals and errors; per client count the ratio tsuen/reference
+of each round (the two runs of a round are neighbours in time) and their median; the result of SQL
 checks that no slot is overbooked, no child's monthly cap is broken and no child has overlapping
 bookings; and why each (child, day) without a booking went without (full or cap; anything
 "unexplained" is a wrong refusal or a lost request). Then the same requests to a view that does
@@ -38,6 +40,7 @@ import re
 import shutil
 import signal
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -437,6 +440,7 @@ class Run:
     booked: int  # bookings in the database after the run
     violations: dict
     reasons: dict  # refusal_reasons()
+    round: int = 1  # which round of --rounds
 
     @property
     def answered(self) -> int:
@@ -592,24 +596,42 @@ def statements_of_one_booking(rush: Rush) -> tuple[int, list[str]]:
 
 
 def report(runs: list[Run]) -> str:
+    """A row a run; then, per client count, the ratio tsuen/reference of each round (the two
+    servers' runs of one round are neighbours in time) and their median."""
     head = (
-        f"{'server':10} {'clients':>7} {'req/s':>7} {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7} "
-        f"{'booked':>6} {'refused':>7} {'errors':>6} {'violations':>10}"
+        f"{'round':>5} {'server':10} {'clients':>7} {'req/s':>7} {'p50 ms':>7} {'p95 ms':>7} "
+        f"{'p99 ms':>7} {'booked':>6} {'refused':>7} {'errors':>6} {'violations':>10}"
     )
     rows = [head]
     for r in runs:
         rows.append(
-            f"{r.server:10} {r.clients:7d} {r.rps:7.1f} {r.p50:7.1f} {r.p95:7.1f} {r.p99:7.1f} "
-            f"{r.successes:6d} {r.refusals:7d} {r.errors:6d} {sum(r.violations.values()):10d}"
+            f"{r.round:5d} {r.server:10} {r.clients:7d} {r.rps:7.1f} {r.p50:7.1f} {r.p95:7.1f} "
+            f"{r.p99:7.1f} {r.successes:6d} {r.refusals:7d} {r.errors:6d} "
+            f"{sum(r.violations.values()):10d}"
         )
     rows.append("")
-    by = {(r.server, r.clients): r for r in runs}
+    by = {(r.server, r.clients, r.round): r for r in runs}
     for clients in sorted({r.clients for r in runs}):
-        t, ref = by.get(("tsuen", clients)), by.get(("reference", clients))
-        if t and ref:
+        pairs = [
+            (by[("tsuen", clients, k)], by[("reference", clients, k)])
+            for k in sorted({r.round for r in runs})
+            if ("tsuen", clients, k) in by and ("reference", clients, k) in by
+        ]
+        if not pairs:
+            continue
+        ratios = [t.rps / ref.rps for t, ref in pairs]
+        p99 = max(t.p99 for t, _ref in pairs)
+        if len(pairs) == 1:
+            [(t, ref)] = pairs
             rows.append(
-                f"ratio tsuen/reference at {clients:2d} clients: {t.rps / ref.rps:.2f} "
+                f"ratio tsuen/reference at {clients:2d} clients: {ratios[0]:.2f} "
                 f"(req/s {t.rps:.1f} / {ref.rps:.1f}; p99 {t.p99:.0f} ms vs {ref.p99:.0f} ms)"
+            )
+        else:
+            rows.append(
+                f"ratio tsuen/reference at {clients:2d} clients: {statistics.median(ratios):.2f}, "
+                f"the median of {len(pairs)} rounds "
+                f"({', '.join(f'{x:.2f}' for x in ratios)}); tsuen's highest p99 {p99:.0f} ms"
             )
     return "\n".join(rows)
 
@@ -665,6 +687,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--days", type=int, default=3, help="days each child books")
     parser.add_argument("--clients", default="8,32", help="wrk connections, comma-separated")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn sync workers")
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=3,
+        help="runs of each server at each client count, interleaved; the ratio is their median",
+    )
     parser.add_argument("--max-seconds", type=int, default=600, help="wrk's limit per run")
     parser.add_argument("--keep-logs", action="store_true", help="keep the servers' logs")
     parser.add_argument("--show-sql", action="store_true", help="print the booking's statements")
@@ -761,17 +789,20 @@ def main(argv: list[str] | None = None) -> None:
             wait_until_quiet()
 
         runs = []
-        for n in clients:
-            for server in servers:
-                run = measure(server, rush, measured_days, n, work_dir, args.max_seconds)
-                runs.append(run)
-                print(
-                    f"  {server.name:9} {n:2d} clients: {run.planned} requests, {run.answered} "
-                    f"answers timed in {run.seconds:.1f}s ({run.outstanding} after), "
-                    f"{run.booked} booked; without a place: {run.reasons}; "
-                    f"violations {run.violations}",
-                    flush=True,
-                )
+        for round_ in range(1, args.rounds + 1):
+            for n in clients:
+                for server in servers:
+                    run = measure(server, rush, measured_days, n, work_dir, args.max_seconds)
+                    run.round = round_
+                    runs.append(run)
+                    print(
+                        f"  {round_}. {server.name:9} {n:2d} clients: {run.planned} requests, "
+                        f"{run.answered} "
+                        f"answers timed in {run.seconds:.1f}s ({run.outstanding} after), "
+                        f"{run.booked} booked; without a place: {run.reasons}; "
+                        f"violations {run.violations}",
+                        flush=True,
+                    )
         # The same requests to a view that does nothing: far above both, wrk is not the limit.
         top = max(clients)
         ceiling = drive(
