@@ -178,6 +178,39 @@ def test_on_postgresql_a_compiled_query_is_prepared_once_and_logged_like_any_oth
     assert prepared() == before + 1
 
 
+@pytest.mark.postgres_only
+def test_on_postgresql_one_prepared_cursor_serves_a_connection_and_goes_with_it(scene):
+    """Compiled statements share one psycopg cursor per connection (kept open by their
+    ``with``), each reading its own rows; a new connection gets a new cursor."""
+    from django.db import connection, connections
+
+    from tsuen.core.compiled import cursor
+
+    facilities, days = scene
+    compiled = CompiledQuery(_slots, facility_id="int", day="date", after="datetime")
+    after = dt.datetime(2026, 12, 10, 9, tzinfo=TOKYO)
+    with cursor(connection) as first:
+        pass
+    with cursor(connection) as second:
+        assert second.cursor is first.cursor and not second.cursor.closed
+    with tenancy.cross_tenant("test check"):
+        rows = [compiled.rows(facility_id=f.pk, day=days[0], after=after) for f in facilities]
+    assert [len(r) for r in rows] == [2, 2] and rows[0] != rows[1]
+    # Another connection (a wrapper of its own, outside the test's transaction) has its own,
+    # and a new one after it reconnects.
+    other = connections.create_connection("default")
+    try:
+        with cursor(other) as third:
+            assert third.cursor is not first.cursor
+            assert third.cursor.connection is other.connection
+        other.close()
+        with cursor(other) as fourth:
+            fourth.execute("SELECT 1")
+            assert fourth.cursor is not third.cursor and fourth.fetchall() == [(1,)]
+    finally:
+        other.close()
+
+
 # --- compiled.insert ------------------------------------------------------------------------------
 
 

@@ -192,8 +192,21 @@ def cursor(connection):
         return connection.cursor()
     connection.close_if_health_check_failed()
     connection.ensure_connection()
+    raw = connection.connection
     with connection.wrap_database_errors:
-        return connection._prepare_cursor(_prepared_cursor_class()(connection.connection))
+        # One prepared cursor per database connection, kept while the connection lasts
+        # (replaced with it): a psycopg cursor made and closed for every statement cost more
+        # Python than Django's whole wrapper around the statement. Each use runs its statement
+        # and reads its rows at once (nothing iterates a result while another runs), so one
+        # cursor serves them all.
+        kept = getattr(connection, _KEPT, None)
+        if kept is None or kept.connection is not raw:
+            kept = _prepared_cursor_class()(raw)
+            setattr(connection, _KEPT, kept)
+        return connection._prepare_cursor(kept)
+
+
+_KEPT = "_tsuen_prepared_cursor"
 
 
 @cache
@@ -204,6 +217,10 @@ def _prepared_cursor_class():
         """Server-side binding (the values travel apart from the statement) and a prepared
         statement from the first run (Django turns psycopg's automatic preparing off, for
         connection poolers in transaction mode: docs/deploy.md)."""
+
+        def close(self):
+            """Kept open for the next statement (``with cursor(...)`` closes on exit): closed
+            with its connection."""
 
         def execute(self, query, params=None, *, prepare=None, binary=None):
             super().execute(query, params, prepare=True, binary=binary)
