@@ -65,6 +65,10 @@ class _Compiled:
     # The statement's column names, read from the first run's cursor (psycopg builds a column
     # object for every column each time ``description`` is read: most of a short read's cost).
     names: list[str] = field(default_factory=list)
+    # Per database alias: how :meth:`CompiledQuery.objects` builds instances (the model's
+    # columns, and Django's populators of the ``select_related`` objects, which keep no state
+    # between rows or runs), made at the first run instead of every run.
+    builders: dict = field(default_factory=dict)
 
 
 class CompiledQuery:
@@ -165,8 +169,13 @@ class CompiledQuery:
             raise TypeError("objects() needs a queryset of model instances, not of values")
         model = info["model"]
         start, end = info["select_fields"][0], info["select_fields"][-1] + 1
-        init_list = [column[0].target.attname for column in select[start:end]]
-        populators = get_related_populators(info, select, using, compiled.fetch_mode)
+        built = compiled.builders.get(using)
+        if built is None:
+            built = compiled.builders[using] = (
+                [column[0].target.attname for column in select[start:end]],
+                get_related_populators(info, select, using, compiled.fetch_mode),
+            )
+        init_list, populators = built
         found = []
         for row in rows:
             obj = model.from_db(using, init_list, row[start:end], fetch_mode=compiled.fetch_mode)
