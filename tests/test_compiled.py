@@ -229,6 +229,17 @@ def _new_booking(kid, slot, by, hour=9) -> Booking:
     )
 
 
+@pytest.fixture
+def family():
+    """A ward's staff member, a place slot and a child to book into it."""
+    with tenancy.cross_tenant("test"):
+        muni = f.municipality()
+        staff = f.user(Role.MUNICIPAL_REVIEWER, municipality=muni)
+        slot = f.place_slot(f.facility(muni), dt.date(2026, 12, 14), age_class=1)
+        _user, _household, kid = f.family(muni, birth_date=dt.date(2024, 4, 10))
+        yield muni, staff, slot, kid
+
+
 def _row(obj) -> dict:
     """Every column of ``obj``'s row as the ORM reads it back."""
     model = type(obj)
@@ -236,16 +247,13 @@ def _row(obj) -> dict:
     return model._base_manager.filter(pk=obj.pk).values(*names).get()
 
 
-def test_insert_writes_the_row_save_writes_and_returns_the_new_key():
+def test_insert_writes_the_row_save_writes_and_returns_the_new_key(family):
     from django.db.models.signals import post_save
 
     from tsuen.core import compiled
 
+    _muni, staff, slot, kid = family
     with tenancy.cross_tenant("test"):
-        muni = f.municipality()
-        staff = f.user(Role.MUNICIPAL_REVIEWER, municipality=muni)
-        slot = f.place_slot(f.facility(muni), dt.date(2026, 12, 14), age_class=1)
-        _user, _household, kid = f.family(muni, birth_date=dt.date(2024, 4, 10))
         saved = _new_booking(kid, slot, staff)
         saved.save()
         seen = []
@@ -294,18 +302,15 @@ def test_insert_writes_a_given_key_as_given():
     assert stored.args_kwargs == {"args": [1], "kwargs": {}} and stored.status == "READY"
 
 
-def test_insert_is_refused_in_a_read_only_ward_and_writes_nothing():
+def test_insert_is_refused_in_a_read_only_ward_and_writes_nothing(family):
     """The read-only ward's guard listens to pre_save: an insert without save() meets it too."""
     from django.db import transaction
 
     from tsuen.core import compiled
     from tsuen.incident.guard import WardReadOnly, read_only_wards
 
+    muni, staff, slot, kid = family
     with tenancy.cross_tenant("test"):
-        muni = f.municipality()
-        staff = f.user(Role.MUNICIPAL_REVIEWER, municipality=muni)
-        slot = f.place_slot(f.facility(muni), dt.date(2026, 12, 14), age_class=1)
-        _user, _household, kid = f.family(muni, birth_date=dt.date(2024, 4, 10))
         with (
             read_only_wards(frozenset({muni.pk})),
             pytest.raises(WardReadOnly),
