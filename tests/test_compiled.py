@@ -321,3 +321,26 @@ def test_insert_is_refused_in_a_read_only_ward_and_writes_nothing(family):
         other = f.municipality()
         with read_only_wards(frozenset({other.pk})):  # another ward's switch: written
             assert compiled.insert(_new_booking(kid, slot, staff)).pk
+
+
+def test_insert_refuses_a_model_whose_database_makes_values():
+    """A database default (other than the key) or a parent table is save()'s to write."""
+    from django.db import models
+    from django.db.models.functions import Now
+    from django.test.utils import isolate_apps
+
+    from tsuen.core import compiled
+
+    with isolate_apps("tsuen.core"):  # a model of this test only, in a registry of its own
+
+        class Stamped(models.Model):
+            at = models.DateTimeField(db_default=Now())
+
+            class Meta:
+                app_label = "core"
+
+            def __str__(self) -> str:
+                return str(self.at)
+
+        with pytest.raises(TypeError, match="use save"):
+            compiled.insert(Stamped())

@@ -305,8 +305,12 @@ def insert(obj: Model, using: str = "default") -> Model:
 def _insert_fields(model, generated_pk: bool) -> tuple[tuple, bool]:
     """The concrete fields an insert writes (an auto primary key left to the database: then
     returned), and whether the key is returned."""
-    auto = generated_pk and model._meta.pk.db_returning
-    fields = tuple(f for f in model._meta.local_concrete_fields if not (auto and f.primary_key))
+    meta = model._meta
+    if meta.parents or any(f.has_db_default() for f in meta.local_concrete_fields):
+        # Values the database makes (other than the key) or a parent's table: save() knows how.
+        raise TypeError(f"compiled.insert does not write {meta.label}: use save()")
+    auto = generated_pk and meta.pk.db_returning
+    fields = tuple(f for f in meta.local_concrete_fields if not (auto and f.primary_key))
     return fields, auto
 
 
