@@ -1,8 +1,9 @@
 """Where the emergency switches bite: one middleware for every request, one signal for every
 write of a ward's rows (docs/incident.md, "Where the switches are enforced").
 
-``EmergencySwitchMiddleware`` reads the live switches in one small query per request (the
-switches that stay on, and the session revocations newer than the ones this session has seen)
+``EmergencySwitchMiddleware`` reads the live switches on every request (the switches that stay
+on, and the session revocations newer than the ones this session has seen; for a signed-in
+account, first in the account's own statement whether there is any, :func:`account_annotations`)
 and, when one reaches the signed-in user:
 
 * **sessions revoked** (everyone, the user's ward, or the user): the session ends here and the
