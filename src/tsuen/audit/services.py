@@ -328,7 +328,8 @@ def _append(drafts: Sequence[EventDraft]) -> None:
     each column's value as the ORM prepares it for the database, the chain's columns at their
     defaults (unsealed), one prepared statement on PostgreSQL (``core.compiled.cursor``).
     """
-    connection = connections[router.db_for_write(AuditEvent)]
+    alias = router.db_for_write(AuditEvent)
+    connection = connections[alias]
     columns = _insert_columns()
     values = [
         field.get_db_prep_save(
@@ -338,7 +339,8 @@ def _append(drafts: Sequence[EventDraft]) -> None:
         for field, from_draft in columns
     ]
     with compiled.cursor(connection) as cursor:
-        cursor.execute(_insert_sql(connection.vendor, len(drafts)), values)
+        fields = tuple(field for field, _given in columns)
+        cursor.execute(compiled.insert_statement(AuditEvent, fields, alias, len(drafts)), values)
 
 
 @functools.cache
@@ -350,15 +352,3 @@ def _insert_columns() -> tuple[tuple[models.Field, bool], ...]:
         for field in AuditEvent._meta.concrete_fields
         if not field.primary_key
     )
-
-
-@functools.cache
-def _insert_sql(vendor: str, rows: int) -> str:
-    from django.db import connection
-
-    quote = connection.ops.quote_name
-    names = ", ".join(quote(field.column) for field, _given in _insert_columns())
-    row = "(" + ", ".join(["%s"] * len(_insert_columns())) + ")"
-    table, rows_sql = quote(AuditEvent._meta.db_table), ", ".join([row] * rows)
-    # Table and column names from the model; the values travel as parameters.
-    return f"INSERT INTO {table} ({names}) VALUES {rows_sql}"  # noqa: S608 # nosec B608

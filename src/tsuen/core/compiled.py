@@ -280,14 +280,11 @@ def insert(obj: Model, using: str = "default") -> Model:
     model = type(obj)
     meta = model._meta
     connection = connections[using]
-    if not connection.features.can_return_columns_from_insert:
-        obj.save(using=using, force_insert=True)  # pragma: no cover  (every database we run)
-        return obj
     pre_save.send(sender=model, instance=obj, raw=False, using=using, update_fields=None)
     fields, returning = _insert_fields(model, obj.pk is None)
     values = [field.get_db_prep_save(field.pre_save(obj, True), connection) for field in fields]
     with cursor(connection) as db_cursor:
-        db_cursor.execute(_insert_sql(model, using, obj.pk is None), values)
+        db_cursor.execute(insert_statement(model, fields, using, returning=returning), values)
         if returning:
             [raw] = db_cursor.fetchone()
             for converter in meta.pk.get_db_converters(connection):
@@ -315,12 +312,16 @@ def _insert_fields(model, generated_pk: bool) -> tuple[tuple, bool]:
 
 
 @cache
-def _insert_sql(model, using: str, generated_pk: bool) -> str:
+def insert_statement(model, fields: tuple, using: str, rows: int = 1, returning: bool = False):
+    """``INSERT INTO`` the model's table ``rows`` rows of ``fields`` (their values as
+    parameters, row after row), returning the new primary key if asked: written once per
+    shape (:func:`insert`, the audit trail's appends)."""
     quote = connections[using].ops.quote_name
-    fields, returning = _insert_fields(model, generated_pk)
     names = ", ".join(quote(f.column) for f in fields)
-    marks = ", ".join(["%s"] * len(fields))
-    sql = f"INSERT INTO {quote(model._meta.db_table)} ({names}) VALUES ({marks})"  # noqa: S608 # nosec B608
+    row = "(" + ", ".join(["%s"] * len(fields)) + ")"
+    values = ", ".join([row] * rows)
+    # Table and column names from the model; the values travel as parameters.
+    sql = f"INSERT INTO {quote(model._meta.db_table)} ({names}) VALUES {values}"  # noqa: S608 # nosec B608
     if returning:
         sql += f" RETURNING {quote(model._meta.pk.column)}"
     return sql
