@@ -296,3 +296,22 @@ def test_the_policy_of_the_childs_municipality_sets_the_length_rules():
     set_policy(s.muni, rules.Policy(2026, billing_minimum_minutes=120, billing_step_minutes=60))
     assert refused(s, T(10), T(11)).code == "booking_too_short"
     services.book(s.user, s.child.pk, s.slot.pk, T(10), T(12))
+
+
+@pytest.mark.postgres_only  # the exclusion constraint is PostgreSQL's
+def test_an_overlap_the_database_catches_at_the_insert_is_a_refusal_that_writes_nothing(
+    monkeypatch,
+):
+    """The rules saw no overlap, then one appeared before the insert (as a booking from a path
+    that does not lock the child could): the database's exclusion constraint refuses the row,
+    and the service answers "overlap" with its transaction rolled back, nothing written."""
+    s = scene()
+
+    def slip_one_in():
+        f.booking(s.child, s.slot, s.user, start=T(11), end=T(13))
+
+    monkeypatch.setattr(services, "before_write", slip_one_in)
+    error = refused(s, TEN, NOON)
+    assert error.code == "overlap"
+    assert not Booking.unscoped.filter(child=s.child).exists()  # the slipped-in row too
+    assert not queued_mail()
