@@ -90,3 +90,32 @@ def test_bucket_prices_missing_an_age_class_are_refused_by_the_rules():
     with pytest.raises(rules.RuleError) as caught:
         row.to_rules()
     assert caught.value.code == "rates_invalid"
+
+
+def test_the_booking_page_reads_the_rules_of_the_row_as_it_is_now():
+    """The booking page's compiled read keeps the rules it built by the row's values: a row
+    edited in place (no editor does that, but nothing in the database forbids it) is answered
+    with its new rules, the same values with the same object, and an invalid row with none."""
+    from tsuen.booking.services import _policy_on
+    from tsuen.municipalities.models import rules_of_values
+
+    muni = f.municipality()
+    day = dt.date(2026, 11, 26)
+    rules_of_values.cache_clear()
+    row = MunicipalPolicy.from_rules(muni, rules.national_default_policy(2026), dt.date(2026, 4, 1))
+    row.save()
+    first = _policy_on(muni.pk, day)
+    assert first == policy_for(muni.pk, day).to_rules() == rules.national_default_policy(2026)
+    assert _policy_on(muni.pk, day) is first  # built once
+    assert rules_of_values.cache_info().hits == 1
+
+    row.free_for_residents = True
+    row.staff_ratios = {"0": 2, "1": 5, "2": 5}  # a JSON column
+    row.save()
+    edited = _policy_on(muni.pk, day)
+    assert edited.free_for_residents and edited.staff_ratios == {0: 2, 1: 5, 2: 5}
+    assert edited == policy_for(muni.pk, day).to_rules()
+
+    row.caps = [{"period": "month", "limit_minutes": 1200}]  # more than the buckets fund
+    row.save()
+    assert _policy_on(muni.pk, day) is None  # as rules_for(..., default=False): refused

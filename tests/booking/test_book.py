@@ -315,3 +315,28 @@ def test_an_overlap_the_database_catches_at_the_insert_is_a_refusal_that_writes_
     assert error.code == "overlap"
     assert not Booking.unscoped.filter(child=s.child).exists()  # the slipped-in row too
     assert not queued_mail()
+
+
+@pytest.mark.parametrize("checked_out", [True, False])
+def test_a_checked_out_visit_counts_its_real_times_towards_the_cap(checked_out):
+    """The visits read with the facts count as the hours page counts them: a child booked
+    08:00-12:00 and picked up at 14:30 used six and a half hours of the month's ten, and four
+    more are too many; not yet picked up, the booked four, and four more fit."""
+    from tsuen.attendance.models import Attendance, AttendanceStatus
+
+    s = scene()
+    other = f.place_slot(f.facility(s.muni), dt.date(2026, 12, 1), age_class=s.slot.age_class)
+    earlier = f.booking(s.child, other, s.user, start=T(8), end=T(12))
+    tokyo = dt.timezone(dt.timedelta(hours=9))
+    Attendance.unscoped.create(
+        booking=earlier,
+        status=AttendanceStatus.PRESENT,
+        checked_in_at=dt.datetime(2026, 12, 1, 8, 0, tzinfo=tokyo),
+        checked_out_at=dt.datetime(2026, 12, 1, 14, 30, tzinfo=tokyo) if checked_out else None,
+        recorded_by=s.user,
+    )
+    if checked_out:  # 6.5 h + 4 h
+        error = refused(s, T(10), T(14))
+        assert error.code == "cap_exceeded" and "6.5 hours are already" in error.message
+    else:  # 4 h + 4 h of the month's 10
+        assert services.book(s.user, s.child.pk, s.slot.pk, T(10), T(14)).billable_minutes == 240

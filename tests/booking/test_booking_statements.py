@@ -1,6 +1,6 @@
 """The SQL statements of the guardian's booking confirm POST, pinned exactly (issue #11, "fewer
-round trips"): the rules are evaluated once, inside the lock, from one statement of facts and
-one query of the visits counting towards the caps; nothing is read twice.
+round trips"): the rules are evaluated once, inside the lock, from one statement of facts (the
+visits counting towards the caps among them); nothing is read twice.
 
 With a webhook endpoint registered for the facility (issue #13), one statement more: the
 outbox row of the ``booking.created`` event, in the booking's transaction. Without one, none:
@@ -43,29 +43,30 @@ pytestmark = [pytest.mark.postgres_only, pytest.mark.django_db]
 #:  6. lock the place slot and the child           (one SELECT ... FOR UPDATE: the slot's row,
 #:                                                   then the child's)
 #:  7. the facts, after the locks: closure, holiday opening, certification, interview,
-#:     an overlapping booking, capacity, confirmed bookings, places held for offers
-#:  8. the visits counting towards the caps in the fiscal year (every cap period at once)
-#:  9. INSERT the booking
-#: 10. INSERT the confirmation email's task (the queue is a table of this database: in the
+#:     an overlapping booking, capacity, confirmed bookings, places held for offers, and the
+#:     child's visits counting towards the caps in the fiscal year (every cap period at once,
+#:     as one JSON list)
+#:  8. INSERT the booking
+#:  9. INSERT the confirmation email's task (the queue is a table of this database: in the
 #:     booking's transaction; the worker looks up the guardian's ward when it renders the
 #:     email: the request renders nothing)
-#: 11. COMMIT (the only one)
-#: and, in the audit trail, one event: the booking created (12 with it; the issue's limit: 15).
-BOOKED = 11
+#: 10. COMMIT (the only one)
+#: and, in the audit trail, one event: the booking created (11 with it; the issue's limit: 15).
+BOOKED = 10
 
-#: With a webhook endpoint of the facility (its flag on): statements 1-10 as above, then
-#: 11. INSERT the booking.created event into the webhook outbox (same transaction)
-#: 12. COMMIT
+#: With a webhook endpoint of the facility (its flag on): statements 1-9 as above, then
+#: 10. INSERT the booking.created event into the webhook outbox (same transaction)
+#: 11. COMMIT
 #: (the relay, a separate process, delivers it after the commit: nothing more in the request).
-BOOKED_WITH_WEBHOOK = 12
+BOOKED_WITH_WEBHOOK = 11
 
-#: The slot is full: statements 1-8 as above, then
-#:  9. COMMIT (nothing was written: a commit, not a ROLLBACK, keeps the connection's prepared
+#: The slot is full: statements 1-7 as above, then
+#:  8. COMMIT (nothing was written: a commit, not a ROLLBACK, keeps the connection's prepared
 #:     statements, which psycopg forgets at a rollback; in a test RELEASE SAVEPOINT)
-#: 10. the guardian's ward, for the dates on the page (``dates.ward_of``)
+#:  9. the guardian's ward, for the dates on the page (``dates.ward_of``)
 #: and, in the audit trail, the children the page names. The slot's places left, shown on the
 #: page again, are those the facts counted under the lock (not counted again).
-REFUSED = 10
+REFUSED = 9
 
 
 #: The audit trail's lookup of a row's owning municipality (tsuen.audit._owning_municipalities).

@@ -123,25 +123,33 @@ def visit_minutes(booking, policy) -> int:
     has been checked in and out, the real times. Before that (and for a no-show or a late
     cancellation) the booked minutes. Reads ``booking.attendance`` (select it with the
     booking to keep one query)."""
-    from tsuen import rules
-
     try:
         attendance = booking.attendance
     except Attendance.DoesNotExist:
         attendance = None
-    if (
-        attendance is None
-        or attendance.status != AttendanceStatus.PRESENT
-        or attendance.checked_out_at is None
-    ):
+    if attendance is None:
         return booking.billable_minutes
-    return rules.visit_billable_minutes(
+    return visit_minutes_of(
         booking.starts_at,
         booking.ends_at,
+        booking.billable_minutes,
+        attendance.status,
         attendance.checked_in_at,
         attendance.checked_out_at,
         policy,
     )
+
+
+def visit_minutes_of(
+    starts_at, ends_at, billable_minutes: int, status, checked_in_at, checked_out_at, policy
+) -> int:
+    """:func:`visit_minutes` of plain values: the booking's times and booked minutes, its
+    attendance's status and times (``None`` without an attendance)."""
+    from tsuen import rules
+
+    if status != AttendanceStatus.PRESENT or checked_out_at is None:
+        return billable_minutes
+    return rules.visit_billable_minutes(starts_at, ends_at, checked_in_at, checked_out_at, policy)
 
 
 # --- Counting visits (on bookings), the same for the ward's dashboard and national statistics -

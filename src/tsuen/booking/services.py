@@ -22,27 +22,38 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import json
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 
 from django.db import IntegrityError, connections, transaction
-from django.db.models import Count, Exists, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
-from django.db.models.functions import Coalesce
+from django.db.models import (
+    Count,
+    Exists,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    TextField,
+    Value,
+)
+from django.db.models.functions import Cast, Coalesce, JSONArray
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from tsuen import rules
-from tsuen.attendance.models import visit_minutes
+from tsuen.attendance.models import visit_minutes_of
 from tsuen.audit import record
 from tsuen.authz.policy import Action, AllowedQuery, allows_any, filter_allowed, get_or_404
 from tsuen.booking.models import HOLDING_STATUSES, Booking, BookingKind, BookingStatus
 from tsuen.booking.signals import place_freed
 from tsuen.certification.models import Certification, CertificationStatus
 from tsuen.core import clock, compiled, dates
-from tsuen.core.compiled import CompiledQuery
+from tsuen.core.compiled import CompiledQuery, JSONList
 from tsuen.core.compiled import cursor as compiled_cursor
 from tsuen.facilities import calendar
 from tsuen.facilities.models import (
@@ -54,7 +65,13 @@ from tsuen.facilities.models import (
 )
 from tsuen.families.models import Child, HouseholdFeeClass
 from tsuen.families.services import family_accounts
-from tsuen.municipalities.models import MunicipalPolicy, rules_for
+from tsuen.municipalities.models import (
+    RULE_FIELDS,
+    RULE_JSON_FIELDS,
+    MunicipalPolicy,
+    rules_for,
+    rules_of_values,
+)
 from tsuen.notices.kinds import Notice
 from tsuen.notices.services import notify, notify_facility
 from tsuen.webhooks import outbox
@@ -308,6 +325,10 @@ class _Facts:
     capacity: int
     taken: int
     held: int
+    # The child's visits counting towards the caps in the day's fiscal year, as the statement
+    # read them: (date, starts_at, ends_at, billable_minutes, attendance status, checked in,
+    # checked out), the last three None without an attendance (:func:`_counted_visits`).
+    visits: list
 
     @property
     def places_left(self) -> int:
@@ -324,7 +345,7 @@ def _facts_query(holiday: bool) -> QuerySet:
     """The statement of :func:`_facts`, built once per process (a national holiday adds the
     facility's opening on the day)."""
 
-    def build(child_id, slot_id, facility_id, day, starts_at, ends_at, now):
+    def build(child_id, slot_id, facility_id, day, starts_at, ends_at, now, first, last):
         from tsuen.booking.waitlist import held_places_expression
 
         closures = ClosureDay.unscoped.filter(facility_id=facility_id, date=day)
@@ -362,6 +383,25 @@ def _facts_query(holiday: bool) -> QuerySet:
                 "place_slot",
             ),
             "held": held_places_expression(now),
+            "visits": Subquery(
+                counting_bookings([child_id], first, last)
+                .order_by()
+                .values("child_id")
+                .annotate(
+                    visits=JSONList(
+                        JSONArray(
+                            "date",
+                            "starts_at",
+                            "ends_at",
+                            "billable_minutes",
+                            "attendance__status",
+                            "attendance__checked_in_at",
+                            "attendance__checked_out_at",
+                        )
+                    )
+                )
+                .values("visits")
+            ),
         }
         return (
             PlaceSlot.unscoped.filter(pk=slot_id)
@@ -370,7 +410,9 @@ def _facts_query(holiday: bool) -> QuerySet:
         )
 
     kinds = dict(facility_id="int", day="date", starts_at="datetime", ends_at="datetime")
-    return CompiledQuery(build, child_id="int", slot_id="int", now="datetime", **kinds)
+    return CompiledQuery(
+        build, child_id="int", slot_id="int", now="datetime", first="date", last="date", **kinds
+    )
 
 
 #: The statement of facts, compiled once per process: on an ordinary day, on a national holiday.
@@ -383,12 +425,15 @@ def _facts(
     """One SELECT on the slot's row with a subquery per fact: the facility's closure (and, on a
     national holiday, its opening), the child's certification on the day, its accepted
     interview at the facility, a confirmed booking of the child overlapping the visit, and the
-    slot's capacity, confirmed bookings and places held for open waitlist offers. The same
-    facts as ``facilities.calendar.closed_reason``, ``waitlist.places_left`` and the queries
-    they replace, on the unscoped managers (a slot's places and a child's bookings are counted
-    across wards). The booking confirm's hot path: compiled once (``tsuen.core.compiled``)."""
+    slot's capacity, confirmed bookings and places held for open waitlist offers; and the
+    child's visits counting towards the caps in the day's fiscal year (every cap period of a day
+    lies in it), as one JSON list. The same facts as ``facilities.calendar.closed_reason``,
+    ``waitlist.places_left`` and the queries they replace, on the unscoped managers (a slot's
+    places and a child's bookings are counted across wards). The booking confirm's hot path:
+    compiled once (``tsuen.core.compiled``)."""
     day = slot.date
     holiday = calendar.holiday_name(day)
+    first, last = rules.fiscal_year_bounds(rules.fiscal_year_of(day))
     row = _FACTS[bool(holiday)].row(
         child_id=child.pk,
         slot_id=slot.pk,
@@ -397,6 +442,8 @@ def _facts(
         starts_at=starts_at,
         ends_at=ends_at,
         now=now,
+        first=first,
+        last=last,
     )
     facts = rules.DayFacts(
         holiday=holiday,
@@ -412,38 +459,40 @@ def _facts(
         capacity=row["capacity"],
         taken=row["taken"],
         held=row["held"],
+        visits=[
+            (
+                dt.date.fromisoformat(day),
+                _instant(starts),
+                _instant(ends),
+                minutes,
+                status,
+                _instant(checked_in),
+                _instant(checked_out),
+            )
+            for day, starts, ends, minutes, status, checked_in, checked_out in json.loads(
+                row["visits"] or "[]"
+            )
+        ],
     )
 
 
-def _counted_visits(child_id: int, policy: rules.Policy) -> list[tuple[dt.date, dt.datetime, int]]:
-    """(date, start, minutes) of the child's visits that count towards the caps in the policy's
-    fiscal year (every cap period of a day lies in it), in one query of the columns that
-    ``visit_minutes`` reads. The minutes are computed here, not summed in SQL: a checked-out
-    visit counts its real times under the child's policy (``visit_minutes``)."""
-    first, last = rules.fiscal_year_bounds(policy.fiscal_year)
-    rows = _COUNTED.objects(child_id=child_id, first=first, last=last)
-    return sorted((b.date, b.starts_at, visit_minutes(b, policy)) for b in rows)
+def _instant(text: str | None) -> dt.datetime | None:
+    """A moment as the JSON list holds it: ISO text with its offset (PostgreSQL), or without
+    one (SQLite keeps UTC without saying so)."""
+    if text is None:
+        return None
+    moment = dt.datetime.fromisoformat(text)
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=dt.UTC)
 
 
-#: The statement of :func:`_counted_visits`, compiled once per process.
-_COUNTED = CompiledQuery(
-    lambda child_id, first, last: (
-        counting_bookings([child_id], first, last)
-        .select_related("attendance")
-        .only(
-            "date",
-            "starts_at",
-            "ends_at",
-            "billable_minutes",
-            "attendance__status",
-            "attendance__checked_in_at",
-            "attendance__checked_out_at",
-        )
-    ),
-    child_id="int",
-    first="date",
-    last="date",
-)
+def _counted_visits(facts: _Facts, policy: rules.Policy) -> list[tuple[dt.date, dt.datetime, int]]:
+    """(date, start, minutes) of the child's visits that count towards the caps, from the
+    statement of facts. The minutes are computed here, not summed in SQL: a checked-out visit
+    counts its real times under the child's policy (``visit_minutes``)."""
+    return sorted(
+        (day, starts, visit_minutes_of(starts, ends, minutes, status, checked_in, out, policy))
+        for day, starts, ends, minutes, status, checked_in, out in facts.visits
+    )
 
 
 #: ``_evaluate``'s policy argument when the caller has not read it: read it.
@@ -569,7 +618,7 @@ def _evaluate(
     fee_class = None
     resident = child.household.municipality_id == facility.municipality_id
     if minutes is not None:
-        counted = _counted_visits(child.pk, policy)
+        counted = _counted_visits(facts, policy)
         visits = [rules.Visit(d, m) for d, _s, m in counted]
         visit = rules.Visit(day, minutes)
         usage = rules.cap_usage(policy, visits, day)
@@ -1283,24 +1332,38 @@ class BookingPage:
 
 #: The policy row in force for a ward on a day (``municipalities.models.policy_for``),
 #: compiled: the booking page reads it on every confirm.
+#: The columns the rules are made of, the JSON ones read as their text
+#: (``municipalities.models.rules_of_values``).
 _POLICY = CompiledQuery(
-    lambda municipality_id, fiscal_year, day: MunicipalPolicy.unscoped.filter(
-        municipality_id=municipality_id, fiscal_year=fiscal_year, effective_from__lte=day
-    ).order_by("-effective_from")[:1],
+    lambda municipality_id, fiscal_year, day: (
+        MunicipalPolicy.unscoped.filter(
+            municipality_id=municipality_id, fiscal_year=fiscal_year, effective_from__lte=day
+        )
+        .order_by("-effective_from")
+        .values(
+            *(name for name in RULE_FIELDS if name not in RULE_JSON_FIELDS),
+            **{f"{name}_text": Cast(name, TextField()) for name in RULE_JSON_FIELDS},
+        )[:1]
+    ),
     municipality_id="int",
     fiscal_year="small",
     day="date",
 )
 
 
+def _rule_values(row: dict):
+    for name in RULE_FIELDS:
+        yield name, row[f"{name}_text" if name in RULE_JSON_FIELDS else name]
+
+
 def _policy_on(municipality_id: int, day: dt.date) -> rules.Policy | None:
     """``rules_for(municipality_id, day, default=False)``, compiled: the ward's rules on the
     day, or None when it has set none (or its row does not validate)."""
-    found = _POLICY.objects(
+    found = _POLICY.rows(
         municipality_id=municipality_id, fiscal_year=rules.fiscal_year_of(day), day=day
     )
     try:
-        return found[0].to_rules() if found else None
+        return rules_of_values(tuple(_rule_values(found[0]))) if found else None
     except rules.RuleError:
         return None
 

@@ -24,7 +24,7 @@ from typing import Any
 from weakref import WeakKeyDictionary
 
 from django.db import connections
-from django.db.models import Model, QuerySet
+from django.db.models import Aggregate, Model, QuerySet, TextField
 from django.db.models.query import ModelIterable, get_related_populators
 
 #: The kinds of parameter a compiled query takes, with a way to make the n-th placeholder of
@@ -325,3 +325,20 @@ def insert_statement(model, fields: tuple, using: str, rows: int = 1, returning:
     if returning:
         sql += f" RETURNING {quote(model._meta.pk.column)}"
     return sql
+
+
+class JSONList(Aggregate):
+    """The group's values as the text of one JSON array (``json_agg`` on PostgreSQL,
+    ``json_group_array`` on SQLite), for a correlated subquery that brings a few rows along
+    inside another statement's row: e.g. a child's counted visits in the booking's statement of
+    facts (one statement instead of two). ``JSONArray`` values nest as arrays on both."""
+
+    function = "JSON_AGG"
+    output_field = TextField()
+
+    def as_postgresql(self, compiler, connection, **extra):
+        template = "CAST(%(function)s(%(expressions)s) AS text)"
+        return self.as_sql(compiler, connection, template=template)
+
+    def as_sqlite(self, compiler, connection, **extra):
+        return self.as_sql(compiler, connection, function="JSON_GROUP_ARRAY")

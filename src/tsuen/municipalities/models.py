@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
+from functools import lru_cache
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
@@ -239,6 +241,45 @@ class MunicipalPolicy(TenantModel):
             booking_window_days=policy.booking_window_days,
             staff_ratios={str(k): v for k, v in policy.staff_ratios.items()},
         )
+
+
+#: The columns :meth:`MunicipalPolicy.to_rules` reads, and those of them held as JSON.
+RULE_FIELDS = (
+    "fiscal_year",
+    "min_age_months",
+    "eligibility_end",
+    "excluded_enrolments",
+    "billing_minimum_minutes",
+    "billing_step_minutes",
+    "caps",
+    "buckets",
+    "reductions_per_hour",
+    "free_for_residents",
+    "cancel_deadline_days_before",
+    "cancel_deadline_time",
+    "late_cancellation_counts",
+    "no_show_counts",
+    "booking_window_days",
+    "staff_ratios",
+)
+RULE_JSON_FIELDS = frozenset(
+    ("excluded_enrolments", "caps", "buckets", "reductions_per_hour", "staff_ratios")
+)
+
+
+@lru_cache(maxsize=1024)
+def rules_of_values(values: tuple):
+    """``to_rules`` of a policy row given by its values: ``(name, value)`` pairs of
+    :data:`RULE_FIELDS`, the JSON ones as their JSON text (e.g. read cast to text), so that the
+    pairs can be a key. The rules of the same values are built and validated once per process
+    and shared (a ``rules.Policy`` is frozen): the booking page reads the ward's row on every
+    confirm, and building the rules cost more than reading the row. Keyed by the values, not by
+    the row's id, so an edited row is never answered with its old rules. Raises ``RuleError`` as
+    ``to_rules`` does (not kept: the next call validates again)."""
+    fields = {
+        name: json.loads(value) if name in RULE_JSON_FIELDS else value for name, value in values
+    }
+    return MunicipalPolicy(**fields).to_rules()
 
 
 def _rates_from_json(data: dict | None):
