@@ -122,7 +122,9 @@ DB_VENDOR = env("DB", "sqlite")
 if DB_VENDOR == "postgresql":
     DATABASES = {
         "default": {
-            "ENGINE": "django.db.backends.postgresql",
+            # Django's backend with a health check that needs no round trip while the socket is
+            # quiet (tsuen.core.postgresql; CONN_HEALTH_CHECKS below).
+            "ENGINE": "tsuen.core.postgresql",
             "NAME": env("PG_NAME", "tsuen"),
             "USER": env("PG_USER", "postgres"),
             "PASSWORD": env("PG_PASSWORD", ""),
