@@ -132,6 +132,10 @@ def test_a_booking_runs_a_fixed_number_of_statements(client, s):
     assert sum('FROM "municipalities_municipalpolicy"' in q for q in sql) == 1
     assert sum(q.startswith('SELECT "families_child"."id", ') for q in sql) == 1
     assert sum(q.startswith('SELECT "facilities_placeslot"."id", ') for q in sql) == 1
+    # Of the children, what booking needs: no health or welfare field is read (or decrypted).
+    [children] = [q for q in sql if q.startswith('SELECT "families_child"."id", ')]
+    for column in ("allergies", "illnesses", "medical_care", "development_notes", "support_needed"):
+        assert column not in children
     # No switch is on: the switches are read with the account, not on their own.
     assert sum('FROM "incident_emergencyswitch"' in q for q in sql) == 1
     assert 'FROM "incident_emergencyswitch"' in sql[0] and "accounts_user" in sql[0]

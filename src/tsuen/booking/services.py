@@ -702,7 +702,16 @@ def _children(user, child_ids: Iterable[int], page: BookingPage | None = None) -
 
 
 #: The booking page's reads through the authorization layer, compiled once per kind of user
-#: (``authz.policy.AllowedQuery``): the slot with its facility, the household's children.
+#: (``authz.policy.AllowedQuery``): the slot with its facility, the household's children. Of
+#: the children only what booking reads (names, birth date, household and its ward): their
+#: encrypted health and welfare fields (allergies, illnesses, medical care, development notes;
+#: the household's support flag) are neither read nor decrypted to book a visit.
+BOOKING_CHILD_FIELDS = (
+    "family_name",
+    "given_name",
+    "birth_date",
+    "household__municipality_id",
+)
 _SLOT = AllowedQuery(
     Action.FACILITY_VIEW,
     PlaceSlot,
@@ -712,7 +721,11 @@ _SLOT = AllowedQuery(
 _BOOKABLE = AllowedQuery(
     Action.BOOKING_CREATE,
     Child,
-    lambda: Child.objects.select_related("household").order_by("birth_date", "pk"),
+    lambda: (
+        Child.objects.select_related("household")
+        .only(*BOOKING_CHILD_FIELDS)
+        .order_by("birth_date", "pk")
+    ),
 )
 
 
