@@ -679,12 +679,17 @@ def control_run(rush: Rush, days: list[dt.date], env: dict, work_dir: Path, args
     return server, run
 
 
-def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+def ward_arguments(parser: argparse.ArgumentParser) -> None:
+    """The rush's ward (:func:`build`), as options (also ``bench.rush_instructions``')."""
     parser.add_argument("--children", type=int, default=300)
     parser.add_argument("--per-facility", type=int, default=30, help="children per facility")
     parser.add_argument("--capacity", type=int, default=20, help="places per slot")
     parser.add_argument("--days", type=int, default=3, help="days each child books")
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ward_arguments(parser)
     parser.add_argument("--clients", default="8,32", help="wrk connections, comma-separated")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn sync workers")
     parser.add_argument(

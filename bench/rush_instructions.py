@@ -102,10 +102,7 @@ def measure(plan_file: Path) -> None:
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--children", type=int, default=300)
-    parser.add_argument("--per-facility", type=int, default=30, help="children per facility")
-    parser.add_argument("--capacity", type=int, default=20, help="places per slot")
-    parser.add_argument("--days", type=int, default=3, help="days each child books")
+    booking_rush.ward_arguments(parser)
     parser.add_argument("--measure", type=Path, help=argparse.SUPPRESS)  # the child's plan
     args = parser.parse_args(argv)
     if args.measure:

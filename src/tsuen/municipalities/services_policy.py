@@ -26,7 +26,13 @@ from tsuen.booking.services import counting_bookings
 from tsuen.certification.models import Certification
 from tsuen.core import clock
 from tsuen.families.models import HouseholdFeeClass
-from tsuen.municipalities.models import Municipality, MunicipalPolicy, policy_for, rules_for
+from tsuen.municipalities.models import (
+    RULE_FIELDS,
+    Municipality,
+    MunicipalPolicy,
+    policy_for,
+    rules_for,
+)
 
 #: Every RuleError code building a policy can raise, as the ward administrator reads it.
 RULE_MESSAGES = {
@@ -148,26 +154,9 @@ def rule_section(code: str) -> str:
     return "__all__"
 
 
-#: The settings a version holds (audited by name on creation).
-SETTINGS = (
-    "fiscal_year",
-    "effective_from",
-    "min_age_months",
-    "eligibility_end",
-    "excluded_enrolments",
-    "billing_minimum_minutes",
-    "billing_step_minutes",
-    "caps",
-    "buckets",
-    "reductions_per_hour",
-    "free_for_residents",
-    "cancel_deadline_days_before",
-    "cancel_deadline_time",
-    "late_cancellation_counts",
-    "no_show_counts",
-    "booking_window_days",
-    "staff_ratios",
-)
+#: The settings a version holds (audited by name on creation): the rules' columns and the day
+#: the version takes effect.
+SETTINGS = (RULE_FIELDS[0], "effective_from", *RULE_FIELDS[1:])
 
 
 class PolicyInvalid(ValidationError):
