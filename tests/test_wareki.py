@@ -91,6 +91,7 @@ def test_each_user_reads_dates_in_the_style_of_their_own_ward():
     from tsuen.accounts.models import Role
     from tsuen.core import dates
     from tsuen.families.models import ProxyGrant
+    from tsuen.municipalities.models import Municipality
 
     home, other, third = f.municipality(), f.municipality(), f.municipality()
     guardian, household, _child = f.family(home)
@@ -113,3 +114,19 @@ def test_each_user_reads_dates_in_the_style_of_their_own_ward():
     }
     for user, ward in expected.items():
         assert dates.ward_of(user) == ward, user
+
+    # The same ward's date style comes with the signed-in account (no statement of its own).
+    from tsuen.accounts.backends import StaffNetworkBackend
+
+    home.western_years = third.western_years = True
+    home.save()
+    third.save()
+    for user, ward in expected.items():
+        if user is None or not user.is_authenticated:
+            continue
+        loaded = StaffNetworkBackend().get_user(user.pk)
+        assert getattr(loaded, dates.WARD_WESTERN_YEARS) == (
+            Municipality.objects.get(pk=ward.pk).western_years if ward else None
+        ), user
+        assert dates.account_style(loaded) is bool(ward and ward.pk in (home.pk, third.pk)), user
+    assert callable(dates.account_style(AnonymousUser()))  # looked up, if ever, when shown

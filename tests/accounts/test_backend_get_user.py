@@ -10,6 +10,7 @@ from django.test import RequestFactory
 from tests import factories as f
 from tsuen.accounts.backends import StaffNetworkBackend
 from tsuen.accounts.models import Role, User
+from tsuen.core.dates import WARD_WESTERN_YEARS
 
 pytestmark = pytest.mark.django_db
 BACKEND = "tsuen.accounts.backends.StaffNetworkBackend"
@@ -23,11 +24,13 @@ def test_the_backend_reads_the_account_as_the_orm_does():
     account = f.user(Role.GUARDIAN)
     found = StaffNetworkBackend().get_user(str(account.pk))
     assert found == account
-    assert {k: v for k, v in found.__dict__.items() if k not in {"_state", *SWITCH_NEWS}} == {
+    read_with = {"_state", *SWITCH_NEWS, WARD_WESTERN_YEARS}
+    assert {k: v for k, v in found.__dict__.items() if k not in read_with} == {
         k: v for k, v in User.objects.get(pk=account.pk).__dict__.items() if k != "_state"
     }
-    # nothing switched on, no session revoked
+    # nothing switched on, no session revoked; a guardian without a household has no ward
     assert (found.emergency_switches_on, found.emergency_latest_revocation) == (False, None)
+    assert getattr(found, WARD_WESTERN_YEARS) is None
     assert StaffNetworkBackend().get_user(str(account.pk + 1000)) is None
     assert StaffNetworkBackend().get_user("junk") is None
 

@@ -63,10 +63,10 @@ BOOKED_WITH_WEBHOOK = 11
 #: The slot is full: statements 1-7 as above, then
 #:  8. COMMIT (nothing was written: a commit, not a ROLLBACK, keeps the connection's prepared
 #:     statements, which psycopg forgets at a rollback; in a test RELEASE SAVEPOINT)
-#:  9. the guardian's ward, for the dates on the page (``dates.ward_of``)
 #: and, in the audit trail, the children the page names. The slot's places left, shown on the
-#: page again, are those the facts counted under the lock (not counted again).
-REFUSED = 9
+#: page again, are those the facts counted under the lock (not counted again); the date style
+#: of the guardian's ward for the page's dates came with the account (statement 1).
+REFUSED = 8
 
 
 #: The audit trail's lookup of a row's owning municipality (tsuen.audit._owning_municipalities).

@@ -42,7 +42,8 @@ class StaffNetworkBackend(AuthenticationBackend):
     def get_user(self, user_id):
         """The signed-in account of every request (``ModelBackend.get_user``), read by a
         statement compiled once (``core.compiled``): the ORM's ``get`` cost more than the read.
-        The same statement reads whether any emergency switch is on (``incident.guard``)."""
+        The same statement reads whether any emergency switch is on (``incident.guard``) and the
+        date style of the account's ward (``core.dates.account_annotations``)."""
         try:
             pk = int(user_id)
         except (TypeError, ValueError):
@@ -57,12 +58,15 @@ class StaffNetworkBackend(AuthenticationBackend):
 def _account_query():
     from django.contrib.auth import get_user_model
 
+    from tsuen.core import dates
     from tsuen.core.compiled import CompiledQuery
     from tsuen.incident import guard
 
     return CompiledQuery(
         lambda pk: (
-            get_user_model()._default_manager.filter(pk=pk).annotate(**guard.account_annotations())
+            get_user_model()
+            ._default_manager.filter(pk=pk)
+            .annotate(**guard.account_annotations(), **dates.account_annotations())
         ),
         pk="int",
     )

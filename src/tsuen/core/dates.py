@@ -31,9 +31,13 @@ _style: ContextVar[bool | Callable[[], object] | None] = ContextVar(
 
 @contextmanager
 def ward_style(source) -> Iterator[None]:
-    """Date in the style of ``source``: a Municipality, None (the default, era years), or a
-    callable returning either (resolved once, at the first date formatted)."""
-    value = source if callable(source) else bool(getattr(source, "western_years", False))
+    """Date in the style of ``source``: a Municipality, None (the default, era years), a bool
+    (western years or not), or a callable returning a Municipality or None (resolved once, at
+    the first date formatted)."""
+    if callable(source) or isinstance(source, bool):
+        value = source
+    else:
+        value = bool(getattr(source, "western_years", False))
     token = _style.set(value)
     try:
         yield
@@ -140,28 +144,70 @@ def _first(query, **values):
     return found[0] if found else None
 
 
+def _wards(own, facility, user) -> dict:
+    """Where :func:`ward_of` looks, in order: each kind of account's ward, as a queryset of the
+    first Municipality (as ``.first()`` orders) for the account's ward, facility and id."""
+    from tsuen.municipalities.models import Municipality
+
+    def first(**lookup):
+        found = Municipality.objects.filter(**lookup)
+        return (found if found.ordered else found.order_by("pk"))[:1]
+
+    return {
+        "own": first(pk=own),
+        "facility": first(facilities__id=facility),
+        "guardian": first(households__guardians__user_id=user),
+        "proxy": first(
+            households__proxies__user_id=user, households__proxies__revoked_at__isnull=True
+        ),
+    }
+
+
 @functools.cache
 def _ward_queries() -> dict:
     """The compiled queries of :func:`ward_of`, made at first use (not at import: the models
     are not loaded yet)."""
     from tsuen.core.compiled import CompiledQuery
-    from tsuen.municipalities.models import Municipality
-
-    def first(**lookup):
-        found = Municipality.objects.filter(**lookup)
-        return (found if found.ordered else found.order_by("pk"))[:1]  # as .first() orders
 
     return {
-        "own": CompiledQuery(lambda pk: first(pk=pk), pk="int"),
-        "facility": CompiledQuery(lambda pk: first(facilities__id=pk), pk="int"),
-        "guardian": CompiledQuery(lambda pk: first(households__guardians__user_id=pk), pk="int"),
-        "proxy": CompiledQuery(
-            lambda pk: first(
-                households__proxies__user_id=pk, households__proxies__revoked_at__isnull=True
-            ),
-            pk="int",
-        ),
+        kind: CompiledQuery(lambda pk, kind=kind: _wards(pk, pk, pk)[kind], pk="int")
+        for kind in ("own", "facility", "guardian", "proxy")
     }
+
+
+#: The annotation of the signed-in account (``accounts.backends``) that holds its ward's date
+#: style, read with the account: no statement of its own on a page that shows a date.
+WARD_WESTERN_YEARS = "ward_western_years"
+
+
+def account_annotations() -> dict:
+    """``western_years`` of :func:`ward_of`'s ward, as an annotation of the account's row (NULL
+    without a ward): the same lookups, in the same order, as subqueries."""
+    from django.db.models import BooleanField, Case, OuterRef, Subquery, When
+    from django.db.models.functions import Coalesce
+
+    wards = {
+        kind: Subquery(found.values("western_years"), output_field=BooleanField())
+        for kind, found in _wards(
+            OuterRef("municipality_id"), OuterRef("facility_id"), OuterRef("pk")
+        ).items()
+    }
+    return {
+        WARD_WESTERN_YEARS: Case(
+            When(municipality_id__isnull=False, then=wards["own"]),
+            When(facility_id__isnull=False, then=wards["facility"]),
+            default=Coalesce(wards["guardian"], wards["proxy"]),
+            output_field=BooleanField(),
+        )
+    }
+
+
+def account_style(user):
+    """The date style to use for ``user``: read with the account when it was (a bool), else
+    looked up at the first date shown (:func:`ward_style`)."""
+    if hasattr(user, WARD_WESTERN_YEARS):
+        return bool(getattr(user, WARD_WESTERN_YEARS))
+    return lambda: ward_of(user)
 
 
 #: The same, written only when shown (a string built before the reader's language and ward

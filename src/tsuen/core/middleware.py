@@ -104,7 +104,7 @@ class RequestContextMiddleware:
         with (
             context.acting_as(actor),
             scope_for(user),
-            dates.ward_style(lambda: dates.ward_of(user)),
+            dates.ward_style(dates.account_style(user)),
             conditions_remembered(),
         ):
             return self.get_response(request)
