@@ -36,10 +36,9 @@ from django.db.models import (
     Q,
     QuerySet,
     Subquery,
-    TextField,
     Value,
 )
-from django.db.models.functions import Cast, Coalesce, JSONArray
+from django.db.models.functions import Coalesce, JSONArray
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
@@ -65,13 +64,7 @@ from tsuen.facilities.models import (
 )
 from tsuen.families.models import Child, HouseholdFeeClass
 from tsuen.families.services import family_accounts
-from tsuen.municipalities.models import (
-    RULE_FIELDS,
-    RULE_JSON_FIELDS,
-    MunicipalPolicy,
-    rules_for,
-    rules_of_values,
-)
+from tsuen.municipalities.models import MunicipalPolicy, rule_columns, rules_for, rules_of_row
 from tsuen.notices.kinds import Notice
 from tsuen.notices.services import notify, notify_facility
 from tsuen.webhooks import outbox
@@ -1344,29 +1337,18 @@ class BookingPage:
 
 
 #: The policy row in force for a ward on a day (``municipalities.models.policy_for``),
-#: compiled: the booking page reads it on every confirm.
-#: The columns the rules are made of, the JSON ones read as their text
-#: (``municipalities.models.rules_of_values``).
+#: compiled: the booking page reads it on every confirm, as the columns the rules are made of
+#: (``municipalities.models.rule_columns``; the rules of the same values are built once).
 _POLICY = CompiledQuery(
-    lambda municipality_id, fiscal_year, day: (
+    lambda municipality_id, fiscal_year, day: rule_columns(
         MunicipalPolicy.unscoped.filter(
             municipality_id=municipality_id, fiscal_year=fiscal_year, effective_from__lte=day
-        )
-        .order_by("-effective_from")
-        .values(
-            *(name for name in RULE_FIELDS if name not in RULE_JSON_FIELDS),
-            **{f"{name}_text": Cast(name, TextField()) for name in RULE_JSON_FIELDS},
-        )[:1]
-    ),
+        ).order_by("-effective_from")
+    )[:1],
     municipality_id="int",
     fiscal_year="small",
     day="date",
 )
-
-
-def _rule_values(row: dict):
-    for name in RULE_FIELDS:
-        yield name, row[f"{name}_text" if name in RULE_JSON_FIELDS else name]
 
 
 def _policy_on(municipality_id: int, day: dt.date) -> rules.Policy | None:
@@ -1376,7 +1358,7 @@ def _policy_on(municipality_id: int, day: dt.date) -> rules.Policy | None:
         municipality_id=municipality_id, fiscal_year=rules.fiscal_year_of(day), day=day
     )
     try:
-        return rules_of_values(tuple(_rule_values(found[0]))) if found else None
+        return rules_of_row(found[0]) if found else None
     except rules.RuleError:
         return None
 

@@ -267,6 +267,26 @@ RULE_JSON_FIELDS = frozenset(
 )
 
 
+def rule_columns(policies: models.QuerySet) -> models.QuerySet:
+    """``policies`` as rows of the columns the rules are made of, the JSON ones as their text
+    (under ``<name>_text``), for :func:`rules_of_row`."""
+    from django.db.models.functions import Cast
+
+    plain = (name for name in RULE_FIELDS if name not in RULE_JSON_FIELDS)
+    texts = {f"{name}_text": Cast(name, models.TextField()) for name in RULE_JSON_FIELDS}
+    return policies.values(*plain, **texts)
+
+
+def rules_of_row(row: dict):
+    """The validated rules of a row read by :func:`rule_columns` (:func:`rules_of_values`)."""
+    return rules_of_values(
+        tuple(
+            (name, row[f"{name}_text" if name in RULE_JSON_FIELDS else name])
+            for name in RULE_FIELDS
+        )
+    )
+
+
 @lru_cache(maxsize=1024)
 def rules_of_values(values: tuple):
     """``to_rules`` of a policy row given by its values: ``(name, value)`` pairs of
