@@ -317,6 +317,38 @@ def test_an_overlap_the_database_catches_at_the_insert_is_a_refusal_that_writes_
     assert not queued_mail()
 
 
+def _listed(child) -> list[str]:
+    """The audit trail's records of ``child``'s name being shown (the refused page's)."""
+    rows = AuditEvent.objects.filter(action="list").values_list("subject_child_ids", "field_names")
+    return [",".join(fields) for ids, fields in rows if child.pk in ids]
+
+
+@pytest.mark.parametrize("names", [True, False])
+def test_a_refusal_whose_answer_names_the_child_records_that_read_with_it(names):
+    """The family's confirm step answers a refusal with the child's name: the service records
+    that read in the refusal's own transaction (``names_recorded`` tells the view); a caller
+    that shows no name (the waitlist) records none."""
+    s = scene()
+    s.fill()
+    error = refused(s, names_on_refusal=names)
+    assert error.code == "full"
+    assert error.names_recorded is names
+    assert _listed(s.child) == (["birth_date,family_name,given_name"] if names else [])
+
+
+@pytest.mark.postgres_only  # the exclusion constraint is PostgreSQL's
+def test_a_refusal_after_a_rolled_back_insert_still_records_the_names_it_shows(monkeypatch):
+    """The overlap the database caught rolls the transaction back, the record with it: the
+    read of the child's name is recorded after the rollback."""
+    s = scene()
+    monkeypatch.setattr(
+        services, "before_write", lambda: f.booking(s.child, s.slot, s.user, start=T(11), end=T(13))
+    )
+    error = refused(s, TEN, NOON, names_on_refusal=True)
+    assert error.code == "overlap" and error.names_recorded
+    assert _listed(s.child) == ["birth_date,family_name,given_name"]
+
+
 @pytest.mark.parametrize("checked_out", [True, False])
 def test_a_checked_out_visit_counts_its_real_times_towards_the_cap(checked_out):
     """The visits read with the facts count as the hours page counts them: a child booked

@@ -63,7 +63,8 @@ BOOKED_WITH_WEBHOOK = 11
 #: The slot is full: statements 1-7 as above, then
 #:  8. COMMIT (nothing was written: a commit, not a ROLLBACK, keeps the connection's prepared
 #:     statements, which psycopg forgets at a rollback; in a test RELEASE SAVEPOINT)
-#: and, in the audit trail, the children the page names. The slot's places left, shown on the
+#: and, in the audit trail, the children the page names: inserted before that COMMIT, in the
+#: refusal's transaction (no commit of its own). The slot's places left, shown on the
 #: page again, are those the facts counted under the lock (not counted again); the date style
 #: of the guardian's ward for the page's dates came with the account (statement 1).
 REFUSED = 8
@@ -189,6 +190,17 @@ def test_a_refusal_for_a_full_slot_runs_a_fixed_number_of_statements(client, s):
     # The page says the slot is full, from the refusal's own count, and offers the waitlist.
     page = response.content.decode()
     assert reverse("booking:waitlist_join", args=[s.slot.pk]) in page
+
+
+def test_a_refusal_records_the_children_its_page_names_in_its_own_transaction(client, s):
+    s.fill()
+    with CaptureQueriesContext(connection) as log:
+        assert client.post(reverse("booking:book"), _form(s)).status_code == 400
+    sql = [q["sql"] for q in log.captured_queries]
+    [record] = [i for i, q in enumerate(sql) if q.startswith('INSERT INTO "audit_auditevent"')]
+    lock = next(i for i, q in enumerate(sql) if "FOR UPDATE" in q)
+    assert lock < record < len(sql) - 1, _listing(sql)
+    assert sql[-1].startswith("RELEASE SAVEPOINT"), _listing(sql)  # the one COMMIT, after it
 
 
 def test_a_refusal_keeps_the_connections_prepared_statements(client, s):

@@ -144,7 +144,11 @@ class BookingRefused(Exception):
     the user's language. ``problems`` lists every rule that refused; ``existing`` is the live
     booking that overlaps, when that is the reason (a double-submitted form finds its twin);
     ``places_left`` the free places of each slot the refused booking counted, by slot id (the
-    count under the lock: the page that shows the refusal need not count again)."""
+    count under the lock: the page that shows the refusal need not count again);
+    ``names_recorded``: the read of the children its answer names is already in the audit
+    trail (recorded with the refusal: ``names_on_refusal`` of :func:`book`)."""
+
+    names_recorded = False
 
     def __init__(
         self,
@@ -969,18 +973,21 @@ def book(
     *,
     kind: str = BookingKind.FLEXIBLE,
     page: BookingPage | None = None,
+    names_on_refusal: bool = False,
 ) -> Booking:
     """Book one child into one place slot, or raise :class:`BookingRefused` (nothing written).
 
     404 when the child is not the user's to book for or the slot does not exist. ``page``: the
     booking page the form was checked against (its slot, children and policy are not read
-    again)."""
+    again). ``names_on_refusal``: the caller answers a refusal with the child's name (the
+    family's confirm step): that read is recorded with the refusal (:func:`_under_locks`)."""
     [child] = _children(user, [child_id], page)
     slot = page.slot if page and page.slot.pk == place_slot_id else _slot(user, place_slot_id)
     [booking] = _under_locks(
         [slot.pk],
         [child.pk],
         lambda: _write(user, [(child, slot)], start, end, kind, page and page.policies),
+        named=[child] if names_on_refusal else (),
     )
     return booking
 
@@ -994,11 +1001,12 @@ def book_siblings(
     *,
     kind: str = BookingKind.FLEXIBLE,
     page: BookingPage | None = None,
+    names_on_refusal: bool = False,
 ) -> list[Booking]:
     """Book two or more children of one household into one facility at one time: all of them
     or none. ``place_slot_ids`` maps each child to its slot (places are per age class), or is
     one slot id from which each child's age-class slot is found (:func:`sibling_slot`).
-    ``page``: as for :func:`book`."""
+    ``page``, ``names_on_refusal``: as for :func:`book`."""
     if len(set(child_ids)) < 2:
         raise _refuse("siblings_need_two")
     children = _children(user, child_ids, page)
@@ -1016,24 +1024,35 @@ def book_siblings(
         [s.pk for _c, s in pairs],
         [c.pk for c in children],
         lambda: _write(user, pairs, start, end, kind, page and page.policies),
+        named=children if names_on_refusal else (),
     )
 
 
-def _under_locks(slot_ids, child_ids, write: Callable[[], list[Booking]]) -> list[Booking]:
+def _under_locks(
+    slot_ids, child_ids, write: Callable[[], list[Booking]], named: Sequence[Child] = ()
+) -> list[Booking]:
     """Lock the slots and children, then ``write`` (the bookings) or refuse, in one transaction.
 
     A refusal has written nothing (the rules are checked before the first insert), so its
     transaction ends with COMMIT, not ROLLBACK: the same for the data (it only read and locked
     rows), but psycopg forgets every prepared statement of the connection at a ROLLBACK
-    (core.compiled), and at the 09:00 rush nearly half the confirms are refused. A refusal
-    after a failed insert (an overlap the database's constraint caught) still rolls back:
-    Django has marked the transaction for it."""
+    (core.compiled), and at the 09:00 rush nearly half the confirms are refused. The children
+    the refusal's answer names (``named``) are recorded (:func:`children_shown`) in that
+    transaction: no statement and no commit of their own. A refusal after a failed insert (an
+    overlap the database's constraint caught) still rolls back: Django has marked the
+    transaction for it, and the children are recorded after it."""
     with transaction.atomic():
         _lock(slot_ids, child_ids)
         try:
             return write()
         except BookingRefused as refused:
             refusal = refused
+            if named and not transaction.get_rollback():
+                children_shown(named)
+                refusal.names_recorded = True
+    if named and not refusal.names_recorded:
+        children_shown(named)
+        refusal.names_recorded = True
     raise refusal
 
 

@@ -80,10 +80,14 @@ def book(request):
         )
 
     try:
+        # A refusal's answer names the chosen children: the service records that read with the
+        # refusal (one transaction), unless it refused before taking its locks.
         if len(data["children"]) == 1:
-            services.book(request.user, data["children"][0], *args[1:], page=page)
+            services.book(
+                request.user, data["children"][0], *args[1:], page=page, names_on_refusal=True
+            )
         else:
-            services.book_siblings(request.user, *args, page=page)
+            services.book_siblings(request.user, *args, page=page, names_on_refusal=True)
     except services.BookingRefused as refused:
         if _is_twin_of_submitted(refused, data, page.slot):
             messages.success(request, _("Your booking is confirmed."))
@@ -91,7 +95,8 @@ def book(request):
         # A short answer, not the whole form again (nearly half the answers of a 09:00 rush are
         # refusals): why, and the way back to the form with the same choices.
         chosen = [child for child in page.children if child.pk in data["children"]]
-        services.children_shown(chosen)
+        if not refused.names_recorded:
+            services.children_shown(chosen)
         return render(
             request,
             "booking/refused.html",
