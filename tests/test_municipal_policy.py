@@ -93,29 +93,46 @@ def test_bucket_prices_missing_an_age_class_are_refused_by_the_rules():
 
 
 def test_the_booking_page_reads_the_rules_of_the_row_as_it_is_now():
-    """The booking page's compiled read keeps the rules it built by the row's values: a row
-    edited in place (no editor does that, but nothing in the database forbids it) is answered
-    with its new rules, the same values with the same object, and an invalid row with none."""
-    from tsuen.booking.services import _policy_on
-    from tsuen.municipalities.models import rules_of_values
+    """The booking page reads each child with its ward's policy row on the day (one JSON
+    record, a subquery), and keeps the rules it built by the row's values: a row edited in place
+    (no editor does that, but nothing in the database forbids it) is answered with its new
+    rules, the same values with the same object, and an invalid row with none. Every column the
+    rules read comes back as the ORM reads it (dates, times, booleans, JSON) on both
+    databases."""
+    from tsuen.booking.services import _ward_policy, bookable_children
+    from tsuen.municipalities.models import rules_of_record
 
     muni = f.municipality()
+    user, _household, _child = f.family(muni)
     day = dt.date(2026, 11, 26)
-    rules_of_values.cache_clear()
+
+    def read() -> rules.Policy | None:
+        [child] = bookable_children(user, day, audit=False)
+        return _ward_policy(child)
+
+    assert read() is None  # the ward has set no policy: the caller takes the national one
+    rules_of_record.cache_clear()
     row = MunicipalPolicy.from_rules(muni, rules.national_default_policy(2026), dt.date(2026, 4, 1))
     row.save()
-    first = _policy_on(muni.pk, day)
+    first = read()
     assert first == policy_for(muni.pk, day).to_rules() == rules.national_default_policy(2026)
-    assert _policy_on(muni.pk, day) is first  # built once
-    assert rules_of_values.cache_info().hits == 1
+    assert read() is first  # built once
+    assert rules_of_record.cache_info().hits == 1
 
     row.free_for_residents = True
     row.staff_ratios = {"0": 2, "1": 5, "2": 5}  # a JSON column
+    row.cancel_deadline_time = dt.time(17, 30)
     row.save()
-    edited = _policy_on(muni.pk, day)
+    edited = read()
     assert edited.free_for_residents and edited.staff_ratios == {0: 2, 1: 5, 2: 5}
+    assert edited.cancel_deadline_time == dt.time(17, 30)
     assert edited == policy_for(muni.pk, day).to_rules()
+
+    later = MunicipalPolicy.from_rules(muni, edited, dt.date(2026, 11, 27))  # not yet in force
+    later.billing_step_minutes = 60
+    later.save()
+    assert read() == edited
 
     row.caps = [{"period": "month", "limit_minutes": 1200}]  # more than the buckets fund
     row.save()
-    assert _policy_on(muni.pk, day) is None  # as rules_for(..., default=False): refused
+    assert read() is None  # as rules_for(..., default=False): refused

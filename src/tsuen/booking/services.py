@@ -64,7 +64,7 @@ from tsuen.facilities.models import (
 )
 from tsuen.families.models import Child, HouseholdFeeClass
 from tsuen.families.services import family_accounts
-from tsuen.municipalities.models import MunicipalPolicy, rule_columns, rules_for, rules_of_row
+from tsuen.municipalities.models import MunicipalPolicy, rule_record, rules_for, rules_of_record
 from tsuen.notices.kinds import Notice
 from tsuen.notices.services import notify, notify_facility
 from tsuen.webhooks import outbox
@@ -702,7 +702,9 @@ def _children(user, child_ids: Iterable[int], page: BookingPage | None = None) -
 #: (``authz.policy.AllowedQuery``): the slot with its facility, the household's children. Of
 #: the children only what booking reads (names, birth date, household and its ward): their
 #: encrypted health and welfare fields (allergies, illnesses, medical care, development notes;
-#: the household's support flag) are neither read nor decrypted to book a visit.
+#: the household's support flag) are neither read nor decrypted to book a visit. With each
+#: child, its ward's policy row in force on the slot's day (``municipalities.models.policy_for``
+#: as a subquery: the form's time grid and the booking's rules, with no statement of its own).
 BOOKING_CHILD_FIELDS = (
     "family_name",
     "given_name",
@@ -718,11 +720,24 @@ _SLOT = AllowedQuery(
 _BOOKABLE = AllowedQuery(
     Action.BOOKING_CREATE,
     Child,
-    lambda: (
+    lambda day, fiscal_year: (
         Child.objects.select_related("household")
         .only(*BOOKING_CHILD_FIELDS)
+        .annotate(
+            ward_rules=Subquery(
+                rule_record(
+                    MunicipalPolicy.unscoped.filter(
+                        municipality_id=OuterRef("household__municipality_id"),
+                        fiscal_year=fiscal_year,
+                        effective_from__lte=day,
+                    ).order_by("-effective_from")[:1]
+                )
+            )
+        )
         .order_by("birth_date", "pk")
     ),
+    day="date",
+    fiscal_year="small",
 )
 
 
@@ -735,10 +750,11 @@ def _slot(user, place_slot_id: int) -> PlaceSlot:
     return found[0]
 
 
-def bookable_children(user, *, audit: bool = True) -> list[Child]:
-    """The children this user may book for (the household's), audited as a list; with
-    ``audit=False`` the caller records them with :func:`children_shown` if it shows them."""
-    children = _BOOKABLE.objects(user)
+def bookable_children(user, day: dt.date, *, audit: bool = True) -> list[Child]:
+    """The children this user may book for (the household's), each with ``ward_rules``: its
+    ward's policy on ``day`` (:func:`_ward_policy`). Audited as a list; with ``audit=False``
+    the caller records them with :func:`children_shown` if it shows them."""
+    children = _BOOKABLE.objects(user, day=day, fiscal_year=rules.fiscal_year_of(day))
     if audit:
         children_shown(children)
     return children
@@ -1355,29 +1371,12 @@ class BookingPage:
         return self
 
 
-#: The policy row in force for a ward on a day (``municipalities.models.policy_for``),
-#: compiled: the booking page reads it on every confirm, as the columns the rules are made of
-#: (``municipalities.models.rule_columns``; the rules of the same values are built once).
-_POLICY = CompiledQuery(
-    lambda municipality_id, fiscal_year, day: rule_columns(
-        MunicipalPolicy.unscoped.filter(
-            municipality_id=municipality_id, fiscal_year=fiscal_year, effective_from__lte=day
-        ).order_by("-effective_from")
-    )[:1],
-    municipality_id="int",
-    fiscal_year="small",
-    day="date",
-)
-
-
-def _policy_on(municipality_id: int, day: dt.date) -> rules.Policy | None:
-    """``rules_for(municipality_id, day, default=False)``, compiled: the ward's rules on the
-    day, or None when it has set none (or its row does not validate)."""
-    found = _POLICY.rows(
-        municipality_id=municipality_id, fiscal_year=rules.fiscal_year_of(day), day=day
-    )
+def _ward_policy(child: Child) -> rules.Policy | None:
+    """``rules_for(<the child's ward>, day, default=False)`` of a child read by
+    :func:`bookable_children`: its ward's rules on the day, or None when the ward has set none
+    (or its row does not validate)."""
     try:
-        return rules_of_row(found[0]) if found else None
+        return rules_of_record(child.ward_rules) if child.ward_rules else None
     except rules.RuleError:
         return None
 
@@ -1392,11 +1391,8 @@ def booking_page(user, place_slot_id: int, *, audit: bool = True) -> BookingPage
     if not _BOOKABLE.applies(user):
         raise Http404
     slot = _slot(user, place_slot_id)
-    children = bookable_children(user, audit=audit)
-    policies = {}
-    if children:
-        municipality_id = children[0].household.municipality_id
-        policies[municipality_id] = _policy_on(municipality_id, slot.date)
+    children = bookable_children(user, slot.date, audit=audit)
+    policies = {child.household.municipality_id: _ward_policy(child) for child in children}
     policy = next(iter(policies.values()), None) or rules.national_default_policy(
         rules.fiscal_year_of(slot.date)
     )

@@ -267,38 +267,33 @@ RULE_JSON_FIELDS = frozenset(
 )
 
 
-def rule_columns(policies: models.QuerySet) -> models.QuerySet:
-    """``policies`` as rows of the columns the rules are made of, the JSON ones as their text
-    (under ``<name>_text``), for :func:`rules_of_row`."""
-    from django.db.models.functions import Cast
+def rule_record(policies: models.QuerySet) -> models.QuerySet:
+    """``policies`` as one column, ``rules``: the columns the rules are made of as one JSON
+    object's text, for :func:`rules_of_record`. One column, so that the ward's row can come as a
+    subquery with other rows (the booking page's children)."""
+    from django.db.models.functions import Cast, JSONObject
 
-    plain = (name for name in RULE_FIELDS if name not in RULE_JSON_FIELDS)
-    texts = {f"{name}_text": Cast(name, models.TextField()) for name in RULE_JSON_FIELDS}
-    return policies.values(*plain, **texts)
-
-
-def rules_of_row(row: dict):
-    """The validated rules of a row read by :func:`rule_columns` (:func:`rules_of_values`)."""
-    return rules_of_values(
-        tuple(
-            (name, row[f"{name}_text" if name in RULE_JSON_FIELDS else name])
-            for name in RULE_FIELDS
-        )
-    )
+    record = JSONObject(**{name: models.F(name) for name in RULE_FIELDS})
+    return policies.values(rules=Cast(record, models.TextField()))
 
 
 @lru_cache(maxsize=1024)
-def rules_of_values(values: tuple):
-    """``to_rules`` of a policy row given by its values: ``(name, value)`` pairs of
-    :data:`RULE_FIELDS`, the JSON ones as their JSON text (e.g. read cast to text), so that the
-    pairs can be a key. The rules of the same values are built and validated once per process
-    and shared (a ``rules.Policy`` is frozen): the booking page reads the ward's row on every
-    confirm, and building the rules cost more than reading the row. Keyed by the values, not by
-    the row's id, so an edited row is never answered with its old rules. Raises ``RuleError`` as
-    ``to_rules`` does (not kept: the next call validates again)."""
-    fields = {
-        name: json.loads(value) if name in RULE_JSON_FIELDS else value for name, value in values
-    }
+def rules_of_record(text: str):
+    """``to_rules`` of a policy row read by :func:`rule_record`. The rules of the same text are
+    built and validated once per process and shared (a ``rules.Policy`` is frozen): the booking
+    page reads the ward's row on every confirm, and building the rules cost more than reading
+    the row. Keyed by the values, not by the row's id, so an edited row is never answered with
+    its old rules. Raises ``RuleError`` as ``to_rules`` does (not kept: the next call
+    validates again)."""
+    data = json.loads(text)
+    fields = {}
+    for name in RULE_FIELDS:
+        value = data[name]
+        if name in RULE_JSON_FIELDS:
+            # SQLite's json_object() gives a JSON column as its text, PostgreSQL's as JSON.
+            fields[name] = json.loads(value) if isinstance(value, str) else value
+        else:  # dates and times come as ISO text, SQLite's booleans as 0 or 1
+            fields[name] = MunicipalPolicy._meta.get_field(name).to_python(value)
     return MunicipalPolicy(**fields).to_rules()
 
 
