@@ -97,6 +97,8 @@ TEMPLATES = [
         "DIRS": [BASE_DIR / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
+            # {% url %} with its answers remembered (the same tag and URLs as Django's).
+            "builtins": ["tsuen.core.templatetags.links"],
             "context_processors": [
                 "django.template.context_processors.request",
                 "django.template.context_processors.i18n",
