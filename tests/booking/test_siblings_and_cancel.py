@@ -97,6 +97,23 @@ def test_twins_need_a_place_each():
     assert Booking.unscoped.filter(child__in=[s.child, twin]).count() == 0
 
 
+def test_a_siblings_refusal_records_both_names_its_answer_shows():
+    """The family's confirm step answers the refusal with both children's names: recorded
+    with the refusal, as for one child."""
+    from tsuen.audit.models import AuditEvent
+
+    s = scene(capacity=3)
+    twin, _slot = two_children(s, same_class=True)
+    s.fill(n=2)
+    with clock.frozen(NOW), pytest.raises(services.BookingRefused) as caught:
+        services.book_siblings(
+            s.user, [s.child.pk, twin.pk], s.slot.pk, T(10), T(12), names_on_refusal=True
+        )
+    assert caught.value.code == "full" and caught.value.names_recorded
+    listed = AuditEvent.objects.filter(action="list").values_list("subject_child_ids", flat=True)
+    assert sorted(pk for ids in listed for pk in ids) == sorted([s.child.pk, twin.pk])
+
+
 def test_siblings_must_be_two_children_of_one_household():
     s = scene()
     with pytest.raises(services.BookingRefused) as caught:
