@@ -24,6 +24,9 @@ pytestmark = pytest.mark.django_db
 
 #: 2026-12-03, 2026-12, 2026/12/03 (a year with a month, as a reader would see it).
 ISO_DATE = re.compile(r"(?<![\d])(19|20)\d\d[-/](0?[1-9]|1[0-2])([-/]\d\d?)?(?![\d])")
+#: An identifier (a webhook event's uid): its groups of hex digits can read as a year and a
+#: month ("…-2064-5abc-…"), so it is taken out of the text before dates are looked for.
+UUID = re.compile(r"\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b", re.I)
 #: Raw defaults of Django and allauth that must not reach a Japanese screen.
 RAW = ("---------", "- Select an option -", "Select an option", "accessattempt")
 
@@ -60,7 +63,7 @@ def visible(html: str) -> str:
 
 
 def problems_of(text: str) -> list[str]:
-    found = [m.group(0) for m in ISO_DATE.finditer(text)]
+    found = [m.group(0) for m in ISO_DATE.finditer(UUID.sub(" ", text))]
     found += [raw for raw in RAW if raw in text]
     return found
 
@@ -73,6 +76,10 @@ def test_the_checker_finds_iso_dates_and_raw_defaults():
     )
     assert problems_of(visible(html)) == ["2026-12-03", "---------"]
     assert problems_of("令和8年12月3日 2026年12月 12:00–14:00 SJ2026-00001 ¥1,500") == []
+    # An event's uid whose groups read as 2064-5 is an identifier; a date beside it is not.
+    uid = "0f1e2d3c-2064-5abc-8def-0123456789ab"
+    assert problems_of(f"{uid} 受付 2026-12-03") == ["2026-12-03"]
+    assert problems_of(uid) == []
 
 
 @pytest.mark.parametrize("actor", [a for a in ACTORS if a != "other_ward_reviewer"])
