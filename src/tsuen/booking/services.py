@@ -64,7 +64,13 @@ from tsuen.facilities.models import (
 )
 from tsuen.families.models import Child, HouseholdFeeClass
 from tsuen.families.services import family_accounts
-from tsuen.municipalities.models import MunicipalPolicy, rule_record, rules_for, rules_of_record
+from tsuen.municipalities.models import (
+    MunicipalPolicy,
+    in_force,
+    rule_record,
+    rules_for,
+    rules_of_record,
+)
 from tsuen.notices.kinds import Notice
 from tsuen.notices.services import notify, notify_facility
 from tsuen.webhooks import outbox
@@ -726,11 +732,12 @@ _BOOKABLE = AllowedQuery(
         .annotate(
             ward_rules=Subquery(
                 rule_record(
-                    MunicipalPolicy.unscoped.filter(
-                        municipality_id=OuterRef("household__municipality_id"),
-                        fiscal_year=fiscal_year,
-                        effective_from__lte=day,
-                    ).order_by("-effective_from")[:1]
+                    in_force(
+                        MunicipalPolicy.unscoped,
+                        OuterRef("household__municipality_id"),
+                        fiscal_year,
+                        day,
+                    )[:1]
                 )
             )
         )
@@ -1063,13 +1070,17 @@ def _under_locks(
             return write()
         except BookingRefused as refused:
             refusal = refused
-            if named and not transaction.get_rollback():
-                children_shown(named)
-                refusal.names_recorded = True
+            if not transaction.get_rollback():
+                _names_shown(refusal, named)
+    _names_shown(refusal, named)  # after a rollback (else already recorded: nothing)
+    raise refusal
+
+
+def _names_shown(refusal: BookingRefused, named: Sequence[Child]) -> None:
+    """Record the children the refusal's answer names, once."""
     if named and not refusal.names_recorded:
         children_shown(named)
         refusal.names_recorded = True
-    raise refusal
 
 
 # --- Cancelling ------------------------------------------------------------------------------

@@ -325,20 +325,22 @@ def _rates_to_json(rates) -> dict:
     }
 
 
+def in_force(policies, municipality_id, fiscal_year, day) -> models.QuerySet:
+    """Of ``policies`` (a manager or queryset), the ward's versions that have begun by ``day``
+    in its fiscal year, the one in force first (``[:1]``). The values may be expressions
+    (``OuterRef``: the booking page's subquery) or a compiled query's placeholders."""
+    return policies.filter(
+        municipality_id=municipality_id, fiscal_year=fiscal_year, effective_from__lte=day
+    ).order_by("-effective_from")
+
+
 def policy_for(municipality_id: int, day: dt.date) -> MunicipalPolicy:
     """The policy row in force for a municipality on a day (latest effective_from <= day within
     that day's fiscal year). Raises ``MunicipalPolicy.DoesNotExist`` when none is set."""
     from tsuen.rules import fiscal_year_of
 
-    return (
-        MunicipalPolicy.objects.filter(
-            municipality_id=municipality_id,
-            fiscal_year=fiscal_year_of(day),
-            effective_from__lte=day,
-        )
-        .order_by("-effective_from")
-        .first()
-    ) or _missing(municipality_id, day)
+    found = in_force(MunicipalPolicy.objects, municipality_id, fiscal_year_of(day), day).first()
+    return found or _missing(municipality_id, day)
 
 
 def rules_for(municipality_id: int, day: dt.date, *, default: bool = True):
